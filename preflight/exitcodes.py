@@ -1,0 +1,27 @@
+"""Process exit codes: one IntEnum, documented in ``--help`` and the README."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What ``preflight`` tells automation when it exits."""
+
+    READY = 0
+    """Ready for cutover (warnings allowed unless ``--strict``)."""
+    NOT_READY = 1
+    """At least one check failed (with ``--strict``: or warned); for ``diff``: regressions."""
+    USAGE = 2
+    """Bad usage or bad input (options, plan file, saved report)."""
+    INCONCLUSIVE = 3
+    """Nothing failed, but something could not be checked (timeout, SERVFAIL, refused)."""
+    INTERNAL = 4
+    """An internal error in preflight itself; please report it."""
+
+
+EXIT_CODE_HELP = (
+    "Exit codes: 0 ready (warnings allowed), 1 not ready (any fail; with --strict also any warn), "
+    "2 bad usage or input, 3 inconclusive (no fail, but something could not be checked), "
+    "4 internal error."
+)

@@ -1,0 +1,108 @@
+"""User-facing words: one catalogue per language, keyed by check id and outcome.
+
+Check code never builds sentences; it names an outcome and its parameters
+(:class:`preflight.model.Outcome`). This module turns ``(check_id, outcome, params)``
+into a title, a one-line summary and a remediation, in the report's language, so a
+saved JSON report can be rendered again in another language.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+LANGUAGES = ("en", "ja")
+DEFAULT_LANG = "en"
+
+
+class _SafeParams(dict):  # type: ignore[type-arg]
+    """Missing parameters render as ``{name}`` instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@dataclass(frozen=True)
+class ResultText:
+    """Words for one result."""
+
+    title: str
+    summary: str
+    remediation: str | None
+
+
+@functools.lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, Any]:
+    """The parsed catalogue for ``lang`` (``{"checks": {...}, "ui": {...}}``)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    path = resources.files("preflight") / "locales" / f"{lang}.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {"checks": {}, "ui": {}}
+    data = tomllib.loads(text)
+    data.setdefault("checks", {})
+    data.setdefault("ui", {})
+    return data
+
+
+def _entry(check_id: str, lang: str) -> dict[str, Any]:
+    entry = catalogue(lang)["checks"].get(check_id)
+    if entry is None and lang != DEFAULT_LANG:
+        entry = catalogue(DEFAULT_LANG)["checks"].get(check_id)
+    return entry or {}
+
+
+def _outcome(check_id: str, outcome: str, lang: str) -> dict[str, Any]:
+    found = _entry(check_id, lang).get("outcomes", {}).get(outcome)
+    if found is None and lang != DEFAULT_LANG:
+        found = _entry(check_id, DEFAULT_LANG).get("outcomes", {}).get(outcome)
+    return found or {}
+
+
+def fill(template: str, params: dict[str, str]) -> str:
+    """Fill a catalogue template; never raises on a missing parameter."""
+    return template.format_map(_SafeParams(params))
+
+
+def check_title(check_id: str, lang: str = DEFAULT_LANG) -> str:
+    """Human title of a check id."""
+    return str(_entry(check_id, lang).get("title", check_id))
+
+
+def check_about(check_id: str, lang: str = DEFAULT_LANG) -> str:
+    """Why the check matters, in a sentence or two."""
+    return str(_entry(check_id, lang).get("about", ""))
+
+
+def result_text(
+    check_id: str, outcome: str, params: dict[str, str], lang: str = DEFAULT_LANG
+) -> ResultText:
+    """Title, summary and remediation for one result."""
+    found = _outcome(check_id, outcome, lang)
+    summary = fill(str(found.get("summary", f"{check_id}: {outcome}")), params)
+    remediation = found.get("remediation")
+    return ResultText(
+        title=check_title(check_id, lang),
+        summary=summary,
+        remediation=fill(str(remediation), params) if remediation else None,
+    )
+
+
+def ui(key: str, lang: str = DEFAULT_LANG, **params: object) -> str:
+    """A piece of interface text (headings, verdicts, CLI messages)."""
+    text = catalogue(lang)["ui"].get(key)
+    if text is None and lang != DEFAULT_LANG:
+        text = catalogue(DEFAULT_LANG)["ui"].get(key)
+    if text is None:
+        return key
+    return fill(str(text), {k: str(v) for k, v in params.items()})

@@ -1,0 +1,401 @@
+"""THE DNS layer: every DNS query preflight makes goes through :class:`DnsClient`.
+
+Absence is a value (:class:`DnsAnswer` with ``nxdomain`` or no records); transport trouble
+(timeout, SERVFAIL, REFUSED, network errors) raises :class:`DnsError` — "could not check".
+The client is built from the run's config (nameservers with ports, timeout, retries), never
+from module globals, and has a sync and an async face sharing one decoding path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import ipaddress
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import dns.asyncquery
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.nameserver
+import dns.query
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.resolver
+import dns.reversename
+
+from preflight.errors import UsageError
+from preflight.model import Evidence
+
+MAX_CNAME_HOPS = 8
+
+
+@dataclass(frozen=True)
+class Nameserver:
+    """A DNS server to send queries to: address and port."""
+
+    host: str
+    port: int = 53
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @classmethod
+    def parse(cls, text: str) -> Nameserver:
+        """Parse ``HOST``, ``HOST:PORT``, ``[V6]:PORT`` or a bare IPv6 address (an IP, not a name)."""
+        raw = text.strip()
+        host, port = raw, 53
+        if raw.startswith("["):
+            close = raw.find("]")
+            if close < 0:
+                raise UsageError(f"invalid nameserver {text!r}: missing ']'")
+            host, rest = raw[1:close], raw[close + 1 :]
+            if rest:
+                if not rest.startswith(":"):
+                    raise UsageError(f"invalid nameserver {text!r}")
+                port = _port(rest[1:], text)
+        elif raw.count(":") == 1:
+            host, port_text = raw.split(":")
+            port = _port(port_text, text)
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise UsageError(
+                f"invalid nameserver {text!r}: give an IP address, optionally with :PORT"
+            ) from None
+        return cls(host, port)
+
+
+def _port(text: str, whole: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise UsageError(f"invalid nameserver {whole!r}: port must be 1-65535")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class DnsConfig:
+    """How to reach DNS: empty ``nameservers`` means the system resolver (/etc/resolv.conf)."""
+
+    nameservers: tuple[Nameserver, ...] = ()
+    timeout: float = 3.0
+    """Seconds to wait for one answer from one server."""
+    retries: int = 1
+    """Extra rounds over all servers after a timeout or server failure."""
+    concurrency: int = 64
+    """Queries in flight at once (per async batch)."""
+
+
+class DnsError(Exception):
+    """The question could not be answered: timeout, SERVFAIL, REFUSED, network error."""
+
+    def __init__(self, qname: str, rdtype: str, reason: str, server: str) -> None:
+        super().__init__(f"{rdtype} {qname}: {reason} ({server})")
+        self.qname = qname
+        self.rdtype = rdtype
+        self.reason = reason
+        self.server = server
+
+    def evidence(self, label: str | None = None) -> Evidence:
+        """This failure as evidence for a result."""
+        return Evidence(label or f"{self.rdtype} {self.qname}", f"no answer: {self.reason}", self.server)
+
+
+@dataclass(frozen=True)
+class DnsAnswer:
+    """An answer (possibly empty) to one question.
+
+    ``records`` are text: A/AAAA addresses; PTR/CNAME/NS targets (lower case, no trailing dot);
+    MX as ``"PREF HOST"``; TXT strings joined; anything else in presentation format.
+    """
+
+    qname: str
+    rdtype: str
+    records: tuple[str, ...]
+    ttl: int | None
+    server: str
+    nxdomain: bool = False
+    cname_chain: tuple[str, ...] = ()
+
+    @property
+    def exists(self) -> bool:
+        """True when at least one record of the asked type was returned."""
+        return bool(self.records)
+
+    def describe(self) -> str:
+        """Short text of the records, or of their absence."""
+        if self.nxdomain:
+            return "NXDOMAIN (name does not exist)"
+        if not self.records:
+            return "NODATA (no record of this type)"
+        return "; ".join(self.records)
+
+    def evidence(self, label: str | None = None) -> Evidence:
+        """This answer as evidence: ``TXT _dmarc.example.com @ 127.0.0.1:5353``."""
+        value = self.describe()
+        if self.ttl is not None and self.records:
+            value += f" (TTL {self.ttl})"
+        return Evidence(label or f"{self.rdtype} {self.qname}", value, f"@ {self.server}")
+
+    def mx(self) -> list[tuple[int, str]]:
+        """MX records as (preference, host), lowest preference first."""
+        out = []
+        for rec in self.records:
+            pref, _, host = rec.partition(" ")
+            out.append((int(pref), host))
+        return sorted(out)
+
+
+def _decode_rdata(rdata: Any) -> str:
+    rdtype = rdata.rdtype
+    if rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+        return str(rdata.address)
+    if rdtype in (dns.rdatatype.PTR, dns.rdatatype.CNAME, dns.rdatatype.NS):
+        return rdata.target.to_text(omit_final_dot=True).lower()
+    if rdtype == dns.rdatatype.MX:
+        return f"{rdata.preference} {rdata.exchange.to_text(omit_final_dot=True).lower()}"
+    if rdtype == dns.rdatatype.TXT:
+        return b"".join(rdata.strings).decode("utf-8", errors="backslashreplace")
+    return str(rdata.to_text())
+
+
+def _reverse_name(ip: str) -> str:
+    return dns.reversename.from_address(ip).to_text(omit_final_dot=True)
+
+
+def reverse_name(ip: str) -> str:
+    """``203.0.113.25`` → ``25.113.0.203.in-addr.arpa`` (IPv6: nibbles under ip6.arpa)."""
+    return _reverse_name(ip)
+
+
+class DnsClient:
+    """Stub resolver over the configured nameservers. Thread-safe; one per run."""
+
+    def __init__(self, config: DnsConfig) -> None:
+        self.config = config
+        if config.nameservers:
+            self.nameservers = config.nameservers
+            self.system = False
+        else:
+            try:
+                system = dns.resolver.Resolver(configure=True)
+            except dns.resolver.NoResolverConfiguration:
+                raise UsageError(
+                    "no system resolver configured (/etc/resolv.conf); pass --nameserver HOST[:PORT]"
+                ) from None
+            self.nameservers = tuple(Nameserver(str(ns), system.port) for ns in system.nameservers)
+            self.system = True
+        if not self.nameservers:
+            raise UsageError("no nameserver to query; pass --nameserver HOST[:PORT]")
+
+    def describe(self) -> dict[str, Any]:
+        """The resolver as shown in reports."""
+        return {
+            "nameservers": [str(ns) for ns in self.nameservers],
+            "system": self.system,
+            "timeout": self.config.timeout,
+            "retries": self.config.retries,
+        }
+
+    # -- building --------------------------------------------------------------------------
+
+    def _message(self, qname: str, rdtype: str) -> tuple[dns.message.Message, dns.name.Name]:
+        try:
+            name = dns.name.from_text(qname)
+            query = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
+        except (dns.exception.DNSException, ValueError) as exc:
+            raise DnsError(qname, rdtype, f"invalid query: {exc}", "-") from None
+        return query, name
+
+    def _rounds(self) -> Iterator[Nameserver]:
+        for _ in range(self.config.retries + 1):
+            yield from self.nameservers
+
+    def _interpret(
+        self, qname: str, rdtype: str, name: dns.name.Name, resp: dns.message.Message, ns: Nameserver
+    ) -> DnsAnswer | str:
+        """Turn a response into an answer, or a failure reason string to try the next server."""
+        rcode = resp.rcode()
+        if rcode == dns.rcode.NXDOMAIN:
+            return DnsAnswer(qname, rdtype, (), _negative_ttl(resp), str(ns), nxdomain=True)
+        if rcode != dns.rcode.NOERROR:
+            return dns.rcode.to_text(rcode).lower()
+        want = dns.rdatatype.from_text(rdtype)
+        current, chain = name, []
+        for _ in range(MAX_CNAME_HOPS):
+            rrset = resp.get_rrset(resp.answer, current, dns.rdataclass.IN, want)
+            if rrset is not None:
+                records = tuple(_decode_rdata(r) for r in rrset)
+                return DnsAnswer(qname, rdtype, records, rrset.ttl, str(ns), cname_chain=tuple(chain))
+            cname = resp.get_rrset(resp.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME)
+            if cname is None or want == dns.rdatatype.CNAME:
+                break
+            current = cname[0].target
+            chain.append(current.to_text(omit_final_dot=True).lower())
+        if chain:
+            return _Chase(current.to_text(), chain)
+        return DnsAnswer(qname, rdtype, (), _negative_ttl(resp), str(ns))
+
+    # -- sync -----------------------------------------------------------------------------
+
+    def query(self, qname: str, rdtype: str, _hops: int = 0) -> DnsAnswer:
+        """Ask one question; raise :class:`DnsError` if no server could answer it."""
+        query, name = self._message(qname, rdtype)
+        reason, last = "no nameserver", "-"
+        for ns in self._rounds():
+            try:
+                resp, _ = dns.query.udp_with_fallback(
+                    query, ns.host, timeout=self.config.timeout, port=ns.port
+                )
+            except dns.exception.Timeout:
+                reason, last = "timeout", str(ns)
+                continue
+            except (OSError, dns.exception.DNSException) as exc:
+                reason, last = f"network error: {exc}", str(ns)
+                continue
+            result = self._interpret(qname, rdtype, name, resp, ns)
+            if isinstance(result, DnsAnswer):
+                return result
+            if isinstance(result, _Chase):
+                return self._chased(qname, rdtype, result, self.query(result.target, rdtype, _hops + 1), _hops)
+            reason, last = result, str(ns)
+        raise DnsError(qname, rdtype, reason, last)
+
+    def ptr(self, ip: str) -> DnsAnswer:
+        """PTR records of an IP address."""
+        return self.query(_reverse_name(ip), "PTR")
+
+    def resolver(self) -> dns.resolver.Resolver:
+        """A dnspython resolver on the same servers, for libraries that take one (checkdmarc)."""
+        res = dns.resolver.Resolver(configure=False)
+        res.nameservers = [dns.nameserver.Do53Nameserver(ns.host, ns.port) for ns in self.nameservers]
+        res.timeout = self.config.timeout
+        res.lifetime = self.config.timeout * (self.config.retries + 1) * len(self.nameservers)
+        res.retry_servfail = False
+        return res
+
+    # -- async ----------------------------------------------------------------------------
+
+    async def aquery(self, qname: str, rdtype: str, _hops: int = 0) -> DnsAnswer:
+        """Async twin of :meth:`query`."""
+        query, name = self._message(qname, rdtype)
+        reason, last = "no nameserver", "-"
+        for ns in self._rounds():
+            try:
+                resp, _ = await asyncio.wait_for(
+                    dns.asyncquery.udp_with_fallback(
+                        query, ns.host, timeout=self.config.timeout, port=ns.port
+                    ),
+                    timeout=self.config.timeout * 2 + 0.5,
+                )
+            except (dns.exception.Timeout, asyncio.TimeoutError):
+                reason, last = "timeout", str(ns)
+                continue
+            except (OSError, dns.exception.DNSException) as exc:
+                reason, last = f"network error: {exc}", str(ns)
+                continue
+            result = self._interpret(qname, rdtype, name, resp, ns)
+            if isinstance(result, DnsAnswer):
+                return result
+            if isinstance(result, _Chase):
+                follow = await self.aquery(result.target, rdtype, _hops + 1)
+                return self._chased(qname, rdtype, result, follow, _hops)
+            reason, last = result, str(ns)
+        raise DnsError(qname, rdtype, reason, last)
+
+    def _chased(
+        self, qname: str, rdtype: str, chase: _Chase, follow: DnsAnswer, hops: int
+    ) -> DnsAnswer:
+        if hops >= MAX_CNAME_HOPS:
+            raise DnsError(qname, rdtype, "CNAME chain too long", follow.server)
+        return DnsAnswer(
+            qname, rdtype, follow.records, follow.ttl, follow.server, follow.nxdomain,
+            tuple(chase.chain) + follow.cname_chain,
+        )
+
+    async def agather(
+        self, questions: Sequence[tuple[str, str]]
+    ) -> list[DnsAnswer | DnsError]:
+        """Ask many questions concurrently (bounded); each slot holds an answer or the error."""
+        limit = asyncio.Semaphore(max(1, self.config.concurrency))
+
+        async def one(qname: str, rdtype: str) -> DnsAnswer | DnsError:
+            async with limit:
+                try:
+                    return await self.aquery(qname, rdtype)
+                except DnsError as exc:
+                    return exc
+
+        return list(await asyncio.gather(*(one(q, t) for q, t in questions)))
+
+    def gather(self, questions: Iterable[tuple[str, str]]) -> list[DnsAnswer | DnsError]:
+        """Sync entry to :meth:`agather`: runs its own event loop (call from a worker thread)."""
+        return asyncio.run(self.agather(list(questions)))
+
+
+@dataclass(frozen=True)
+class _Chase:
+    target: str
+    chain: list[str]
+
+
+def _negative_ttl(resp: dns.message.Message) -> int | None:
+    for rrset in resp.authority:
+        if rrset.rdtype == dns.rdatatype.SOA:
+            return min(rrset.ttl, rrset[0].minimum)
+    return None
+
+
+# -- pyspf bridge ---------------------------------------------------------------------------
+# pyspf resolves through its module-level ``spf.DNSLookup`` hook. We install one dispatcher
+# that sends each lookup through the DnsClient of the calling context, so concurrent runs
+# with different resolvers never share state.
+
+_SPF_CLIENT: contextvars.ContextVar[DnsClient | None] = contextvars.ContextVar(
+    "preflight_spf_client", default=None
+)
+_SPF_TYPES = {"A", "AAAA", "MX", "PTR", "TXT", "SPF"}
+
+
+def _spf_lookup(name: str, qtype: str, strict: bool = True, timeout: float = 20) -> list[Any]:
+    import spf
+
+    client = _SPF_CLIENT.get()
+    if client is None:
+        raise spf.TempError("DNS lookup outside a preflight SPF evaluation")
+    if qtype not in _SPF_TYPES:
+        return []
+    try:
+        answer = client.query(name, qtype)
+    except DnsError as exc:
+        raise spf.TempError(f"DNS {exc.reason}: {qtype} {name}") from None
+    out: list[Any] = []
+    for cname in answer.cname_chain:
+        out.append(((name, "CNAME"), cname))
+        name = cname
+    for rec in answer.records:
+        if qtype == "MX":
+            pref, _, host = rec.partition(" ")
+            out.append(((name, qtype), (int(pref), host)))
+        elif qtype in ("TXT", "SPF"):
+            out.append(((name, qtype), [rec.encode("utf-8", errors="surrogateescape")]))
+        else:
+            out.append(((name, qtype), rec))
+    return out
+
+
+@contextlib.contextmanager
+def pyspf_resolver(client: DnsClient) -> Iterator[None]:
+    """Within this block, pyspf (``spf.query``) resolves through ``client``."""
+    import spf
+
+    spf.DNSLookup = _spf_lookup
+    token = _SPF_CLIENT.set(client)
+    try:
+        yield
+    finally:
+        _SPF_CLIENT.reset(token)

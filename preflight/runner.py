@@ -1,0 +1,138 @@
+"""Runs the check families concurrently and assembles the report.
+
+Each family is one function ``run(ctx) -> FamilyOutput``. Families run side by side on a
+bounded thread pool; inside a family, independent lookups run concurrently too. An
+unexpected exception in a family becomes an ``error`` result, never a crash and never a pass.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol, TypeVar
+
+from preflight import __version__
+from preflight.config import RunConfig
+from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status, Verdict, verdict_for
+from preflight.net.dns import DnsClient
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+FAMILY_CRASHED = Outcome("internal.family", "crashed", Status.ERROR, ("family", "error"))
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a family gets: the config, the run's one DNS client, and the run's clock."""
+
+    config: RunConfig
+    dns: DnsClient
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Family:
+    """A named group of checks with one entry point."""
+
+    name: str
+    run: Callable[[RunContext], FamilyOutput]
+
+
+class Observer(Protocol):
+    """Watches a run (progress display). The core never prints."""
+
+    def family_started(self, name: str) -> None: ...
+
+    def family_finished(self, name: str, output: FamilyOutput) -> None: ...
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of a run: inputs, resolver, results and extra sections."""
+
+    generated_at: datetime
+    target: dict[str, Any]
+    resolver: dict[str, Any]
+    results: tuple[CheckResult, ...]
+    sections: dict[str, Any] = field(default_factory=dict)
+    tool_version: str = __version__
+
+    @property
+    def verdict(self) -> Verdict:
+        """The readiness verdict derived from the results."""
+        return verdict_for(r.status for r in self.results)
+
+
+def concurrent_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 8) -> list[R]:
+    """``[fn(x) for x in items]`` on a small thread pool, keeping order."""
+    items = list(items)
+    if len(items) <= 1:
+        return [fn(x) for x in items]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        return list(pool.map(fn, items))
+
+
+def _run_family(family: Family, ctx: RunContext) -> FamilyOutput:
+    try:
+        return family.run(ctx)
+    except Exception as exc:  # noqa: BLE001 - turned into a visible error result
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        detail = f"{type(exc).__name__} at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}"
+        return FamilyOutput(
+            results=(
+                FAMILY_CRASHED(
+                    family.name,
+                    [Evidence("exception", detail, "preflight")],
+                    family=family.name,
+                    error=type(exc).__name__,
+                ),
+            )
+        )
+
+
+def default_families() -> list[Family]:
+    """All check families, in report order."""
+    from preflight.checks.registry import FAMILIES
+
+    return list(FAMILIES)
+
+
+def run(
+    config: RunConfig,
+    *,
+    families: Sequence[Family] | None = None,
+    observer: Observer | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Run every family against ``config`` and return the report."""
+    dns_client = DnsClient(config.dns)
+    ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0))
+    chosen = list(families if families is not None else default_families())
+    outputs: dict[str, FamilyOutput] = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(12, len(chosen)))) as pool:
+        futures = {}
+        for family in chosen:
+            if observer:
+                observer.family_started(family.name)
+            futures[pool.submit(_run_family, family, ctx)] = family
+        for done in concurrent.futures.as_completed(futures):
+            family = futures[done]
+            outputs[family.name] = done.result()
+            if observer:
+                observer.family_finished(family.name, outputs[family.name])
+    results: list[CheckResult] = []
+    sections: dict[str, Any] = {}
+    for family in chosen:
+        results.extend(outputs[family.name].results)
+        sections.update(outputs[family.name].sections)
+    return Report(
+        generated_at=ctx.now,
+        target=config.target.to_dict(),
+        resolver=dns_client.describe(),
+        results=tuple(results),
+        sections=sections,
+    )

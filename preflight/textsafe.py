@@ -1,0 +1,34 @@
+"""Bounding and cleaning of text that came from the network (DNS, SMTP, SSH).
+
+Everything an outside party controls passes through :func:`clean` before it is stored
+in a result: control bytes are made visible, length is capped. HTML escaping is the
+renderer's job (Jinja2 autoescape); this module keeps reports bounded and printable.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_VALUE = 2000
+"""Longest evidence value kept, in characters."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}"
+
+
+def clean(value: object, limit: int = MAX_VALUE) -> str:
+    """Return ``value`` as printable text of at most ``limit`` characters (plus a marker)."""
+    if isinstance(value, bytes):
+        text = value.decode("utf-8", errors="backslashreplace")
+    else:
+        text = str(value)
+    if len(text) > limit * 4:
+        text = text[: limit * 4]
+    text = _CONTROL.sub(_visible, text)
+    if len(text) > limit:
+        dropped = len(text) - limit
+        text = f"{text[:limit]}… [{dropped} more characters]"
+    return text
