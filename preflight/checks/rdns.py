@@ -113,13 +113,13 @@ def looks_generic(ip: str, name: str) -> str | None:
         if hexed in lowered:
             return f"it contains the address in hex ({hexed})"
     else:
-        exploded = addr.exploded.split(":")
-        compact = [h.lstrip("0") or "0" for h in exploded]
-        tail = exploded[-4:]
-        for parts in (tail, compact[-4:]):
-            for sep in ("-", ".", ""):
-                if sep.join(parts) in lowered and len(sep.join(parts)) >= 8:
-                    return f"it contains the address digits ({sep.join(parts)})"
+        compressed = str(addr)
+        forms = {compressed.replace(":", sep) for sep in ("-", ".", "")}
+        forms |= {addr.exploded.replace(":", sep) for sep in ("-", ".", "")}
+        forms.add(addr.exploded.replace(":", "")[::-1])
+        for form in sorted(forms, key=len, reverse=True):
+            if len(form) >= 6 and form in lowered:
+                return f"it contains the address digits ({form})"
     match = _WORD_RE.search(lowered)
     if match:
         return f"it contains the word '{match.group(1)}'"

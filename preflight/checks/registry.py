@@ -1,0 +1,14 @@
+"""The check families, in report order. A new family adds one line here."""
+
+from __future__ import annotations
+
+from preflight.checks import dkim, dmarc, mx, rdns, spf
+from preflight.runner import Family
+
+FAMILIES: tuple[Family, ...] = (
+    Family("rdns", rdns.run),
+    Family("spf", spf.run),
+    Family("dkim", dkim.run),
+    Family("dmarc", dmarc.run),
+    Family("mx", mx.run),
+)

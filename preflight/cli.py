@@ -1,0 +1,252 @@
+"""Command line: parse options, build the run config, call the runner, write outputs, exit.
+
+typer only. Heavy modules (dnspython, Jinja2, checkdmarc, paramiko) are imported inside the
+commands so ``preflight --help`` starts fast. Messages go to stderr; stdout carries only
+machine output (``--json -``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, Optional
+
+import typer
+
+from preflight import __version__
+from preflight.errors import PreflightError
+from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
+
+if TYPE_CHECKING:
+    from preflight.config import RunConfig
+    from preflight.runner import Report
+
+app = typer.Typer(
+    name="preflight",
+    help=(
+        "Check a mail server migration before cutover: blocklists, PTR, SPF, DKIM, DMARC, MX, "
+        "TTLs, and more; write an HTML report for the change request.\n\n" + EXIT_CODE_HELP
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"preflight {__version__}")
+        raise typer.Exit(ExitCode.READY)
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """preflight: readiness checks for moving mail to a new server."""
+
+
+def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
+    typer.echo(f"preflight: error: {message}", err=True)
+    raise typer.Exit(int(code))
+
+
+def _guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a command body: our errors become one line + exit 2, anything else exit 4."""
+    try:
+        return fn(*args, **kwargs)
+    except typer.Exit:
+        raise
+    except PreflightError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted", ExitCode.INTERNAL)
+    except Exception as exc:  # noqa: BLE001 - last line of defence, no traceback with secrets
+        _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)", ExitCode.INTERNAL)
+
+
+# -- check ---------------------------------------------------------------------------------
+
+
+def build_config(
+    plan: dict[str, Any],
+    *,
+    ips: list[str],
+    hostname: str | None,
+    domains: list[str],
+    selectors: list[str],
+    nameservers: list[str],
+    timeout: float | None,
+    strict: bool | None,
+) -> RunConfig:
+    """Merge the plan with flags (flags win) and validate everything."""
+    from preflight.config import RunConfig, Target, parse_hostname, parse_ip, parse_selector, parse_timeout
+    from preflight.errors import UsageError
+    from preflight.net.dns import DnsConfig, Nameserver
+
+    target = Target(
+        ips=tuple(parse_ip(i) for i in ips) if ips else tuple(plan.get("ips", ())),
+        hostname=parse_hostname(hostname) if hostname else plan.get("hostname"),
+        domains=tuple(parse_hostname(d, "domain") for d in domains) if domains
+        else tuple(plan.get("domains", ())),
+        dkim_selectors=tuple(parse_selector(s) for s in selectors) if selectors
+        else tuple(plan.get("dkim_selectors", ())),
+    )
+    if not target.ips:
+        raise UsageError("give at least one --ip (or 'ips' in the plan file)")
+    target = Target(
+        ips=tuple(dict.fromkeys(target.ips)),
+        hostname=target.hostname,
+        domains=tuple(dict.fromkeys(target.domains)),
+        dkim_selectors=tuple(dict.fromkeys(target.dkim_selectors)),
+    )
+    servers = tuple(Nameserver.parse(n) for n in nameservers) if nameservers \
+        else tuple(plan.get("nameservers", ()))
+    seconds = parse_timeout(timeout) if timeout is not None else plan.get("timeout", 3.0)
+    return RunConfig(
+        target=target,
+        dns=DnsConfig(nameservers=servers, timeout=seconds),
+        strict=strict if strict is not None else plan.get("strict", False),
+        extras={k: v for k, v in plan.items() if "." in k},
+    )
+
+
+def execute(config: RunConfig, *, html: str | None, json_out: str | None,
+            quiet: bool = False) -> ExitCode:
+    """Run the checks for ``config``, write the reports, print the summary; return the exit code."""
+    from preflight.model import exit_code_for
+    from preflight.report import console
+    from preflight.runner import run
+
+    observer = console.Progress() if not quiet and sys.stderr.isatty() else None
+    try:
+        report = run(config, observer=observer)
+    finally:
+        if observer:
+            observer.close()
+    data = write_outputs(report, html=html, json_out=json_out, quiet=quiet)
+    if not quiet:
+        console.print_summary(data)
+    return exit_code_for(report.verdict, strict=config.strict)
+
+
+def write_outputs(report: Report, *, html: str | None, json_out: str | None,
+                  quiet: bool = False, lang: str = "en") -> dict[str, Any]:
+    """Write the requested report files; return the report dict."""
+    from preflight.report import json as report_json
+
+    data = report_json.to_dict(report, lang)
+    render_outputs(data, html=html, json_out=json_out, quiet=quiet, lang=lang)
+    return data
+
+
+def render_outputs(data: dict[str, Any], *, html: str | None, json_out: str | None,
+                   quiet: bool = False, lang: str = "en") -> None:
+    """Write HTML/JSON renderings of a report dict."""
+    from preflight.report import html as report_html
+    from preflight.report import json as report_json
+    from preflight.report.output import write_text
+
+    if html:
+        written = write_text(html, report_html.render(data, lang))
+        if written and not quiet:
+            typer.echo(f"wrote {written}", err=True)
+    if json_out:
+        written = write_text(json_out, report_json.dumps(data))
+        if written and not quiet:
+            typer.echo(f"wrote {written}", err=True)
+
+
+@app.command(epilog=EXIT_CODE_HELP)
+def check(
+    ip: list[str] = typer.Option([], "--ip", help="A new IP of the server (repeat for IPv4 and IPv6)."),
+    hostname: Optional[str] = typer.Option(None, "--hostname", help="The new server's HELO/EHLO name."),
+    domain: list[str] = typer.Option([], "--domain", help="A domain that sends through the server (repeatable)."),
+    dkim_selector: list[str] = typer.Option([], "--dkim-selector", help="DKIM selector to check (repeatable)."),
+    nameserver: list[str] = typer.Option(
+        [], "--nameserver", help="Resolver to query, HOST[:PORT] (repeatable; default: the system resolver)."
+    ),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for each DNS answer (default 3)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="TOML migration plan; flags override it."),
+    html: Optional[str] = typer.Option(None, "--html", help="Write the HTML report here."),
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report here ('-' = stdout)."),
+    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Treat warnings as not ready (exit 1)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+) -> None:
+    """Check the new server and domains before cutover; write HTML/JSON reports."""
+
+    def body() -> ExitCode:
+        from preflight.config import load_plan
+
+        plan = load_plan(config) if config else {}
+        run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
+                                  selectors=dkim_selector, nameservers=nameserver,
+                                  timeout=timeout, strict=strict)
+        html_path = html or plan.get("report.html")
+        json_path = json_out or plan.get("report.json")
+        return execute(run_config, html=html_path, json_out=json_path,
+                       quiet=quiet or json_path == "-")
+
+    raise typer.Exit(int(_guarded(body)))
+
+
+# -- demo ----------------------------------------------------------------------------------
+
+
+@app.command(epilog=EXIT_CODE_HELP)
+def demo(
+    output_dir: Path = typer.Option(Path("preflight-demo"), "--output-dir", help="Where to write the demo reports."),
+) -> None:
+    """Start the embedded lab on loopback, check its example migration, write HTML and JSON.
+
+    Exits 0 when the demo ran (whatever the example migration's verdict).
+    """
+
+    def body() -> ExitCode:
+        from preflight.lab.environment import demo_config, lab_dns
+        from preflight.report import console
+        from preflight.runner import run
+
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with lab_dns() as server:
+            typer.echo(f"lab DNS server listening on {server.address[0]}:{server.address[1]}", err=True)
+            report = run(demo_config(server))
+        html_path, json_path = output_dir / "report.html", output_dir / "report.json"
+        data = write_outputs(report, html=str(html_path), json_out=str(json_path))
+        console.print_summary(data)
+        typer.echo(f"HTML report: {html_path.resolve()}", err=True)
+        typer.echo(f"JSON report: {json_path.resolve()}", err=True)
+        return ExitCode.READY
+
+    raise typer.Exit(int(_guarded(body)))
+
+
+# -- render --------------------------------------------------------------------------------
+
+
+@app.command(epilog=EXIT_CODE_HELP)
+def render(
+    report: Path = typer.Argument(..., help="A JSON report written by 'preflight check --json'."),
+    html: Optional[str] = typer.Option(None, "--html", help="Write the HTML report here."),
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write the (re-validated) JSON here ('-' = stdout)."),
+) -> None:
+    """Render a saved JSON report again (e.g. after an upgrade)."""
+
+    def body() -> ExitCode:
+        from preflight.errors import UsageError
+        from preflight.report import json as report_json
+
+        if not html and not json_out:
+            raise UsageError("nothing to write: give --html PATH (or --json PATH)")
+        data = report_json.load(report)
+        render_outputs(data, html=html, json_out=json_out, quiet=json_out == "-")
+        return ExitCode.READY
+
+    raise typer.Exit(int(_guarded(body)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,58 @@
+"""The embedded lab: loopback servers that stand in for the Internet in the demo and tests.
+
+Zone files live in ``examples/lab/`` (shipped in the wheel as ``preflight/_lab_zones``). They
+describe one plausible company migration; :func:`demo_target` is that migration's input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from preflight.config import RunConfig, Target
+from preflight.lab.dnsserver import LabDnsServer
+from preflight.net.dns import DnsConfig, Nameserver
+
+
+def zones_dir() -> Path:
+    """Directory of the lab's zone files (inside the wheel, or ``examples/lab`` in a checkout)."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "_lab_zones", package.parent / "examples" / "lab"):
+        if candidate.is_dir() and any(candidate.glob("*.zone")):
+            return candidate
+    raise FileNotFoundError("lab zone files not found (broken installation)")
+
+
+def demo_target() -> Target:
+    """The demo migration: Example Co.'s new server and its two sending domains."""
+    return Target(
+        ips=(ipaddress.ip_address("203.0.113.25"), ipaddress.ip_address("2001:db8:25::25")),
+        hostname="mail.example.com",
+        domains=("example.com", "example.net"),
+        dkim_selectors=("s2026",),
+    )
+
+
+@contextlib.contextmanager
+def lab_dns(extra_dirs: Sequence[Path] = (), host: str = "127.0.0.1") -> Iterator[LabDnsServer]:
+    """Start the lab DNS server (lab zones plus ``extra_dirs``) on an ephemeral loopback port."""
+    server = LabDnsServer.from_directory(zones_dir(), host=host)
+    for directory in extra_dirs:
+        for path in sorted(Path(directory).glob("*.zone")):
+            server.add_zone(path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def demo_config(server: LabDnsServer, timeout: float = 2.0) -> RunConfig:
+    """The run configuration of the demo, pointed at a running lab server."""
+    host, port = server.address
+    return RunConfig(
+        target=demo_target(),
+        dns=DnsConfig(nameservers=(Nameserver(host, port),), timeout=timeout, retries=1),
+    )

@@ -1,0 +1,70 @@
+"""Console output on stderr: a transient progress line while checking, then the summary.
+
+An observer of the run: the core never prints.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+from preflight.messages import DEFAULT_LANG, ui
+from preflight.model import FamilyOutput
+
+_STYLE = {"fail": "bold red", "error": "bold magenta", "warn": "yellow", "pass": "green", "skip": "dim"}
+_VERDICT_STYLE = {"ready": "bold green", "ready_with_warnings": "bold yellow",
+                  "not_ready": "bold red", "inconclusive": "bold magenta"}
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Progress:
+    """A transient spinner naming the check families still running."""
+
+    def __init__(self) -> None:
+        self._console = _console()
+        self._running: list[str] = []
+        self._lock = threading.Lock()
+        self._status = self._console.status("checking…")
+        self._status.start()
+
+    def family_started(self, name: str) -> None:
+        with self._lock:
+            self._running.append(name)
+            self._status.update(f"checking: {', '.join(self._running)}")
+
+    def family_finished(self, name: str, output: FamilyOutput) -> None:
+        with self._lock:
+            if name in self._running:
+                self._running.remove(name)
+            self._status.update(f"checking: {', '.join(self._running) or 'done'}")
+
+    def close(self) -> None:
+        self._status.stop()
+
+
+def print_summary(data: dict[str, Any], lang: str = DEFAULT_LANG, limit: int = 40) -> None:
+    """Verdict, counts, and the findings (fail, error, warn) as one line each."""
+    from rich.markup import escape
+
+    from preflight.report.html import view_model
+
+    view = view_model(data, lang)
+    con = _console() if sys.stderr.isatty() else None
+    lines = [(f"{ui('cli_verdict', lang, verdict=view['verdict_text'])}", _VERDICT_STYLE[data["verdict"]]),
+             (view["counts_text"], "")]
+    for item in view["findings"][:limit]:
+        lines.append((f"  {item['status_label']:>15}  {item['check_id']}  {item['summary']}",
+                      _STYLE[item["status"]]))
+    if len(view["findings"]) > limit:
+        lines.append((f"  … {len(view['findings']) - limit} more in the report", "dim"))
+    for text, style in lines:
+        if con is not None:
+            con.print(f"[{style}]{escape(text)}[/]" if style else escape(text))
+        else:
+            sys.stderr.write(text + "\n")

@@ -1,0 +1,129 @@
+"""HTML report: one self-contained file rendered FROM the JSON dict.
+
+Jinja2 runs with ``autoescape=True`` (unconditionally: ``select_autoescape`` would not
+escape ``*.html.j2``) and ``StrictUndefined``. Only our own CSS is marked safe. The view
+model is computed here, so the templates stay logic-light.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from preflight.messages import DEFAULT_LANG, check_about, check_title, result_text, ui
+
+STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "skip": 4}
+
+SECTION_ORDER = ("comparison", "blocklists", "reputation", "smtp", "inventory", "partners", "propagation", "history")
+"""Extra report sections, in page order; each has a template ``sections/<name>.html.j2``."""
+
+
+def templates_dir() -> Path:
+    """Templates ship inside the wheel (preflight/templates); in a checkout they sit at the top."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "report.html.j2").is_file():
+            return candidate
+    raise FileNotFoundError("preflight templates not found (broken installation)")
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> Any:
+    """The Jinja2 environment (autoescape always on, strict undefined)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _texts(item: dict[str, Any], lang: str) -> dict[str, Any]:
+    params = {str(k): str(v) for k, v in item.get("params", {}).items()}
+    text = result_text(item["check_id"], item["outcome"], params, lang)
+    known = text.summary != f"{item['check_id']}: {item['outcome']}"
+    return {
+        "title": text.title if known else item.get("title", item["check_id"]),
+        "summary": text.summary if known else item.get("summary", ""),
+        "remediation": text.remediation if known else item.get("remediation"),
+    }
+
+
+def view_model(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    """Everything the template shows, computed from the report dict."""
+    results = []
+    for item in data["results"]:
+        texts = _texts(item, lang)
+        results.append({
+            "check_id": item["check_id"],
+            "subject": item["subject"],
+            "status": item["status"],
+            "status_label": ui(f"status_{item['status']}", lang),
+            "outcome": item["outcome"],
+            "evidence": item.get("evidence", []),
+            **texts,
+        })
+    findings = sorted(
+        (r for r in results if r["status"] in ("fail", "error", "warn")),
+        key=lambda r: (STATUS_ORDER[r["status"]], r["check_id"], r["subject"]),
+    )
+    groups: dict[str, dict[str, Any]] = {}
+    for r in results:
+        group = groups.setdefault(r["check_id"], {
+            "check_id": r["check_id"],
+            "title": check_title(r["check_id"], lang) if check_about(r["check_id"], lang) else r["title"],
+            "about": check_about(r["check_id"], lang),
+            "results": [],
+        })
+        group["results"].append(r)
+    for group in groups.values():
+        group["worst"] = min((r["status"] for r in group["results"]), key=STATUS_ORDER.__getitem__)
+    counts = data.get("counts", {})
+    target = data.get("target", {})
+    resolver = data.get("resolver", {})
+    return {
+        "lang": lang,
+        "ui": {key: ui(key, lang) for key in _UI_KEYS},
+        "verdict": data["verdict"],
+        "verdict_text": ui(f"verdict_{data['verdict']}", lang),
+        "counts_text": ui("label_counts", lang, passed=counts.get("pass", 0), warned=counts.get("warn", 0),
+                          failed=counts.get("fail", 0), errors=counts.get("error", 0),
+                          skipped=counts.get("skip", 0)),
+        "generated_at": data.get("generated_at", ""),
+        "tool_version": data.get("tool_version", data.get("tool", {}).get("version", "")),
+        "target": {
+            "ips": ", ".join(target.get("ips", [])) or ui("none", lang),
+            "hostname": target.get("hostname") or ui("none", lang),
+            "domains": ", ".join(target.get("domains", [])) or ui("none", lang),
+            "selectors": ", ".join(target.get("dkim_selectors", [])) or ui("none", lang),
+        },
+        "resolver": ", ".join(resolver.get("nameservers", []))
+        + (f" ({ui('system_resolver', lang)})" if resolver.get("system") else ""),
+        "findings": findings,
+        "groups": list(groups.values()),
+        "sections": [name for name in SECTION_ORDER if data.get(name)],
+        "data": data,
+    }
+
+
+_UI_KEYS = (
+    "report_title", "heading_target", "heading_summary", "heading_findings", "heading_all_checks",
+    "heading_evidence", "heading_remediation", "label_generated", "label_tool", "label_resolver",
+    "label_ips", "label_hostname", "label_domains", "label_selectors", "label_check",
+    "label_subject", "label_status", "label_result", "label_source",
+)
+
+
+def render(data: dict[str, Any], lang: str = DEFAULT_LANG) -> str:
+    """The HTML report for a report dict."""
+    env = environment()
+    css = (templates_dir() / "report.css").read_text(encoding="utf-8")
+    view = view_model(data, lang)
+    available = {name for name in view["sections"] if (templates_dir() / "sections" / f"{name}.html.j2").is_file()}
+    view["sections"] = [name for name in view["sections"] if name in available]
+    return str(env.get_template("report.html.j2").render(v=view, css=css))
