@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import contextvars
 import ipaddress
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -191,6 +192,8 @@ class DnsClient:
             self.system = True
         if not self.nameservers:
             raise UsageError("no nameserver to query; pass --nameserver HOST[:PORT]")
+        self._lock = threading.Lock()
+        self._memo: dict[tuple[str, str], _Slot] = {}
 
     def describe(self) -> dict[str, Any]:
         """The resolver as shown in reports."""
@@ -242,8 +245,33 @@ class DnsClient:
 
     # -- sync -----------------------------------------------------------------------------
 
-    def query(self, qname: str, rdtype: str, _hops: int = 0) -> DnsAnswer:
-        """Ask one question; raise :class:`DnsError` if no server could answer it."""
+    def query(self, qname: str, rdtype: str) -> DnsAnswer:
+        """Ask one question; raise :class:`DnsError` if no server could answer it.
+
+        Answers (and failures) are remembered for the run, so families asking the same
+        question share one query, and all see the same answer.
+        """
+        key = (qname.lower().rstrip("."), rdtype.upper())
+        with self._lock:
+            slot = self._memo.get(key)
+            owner = slot is None
+            if slot is None:
+                slot = self._memo[key] = _Slot()
+        if owner:
+            try:
+                slot.value = self._query(qname, rdtype)
+            except DnsError as exc:
+                slot.value = exc
+            finally:
+                slot.done.set()
+        else:
+            slot.done.wait()
+        if isinstance(slot.value, DnsError):
+            raise slot.value
+        assert slot.value is not None
+        return slot.value
+
+    def _query(self, qname: str, rdtype: str, _hops: int = 0) -> DnsAnswer:
         query, name = self._message(qname, rdtype)
         reason, last = "no nameserver", "-"
         for ns in self._rounds():
@@ -261,7 +289,10 @@ class DnsClient:
             if isinstance(result, DnsAnswer):
                 return result
             if isinstance(result, _Chase):
-                return self._chased(qname, rdtype, result, self.query(result.target, rdtype, _hops + 1), _hops)
+                if _hops >= MAX_CNAME_HOPS:
+                    raise DnsError(qname, rdtype, "CNAME chain too long", str(ns))
+                follow = self._query(result.target, rdtype, _hops + 1)
+                return self._chased(qname, rdtype, result, follow)
             reason, last = result, str(ns)
         raise DnsError(qname, rdtype, reason, last)
 
@@ -302,16 +333,15 @@ class DnsClient:
             if isinstance(result, DnsAnswer):
                 return result
             if isinstance(result, _Chase):
+                if _hops >= MAX_CNAME_HOPS:
+                    raise DnsError(qname, rdtype, "CNAME chain too long", str(ns))
                 follow = await self.aquery(result.target, rdtype, _hops + 1)
-                return self._chased(qname, rdtype, result, follow, _hops)
+                return self._chased(qname, rdtype, result, follow)
             reason, last = result, str(ns)
         raise DnsError(qname, rdtype, reason, last)
 
-    def _chased(
-        self, qname: str, rdtype: str, chase: _Chase, follow: DnsAnswer, hops: int
-    ) -> DnsAnswer:
-        if hops >= MAX_CNAME_HOPS:
-            raise DnsError(qname, rdtype, "CNAME chain too long", follow.server)
+    @staticmethod
+    def _chased(qname: str, rdtype: str, chase: _Chase, follow: DnsAnswer) -> DnsAnswer:
         return DnsAnswer(
             qname, rdtype, follow.records, follow.ttl, follow.server, follow.nxdomain,
             tuple(chase.chain) + follow.cname_chain,
@@ -335,6 +365,14 @@ class DnsClient:
     def gather(self, questions: Iterable[tuple[str, str]]) -> list[DnsAnswer | DnsError]:
         """Sync entry to :meth:`agather`: runs its own event loop (call from a worker thread)."""
         return asyncio.run(self.agather(list(questions)))
+
+
+class _Slot:
+    """One remembered question: filled once, waited on by later askers."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: DnsAnswer | DnsError | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,64 @@
+"""Shared fixtures: the embedded lab's DNS server on loopback, and run helpers.
+
+Tests talk to real servers over real sockets on 127.0.0.1 / ::1 only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from preflight.config import RunConfig, Target
+from preflight.lab.dnsserver import LabDnsServer
+from preflight.lab.environment import lab_dns
+from preflight.net.dns import DnsClient, DnsConfig, Nameserver
+
+TESTS = Path(__file__).resolve().parent
+TEST_ZONES = TESTS / "zones"
+FIXED_NOW = datetime(2026, 11, 29, 9, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[LabDnsServer]:
+    """The lab DNS server (examples/lab + tests/zones), shared by the session; faults cleared per test."""
+    with lab_dns(extra_dirs=[TEST_ZONES]) as server:
+        yield server
+
+
+@pytest.fixture()
+def dns_server(lab: LabDnsServer) -> Iterator[LabDnsServer]:
+    """The lab server with a clean fault list for this test."""
+    lab.clear_faults()
+    yield lab
+    lab.clear_faults()
+
+
+def lab_nameserver(server: LabDnsServer) -> Nameserver:
+    host, port = server.address
+    return Nameserver(host, port)
+
+
+@pytest.fixture()
+def dns_client(dns_server: LabDnsServer) -> DnsClient:
+    """A fresh DnsClient (empty memo) on the lab server, short timeouts."""
+    return DnsClient(DnsConfig(nameservers=(lab_nameserver(dns_server),), timeout=0.5, retries=0))
+
+
+def make_config(server: LabDnsServer, *, ips: tuple[str, ...], hostname: str | None = None,
+                domains: tuple[str, ...] = (), selectors: tuple[str, ...] = (),
+                timeout: float = 0.5, **extras: object) -> RunConfig:
+    """A RunConfig aimed at the lab server."""
+    return RunConfig(
+        target=Target(
+            ips=tuple(ipaddress.ip_address(i) for i in ips),
+            hostname=hostname,
+            domains=domains,
+            dkim_selectors=selectors,
+        ),
+        dns=DnsConfig(nameservers=(lab_nameserver(server),), timeout=timeout, retries=0),
+        extras=dict(extras),
+    )
