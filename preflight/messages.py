@@ -41,18 +41,26 @@ class ResultText:
 
 @functools.lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, Any]:
-    """The parsed catalogue for ``lang`` (``{"checks": {...}, "ui": {...}}``)."""
+    """The catalogue for ``lang``: every ``locales/<lang>/*.toml`` merged.
+
+    Each check family keeps its words in its own file; a key defined twice is an error.
+    """
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}")
-    path = resources.files("preflight") / "locales" / f"{lang}.toml"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {"checks": {}, "ui": {}}
-    data = tomllib.loads(text)
-    data.setdefault("checks", {})
-    data.setdefault("ui", {})
-    return data
+    merged: dict[str, Any] = {"checks": {}, "ui": {}}
+    folder = resources.files("preflight") / "locales" / lang
+    if not folder.is_dir():
+        return merged
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not item.name.endswith(".toml"):
+            continue
+        data = tomllib.loads(item.read_text(encoding="utf-8"))
+        for table in ("checks", "ui"):
+            for key, value in data.get(table, {}).items():
+                if key in merged[table]:
+                    raise ValueError(f"locales/{lang}/{item.name}: {table}.{key} is defined twice")
+                merged[table][key] = value
+    return merged
 
 
 def _entry(check_id: str, lang: str) -> dict[str, Any]:

@@ -62,3 +62,28 @@ def make_config(server: LabDnsServer, *, ips: tuple[str, ...], hostname: str | N
         dns=DnsConfig(nameservers=(lab_nameserver(server),), timeout=timeout, retries=0),
         extras=dict(extras),
     )
+
+
+# -- loopback only -----------------------------------------------------------------------------
+# An audit hook (not a mock: it only watches) that stops any test from sending a packet or
+# opening a connection to an address other than loopback. Names are resolved by the code
+# under test through its own configured resolver (the lab), never the system's.
+
+def _loopback_only(event: str, args: tuple[object, ...]) -> None:
+    if event not in ("socket.connect", "socket.sendto"):
+        return
+    address = args[1] if len(args) > 1 else None
+    if not isinstance(address, tuple) or not address:
+        return  # AF_UNIX paths and the like
+    host = str(address[0])
+    try:
+        ip = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        raise PermissionError(f"tests may only connect to loopback addresses, not {host!r}") from None
+    if not ip.is_loopback:
+        raise PermissionError(f"tests may only connect to loopback addresses, not {host}")
+
+
+import sys as _sys  # noqa: E402
+
+_sys.addaudithook(_loopback_only)
