@@ -33,8 +33,11 @@ _SELECTOR_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$", re.IGNORECASE)
 
 def parse_ip(text: str, what: str = "IP address") -> IPAddress:
     """An IPv4 or IPv6 address (no prefix, no zone id)."""
+    raw = str(text).strip()
     try:
-        return ipaddress.ip_address(str(text).strip())
+        if "%" in raw:
+            raise ValueError("scoped address")
+        return ipaddress.ip_address(raw)
     except ValueError:
         raise InputError(f"invalid {what} {str(text)[:80]!r}") from None
 

@@ -87,3 +87,17 @@ def _loopback_only(event: str, args: tuple[object, ...]) -> None:
 import sys as _sys  # noqa: E402
 
 _sys.addaudithook(_loopback_only)
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a test prerequisite (sshd, chromium, ...) is missing — but fail under CI.
+
+    .ci/run sets PREFLIGHT_REQUIRE_ALL=1, so CI can never pass by skipping real-server tests.
+    """
+    import os
+
+    if condition:
+        return
+    if os.environ.get("PREFLIGHT_REQUIRE_ALL") == "1":
+        pytest.fail(f"test prerequisite missing under PREFLIGHT_REQUIRE_ALL: {reason}")
+    pytest.skip(reason)
