@@ -73,3 +73,14 @@ def test_catalogue_has_no_orphans() -> None:
 def test_outcome_rejects_wrong_params() -> None:
     with pytest.raises(TypeError):
         preflight.runner.FAMILY_CRASHED("x", family="y")
+
+
+def test_every_check_id_is_documented_in_readme() -> None:
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    if not readme.is_file():
+        pytest.skip("README not available (not a source checkout)")
+    text = readme.read_text(encoding="utf-8")
+    missing = sorted({o.check_id for o in OUTCOMES if f"`{o.check_id}`" not in text})
+    assert not missing, f"check ids missing from README: {missing}"
