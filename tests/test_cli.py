@@ -196,3 +196,11 @@ def test_installed_entry_point_json_to_stdout(dns_server: LabDnsServer) -> None:
 def test_usage_error_from_typer_is_exit_2() -> None:
     result = invoke("check", "--no-such-option")
     assert result.exit_code == 2
+
+
+def test_cli_import_stays_light() -> None:
+    # `preflight --help` must not pay for dnspython, Jinja2, checkdmarc, paramiko, Rich...
+    probe = ("import sys, preflight.cli; heavy = ('dns', 'jinja2', 'checkdmarc', 'paramiko', "
+             "'cryptography', 'spf', 'aiosmtpd', 'rich'); print([m for m in heavy if m in sys.modules])")
+    out = subprocess.check_output([sys.executable, "-c", probe], text=True).strip()
+    assert out == "[]"
