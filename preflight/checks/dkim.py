@@ -53,6 +53,7 @@ def parse_tags(record: str) -> dict[str, str]:
 
 def parse_key_record(record: str) -> KeyInfo:
     """Parse a DKIM key record; raise ValueError with the reason when it is not usable."""
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
     from cryptography.hazmat.primitives.serialization import load_der_public_key
 
@@ -77,13 +78,15 @@ def parse_key_record(record: str) -> KeyInfo:
         return KeyInfo("ed25519", 256, revoked=False, testing=testing)
     if key_type != "rsa":
         raise ValueError(f"unknown key type k={key_type[:20]}")
+    # A SubjectPublicKeyInfo naming an unknown algorithm raises UnsupportedAlgorithm, not
+    # ValueError: it is still just an unusable key record, never a crash of the family.
     try:
         key = load_der_public_key(raw)
-    except ValueError:
+    except (ValueError, UnsupportedAlgorithm):
         # Some publish the bare PKCS#1 RSAPublicKey instead of SubjectPublicKeyInfo.
         try:
             key = load_der_public_key(_wrap_pkcs1(raw))
-        except ValueError:
+        except (ValueError, UnsupportedAlgorithm):
             raise ValueError("p= does not hold an RSA public key") from None
     if not isinstance(key, rsa.RSAPublicKey):
         raise ValueError("k=rsa but p= is not an RSA key")

@@ -70,8 +70,26 @@ def _parse(dns: DnsClient, domain: str, record: str) -> tuple[str | None, str | 
     except (cspf.SPFSyntaxError, cspf.SPFIncludeLoop, cspf.SPFRedirectLoop) as exc:
         return str(exc), "syntax", None, None
     except cspf.SPFError as exc:
-        return str(exc), "dns", None, None
+        # checkdmarc raises the same SPFRecordNotFound for an include target that publishes no
+        # SPF record (a permanent error in the record: a fact) and for one whose lookup timed
+        # out or failed (could not check). Only a DNS transport failure in the chain is "dns".
+        return str(exc), "dns" if _transport_failure(exc) else "syntax", None, None
     return None, None, int(parsed.get("dns_lookups", 0)), int(parsed.get("dns_void_lookups", 0))
+
+
+def _transport_failure(exc: BaseException) -> bool:
+    """True when ``exc`` was caused by a timeout, SERVFAIL/REFUSED or a network error."""
+    import dns.exception
+    import dns.resolver
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (dns.exception.Timeout, dns.resolver.NoNameservers, OSError)):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _check_host(dns: DnsClient, ip: str, domain: str) -> tuple[str, str, str]:
