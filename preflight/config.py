@@ -17,6 +17,7 @@ from typing import Any
 
 from preflight.errors import InputError, UsageError
 from preflight.net.dns import DnsConfig, Nameserver
+from preflight.net.smtp import SmtpTarget, parse_mailbox
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -174,6 +175,15 @@ PLAN_KEYS: dict[str, Validator] = {
 
 PLAN_SECTIONS: dict[str, dict[str, Validator]] = {
     "report": {"html": _str, "json": _str, "markdown": _str, "lang": _str},
+    "smtp": {
+        "targets": _wrap(SmtpTarget.parse, _str_list),
+        "enabled": _bool,
+        "timeout": _wrap(parse_timeout, _number),
+        "ca_file": _str,
+        "helo_name": _wrap(parse_hostname, _str),
+        "mail_from": _wrap(lambda v: parse_mailbox(v, "address", allow_null=True), _str),
+        "relay_test_recipient": _wrap(parse_mailbox, _str),
+    },
 }
 """``[section]`` tables of a plan file; check families register theirs here."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from preflight.checks import dkim, dmarc, mx, rdns, spf
+from preflight.checks import dkim, dmarc, mx, rdns, smtp, spf
 from preflight.runner import Family
 
 FAMILIES: tuple[Family, ...] = (
@@ -11,4 +11,5 @@ FAMILIES: tuple[Family, ...] = (
     Family("dkim", dkim.run),
     Family("dmarc", dmarc.run),
     Family("mx", mx.run),
+    Family("smtp", smtp.run),
 )
