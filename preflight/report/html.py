@@ -8,6 +8,7 @@ model is computed here, so the templates stay logic-light.
 from __future__ import annotations
 
 import functools
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +108,27 @@ def view_model(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]
         "findings": findings,
         "groups": list(groups.values()),
         "sections": [name for name in SECTION_ORDER if data.get(name)],
+        "section_views": section_views(data, lang),
         "data": data,
     }
+
+
+def section_views(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    """View data of extra sections that have a view module, ``preflight/report/sections/<name>.py``
+    with ``view(section, lang)``; its template reads it as ``v.section_views.<name>``."""
+    views: dict[str, Any] = {}
+    for name in SECTION_ORDER:
+        if not data.get(name):
+            continue
+        module_name = f"preflight.report.sections.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (module_name, "preflight.report.sections"):
+                raise
+            continue
+        views[name] = module.view(data[name], lang)
+    return views
 
 
 _UI_KEYS = (
