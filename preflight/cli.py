@@ -172,6 +172,16 @@ def check(
         [], "--nameserver", help="Resolver to query, HOST[:PORT] (repeatable; default: the system resolver)."
     ),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for each DNS answer (default 3)."),
+    smtp: list[str] = typer.Option(
+        [], "--smtp", help="SMTP server to probe, HOST[:PORT] (repeatable; default: each --ip on port 25)."
+    ),
+    no_smtp: bool = typer.Option(False, "--no-smtp", help="Do not probe any SMTP server."),
+    smtp_timeout: Optional[float] = typer.Option(
+        None, "--smtp-timeout", help="Seconds to wait for each SMTP reply (default 10)."
+    ),
+    ca_file: Optional[Path] = typer.Option(
+        None, "--ca-file", help="PEM file of CAs to verify the SMTP certificate against (default: system CAs)."
+    ),
     config: Optional[Path] = typer.Option(None, "--config", help="TOML migration plan; flags override it."),
     html: Optional[str] = typer.Option(None, "--html", help="Write the HTML report here."),
     json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report here ('-' = stdout)."),
@@ -187,6 +197,12 @@ def check(
         run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
                                   selectors=dkim_selector, nameservers=nameserver,
                                   timeout=timeout, strict=strict)
+        from preflight.checks.smtp.settings import from_options, with_settings
+
+        run_config = with_settings(run_config, from_options(
+            plan, ips=run_config.target.ips, domains=run_config.target.domains, targets=smtp,
+            disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file else None,
+        ))
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")
         return execute(run_config, html=html_path, json_out=json_path,
@@ -208,14 +224,19 @@ def demo(
     """
 
     def body() -> ExitCode:
-        from preflight.lab.environment import demo_config, lab_dns
+        from datetime import datetime, timezone
+
+        from preflight.lab.environment import demo_config, lab_dns, lab_smtp
         from preflight.report import console
         from preflight.runner import run
 
         output_dir.mkdir(parents=True, exist_ok=True)
-        with lab_dns() as server:
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        with lab_dns() as server, lab_smtp(now) as smtp_server:
             typer.echo(f"lab DNS server listening on {server.address[0]}:{server.address[1]}", err=True)
-            report = run(demo_config(server))
+            typer.echo(f"lab SMTP server listening on {smtp_server.address[0]}:{smtp_server.address[1]}",
+                       err=True)
+            report = run(demo_config(server, smtp=smtp_server), now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path))
         console.print_summary(data)

@@ -9,11 +9,16 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from preflight.config import RunConfig, Target
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.net.dns import DnsConfig, Nameserver
+
+if TYPE_CHECKING:
+    from preflight.lab.smtpserver import LabSmtpServer
 
 
 def zones_dir() -> Path:
@@ -49,10 +54,35 @@ def lab_dns(extra_dirs: Sequence[Path] = (), host: str = "127.0.0.1") -> Iterato
         server.stop()
 
 
-def demo_config(server: LabDnsServer, timeout: float = 2.0) -> RunConfig:
-    """The run configuration of the demo, pointed at a running lab server."""
+@contextlib.contextmanager
+def lab_smtp(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[LabSmtpServer]:
+    """Start the lab SMTP server (STARTTLS, a CA and certificate for mail.example.com made now,
+    valid from ``now``) on an ephemeral loopback port."""
+    from preflight.lab.certs import make_certificates
+    from preflight.lab.smtpserver import LabSmtpServer
+
+    server = LabSmtpServer(certificates=make_certificates(("mail.example.com",), now=now), host=host)
+    with server:
+        yield server
+
+
+def demo_config(server: LabDnsServer, timeout: float = 2.0,
+                smtp: LabSmtpServer | None = None) -> RunConfig:
+    """The run configuration of the demo, pointed at a running lab server.
+
+    With ``smtp``, the SMTP probe targets that loopback server (never the demo's IPs) and
+    trusts the lab CA.
+    """
     host, port = server.address
-    return RunConfig(
+    config = RunConfig(
         target=demo_target(),
         dns=DnsConfig(nameservers=(Nameserver(host, port),), timeout=timeout, retries=1),
     )
+    if smtp is not None:
+        from preflight.checks.smtp.settings import SmtpSettings, with_settings
+        from preflight.net.smtp import SmtpTarget
+
+        config = with_settings(config, SmtpSettings(
+            targets=(SmtpTarget(*smtp.address),), timeout=5.0, ca_file=smtp.ca_file,
+        ))
+    return config
