@@ -361,6 +361,18 @@ def test_relay_accepted_carries_the_transcript() -> None:
     assert result.evidence[0].value == "C: RCPT TO:<x>\nS: 250 Ok"
 
 
+def test_relay_evidence_starts_at_mail_from() -> None:
+    # evidence values are capped: a long EHLO must not push the RCPT out of the evidence
+    extensions = tuple(f"S: 250-X-EXTENSION-{i} {'x' * 60}" for i in range(60))
+    transcript = ("S: 220 mx.example.com", "C: EHLO preflight.invalid", *extensions, "C: MAIL FROM:<>",
+                  "S: 250 ok", f"C: RCPT TO:<{RCPT}>", "S: 250 ok", "C: RSET", "S: 250 ok", "C: QUIT",
+                  "S: 221 bye", "*  second connection")
+    result = evaluate_relay(replace(GOOD, relay=Reply(250, ("ok",)), transcript=transcript), RCPT, "")
+    value = result.evidence[0].value
+    assert value.startswith("C: MAIL FROM:<>") and value.endswith("C: QUIT")
+    assert f"C: RCPT TO:<{RCPT}>" in value
+
+
 @pytest.mark.parametrize(("reply", "expected", "status"), [
     (Reply(250, ("2.1.5 Ok",)), "accepted", P),
     (Reply(550, ("5.1.1 <postmaster@example.com>: Recipient address rejected: User unknown",)), "refused", W),

@@ -29,6 +29,7 @@ LEGACY_TLS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1"})
 """Protocol versions receivers and current OpenSSL refuse (RFC 8996)."""
 
 _TIMEOUTS = (Failure.TIMEOUT, Failure.DEADLINE)
+MAIL_LINE = "C: MAIL FROM:"
 _RELAY_WORDS = re.compile(r"\brelay(?:ing)?\b", re.IGNORECASE)
 _DOMAIN_WORDS = re.compile(
     r"domain (?:not found|does not exist|does not accept mail)|unknown domain|no such domain"
@@ -87,8 +88,15 @@ def _ev(f: ProbeFacts, label: str, value: object) -> Evidence:
     return Evidence(label, str(value), _source(f))
 
 
-def _transcript(f: ProbeFacts) -> Evidence:
-    return _ev(f, "SMTP transcript", "\n".join(f.transcript) or "(nothing was said)")
+def _transcript(f: ProbeFacts, start: str = "") -> Evidence:
+    """The transcript; with ``start``, from the first line starting so to the next QUIT (evidence
+    values are capped, so the lines that matter must come first)."""
+    lines = f.transcript
+    if start:
+        first = next((i for i, line in enumerate(lines) if line.startswith(start)), 0)
+        last = next((i for i in range(first, len(lines)) if lines[i] == "C: QUIT"), len(lines) - 1)
+        lines = lines[first:last + 1]
+    return _ev(f, "SMTP transcript", "\n".join(lines) or "(nothing was said)")
 
 
 def _secs(value: float | None) -> str:
@@ -344,19 +352,19 @@ def evaluate_relay(f: ProbeFacts, recipient: str, sender: str) -> CheckResult:
     t = str(f.target)
     stop = _interrupted_here(f, Step.EHLO_TLS, Step.RECONNECT, Step.MAIL, Step.RCPT_RELAY)
     if stop is not None:
-        return o.RELAY_INTERRUPTED(t, [_transcript(f)], target=t, reason=stop.detail)
+        return o.RELAY_INTERRUPTED(t, [_transcript(f, MAIL_LINE)], target=t, reason=stop.detail)
     m = f.mail
     if m is None:
         return o.RELAY_NOT_REACHED(t, target=t)
     if m.code != 250:
-        ev = [_transcript(f)]
+        ev = [_transcript(f, MAIL_LINE)]
         if 400 <= m.code < 500:
             return o.RELAY_THROTTLED(t, ev, target=t, reply=str(m))
         return o.RELAY_SENDER_REFUSED(t, ev, target=t, sender=f"<{sender}>", reply=str(m))
     r = f.relay
     if r is None:
         return o.RELAY_NOT_REACHED(t, target=t)
-    ev = [_transcript(f)]
+    ev = [_transcript(f, MAIL_LINE)]
     verdict = classify_rcpt(r, recipient)
     if verdict is Rcpt.ACCEPTED:
         return o.RELAY_ACCEPTED(t, ev, target=t, recipient=recipient, reply=str(r))
@@ -381,7 +389,7 @@ def evaluate_postmaster(f: ProbeFacts, domains: Sequence[str]) -> list[CheckResu
         r = replies.get(rcpt)
         if r is None:
             if stop is not None:
-                out.append(o.POSTMASTER_INTERRUPTED(subject, [_transcript(f)], target=t,
+                out.append(o.POSTMASTER_INTERRUPTED(subject, [_transcript(f, MAIL_LINE)], target=t,
                                                     recipient=rcpt, reason=stop.detail))
                 stop = None
             else:
