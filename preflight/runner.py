@@ -32,6 +32,8 @@ class RunContext:
     config: RunConfig
     dns: DnsClient
     now: datetime
+    baseline: dict[str, Any] | None = None
+    """The saved report this run is compared with (``--baseline``), if any."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,19 @@ def _run_family(family: Family, ctx: RunContext) -> FamilyOutput:
         )
 
 
+def _forget_library_caches() -> None:
+    """checkdmarc caches DNS answers process-wide, keyed by name only, whatever resolver asked.
+
+    A run must see its own resolver's answers, never an earlier run's (tests, the demo, or a
+    long-lived process checking with another resolver).
+    """
+    import sys
+
+    utils = sys.modules.get("checkdmarc.utils")
+    if utils is not None:
+        utils.DNS_CACHE.clear()
+
+
 def default_families() -> list[Family]:
     """All check families, in report order."""
     from preflight.checks.registry import FAMILIES
@@ -107,10 +122,13 @@ def run(
     families: Sequence[Family] | None = None,
     observer: Observer | None = None,
     now: datetime | None = None,
+    baseline: dict[str, Any] | None = None,
 ) -> Report:
     """Run every family against ``config`` and return the report."""
+    _forget_library_caches()
     dns_client = DnsClient(config.dns)
-    ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0))
+    ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0),
+                     baseline)
     chosen = list(families if families is not None else default_families())
     outputs: dict[str, FamilyOutput] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(12, len(chosen)))) as pool:

@@ -17,6 +17,7 @@ MX_ERROR = Outcome("mx.present", "error", Status.ERROR, ("domain", "reason"))
 
 NEW_HOST_YES = Outcome("mx.new_host", "points_to_new", Status.PASS, ("domain", "hosts"))
 NEW_HOST_NOT_YET = Outcome("mx.new_host", "not_yet", Status.PASS, ("domain", "hosts"))
+NEW_HOST_STILL_OLD = Outcome("mx.new_host", "still_old", Status.FAIL, ("domain", "hosts"))
 NEW_HOST_SKIPPED = Outcome("mx.new_host", "unknown", Status.SKIP, ("domain",))
 
 TTL_OK = Outcome("ttl.records", "low", Status.PASS, ("name", "rrtype", "ttl"))
@@ -56,8 +57,9 @@ def collect_mx(dns: DnsClient, domain: str) -> MxFacts:
     return MxFacts(domain, mx, tuple(concurrent_map(addresses, hosts)))
 
 
-def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...]) -> list[CheckResult]:
-    """mx.present and mx.new_host for one domain."""
+def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
+                phase: str = "before") -> list[CheckResult]:
+    """mx.present and mx.new_host for one domain (after cutover, MX must point at the new host)."""
     d = facts.domain
     if isinstance(facts.mx, DnsError):
         return [MX_ERROR(d, [facts.mx.evidence()], domain=d, reason=facts.mx.reason),
@@ -87,6 +89,8 @@ def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...]) -> l
     new_ips = {str(ipaddress.ip_address(ip)) for ip in ips}
     if (hostname and hostname in mx_hosts) or (addresses & new_ips):
         out.append(NEW_HOST_YES(d, ev[:1], domain=d, hosts=shown))
+    elif phase == "after":
+        out.append(NEW_HOST_STILL_OLD(d, ev[:1], domain=d, hosts=shown))
     else:
         out.append(NEW_HOST_NOT_YET(d, ev[:1], domain=d, hosts=shown))
     return out
@@ -117,7 +121,7 @@ def run(ctx: RunContext) -> FamilyOutput:
     target = ctx.config.target
     ips = tuple(str(ip) for ip in target.ips)
     mx_facts = concurrent_map(lambda d: collect_mx(ctx.dns, d), target.domains)
-    results = [r for f in mx_facts for r in evaluate_mx(f, target.hostname, ips)]
+    results = [r for f in mx_facts for r in evaluate_mx(f, target.hostname, ips, target.phase)]
 
     def timed(question: tuple[str, str]) -> CheckResult | None:
         name, rrtype = question

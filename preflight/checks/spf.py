@@ -92,7 +92,8 @@ def _transport_failure(exc: BaseException) -> bool:
     return False
 
 
-def _check_host(dns: DnsClient, ip: str, domain: str) -> tuple[str, str, str]:
+def check_host(dns: DnsClient, ip: str, domain: str) -> tuple[str, str, str]:
+    """RFC 7208 check_host(ip, domain) through ``dns``: (ip, result, explanation)."""
     import spf
 
     with pyspf_resolver(dns):
@@ -112,7 +113,7 @@ def collect(dns: DnsClient, domain: str, ips: tuple[str, ...]) -> SpfFacts:
     if len(records) != 1:
         return SpfFacts(domain, txt, records)
     error, kind, lookups, void = _parse(dns, domain, records[0])
-    checks = tuple(concurrent_map(lambda ip: _check_host(dns, ip, domain), ips, workers=4))
+    checks = tuple(concurrent_map(lambda ip: check_host(dns, ip, domain), ips, workers=4))
     return SpfFacts(domain, txt, records, error, kind, lookups, void, checks)
 
 

@@ -50,21 +50,45 @@ class Progress:
 
 def print_summary(data: dict[str, Any], lang: str = DEFAULT_LANG, limit: int = 40) -> None:
     """Verdict, counts, and the findings (fail, error, warn) as one line each."""
-    from rich.markup import escape
-
     from preflight.report.html import view_model
 
     view = view_model(data, lang)
-    con = _console() if sys.stderr.isatty() else None
     lines = [(f"{ui('cli_verdict', lang, verdict=view['verdict_text'])}", _VERDICT_STYLE[data["verdict"]]),
              (view["counts_text"], "")]
+    if view["comparison"]:
+        lines.append((view["comparison"]["summary"], "bold"))
     for item in view["findings"][:limit]:
         lines.append((f"  {item['status_label']:>15}  {item['check_id']}  {item['summary']}",
                       _STYLE[item["status"]]))
     if len(view["findings"]) > limit:
         lines.append((f"  … {len(view['findings']) - limit} more in the report", "dim"))
+    _emit(lines)
+
+
+def _emit(lines: list[tuple[str, str]]) -> None:
+    from rich.markup import escape
+
+    con = _console() if sys.stderr.isatty() else None
     for text, style in lines:
         if con is not None:
             con.print(f"[{style}]{escape(text)}[/]" if style else escape(text))
         else:
             sys.stderr.write(text + "\n")
+
+
+def print_comparison(data: dict[str, Any], lang: str = DEFAULT_LANG, limit: int = 40) -> None:
+    """The comparison of two reports: summary line, then the changes, regressions first."""
+    from preflight.report.html import view_model
+
+    view = view_model(data, lang)["comparison"]
+    if not view:
+        return
+    lines = [(view["summary"], "bold")]
+    shown = [c for c in view["changes"] if c["change"] != "changed"]
+    for c in shown[:limit]:
+        style = {"regression": "bold red", "new_problem": "bold red", "resolved": "green",
+                 "unverified": "magenta"}.get(c["change"], "yellow")
+        lines.append((f"  {c['change_label']:>18}  {c['label']}  {c['before'] or '—'} → {c['after'] or '—'}", style))
+    if len(shown) > limit:
+        lines.append((f"  … {len(shown) - limit} more in the report", "dim"))
+    _emit(lines)

@@ -16,7 +16,7 @@ from preflight.messages import DEFAULT_LANG, check_about, check_title, result_te
 
 STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "skip": 4}
 
-SECTION_ORDER = ("comparison", "blocklists", "reputation", "smtp", "inventory", "partners", "propagation", "history")
+SECTION_ORDER = ("comparison", "history", "blocklists", "reputation", "smtp", "inventory", "partners", "old_ips")
 """Extra report sections, in page order; each has a template ``sections/<name>.html.j2``."""
 
 
@@ -108,6 +108,7 @@ def view_model(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]
         "findings": findings,
         "groups": list(groups.values()),
         "sections": [name for name in SECTION_ORDER if data.get(name)],
+        "comparison": _comparison_view(data.get("comparison"), lang),
         "section_views": section_views(data, lang),
         "data": data,
     }
@@ -131,11 +132,26 @@ def section_views(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, A
     return views
 
 
+def _comparison_view(comparison: Any, lang: str) -> dict[str, Any] | None:
+    if not isinstance(comparison, dict):
+        return None
+    changes = [dict(c, change_label=ui(f"change_{c.get('change')}", lang))
+               for c in comparison.get("changes", []) if isinstance(c, dict)]
+    return {
+        "summary": ui("comparison_summary", lang, regressions=comparison.get("regressions", 0),
+                      resolved=comparison.get("resolved", 0),
+                      date=comparison.get("baseline_generated_at", "?")),
+        "changes": changes,
+    }
+
+
 _UI_KEYS = (
     "report_title", "heading_target", "heading_summary", "heading_findings", "heading_all_checks",
     "heading_evidence", "heading_remediation", "label_generated", "label_tool", "label_resolver",
     "label_ips", "label_hostname", "label_domains", "label_selectors", "label_check",
     "label_subject", "label_status", "label_result", "label_source",
+    "heading_comparison", "label_before", "label_after", "label_first_seen", "label_item", "label_change",
+    "heading_history", "heading_old_ips", "label_ptr", "label_forward_confirmed", "yes", "no",
 )
 
 

@@ -1,0 +1,224 @@
+"""Compare two reports: what got worse, what got fixed, what stayed the same.
+
+Pure functions over report dicts (the canonical JSON), so a baseline saved before cutover
+can be compared with any later run, or two saved reports with each other. Every comparable
+item — a check result, a blocklist entry, a partner verdict, a server setting — becomes an
+:class:`Item` with a key, a state and a severity rank; items are matched by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+# Severity ranks. "error" (could not check) is not ranked: it neither proves a regression nor
+# a fix, and is reported as "unverified".
+RANK = {"pass": 0, "skip": 0, "info": 0, "warn": 1, "fail": 2}
+STATE_RANK = {
+    "clear": 0, "allowlisted": 0, "not_applicable": 0, "accepted": 0,
+    "policy": 1,
+    "listed": 2, "rejected": 2,
+}
+UNVERIFIED = {"error", "refused", "unreliable", "unreachable", "unknown"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One comparable thing in a report."""
+
+    kind: str
+    """``check``, ``blocklist``, ``partner`` or ``setting``."""
+    key: str
+    label: str
+    state: str
+    rank: int | None
+    """None: could not be determined (error, unreachable...)."""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one item moved between the baseline and now."""
+
+    change: str
+    """``regression``, ``resolved``, ``unchanged_problem``, ``changed``, ``new_problem``,
+    ``gone``, ``unverified``, ``unchanged``."""
+    kind: str
+    key: str
+    label: str
+    before: str | None
+    after: str | None
+    detail: str = ""
+    first_seen: str | None = None
+
+
+def _rank(state: str, table: dict[str, int]) -> int | None:
+    if state in UNVERIFIED:
+        return None
+    return table.get(state, 0)
+
+
+def result_items(data: dict[str, Any]) -> list[Item]:
+    """Check results as items, keyed by check id and subject."""
+    items = []
+    for r in data.get("results", []):
+        status = r.get("status", "")
+        items.append(Item("check", f"{r['check_id']}|{r['subject']}", f"{r['check_id']} · {r['subject']}",
+                          status, _rank(status, RANK), r.get("summary", "")))
+    return items
+
+
+def blocklist_items(data: dict[str, Any]) -> list[Item]:
+    """Blocklist entries (zone × subject) as items."""
+    items = []
+    for e in data.get("blocklists", []) or []:
+        if not isinstance(e, dict):
+            continue
+        zone = str(e.get("zone") or e.get("zone_id") or "")
+        subject = str(e.get("subject", ""))
+        state = str(e.get("state", ""))
+        items.append(Item("blocklist", f"{zone}|{subject}", f"{zone} · {subject}", state,
+                          _rank(state, STATE_RANK), str(e.get("meaning") or "")))
+    return items
+
+
+def partner_items(data: dict[str, Any]) -> list[Item]:
+    """Partner predictions (accepted / rejected / unknown) as items."""
+    section = data.get("partners") or {}
+    entries = section.get("entries", []) if isinstance(section, dict) else []
+    items = []
+    for e in entries:
+        if not isinstance(e, dict):
+            continue
+        key = f"{e.get('partner', '')}|{e.get('ip', '')}"
+        state = str(e.get("verdict", e.get("state", "")))
+        items.append(Item("partner", key, key.replace("|", " · "), state, _rank(state, STATE_RANK),
+                          str(e.get("reason") or "")))
+    return items
+
+
+def setting_items(data: dict[str, Any]) -> list[Item]:
+    """Server settings of the new server from the inventory, compared by value."""
+    section = data.get("inventory") or {}
+    settings = section.get("new", {}).get("settings", {}) if isinstance(section, dict) else {}
+    items = []
+    if isinstance(settings, dict):
+        for name, value in sorted(settings.items()):
+            items.append(Item("setting", name, name, str(value), 0))
+    return items
+
+
+EXTRACTORS: tuple[Callable[[dict[str, Any]], list[Item]], ...] = (
+    result_items, blocklist_items, partner_items, setting_items,
+)
+
+
+def items_of(data: dict[str, Any]) -> dict[str, Item]:
+    """All comparable items of a report, by ``kind|key``."""
+    out: dict[str, Item] = {}
+    for extract in EXTRACTORS:
+        for item in extract(data):
+            out[f"{item.kind}|{item.key}"] = item
+    return out
+
+
+def _first_seen(baseline: dict[str, Any]) -> dict[str, str]:
+    """When each still-open problem of the baseline was first seen (carried across rechecks)."""
+    previous = baseline.get("comparison") or {}
+    seen = {}
+    for change in previous.get("changes", []) if isinstance(previous, dict) else []:
+        if isinstance(change, dict) and change.get("first_seen"):
+            seen[f"{change.get('kind')}|{change.get('key')}"] = str(change["first_seen"])
+    return seen
+
+
+def compare(baseline: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """The ``comparison`` section: changes (regressions first), counts and the baseline date."""
+    before, after = items_of(baseline), items_of(current)
+    since = str(baseline.get("generated_at", ""))
+    carried = _first_seen(baseline)
+    changes: list[Change] = []
+    for key in sorted(set(before) | set(after)):
+        b, a = before.get(key), after.get(key)
+        changes.append(_change(key, b, a, carried.get(key) or since))
+    order = {"regression": 0, "new_problem": 1, "unverified": 2, "changed": 3, "unchanged_problem": 4,
+             "resolved": 5, "gone": 6, "unchanged": 7}
+    changes.sort(key=lambda c: (order[c.change], c.kind, c.key))
+    counts = {name: sum(1 for c in changes if c.change == name) for name in order}
+    return {
+        "baseline_generated_at": since,
+        "baseline_verdict": baseline.get("verdict"),
+        "regressions": counts["regression"] + counts["new_problem"],
+        "resolved": counts["resolved"],
+        "counts": counts,
+        "changes": [_as_dict(c) for c in changes if c.change != "unchanged"],
+    }
+
+
+def _change(key: str, b: Item | None, a: Item | None, since: str) -> Change:
+    ref = a or b
+    assert ref is not None
+    base = {"kind": ref.kind, "key": ref.key, "label": ref.label,
+            "before": b.state if b else None, "after": a.state if a else None, "detail": ref.detail}
+    if a is None:
+        return Change("gone", **base)
+    if b is None:
+        if a.rank is None:
+            return Change("unverified", **base)
+        return Change("new_problem" if a.rank > 0 else "unchanged", **base)
+    if a.rank is None:
+        same = b.rank is None and b.state == a.state
+        return Change("unchanged" if same else "unverified", **base)
+    if b.rank is None:
+        # Could not be checked before; known now. A problem now is one nobody saw at baseline.
+        return Change("new_problem" if a.rank > 0 else "changed", **base)
+    if a.rank > b.rank:
+        return Change("regression", **base)
+    if a.rank < b.rank:
+        return Change("resolved", **base)
+    if a.rank > 0:
+        return Change("unchanged_problem", **base, first_seen=since)
+    if a.state != b.state:
+        return Change("changed", **base)
+    return Change("unchanged", **base)
+
+
+def _as_dict(c: Change) -> dict[str, Any]:
+    return {"change": c.change, "kind": c.kind, "key": c.key, "label": c.label, "before": c.before,
+            "after": c.after, "detail": c.detail, "first_seen": c.first_seen}
+
+
+def regressions(comparison: dict[str, Any]) -> int:
+    """Number of things that got worse (including new problems)."""
+    return int(comparison.get("regressions", 0))
+
+
+def history(reports: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """A table over several dated reports: for every item that was ever a problem, its state per date."""
+    ordered = sorted(reports, key=lambda d: str(d.get("generated_at", "")))
+    columns = [{"generated_at": str(d.get("generated_at", "")), "verdict": d.get("verdict")} for d in ordered]
+    per_report = [items_of(d) for d in ordered]
+    keys = sorted({k for items in per_report for k, item in items.items() if item.rank != 0})
+    rows = []
+    for key in keys:
+        cells = [items.get(key).state if items.get(key) else None for items in per_report]
+        label = next(items[key].label for items in per_report if key in items)
+        rows.append({"key": key, "label": label, "states": cells})
+    return {"columns": columns, "rows": rows}
+
+
+def first_seen(baseline: dict[str, Any] | None, check_id: str, subject: str, outcome: str) -> str | None:
+    """When a result with this outcome was first seen, carried across a chain of rechecks.
+
+    The baseline's own ``since`` parameter wins (it came from an older baseline); otherwise
+    the baseline's date. None when the baseline did not have this outcome.
+    """
+    if not baseline:
+        return None
+    for r in baseline.get("results", []):
+        if (isinstance(r, dict) and r.get("check_id") == check_id and r.get("subject") == subject
+                and r.get("outcome") == outcome):
+            since = (r.get("params") or {}).get("since")
+            return str(since) if since else str(baseline.get("generated_at") or "") or None
+    return None
