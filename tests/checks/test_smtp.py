@@ -485,3 +485,28 @@ def test_connection_lost_mid_transaction(probe: Callable[..., Probe],
     p = probe(raw_peer(script).address)
     p.expect("smtp.relay", "refused", P)
     p.expect("smtp.postmaster", "interrupted", E, recipient="postmaster@example.com")
+
+
+# -- targets given by name ----------------------------------------------------------------------
+
+
+def test_target_by_name_resolves_through_the_run_dns(probe: Callable[..., Probe],
+                                                     tls_server: LabSmtpServer) -> None:
+    # Given --smtp mx.smtp.test:PORT (the lab resolves it to 127.0.0.1)
+    p = probe(("mx.smtp.test", tls_server.address[1]), ca_file=tls_server.ca_file)
+    p.expect("smtp.connect", "connected", P, address="127.0.0.1")
+    # Then the certificate must cover the name senders use: the target's name, not --hostname
+    p.expect("smtp.cert_name", "mismatch", W, name="mx.smtp.test")
+    assert p.section is not None and p.section["targets"][0]["tls"]["server_name"] == "mx.smtp.test"
+
+
+@pytest.mark.parametrize(("name", "outcome", "status"), [
+    ("noaddr.smtp.test", "no_address", F),
+    ("missing.smtp.test", "no_address", F),
+    ("elsewhere.invalid", "unresolved", E),
+])
+def test_target_names_without_an_address(probe: Callable[..., Probe], name: str, outcome: str,
+                                         status: Status) -> None:
+    p = probe((name, 25))
+    p.expect("smtp.connect", outcome, status)
+    assert all(r.status is S for r in p.results if r.check_id != "smtp.connect"), p.describe()
