@@ -135,6 +135,18 @@ def test_good_server_passes_everything(probe: Callable[..., Probe], tls_server: 
     transcript = p.transcript()
     assert "C: MAIL FROM:<>" in transcript and "C: RSET" in transcript and "C: QUIT" in transcript
     assert "DATA" not in transcript
+    assert_schema_valid(p)
+
+
+def assert_schema_valid(p: Probe) -> None:
+    """The report, smtp section included, matches the committed JSON Schema."""
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads((resources.files("preflight") / "schema" / "report.schema.json").read_text())
+    jsonschema.validate(report_json.to_dict(p.report), schema)
 
 
 def test_untrusted_chain_is_not_a_starttls_problem(probe: Callable[..., Probe],
@@ -318,6 +330,7 @@ def test_endless_line_is_cut(probe: Callable[..., Probe], raw_peer: Callable[...
     p = probe(raw_peer(garbage).address)
     result = p.expect("smtp.banner", "malformed", F)
     assert "longer than" in result.params["reason"]
+    assert_schema_valid(p)
     transcript = p.transcript()
     assert "\\x1b" in transcript and "\\x00" in transcript and "\x1b" not in transcript
     assert len(transcript) < 5000
