@@ -4,6 +4,7 @@ raw peer that misbehaves. Every probe must end with a clear result within its ti
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +29,7 @@ from servers.smtp import (  # noqa: F401 - fixtures
 
 from preflight.checks import smtp
 from preflight.checks.smtp.settings import SmtpSettings
-from preflight.lab.dnsserver import LabDnsServer
+from preflight.lab.dnsserver import FaultKind, LabDnsServer
 from preflight.lab.smtpserver import LabSmtpServer
 from preflight.model import CheckResult, Status
 from preflight.net.smtp import SmtpTarget
@@ -227,20 +228,41 @@ def test_banner_name_differs_from_ptr_and_hostname(probe: Callable[..., Probe],
     p.expect("smtp.banner_hostname", "differs", W, hostname="mail.example.com")
 
 
-def test_address_without_ptr(probe: Callable[..., Probe]) -> None:
-    # 127.0.0.2 sits in the lab's loopback reverse zone without a PTR
-    with lab_server(host="127.0.0.2") as server:
-        p = probe(server.address, ca_file=server.ca_file)
-    p.expect("smtp.banner_ptr", "no_ptr", W, address="127.0.0.2")
+LOOPBACK_PTR = "1.0.0.127.in-addr.arpa"
 
 
-def test_ptr_lookup_failure_is_an_error(probe: Callable[..., Probe]) -> None:
+def test_address_without_ptr(probe: Callable[..., Probe], dns_server: LabDnsServer,
+                             tls_server: LabSmtpServer) -> None:
+    dns_server.add_fault(LOOPBACK_PTR, FaultKind.NXDOMAIN)
+    p = probe(tls_server.address, ca_file=tls_server.ca_file)
+    p.expect("smtp.banner_ptr", "no_ptr", W, address="127.0.0.1")
+
+
+def test_ptr_lookup_failure_is_an_error(probe: Callable[..., Probe], dns_server: LabDnsServer,
+                                        tls_server: LabSmtpServer) -> None:
+    dns_server.add_fault(LOOPBACK_PTR, FaultKind.SERVFAIL)
+    p = probe(tls_server.address, ca_file=tls_server.ca_file)
+    p.expect("smtp.banner_ptr", "error", E, address="127.0.0.1", reason="servfail")
+
+
+def _has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback")
+def test_ipv6_loopback(probe: Callable[..., Probe]) -> None:
     # the lab refuses questions outside its zones, such as the PTR of ::1
     with lab_server(host="::1") as server:
         port = server.address[1]
         p = probe(server.address, ca_file=server.ca_file)
+    p.expect("smtp.connect", "connected", P, target=f"[::1]:{port}", address="::1")
+    p.expect("smtp.starttls", "offered", P)
     p.expect("smtp.banner_ptr", "error", E, address="::1", reason="refused")
-    p.expect("smtp.connect", "connected", P, target=f"[::1]:{port}")
 
 
 def test_postmaster_refused_for_a_domain_not_hosted(probe: Callable[..., Probe],
