@@ -48,3 +48,31 @@ def test_renders_from_the_dict_alone(hostile_report: Report) -> None:
 
 def test_templates_dir_is_found() -> None:
     assert (report_html.templates_dir() / "report.html.j2").is_file()
+
+
+def test_page_structure_is_well_nested(hostile_report: Report) -> None:
+    # Sections follow each other (findings, then summary); none is nested in another's list.
+    from html.parser import HTMLParser
+
+    class Nesting(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+            self.nested: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "section" and "section" in self.stack:
+                self.nested.append(dict(attrs).get("id") or "?")
+            if tag not in ("meta", "br", "link", "img", "input", "hr"):
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in self.stack:
+                while self.stack and self.stack.pop() != tag:
+                    pass
+
+    parser = Nesting()
+    page = render(hostile_report)
+    parser.feed(page)
+    assert parser.nested == []
+    assert page.index('id="findings"') < page.index('id="summary"') < page.index('id="checks"')
