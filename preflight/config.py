@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.errors import InputError, UsageError
+from preflight.lang import plan_lang
 from preflight.net.dns import DnsConfig, Nameserver
 from preflight.net.smtp import SmtpTarget, parse_mailbox
 
@@ -174,7 +175,7 @@ PLAN_KEYS: dict[str, Validator] = {
 """Top-level keys of a plan file and how each is checked."""
 
 PLAN_SECTIONS: dict[str, dict[str, Validator]] = {
-    "report": {"html": _str, "json": _str, "markdown": _str, "lang": _str},
+    "report": {"html": _str, "json": _str, "markdown": _str, "lang": plan_lang},
     "smtp": {
         "targets": _wrap(SmtpTarget.parse, _str_list),
         "enabled": _bool,

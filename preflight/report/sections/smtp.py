@@ -37,7 +37,7 @@ def _certificate(cert: dict[str, Any] | None, lang: str) -> list[tuple[str, str]
         return []
     validity = f"{cert.get('not_before', '?')} → {cert.get('not_after', '?')}"
     if cert.get("days_left") is not None:
-        validity += f" ({cert['days_left']} {ui('smtp_cert_days', lang)})"
+        validity += f" ({ui('smtp_cert_days', lang, days=cert['days_left'])})"
     subject = str(cert.get("subject", ""))
     if cert.get("self_signed"):
         subject += f" ({ui('smtp_cert_self_signed', lang)})"
