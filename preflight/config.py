@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from preflight.checks.blocklists.settings import PLAN_TABLE as BLOCKLISTS_PLAN
 from preflight.errors import InputError, UsageError
 from preflight.lang import plan_lang
 from preflight.net.dns import DnsConfig, Nameserver
@@ -176,6 +177,7 @@ PLAN_KEYS: dict[str, Validator] = {
 
 PLAN_SECTIONS: dict[str, dict[str, Validator]] = {
     "report": {"html": _str, "json": _str, "markdown": _str, "lang": plan_lang},
+    "blocklists": BLOCKLISTS_PLAN,
     "smtp": {
         "targets": _wrap(SmtpTarget.parse, _str_list),
         "enabled": _bool,

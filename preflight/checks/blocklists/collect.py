@@ -1,0 +1,90 @@
+"""All DNS of the blocklist family, through the run's DnsClient, concurrently and bounded.
+
+Stage 1 is one batch (:meth:`DnsClient.agather`): self-tests, lookups and Team Cymru origins
+go out together, so one IP against the whole catalogue costs about one round trip; the PTR
+lookups run alongside through the client's memo, which the rdns family shares. Stage 2 asks
+what stage 1 revealed (TXT reasons, AS names, PTR names, the neighbourhood); a third, small
+batch is needed only when a PTR name turns out to be listed. A dead list costs one timeout in
+parallel with everything else, never a stall.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from preflight.checks.blocklists.health import Health, zone_health
+from preflight.checks.blocklists.plan import Plan, SubjectRef, domain_subjects, ptr_names
+from preflight.checks.blocklists.queries import Question, ZoneRef
+from preflight.checks.blocklists.reputation import asn_question, origin_question, origins
+from preflight.checks.blocklists.settings import DqsKey
+from preflight.data.catalogue import Catalogue
+from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+
+MAX_PTR_NAMES = 4
+"""PTR names per IP looked up on the domain lists (as the rdns family does)."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What DNS said: every answer by ``(qname, rdtype)``, the domain subjects, the PTRs."""
+
+    answers: Mapping[tuple[str, str], DnsAnswer | DnsError]
+    names: tuple[SubjectRef, ...]
+    ptrs: Mapping[str, DnsAnswer | DnsError]
+
+
+async def _ask(dns: DnsClient, questions: Iterable[Question],
+               answers: Mapping[tuple[str, str], DnsAnswer | DnsError]
+               ) -> dict[tuple[str, str], DnsAnswer | DnsError]:
+    todo = list(dict.fromkeys(q.key for q in questions if q.key not in answers))
+    got = await dns.agather(todo) if todo else []
+    return {**answers, **dict(zip(todo, got))}
+
+
+def _ptr(dns: DnsClient, ip: str) -> DnsAnswer | DnsError:
+    try:
+        return dns.ptr(ip)
+    except DnsError as exc:
+        return exc
+
+
+async def acollect(dns: DnsClient, plan: Plan, catalogue: Catalogue) -> Facts:
+    """Ask everything the plan needs (see the module docstring for the stages)."""
+    loop = asyncio.get_running_loop()
+    public = [ip.subject for ip in plan.ips if ip.public]
+    ptr_jobs = asyncio.gather(*(loop.run_in_executor(None, _ptr, dns, ip) for ip in public))
+    first = [*plan.probes(), *(q for _, _, q in plan.lookups((*plan.ips, *plan.names))),
+             *(origin_question(catalogue, ip) for ip in public)]
+    answers = await _ask(dns, first, {})
+    ptrs = dict(zip(public, await ptr_jobs))
+    named = [*plan.named, *((name, f"PTR name {name} of {ip}")
+                            for ip, answer in ptrs.items() for name in ptr_names(answer)[:MAX_PTR_NAMES])]
+    names = domain_subjects(named)
+    health = plan.health(answers)
+    found = origins(catalogue, plan.ips, answers)
+    second = [*plan.listings((*plan.ips, *plan.names), answers, health),
+              *(q for _, _, q in plan.lookups(names)),
+              *(asn_question(catalogue, asn) for asn in
+                dict.fromkeys(origin.asns[0] for origin in found.values())),
+              *plan.neighbourhood_questions(health)]
+    answers = await _ask(dns, second, answers)
+    answers = await _ask(dns, plan.listings(names, answers, health), answers)
+    return Facts(answers, names, ptrs)
+
+
+def collect(dns: DnsClient, plan: Plan, catalogue: Catalogue) -> Facts:
+    """Sync entry to :func:`acollect` (runs its own event loop: call from a worker thread)."""
+    return asyncio.run(acollect(dns, plan, catalogue))
+
+
+def probe(dns: DnsClient, refs: Sequence[ZoneRef], key: DqsKey | None = None) -> dict[str, Health]:
+    """Self-test every zone in one concurrent batch (``preflight lists --probe``)."""
+    plan = Plan(refs=tuple(refs), ips=(), names=(), dqs_key=key)
+
+    async def ask() -> dict[tuple[str, str], DnsAnswer | DnsError]:
+        return await _ask(dns, plan.probes(), {})
+
+    answers = asyncio.run(ask())
+    return {ref.zone.id: zone_health(ref, answers, key) for ref in refs}

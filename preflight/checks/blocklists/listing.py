@@ -1,0 +1,84 @@
+"""``preflight lists``: the blocklist catalogue, and (with ``--probe``) which lists work right now.
+
+The probe sends only the RFC 5782 self-test of each active list (two queries per list, all at
+once) through the chosen resolver: no subject is looked up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from preflight.checks.blocklists.collect import probe
+from preflight.checks.blocklists.health import Health
+from preflight.checks.blocklists.queries import zone_refs
+from preflight.checks.blocklists.settings import BlocklistSettings
+from preflight.data.catalogue import Catalogue, Requirement, Zone
+from preflight.net.dns import DnsClient
+
+COLUMNS = ("id", "zone", "kind", "subjects", "enabled", "status")
+
+
+def _probe_state(health: Health | None) -> str:
+    if health is None:
+        return "-"
+    if health.usable:
+        return "usable" if health.tested else "usable (no test entries)"
+    assert health.state is not None
+    return health.state.value
+
+
+def catalogue_rows(catalogue: Catalogue, settings: BlocklistSettings,
+                   probes: Mapping[str, Health] | None = None) -> list[dict[str, Any]]:
+    """One row per catalogue zone (and per custom zone of the plan)."""
+    chosen = {z.id for z in settings.chosen(catalogue)}
+    shown = {ref.zone.id: ref.shown for ref in zone_refs(settings.chosen(catalogue), settings.dqs_key)}
+    zones: list[Zone] = list(catalogue.zones)
+    zones += [z for z in settings.chosen(catalogue) if z.id not in {c.id for c in catalogue.zones}]
+    rows = []
+    for zone in zones:
+        row: dict[str, Any] = {
+            "id": zone.id, "zone": shown.get(zone.id, zone.zone), "name": zone.name,
+            "kind": zone.kind.value, "subjects": [s.value for s in zone.subjects],
+            "enabled": zone.id in chosen, "status": zone.status.value,
+            "requires": [r.value for r in zone.requires],
+        }
+        if probes is not None:
+            health = probes.get(zone.id)
+            row["probe"] = _probe_state(health)
+            row["probe_detail"] = health.why if health is not None else ""
+        rows.append(row)
+    return rows
+
+
+def probe_zones(dns: DnsClient, catalogue: Catalogue, settings: BlocklistSettings) -> dict[str, Health]:
+    """Self-test the enabled zones and every other active zone that needs no key."""
+    chosen = list(settings.chosen(catalogue))
+    ids = {z.id for z in chosen}
+    others = [z for z in catalogue.active()
+              if z.id not in ids and Requirement.KEY not in z.requires]
+    return probe(dns, zone_refs([*chosen, *others], settings.dqs_key), settings.dqs_key)
+
+
+def unusable_enabled(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Ids of enabled zones whose probe failed."""
+    return [r["id"] for r in rows
+            if r["enabled"] and r.get("probe", "-") not in ("-",) and not str(r["probe"]).startswith("usable")]
+
+
+def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    """A plain-text table (for the terminal)."""
+    columns = list(COLUMNS) + (["probe"] if rows and "probe" in rows[0] else [])
+    cells = [[_cell(row[c]) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(line[i]) for line in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in cells]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ",".join(value)
+    return str(value)
