@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from preflight.checks import dkim, dmarc, mx, rdns, smtp, spf
+from preflight.checks.blocklists import family as blocklists
 from preflight.runner import Family
 
 FAMILIES: tuple[Family, ...] = (
     Family("rdns", rdns.run),
+    Family("blocklists", blocklists.run),
     Family("spf", spf.run),
     Family("dkim", dkim.run),
     Family("dmarc", dmarc.run),

@@ -47,6 +47,9 @@ def lab_dns(extra_dirs: Sequence[Path] = (), host: str = "127.0.0.1") -> Iterato
     for directory in extra_dirs:
         for path in sorted(Path(directory).glob("*.zone")):
             server.add_zone(path)
+    from preflight.lab.blocklists import serve_standins
+
+    serve_standins(server)  # every other catalogue list: its RFC 5782 test entries only
     server.start()
     try:
         yield server
@@ -77,6 +80,13 @@ def demo_config(server: LabDnsServer, timeout: float = 2.0,
     config = RunConfig(
         target=demo_target(),
         dns=DnsConfig(nameservers=(Nameserver(host, port),), timeout=timeout, retries=1),
+    )
+    from preflight.checks.blocklists import settings as blocklists
+
+    # The demo's plan opts into Barracuda, as `[blocklists] zones = ["barracuda-brbl"]` would;
+    # the lab's resolver is not registered with it.
+    config = blocklists.with_settings(
+        config, blocklists.from_options({"blocklists.zones": ["barracuda-brbl"]})
     )
     if smtp is not None:
         from preflight.checks.smtp.settings import SmtpSettings, with_settings

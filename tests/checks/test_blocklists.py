@@ -1,0 +1,368 @@
+"""The blocklist family against the lab DNS server: one test per state, over real loopback sockets.
+
+Catalogue zones are pointed at names under ``dnsbl.test`` (tests/zones/dnsbl.test.zone) so each
+state has its own data while the catalogue's codes, refusal codes and test entries still apply.
+The Spamhaus DQS test uses the real DQS names (tests/zones/dq.spamhaus.net.zone); the neighbourhood
+and Team Cymru tests use the demo's zones in examples/lab. Every declared outcome is asserted here
+(the last test checks that).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterable, Sequence
+
+import pytest
+from conftest import FIXED_NOW, make_config
+
+from checks.support import describe, texts
+from preflight.checks.blocklists import family
+from preflight.checks.blocklists import outcomes as o
+from preflight.checks.blocklists.settings import (
+    BlocklistSettings,
+    DqsKey,
+    from_options,
+    with_rfc_test_points,
+)
+from preflight.data.catalogue import Requirement, Zone, load_catalogue, parse_custom_zone
+from preflight.lab.dnsserver import LabDnsServer
+from preflight.model import CheckResult, FamilyOutput, Outcome, Status
+from preflight.net.dns import DnsClient
+from preflight.runner import RunContext
+
+CAT = load_catalogue()
+TEST_KEY = "labdqskey4tests0000000000"
+SEEN: set[tuple[str, str]] = set()
+
+
+def moved(zone_id: str, name: str, **changes: object) -> Zone:
+    """A catalogue zone served under another name (its codes and test entries unchanged)."""
+    return dataclasses.replace(CAT.by_id(zone_id), zone=name, dqs_zone=None, **changes)  # type: ignore[arg-type]
+
+
+ZEN = moved("spamhaus-zen", "zen.dnsbl.test")
+SPAMCOP = moved("spamcop", "spamcop.dnsbl.test")
+DBL = moved("spamhaus-dbl", "dbl.dnsbl.test")
+DNSWL = moved("dnswl-list", "dnswl.dnsbl.test")
+REP = moved("mailspike-rep", "rep.dnsbl.test")
+SURBL = moved("surbl-multi", "surbl.dnsbl.test")
+DWL = moved("dnswl-dwl", "dwl.dnsbl.test")
+
+
+def run(server: LabDnsServer, zones: Sequence[Zone] = (), *, ips: Iterable[str] = (),
+        domains: Iterable[str] = (), hostname: str | None = None, timeout: float = 0.5,
+        settings: BlocklistSettings | None = None, **options: object) -> FamilyOutput:
+    chosen = settings or BlocklistSettings(zones=tuple(zones), **options)  # type: ignore[arg-type]
+    config = make_config(server, ips=tuple(ips), domains=tuple(domains), hostname=hostname,
+                         timeout=timeout, blocklists=chosen)
+    return family.run(RunContext(config, DnsClient(config.dns), FIXED_NOW))
+
+
+def expect(out: FamilyOutput | Sequence[CheckResult], outcome: Outcome, subject: str | None = None,
+           **params: object) -> CheckResult:
+    """The one result with this outcome (and subject/params); records the outcome as covered."""
+    results = out.results if isinstance(out, FamilyOutput) else out
+    found = [r for r in results if (r.check_id, r.outcome) == (outcome.check_id, outcome.name)
+             and (subject is None or r.subject == subject)
+             and all(r.params.get(k) == str(v) for k, v in params.items())]
+    assert len(found) == 1, f"expected one {outcome.check_id}.{outcome.name} {subject} {params}:\n" \
+                            + describe(results)
+    assert found[0].status is outcome.status
+    SEEN.add((outcome.check_id, outcome.name))
+    return found[0]
+
+
+def rows(out: FamilyOutput, subject: str) -> dict[str, dict]:
+    return {r["zone"]: r for r in out.sections["blocklists"] if r["subject"] == subject}
+
+
+def nothing_listed(out: FamilyOutput) -> bool:
+    return not any(r.outcome == "listed" for r in out.results)
+
+
+# -- listings --------------------------------------------------------------------------------------
+
+
+def test_several_zen_codes_are_one_listing_with_reason_and_delisting_url(dns_server: LabDnsServer) -> None:
+    out = run(dns_server, [ZEN, SPAMCOP], ips=["198.51.100.65"])
+    zen = expect(out, o.IP_LISTED, "198.51.100.65 in zen.dnsbl.test", codes="127.0.0.2, 127.0.0.4",
+                 delist_url="https://check.spamhaus.org/")
+    assert "SBL" in zen.params["meaning"] and "XBL" in zen.params["meaning"]
+    assert zen.params["reason"] == "https://www.spamhaus.org/query/ip/198.51.100.65"
+    expect(out, o.IP_LISTED, "198.51.100.65 in spamcop.dnsbl.test")
+    row = rows(out, "198.51.100.65")["zen.dnsbl.test"]
+    assert row["state"] == "listed" and row["codes"] == ["127.0.0.2", "127.0.0.4"]
+    assert row["reason"] and row["delist_url"] == "https://check.spamhaus.org/"
+    assert row["zone_id"] == "spamhaus-zen" and row["kind"] == "block" and row["list"] == "Spamhaus ZEN"
+    # one TXT query per listed entry
+    assert dns_server.count_queries("65.100.51.198.zen.dnsbl.test", "TXT") >= 1
+    expect(out, o.IP_CLEAR, "198.51.100.65", clear=0, checked=2)
+
+
+def test_pbl_is_a_policy_warning(dns_server: LabDnsServer) -> None:
+    out = run(dns_server, [ZEN], ips=["198.51.100.66"])
+    result = expect(out, o.IP_POLICY, "198.51.100.66 in zen.dnsbl.test", codes="127.0.0.10")
+    assert "maintained by the ISP" in result.params["meaning"]
+    assert nothing_listed(out)
+
+
+@pytest.mark.parametrize("ip", ["198.51.100.67", "198.51.100.68", "198.51.100.69", "198.51.100.70",
+                                "198.51.100.71", "198.51.100.73"])
+def test_every_refusal_code_is_could_not_check_never_listed(dns_server: LabDnsServer, ip: str) -> None:
+    # 127.255.255.254 public resolver, .252 typo, .255 volume, .250/.251 bad DQS key, and a
+    # listing code together with a refusal
+    out = run(dns_server, [ZEN], ips=[ip])
+    expect(out, o.IP_REFUSED, f"{ip} in zen.dnsbl.test")
+    assert nothing_listed(out)
+    assert rows(out, ip)["zen.dnsbl.test"]["state"] == "refused"
+
+
+def test_answer_outside_loopback_is_unreliable(dns_server: LabDnsServer) -> None:
+    out = run(dns_server, [ZEN], ips=["198.51.100.72"])
+    result = expect(out, o.IP_UNRELIABLE, "198.51.100.72 in zen.dnsbl.test")
+    assert "outside 127.0.0.0/8" in result.params["meaning"]
+    assert nothing_listed(out)
+
+
+def test_ipv6_listing_and_ipv4_only_lists(dns_server: LabDnsServer) -> None:
+    out = run(dns_server, [ZEN, SPAMCOP], ips=["2001:db8:bad::1"])
+    expect(out, o.IP_LISTED, "2001:db8:bad::1 in zen.dnsbl.test", codes="127.0.0.3")
+    assert rows(out, "2001:db8:bad::1")["spamcop.dnsbl.test"]["state"] == "not_applicable"
+    only_v4 = run(dns_server, [SPAMCOP], ips=["2001:db8:bad::1"])
+    expect(only_v4, o.IP_NO_LISTS, "2001:db8:bad::1", kind="ipv6")
+
+
+def test_allowlisting_and_its_trust_level(dns_server: LabDnsServer) -> None:
+    out = run(dns_server, [ZEN, DNSWL], ips=["198.51.100.80"])
+    result = expect(out, o.IP_ALLOWLISTED, "198.51.100.80 in dnswl.dnsbl.test")
+    assert "trust high" in result.params["meaning"]
+    expect(out, o.SCORE_GOOD, "198.51.100.80 in dnswl.dnsbl.test")
+    expect(out, o.IP_CLEAR, "198.51.100.80", clear=1, checked=2)
+    blocked = run(dns_server, [DNSWL], ips=["198.51.100.81"])
+    expect(blocked, o.IP_REFUSED, "198.51.100.81 in dnswl.dnsbl.test")
+
+
+# -- domains ---------------------------------------------------------------------------------------
+
+
+def test_domain_listing_on_dbl_and_roles(dns_server: LabDnsServer) -> None:
+    out = run(dns_server, [DBL], ips=["198.51.100.90"], domains=["spammy.example"],
+              hostname="mail.spammy.example")
+    result = expect(out, o.DOMAIN_LISTED, "spammy.example in dbl.dnsbl.test", codes="127.0.1.2")
+    assert result.params["roles"] == "sending domain; HELO name mail.spammy.example"
+    assert result.params["reason"].startswith("https://www.spamhaus.org/query/domain/")
+    expect(out, o.IP_NO_LISTS, "198.51.100.90", kind="ipv4")
+
+
+def test_domain_states(dns_server: LabDnsServer) -> None:
+    dns_server.add_fault("late.example.dbl.dnsbl.test", "timeout")
+    out = run(dns_server, [DBL, SURBL, DWL], domains=[
+        "abused.example", "rewritten.example", "disposable.example", "trusted.example", "clean.example",
+        "late.example"], timeout=0.3)
+    expect(out, o.DOMAIN_REFUSED, "abused.example in dbl.dnsbl.test")        # 127.0.1.255
+    expect(out, o.DOMAIN_UNRELIABLE, "rewritten.example in dbl.dnsbl.test")  # 192.0.2.1
+    expect(out, o.DOMAIN_POLICY, "disposable.example in surbl.dnsbl.test", codes="127.0.0.4")
+    expect(out, o.DOMAIN_ALLOWLISTED, "trusted.example in dwl.dnsbl.test")
+    expect(out, o.DOMAIN_UNREACHABLE, "late.example in dbl.dnsbl.test")
+    expect(out, o.DOMAIN_CLEAR, "clean.example", clear=3, checked=3)
+    assert nothing_listed(out)
+    only_ip = run(dns_server, [ZEN], domains=["clean.example"])
+    expect(only_ip, o.DOMAIN_NO_LISTS, "clean.example")
+
+
+# -- lists that cannot be used ---------------------------------------------------------------------
+
+
+def test_wildcard_list_fails_its_self_test_and_its_answers_do_not_count(dns_server: LabDnsServer) -> None:
+    dead = moved("psbl", "wild.dnsbl.test")
+    out = run(dns_server, [dead, ZEN], ips=["198.51.100.66"])
+    result = expect(out, o.ZONE_UNRELIABLE, "wild.dnsbl.test")
+    assert "must never be listed" in result.params["why"]
+    row = rows(out, "198.51.100.66")["wild.dnsbl.test"]
+    assert row["state"] == "unreliable" and row["codes"] == ["127.0.0.2"]   # seen, not counted
+    assert nothing_listed(out)
+    expect(out, o.IP_CLEAR, "198.51.100.66", clear=0, checked=1)
+    expect(out, o.ZONE_SELF_TESTS, "all lists", passed=1, total=2, untested=0)
+
+
+def test_custom_zone_that_is_dead_is_reported_as_such(dns_server: LabDnsServer) -> None:
+    custom = with_rfc_test_points(parse_custom_zone({"zone": "wild.dnsbl.test", "name": "Old list"}))
+    out = run(dns_server, [custom], ips=["198.51.100.66"])
+    expect(out, o.ZONE_CUSTOM_UNRELIABLE, "wild.dnsbl.test", list_name="Old list")
+    assert nothing_listed(out)
+
+
+def test_list_refusing_this_resolver(dns_server: LabDnsServer) -> None:
+    out = run(dns_server, [moved("spamhaus-zen", "refusing.dnsbl.test")], ips=["198.51.100.65"])
+    result = expect(out, o.ZONE_REFUSED, "refusing.dnsbl.test")
+    assert "public/open resolver" in result.params["why"]
+    assert nothing_listed(out)
+    assert not [r for r in out.results if r.check_id == "blocklist.ip" and r.status is Status.PASS]
+
+
+@pytest.mark.parametrize(("requires", "outcome"), [
+    ((Requirement.OWN_RESOLVER,), o.ZONE_SILENT),         # Spamhaus through a public resolver
+    ((Requirement.REGISTRATION,), o.ZONE_UNREGISTERED),   # Barracuda without registration
+    ((), o.ZONE_UNRELIABLE),                              # a dead list
+])
+def test_list_missing_its_own_test_entry_is_never_clean(
+    dns_server: LabDnsServer, requires: tuple[Requirement, ...], outcome: Outcome,
+) -> None:
+    silent = moved("spamcop", "silent.dnsbl.test", requires=requires)
+    out = run(dns_server, [silent], ips=["198.51.100.65"])
+    result = expect(out, outcome, "silent.dnsbl.test")
+    assert "127.0.0.2 is not listed" in result.params["why"]
+    assert not [r for r in out.results if r.check_id == "blocklist.ip"]   # nothing passes
+
+
+def test_dead_list_costs_one_timeout_and_nothing_else(dns_server: LabDnsServer) -> None:
+    # Given a list whose servers never answer, next to a working one
+    dns_server.add_fault("slow.dnsbl.test", "timeout", suffix=True)
+    began = time.monotonic()
+    out = run(dns_server, [moved("spamcop", "slow.dnsbl.test"), ZEN], ips=["198.51.100.65"],
+              domains=["spammy.example"], timeout=0.3)
+    elapsed = time.monotonic() - began
+    # Then it is "could not check", the other list still answered, and the run took ~one timeout
+    expect(out, o.ZONE_UNREACHABLE, "slow.dnsbl.test")
+    expect(out, o.IP_LISTED, "198.51.100.65 in zen.dnsbl.test")
+    assert elapsed < 1.5, elapsed
+
+
+def test_servfail_and_a_single_unanswered_lookup(dns_server: LabDnsServer) -> None:
+    dns_server.add_fault("broken.dnsbl.test", "servfail", suffix=True)
+    dns_server.add_fault("65.100.51.198.flaky.dnsbl.test", "timeout")
+    out = run(dns_server, [moved("spamcop", "broken.dnsbl.test"), moved("psbl", "flaky.dnsbl.test")],
+              ips=["198.51.100.65"], timeout=0.3)
+    assert "servfail" in expect(out, o.ZONE_UNREACHABLE, "broken.dnsbl.test").params["why"]
+    assert "timeout" in expect(out, o.IP_UNREACHABLE, "198.51.100.65 in flaky.dnsbl.test").params["meaning"]
+    assert {r.status for r in out.results if r.check_id == "blocklist.ip"} == {Status.ERROR}
+
+
+def test_dead_zones_named_in_the_plan_are_reported_and_never_queried(dns_server: LabDnsServer) -> None:
+    # Given a plan that still names SORBS (as a custom zone) and NJABL (by id)
+    plan = {"blocklists.zones": ["njabl"],
+            "blocklists.custom": (parse_custom_zone({"zone": "dnsbl.sorbs.net"}),),
+            "blocklists.disable": [z.id for z in CAT.enabled() if z.id != "spamcop"]}
+    settings = from_options(plan)
+    dns_server.reset_stats()
+    out = run(dns_server, settings=settings, ips=["203.0.113.25"])
+    result = expect(out, o.ZONE_DEAD, "dnsbl.sorbs.net", status="dead")
+    assert "2024" in result.params["since"]
+    expect(out, o.ZONE_DEAD, "dnsbl.njabl.org", status="wildcard")
+    asked = [q.name for q in dns_server.query_log]
+    assert asked and not [n for n in asked if n.endswith(("sorbs.net.", "njabl.org."))], asked
+    expect(out, o.IP_CLEAR, "203.0.113.25", clear=1, checked=1)
+
+
+# -- Spamhaus DQS ----------------------------------------------------------------------------------
+
+
+def test_dqs_key_queries_dqs_names_and_never_shows_the_key(dns_server: LabDnsServer) -> None:
+    key = DqsKey.parse(TEST_KEY)
+    out = run(dns_server, [CAT.by_id("spamhaus-zen")], ips=["198.51.100.65"], dqs_key=key)
+    result = expect(out, o.IP_LISTED, "198.51.100.65 in <key>.zen.dq.spamhaus.net",
+                    zone="<key>.zen.dq.spamhaus.net")
+    assert result.params["reason"] == "https://check.spamhaus.org/query/ip/198.51.100.65"
+    assert dns_server.count_queries(f"65.100.51.198.{TEST_KEY}.zen.dq.spamhaus.net", "A") >= 1
+    for item in out.results:
+        assert not [t for t in texts(item) if TEST_KEY in t.lower()], describe([item])
+    assert TEST_KEY not in repr(out.sections)
+
+
+# -- reputation ------------------------------------------------------------------------------------
+
+
+def test_network_identity_from_team_cymru(dns_server: LabDnsServer) -> None:
+    out = run(dns_server, [SPAMCOP], ips=["203.0.113.25", "2001:db8:25::25", "198.18.0.25"])
+    expect(out, o.NET_FOUND, "203.0.113.25", asn="AS64500", prefix="203.0.113.0/24",
+           as_name="EXAMPLE-HOSTING - Example Hosting Ltd, ZZ")
+    expect(out, o.NET_FOUND, "2001:db8:25::25", prefix="2001:db8:25::/48")
+    expect(out, o.NET_NOT_ANNOUNCED, "198.18.0.25")
+    net = {r["ip"]: r for r in out.sections["reputation"]["network"]}
+    assert net["203.0.113.25"]["country"] == "ZZ"
+    dns_server.add_fault("origin.asn.cymru.com", "servfail", suffix=True)
+    failed = run(dns_server, [SPAMCOP], ips=["203.0.113.25"])
+    expect(failed, o.NET_ERROR, "203.0.113.25", reason="servfail")
+
+
+def test_graded_reputation(dns_server: LabDnsServer) -> None:
+    dns_server.add_fault("67.100.51.198.rep.dnsbl.test", "timeout")
+    out = run(dns_server, [REP, DNSWL], timeout=0.3,
+              ips=["198.51.100.80", "198.51.100.65", "198.51.100.81", "198.51.100.66", "198.51.100.67"])
+    expect(out, o.SCORE_GOOD, "198.51.100.80 in rep.dnsbl.test", codes="127.0.0.18")
+    poor = expect(out, o.SCORE_POOR, "198.51.100.65 in rep.dnsbl.test", codes="127.0.0.11")
+    assert poor.params["url"] == "https://mailspike.io/ip_verify"
+    expect(out, o.SCORE_NEUTRAL, "198.51.100.81 in rep.dnsbl.test", codes="127.0.0.15")
+    expect(out, o.SCORE_UNSCORED, "198.51.100.66 in rep.dnsbl.test")
+    expect(out, o.SCORE_ERROR, "198.51.100.67 in rep.dnsbl.test")
+    # graded zones are reputation results, not blocklist rows
+    assert not [r for r in out.sections["blocklists"] if r["zone"] == "rep.dnsbl.test"]
+    grades = {(r["ip"], r["zone"]): r["grade"] for r in out.sections["reputation"]["scores"]}
+    assert grades[("198.51.100.65", "rep.dnsbl.test")] == "poor"
+    none = run(dns_server, [ZEN], ips=["198.51.100.80"])
+    expect(none, o.SCORE_NO_LISTS, "198.51.100.80")
+
+
+def test_neighbourhood_counts_listed_neighbours(dns_server: LabDnsServer) -> None:
+    # The demo's /24: SpamCop lists two neighbours, ZEN's PBL holds twelve (examples/lab)
+    zones = [CAT.by_id("spamhaus-zen"), CAT.by_id("spamcop")]
+    out = run(dns_server, zones, ips=["203.0.113.25", "2001:db8:25::25"], neighbourhood=True)
+    expect(out, o.HOOD_CLEAN, "203.0.113.25", checked=253, listed=2, policy=12,
+           lists="SpamCop Blocking List 2")
+    expect(out, o.HOOD_NOT_IPV4, "2001:db8:25::25")
+    [row] = out.sections["reputation"]["neighbourhood"]
+    assert row["network"] == "203.0.113.0/24" and row["lists"] == {"SpamCop Blocking List": 2}
+    crowd = with_rfc_test_points(parse_custom_zone({"zone": "crowd.dnsbl.test", "name": "Crowd"}))
+    crowded = run(dns_server, [crowd], ips=["203.0.113.25"], neighbourhood=True)
+    expect(crowded, o.HOOD_CROWDED, "203.0.113.25", listed=253, share="100%")
+    not_asked = run(dns_server, zones, ips=["203.0.113.25"])
+    expect(not_asked, o.HOOD_NOT_REQUESTED, "203.0.113.25")
+    dead = run(dns_server, [moved("spamcop", "silent.dnsbl.test")], ips=["203.0.113.25"],
+               neighbourhood=True)
+    expect(dead, o.HOOD_ERROR, "203.0.113.25", reason="no block list passed its self-test")
+
+
+# -- subjects that are not looked up ---------------------------------------------------------------
+
+
+def test_private_addresses_are_not_public_and_never_queried(dns_server: LabDnsServer) -> None:
+    dns_server.reset_stats()
+    out = run(dns_server, [ZEN], ips=["10.1.2.3"], neighbourhood=True)
+    expect(out, o.IP_NOT_PUBLIC, "10.1.2.3")
+    expect(out, o.NET_NOT_PUBLIC, "10.1.2.3")
+    expect(out, o.HOOD_NOT_PUBLIC, "10.1.2.3")
+    assert not [q for q in dns_server.query_log if "3.2.1.10." in q.name]
+
+
+def test_disabled_in_the_plan(dns_server: LabDnsServer) -> None:
+    out = run(dns_server, settings=BlocklistSettings(enabled=False), ips=["203.0.113.25"])
+    expect(out, o.IP_DISABLED, "203.0.113.25")
+    assert out.results == (o.IP_DISABLED("203.0.113.25", ip="203.0.113.25"),)
+
+
+def test_default_catalogue_run_over_the_lab_is_clean_and_quick(dns_server: LabDnsServer) -> None:
+    # Every enabled catalogue list is served by the lab (files or stand-ins): nothing errors
+    out = run(dns_server, settings=BlocklistSettings(), ips=["203.0.113.25"],
+              domains=["example.net"], hostname="mail.example.com")
+    assert {r.status for r in out.results} <= {Status.PASS, Status.SKIP}, describe(out.results)
+    expect(out, o.RESOLVER_OWN)
+    summary = expect(out, o.IP_CLEAR, "203.0.113.25")
+    assert int(summary.params["checked"]) == len([z for z in CAT.enabled()
+                                                  if z.supports("ipv4") and z.kind.value != "reputation"])
+    assert expect(out, o.ZONE_SELF_TESTS).params["untested"] == "1"   # 0spam BL has no test entries
+
+
+def test_public_resolver_is_flagged() -> None:
+    # No test may send a packet to 8.8.8.8: the judgement is pure, from the resolver list
+    from preflight.checks.blocklists.evaluate import evaluate_resolver
+
+    result = evaluate_resolver(CAT, [("8.8.8.8", 53), ("9.9.9.9", 53)])
+    expect([result], o.RESOLVER_PUBLIC, "8.8.8.8:53, 9.9.9.9:53", providers="Google Public DNS, Quad9")
+
+
+def test_every_outcome_is_asserted() -> None:
+    declared = {(v.check_id, v.name) for v in vars(o).values() if isinstance(v, Outcome)}
+    if not SEEN:
+        pytest.skip("run the whole module to check outcome coverage")
+    assert declared - SEEN == set()
