@@ -172,6 +172,17 @@ def check(
         [], "--nameserver", help="Resolver to query, HOST[:PORT] (repeatable; default: the system resolver)."
     ),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for each DNS answer (default 3)."),
+    spamhaus_dqs_key: Optional[str] = typer.Option(
+        None, "--spamhaus-dqs-key", envvar="PREFLIGHT_SPAMHAUS_DQS_KEY", show_envvar=True, show_default=False,
+        help="Spamhaus DQS key: ask <key>.<zone>.dq.spamhaus.net instead of the public mirrors (never shown in reports).",
+    ),
+    blocklists: Optional[bool] = typer.Option(
+        None, "--blocklists/--no-blocklists", help="Check DNS blocklists and reputation (default: on)."
+    ),
+    neighbourhood: Optional[bool] = typer.Option(
+        None, "--neighbourhood/--no-neighbourhood",
+        help="Also check the IPv4 /24 around each IP on the block lists (collateral risk).",
+    ),
     smtp: list[str] = typer.Option(
         [], "--smtp", help="SMTP server to probe, HOST[:PORT] (repeatable; default: each --ip on port 25)."
     ),
@@ -197,6 +208,10 @@ def check(
         run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
                                   selectors=dkim_selector, nameservers=nameserver,
                                   timeout=timeout, strict=strict)
+        from preflight.checks.blocklists import settings as blocklist_settings
+
+        run_config = blocklist_settings.with_settings(run_config, blocklist_settings.from_options(
+            plan, dqs_key=spamhaus_dqs_key, neighbourhood=neighbourhood, enabled=blocklists))
         from preflight.checks.smtp.settings import from_options, with_settings
 
         run_config = with_settings(run_config, from_options(
@@ -266,6 +281,66 @@ def render(
             raise UsageError("nothing to write: give --html PATH (or --json PATH)")
         data = report_json.load(report)
         render_outputs(data, html=html, json_out=json_out, quiet=json_out == "-")
+        return ExitCode.READY
+
+    raise typer.Exit(int(_guarded(body)))
+
+
+# -- lists ---------------------------------------------------------------------------------
+
+
+@app.command(
+    name="lists",
+    epilog="Exit codes: 0 done (with --probe: every enabled list is usable), 2 bad usage or input, "
+           "3 (--probe) an enabled list is not usable from this resolver, 4 internal error.",
+)
+def lists_command(
+    probe: bool = typer.Option(False, "--probe", help="Self-test the lists through the resolver (RFC 5782 test entries only)."),
+    nameserver: list[str] = typer.Option(
+        [], "--nameserver", help="Resolver to probe through, HOST[:PORT] (repeatable; default: the system resolver)."
+    ),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for each DNS answer (default 3)."),
+    spamhaus_dqs_key: Optional[str] = typer.Option(
+        None, "--spamhaus-dqs-key", envvar="PREFLIGHT_SPAMHAUS_DQS_KEY", show_envvar=True, show_default=False,
+        help="Spamhaus DQS key: probe the DQS names of the Spamhaus zones (never printed).",
+    ),
+    config: Optional[Path] = typer.Option(None, "--config", help="TOML migration plan; its [blocklists] table decides what is enabled."),
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write the list as JSON here ('-' = stdout)."),
+) -> None:
+    """Show the blocklist catalogue: id, zone, kind, subjects, enabled, status (and, with --probe, usable now)."""
+
+    def body() -> ExitCode:
+        import json
+
+        from preflight.checks.blocklists import listing
+        from preflight.checks.blocklists import settings as blocklist_settings
+        from preflight.config import load_plan, parse_timeout
+        from preflight.data.catalogue import load_catalogue
+        from preflight.net.dns import DnsClient, DnsConfig, Nameserver
+        from preflight.report.output import write_text
+
+        plan = load_plan(config) if config else {}
+        settings = blocklist_settings.from_options(plan, dqs_key=spamhaus_dqs_key)
+        catalogue = load_catalogue()
+        probes = None
+        if probe:
+            servers = tuple(Nameserver.parse(n) for n in nameserver) if nameserver \
+                else tuple(plan.get("nameservers", ()))
+            seconds = parse_timeout(timeout) if timeout is not None else plan.get("timeout", 3.0)
+            client = DnsClient(DnsConfig(nameservers=servers, timeout=seconds))
+            probes = listing.probe_zones(client, catalogue, settings)
+        rows = listing.catalogue_rows(catalogue, settings, probes)
+        if json_out:
+            text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2) + "\n"
+            written = write_text(json_out, text)
+            if written:
+                typer.echo(f"wrote {written}", err=True)
+        if json_out != "-":
+            typer.echo(listing.format_table(rows), nl=False)
+        bad = listing.unusable_enabled(rows)
+        if bad:
+            typer.echo(f"not usable from this resolver: {', '.join(bad)}", err=True)
+            return ExitCode.INCONCLUSIVE
         return ExitCode.READY
 
     raise typer.Exit(int(_guarded(body)))
