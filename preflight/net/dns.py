@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import contextvars
 import ipaddress
+import socket
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,8 +33,14 @@ import dns.reversename
 
 from preflight.errors import UsageError
 from preflight.model import Evidence
+from preflight.net._udpmux import UdpMux
 
 MAX_CNAME_HOPS = 8
+
+_BATCH: contextvars.ContextVar[UdpMux | None] = contextvars.ContextVar(
+    "preflight_dns_batch", default=None
+)
+"""The shared UDP socket of the :meth:`DnsClient.agather` batch the current task belongs to."""
 
 
 @dataclass(frozen=True)
@@ -315,14 +322,18 @@ class DnsClient:
         """Async twin of :meth:`query`."""
         query, name = self._message(qname, rdtype)
         reason, last = "no nameserver", "-"
+        batch = _BATCH.get()
         for ns in self._rounds():
             try:
-                resp, _ = await asyncio.wait_for(
-                    dns.asyncquery.udp_with_fallback(
-                        query, ns.host, timeout=self.config.timeout, port=ns.port
-                    ),
-                    timeout=self.config.timeout * 2 + 0.5,
-                )
+                if batch is not None:
+                    resp = await batch.exchange(query, ns.host, ns.port, self.config.timeout)
+                else:
+                    resp, _ = await asyncio.wait_for(
+                        dns.asyncquery.udp_with_fallback(
+                            query, ns.host, timeout=self.config.timeout, port=ns.port
+                        ),
+                        timeout=self.config.timeout * 2 + 0.5,
+                    )
             except (dns.exception.Timeout, asyncio.TimeoutError):
                 reason, last = "timeout", str(ns)
                 continue
@@ -348,19 +359,35 @@ class DnsClient:
         )
 
     async def agather(
-        self, questions: Sequence[tuple[str, str]]
+        self, questions: Sequence[tuple[str, str]], limit: int | None = None
     ) -> list[DnsAnswer | DnsError]:
-        """Ask many questions concurrently (bounded); each slot holds an answer or the error."""
-        limit = asyncio.Semaphore(max(1, self.config.concurrency))
+        """Ask many questions concurrently; each slot holds an answer or the error.
+
+        At most ``limit`` (default: the config's ``concurrency``) are in flight at once, and the
+        batch shares one UDP socket per address family instead of one socket per query.
+        """
+        bound = asyncio.Semaphore(max(1, limit or self.config.concurrency))
 
         async def one(qname: str, rdtype: str) -> DnsAnswer | DnsError:
-            async with limit:
+            async with bound:
                 try:
                     return await self.aquery(qname, rdtype)
                 except DnsError as exc:
                     return exc
 
-        return list(await asyncio.gather(*(one(q, t) for q, t in questions)))
+        families = {int(socket.AF_INET6 if ":" in ns.host else socket.AF_INET)
+                    for ns in self.nameservers}
+        try:
+            batch: UdpMux | None = await UdpMux.open(families)
+        except OSError:  # no socket of that family here: one socket per query, as before
+            batch = None
+        token = _BATCH.set(batch)
+        try:
+            return list(await asyncio.gather(*(one(q, t) for q, t in questions)))
+        finally:
+            _BATCH.reset(token)
+            if batch is not None:
+                batch.close()
 
     def gather(self, questions: Iterable[tuple[str, str]]) -> list[DnsAnswer | DnsError]:
         """Sync entry to :meth:`agather`: runs its own event loop (call from a worker thread)."""

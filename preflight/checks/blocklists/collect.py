@@ -25,6 +25,11 @@ from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 MAX_PTR_NAMES = 4
 """PTR names per IP looked up on the domain lists (as the rdns family does)."""
 
+BATCH_LIMIT = 256
+"""Queries in flight at once in a blocklist batch (at least the client's own bound): one IP on
+every list, self-tests included, fits in one wave. A recursive resolver (unbound's default is
+1024 queries per thread) takes that in its stride."""
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -39,7 +44,8 @@ async def _ask(dns: DnsClient, questions: Iterable[Question],
                answers: Mapping[tuple[str, str], DnsAnswer | DnsError]
                ) -> dict[tuple[str, str], DnsAnswer | DnsError]:
     todo = list(dict.fromkeys(q.key for q in questions if q.key not in answers))
-    got = await dns.agather(todo) if todo else []
+    limit = max(BATCH_LIMIT, dns.config.concurrency)
+    got = await dns.agather(todo, limit=limit) if todo else []
     return {**answers, **dict(zip(todo, got))}
 
 

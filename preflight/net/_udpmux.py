@@ -1,0 +1,120 @@
+"""One UDP socket for a whole batch of DNS queries (private to :mod:`preflight.net.dns`).
+
+:meth:`DnsClient.agather` asks hundreds of questions at once (every blocklist, every self-test).
+Opening a socket and an asyncio endpoint per query costs more than the query itself, so a batch
+shares one socket per address family: each query gets a random 16-bit id unused among those in
+flight to the same server, and a reply is handed to the query whose (id, server address) it
+carries; it must also be a response to that query's question (dnspython's ``is_response``), or
+it counts as a bad response. A truncated reply is asked again over TCP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import secrets
+import socket
+from typing import Any, cast
+
+import dns.asyncquery
+import dns.exception
+import dns.flags
+import dns.message
+import dns.query
+
+_RCVBUF = 1 << 20
+"""Receive buffer asked for: room for the replies of a few hundred queries in flight."""
+
+
+def _host(text: str) -> str:
+    return ipaddress.ip_address(text.split("%", 1)[0]).compressed
+
+
+def _expire(future: asyncio.Future[bytes]) -> None:
+    if not future.done():
+        future.set_exception(dns.exception.Timeout())
+
+
+class UdpMux(asyncio.DatagramProtocol):
+    """A shared UDP socket that matches replies to queries by (id, server)."""
+
+    def __init__(self) -> None:
+        self.transports: dict[int, asyncio.DatagramTransport] = {}
+        self.pending: dict[tuple[int, str, int], asyncio.Future[bytes]] = {}
+
+    @classmethod
+    async def open(cls, families: set[int]) -> UdpMux:
+        """One socket per address family in ``families`` (AF_INET, AF_INET6)."""
+        loop = asyncio.get_running_loop()
+        mux = cls()
+        try:
+            for family in sorted(families):
+                transport, _ = await loop.create_datagram_endpoint(lambda: mux, family=family)
+                sock = transport.get_extra_info("socket")
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
+                mux.transports[family] = cast(asyncio.DatagramTransport, transport)
+        except BaseException:
+            mux.close()
+            raise
+        return mux
+
+    def close(self) -> None:
+        """Close the sockets; queries still waiting fail."""
+        for transport in self.transports.values():
+            transport.close()
+        self.transports.clear()
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        if len(data) < 12:
+            return
+        try:
+            key = (int.from_bytes(data[:2], "big"), _host(str(addr[0])), int(addr[1]))
+        except (ValueError, IndexError, TypeError):
+            return
+        future = self.pending.get(key)
+        if future is not None and not future.done():
+            future.set_result(data)
+
+    def error_received(self, exc: Exception) -> None:
+        """ICMP errors are not tied to one query on a shared socket: timeouts handle them."""
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(OSError("the DNS socket was closed"))
+
+    async def exchange(self, query: dns.message.Message, host: str, port: int,
+                       timeout: float) -> dns.message.Message:
+        """Send ``query`` to ``host``:``port`` and return its reply (over TCP if truncated).
+
+        Raises ``dns.exception.Timeout``, ``OSError`` or ``dns.exception.DNSException``.
+        """
+        loop = asyncio.get_running_loop()
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        transport = self.transports.get(family)
+        if transport is None:
+            raise OSError(f"no socket for address family {family}")
+        server = _host(host)
+        while True:
+            key = (secrets.randbits(16), server, port)
+            if key not in self.pending:
+                break
+        query.id = key[0]
+        future: asyncio.Future[bytes] = loop.create_future()
+        self.pending[key] = future
+        timer = loop.call_later(timeout, _expire, future)
+        try:
+            transport.sendto(query.to_wire(), (host, port))
+            data = await future
+        finally:
+            timer.cancel()
+            self.pending.pop(key, None)
+        response = dns.message.from_wire(data)
+        if not query.is_response(response):
+            raise dns.query.BadResponse
+        if response.flags & dns.flags.TC:
+            response = await dns.asyncquery.tcp(query, host, timeout=timeout, port=port)
+        return response
