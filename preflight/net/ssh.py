@@ -1,0 +1,430 @@
+"""THE SSH layer: connect to a server with verified host keys and run allowlisted read-only commands.
+
+Safety by construction:
+
+* Host keys are checked against a known_hosts file (hashed and ``[host]:port`` entries work).
+  An unknown key stops the connection (:class:`UnknownHostKey`), and so does a changed key
+  (:class:`ChangedHostKey`), each with the SHA256 fingerprint and what to do. Only an explicit
+  ``accept_new`` records a key, and only a NEW one: a changed key is never accepted.
+* Only the commands of the allowlist (:data:`preflight.net.ssh_commands.COMMANDS`) can be run:
+  fixed argv templates whose few arguments (a path, a host, a port, seconds) are validated and
+  shell-quoted. None of them changes the server. Each runs with a clean environment, a timeout
+  and an output cap.
+* A password is taken from the caller (a prompt or ``PREFLIGHT_SSH_PASSWORD``); it is never
+  stored, printed, logged, or put in a result or exception text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from preflight.errors import InputError, UsageError
+from preflight.net.ssh_commands import (
+    COMMANDS,
+    ENV_PREFIX,
+    PORT25_SCRIPT,
+    POSTFIX_PARAMETERS,
+    Access,
+    Arg,
+    CommandResult,
+    CommandTemplate,
+    allowlist_table,
+    build_command,
+    valid_host,
+)
+
+__all__ = [
+    "COMMANDS", "ENV_PREFIX", "PORT25_SCRIPT", "POSTFIX_PARAMETERS", "Access", "Arg", "AuthFailedError",
+    "ChangedHostKey", "CommandResult", "CommandTemplate", "ConnectOptions", "HostKeyInfo", "SshError",
+    "SshSession", "SshTarget", "UnknownHostKey", "UnreachableError", "allowlist_table", "append_known_host",
+    "build_command", "connect", "load_known_hosts", "valid_host",
+]
+
+DEFAULT_PORT = 22
+MAX_STDOUT = 512 * 1024
+"""Bytes of standard output kept per command; the rest is dropped and the result marked truncated."""
+MAX_STDERR = 16 * 1024
+MAX_PARALLEL_COMMANDS = 4
+"""Commands in flight on one connection (sshd's MaxSessions defaults to 10)."""
+
+# -- targets and host keys ----------------------------------------------------------------------
+
+_USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    """Where to log in: ``USER@HOST[:PORT]`` (IPv6 as ``USER@[ADDR]:PORT``)."""
+
+    user: str
+    host: str
+    port: int = DEFAULT_PORT
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.user}@{host}:{self.port}"
+
+    @property
+    def known_hosts_name(self) -> str:
+        """The name known_hosts files use: ``host``, or ``[host]:port`` off port 22."""
+        return self.host if self.port == DEFAULT_PORT else f"[{self.host}]:{self.port}"
+
+    @classmethod
+    def parse(cls, text: str, what: str = "--ssh") -> SshTarget:
+        """Parse ``USER@HOST[:PORT]``; a bad value is an :class:`InputError` naming ``what``."""
+        raw = str(text).strip()
+        user, at, rest = raw.rpartition("@")
+        if not at or not _USER.match(user):
+            raise InputError(f"{what}: expected USER@HOST[:PORT], not {raw[:80]!r}")
+        port_text = ""
+        if rest.startswith("["):
+            host, close, tail = rest[1:].partition("]")
+            if not close or (tail and not tail.startswith(":")):
+                raise InputError(f"{what}: bad address in {raw[:80]!r}")
+            port_text = tail[1:]
+        elif rest.count(":") == 1:
+            host, _, port_text = rest.partition(":")
+        else:
+            host = rest
+        try:
+            host = valid_host(host)
+        except InputError:
+            raise InputError(f"{what}: invalid host in {raw[:80]!r}") from None
+        port = DEFAULT_PORT
+        if port_text:
+            if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+                raise InputError(f"{what}: port must be 1-65535 in {raw[:80]!r}")
+            port = int(port_text)
+        return cls(user, host, port)
+
+
+def key_type_label(key_name: str) -> str:
+    """``ssh-ed25519`` → ``ED25519``, ``ecdsa-sha2-nistp256`` → ``ECDSA``, ``ssh-rsa`` → ``RSA``."""
+    if "ed25519" in key_name:
+        return "ED25519"
+    if key_name.startswith("ecdsa"):
+        return "ECDSA"
+    if "rsa" in key_name:
+        return "RSA"
+    return key_name.upper()
+
+
+@dataclass(frozen=True)
+class HostKeyInfo:
+    """A server's host key as shown to people: type and SHA256 fingerprint."""
+
+    key_type: str
+    fingerprint: str
+
+    def __str__(self) -> str:
+        return f"{self.key_type} {self.fingerprint}"
+
+
+def _info(key: Any) -> HostKeyInfo:
+    return HostKeyInfo(key_type_label(key.get_name()), key.fingerprint)
+
+
+class SshError(Exception):
+    """The server could not be inventoried: ``kind`` names why (never contains a secret)."""
+
+    kind = "failed"
+
+    def __init__(self, target: SshTarget, detail: str) -> None:
+        super().__init__(f"{target}: {detail}")
+        self.target = target
+        self.detail = detail
+
+
+class UnreachableError(SshError):
+    """Connection refused, timed out, or the host name did not resolve."""
+
+    kind = "unreachable"
+
+
+class AuthFailedError(SshError):
+    """The server refused every credential offered."""
+
+    kind = "auth_failed"
+
+    def __init__(self, target: SshTarget, detail: str, methods: str) -> None:
+        super().__init__(target, detail)
+        self.methods = methods
+
+
+class UnknownHostKey(SshError):
+    """known_hosts has no key for this server; nothing was sent to it."""
+
+    kind = "host_key_unknown"
+
+    def __init__(self, target: SshTarget, key: HostKeyInfo, known_hosts: str) -> None:
+        super().__init__(target, f"host key {key} is not in {known_hosts}")
+        self.key = key
+        self.known_hosts = known_hosts
+
+
+class ChangedHostKey(SshError):
+    """The server presented a key that differs from the one in known_hosts."""
+
+    kind = "host_key_changed"
+
+    def __init__(self, target: SshTarget, key: HostKeyInfo, expected: HostKeyInfo,
+                 known_hosts: str) -> None:
+        super().__init__(target, f"host key changed: {key}, known_hosts has {expected}")
+        self.key = key
+        self.expected = expected
+        self.known_hosts = known_hosts
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    """How to authenticate and verify: key file, known_hosts, timeouts. ``password`` is never shown."""
+
+    known_hosts: str
+    key_file: str | None = None
+    accept_new: bool = False
+    timeout: float = 10.0
+    password: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def methods(self) -> str:
+        """The credentials that will be offered, for messages."""
+        offered = [f"key {self.key_file}"] if self.key_file else ["ssh-agent", "default keys (~/.ssh/id_*)"]
+        if self.password is not None:
+            offered.append("password")
+        return ", ".join(offered)
+
+
+def _revoked(known_hosts: str) -> set[str]:
+    out: set[str] = set()
+    try:
+        with open(known_hosts, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                parts = line.split()
+                if len(parts) >= 4 and parts[0] == "@revoked":
+                    out.add(parts[3])
+    except OSError:
+        pass
+    return out
+
+
+def load_known_hosts(host_keys: Any, known_hosts: str) -> None:
+    """Add the usable entries of a known_hosts file to paramiko ``HostKeys`` (never saved back).
+
+    Hashed and ``[host]:port`` names work; marker lines (``@revoked``, ``@cert-authority``) and
+    lines paramiko cannot read are skipped here (revoked keys are refused in :func:`connect`).
+    """
+    from paramiko.hostkeys import HostKeyEntry
+
+    try:
+        with open(known_hosts, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError(f"cannot read known_hosts {known_hosts}: {exc.strerror}") from None
+    for line in lines:
+        text = line.strip()
+        if not text or text.startswith(("#", "@")):
+            continue
+        try:
+            entry = HostKeyEntry.from_line(text)
+        except Exception:  # noqa: BLE001, S112 - a line paramiko cannot read is skipped, as ssh does
+            continue
+        if entry is None or entry.key is None:
+            continue
+        for name in entry.hostnames:
+            host_keys.add(name, entry.key.get_name(), entry.key)
+
+
+def append_known_host(known_hosts: str, name: str, key: Any) -> None:
+    """Append one ``name keytype base64`` line (creating the file 0600 and its folder 0700)."""
+    path = Path(known_hosts)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    prefix = ""
+    if path.exists() and path.stat().st_size:
+        with open(path, "rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            prefix = "" if handle.read(1) == b"\n" else "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(f"{prefix}{name} {key.get_name()} {key.get_base64()}\n")
+
+
+def _policy(target: SshTarget, options: ConnectOptions, recorded: list[HostKeyInfo]) -> Any:
+    import paramiko
+
+    class _NewKeyPolicy(paramiko.MissingHostKeyPolicy):
+        """Unknown key: refuse, or (accept_new) record it. Changed keys never reach this policy."""
+
+        def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
+            info = _info(key)
+            if not options.accept_new:
+                raise UnknownHostKey(target, info, options.known_hosts)
+            append_known_host(options.known_hosts, hostname, key)
+            recorded.append(info)
+
+    return _NewKeyPolicy()
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+class SshSession:
+    """An authenticated connection that runs allowlisted commands. Use :func:`connect`."""
+
+    def __init__(self, client: Any, target: SshTarget, host_key: HostKeyInfo,
+                 recorded: bool, command_timeout: float) -> None:
+        self._client = client
+        self.target = target
+        self.host_key = host_key
+        self.recorded = recorded
+        self.command_timeout = command_timeout
+        self._log: list[CommandResult] = []
+        self._lock = threading.Lock()
+
+    @property
+    def log(self) -> tuple[CommandResult, ...]:
+        """Every command run on this connection, in the order they finished."""
+        with self._lock:
+            return tuple(self._log)
+
+    def run(self, name: str, *args: object, timeout: float | None = None) -> CommandResult:
+        """Run allowlisted command ``name`` with ``args``; never raises for a failing command."""
+        command = build_command(name, *args)
+        limit = timeout or self.command_timeout
+        started = time.monotonic()
+        try:
+            result = self._exec(name, command, limit, started)
+        except Exception as exc:
+            import paramiko
+
+            if not isinstance(exc, (paramiko.SSHException, OSError, EOFError)):
+                raise
+            result = CommandResult(name, command, None, "", f"ssh channel error: {exc}"[:300],
+                                   time.monotonic() - started)
+        with self._lock:
+            self._log.append(result)
+        return result
+
+    def run_many(self, calls: Sequence[tuple[object, ...]]) -> list[CommandResult]:
+        """Run several ``(name, *args)`` calls on parallel channels (bounded), keeping order."""
+        from preflight.runner import concurrent_map
+
+        return concurrent_map(lambda c: self.run(str(c[0]), *c[1:]), calls, MAX_PARALLEL_COMMANDS)
+
+    def _exec(self, name: str, command: str, limit: float, started: float) -> CommandResult:
+        transport = self._client.get_transport()
+        if transport is None or not transport.is_active():
+            raise EOFError("connection closed")
+        channel = transport.open_session(timeout=limit)
+        try:
+            channel.exec_command(command)
+            channel.shutdown_write()
+            out, err = bytearray(), bytearray()
+            truncated = timed_out = False
+            deadline = started + limit
+            while True:
+                progressed = False
+                while channel.recv_ready():
+                    chunk = channel.recv(65536)
+                    progressed = True
+                    room = MAX_STDOUT - len(out)
+                    out += chunk[: max(room, 0)]
+                    truncated = truncated or len(chunk) > room
+                while channel.recv_stderr_ready():
+                    chunk = channel.recv_stderr(65536)
+                    progressed = True
+                    if len(err) < MAX_STDERR:
+                        err += chunk[: MAX_STDERR - len(err)]
+                if truncated:
+                    break
+                # sshd may send exit-status before the last output: finish at EOF *and* status.
+                drained = not channel.recv_ready() and not channel.recv_stderr_ready()
+                if drained and (channel.closed or (channel.eof_received and channel.exit_status_ready())):
+                    break
+                if time.monotonic() >= deadline:
+                    timed_out = True
+                    break
+                if not progressed:
+                    if channel.status_event.is_set():
+                        time.sleep(0.005)
+                    else:
+                        channel.status_event.wait(0.01)
+            status = channel.recv_exit_status() if channel.exit_status_ready() else None
+        finally:
+            channel.close()
+        return CommandResult(name, command, status, _decode(bytes(out)), _decode(bytes(err)),
+                             time.monotonic() - started, timed_out=timed_out, truncated=truncated)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._client.close()
+
+    def __enter__(self) -> SshSession:  # noqa: PYI034 - not meant to be subclassed
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect(target: SshTarget, options: ConnectOptions, command_timeout: float = 30.0) -> SshSession:
+    """Connect, verify the host key, authenticate; raise an :class:`SshError` subclass on failure."""
+    import socket
+
+    import paramiko
+
+    client = paramiko.SSHClient()
+    load_known_hosts(client.get_host_keys(), options.known_hosts)
+    recorded: list[HostKeyInfo] = []
+    client.set_missing_host_key_policy(_policy(target, options, recorded))
+    use_key = options.key_file is not None
+    try:
+        client.connect(
+            target.host, target.port, username=target.user, password=options.password,
+            key_filename=options.key_file, allow_agent=not use_key, look_for_keys=not use_key,
+            timeout=options.timeout, banner_timeout=options.timeout, auth_timeout=options.timeout,
+            channel_timeout=options.timeout,
+        )
+    except SshError:
+        client.close()
+        raise
+    except paramiko.BadHostKeyException as exc:
+        client.close()
+        raise ChangedHostKey(target, _info(exc.key), _info(exc.expected_key), options.known_hosts) from None
+    except paramiko.AuthenticationException as exc:
+        client.close()
+        reason = str(exc).splitlines()[0][:200] if str(exc) else "authentication failed"
+        raise AuthFailedError(target, reason, options.methods) from None
+    except TimeoutError:
+        client.close()
+        raise UnreachableError(target, f"no answer within {options.timeout:g} s") from None
+    except socket.gaierror as exc:
+        client.close()
+        raise UnreachableError(target, f"host name did not resolve ({exc.strerror})") from None
+    except paramiko.ssh_exception.NoValidConnectionsError:
+        client.close()
+        raise UnreachableError(target, "connection refused") from None
+    except OSError as exc:
+        client.close()
+        raise UnreachableError(target, exc.strerror or type(exc).__name__) from None
+    except paramiko.SSHException as exc:
+        client.close()
+        raise SshError(target, f"SSH error: {str(exc)[:200]}") from None
+    transport = client.get_transport()
+    key = transport.get_remote_server_key()
+    if key.get_base64() in _revoked(options.known_hosts):
+        client.close()
+        raise ChangedHostKey(target, _info(key), HostKeyInfo("@revoked", "this key is revoked"),
+                             options.known_hosts)
+    return SshSession(client, target, _info(key), bool(recorded), command_timeout)
