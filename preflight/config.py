@@ -187,6 +187,12 @@ PLAN_SECTIONS: dict[str, dict[str, Validator]] = {
         "mail_from": _wrap(lambda v: parse_mailbox(v, "address", allow_null=True), _str),
         "relay_test_recipient": _wrap(parse_mailbox, _str),
     },
+    # Server inventory over SSH; targets, key file and port-25 targets are checked in
+    # preflight.checks.server.settings.from_options (errors name the plan key).
+    "ssh": {
+        "new": _str, "old": _str, "key": _str, "known_hosts": _str, "accept_new": _bool,
+        "timeout": _wrap(parse_timeout, _number), "port25_targets": _str_list,
+    },
 }
 """``[section]`` tables of a plan file; check families register theirs here."""
 

@@ -12,8 +12,13 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   need=()
   [ -x /usr/sbin/sshd ] || need+=(openssh-server)
   command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+  # The SSH inventory tests' servers answer real `postconf` and `openssl` commands.
+  [ -x /usr/sbin/postconf ] || need+=(postfix)
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing system packages: ${need[*]}" >&2
+    # Postfix's programs only: no main.cf, no running mail server.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   fi

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from preflight.checks import dkim, dmarc, mx, rdns, smtp, spf
+from preflight.checks import server
 from preflight.checks.blocklists import family as blocklists
 from preflight.runner import Family
 
@@ -14,4 +15,5 @@ FAMILIES: tuple[Family, ...] = (
     Family("dmarc", dmarc.run),
     Family("mx", mx.run),
     Family("smtp", smtp.run),
+    Family("server", server.run),
 )
