@@ -162,6 +162,25 @@ def render_outputs(data: dict[str, Any], *, html: str | None, json_out: str | No
             typer.echo(f"wrote {written}", err=True)
 
 
+def with_ssh(config: RunConfig, plan: dict[str, Any], *, new: str | None, old: str | None,
+             key_file: str | None, known_hosts: str | None, accept_new: bool | None,
+             prompt: bool) -> RunConfig:
+    """Add the SSH inventory settings (``--ssh`` / ``[ssh]``); prompt for a password if asked."""
+    from preflight.checks.server import settings as ssh_settings
+    from preflight.errors import UsageError
+
+    password = None
+    if prompt:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"--ssh-password needs a terminal to prompt; set {ssh_settings.PASSWORD_ENV} instead"
+            )
+        password = typer.prompt("SSH password", hide_input=True, err=True)
+    found = ssh_settings.from_options(plan, new=new, old=old, key_file=key_file,
+                                      known_hosts=known_hosts, accept_new=accept_new, password=password)
+    return ssh_settings.with_settings(config, found) if found is not None else config
+
+
 @app.command(epilog=EXIT_CODE_HELP)
 def check(
     ip: list[str] = typer.Option([], "--ip", help="A new IP of the server (repeat for IPv4 and IPv6)."),
@@ -198,6 +217,25 @@ def check(
     json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report here ('-' = stdout)."),
     strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Treat warnings as not ready (exit 1)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    ssh: Optional[str] = typer.Option(
+        None, "--ssh", help="Inventory the new server over SSH, USER@HOST[:PORT] (read-only commands)."
+    ),
+    old_ssh: Optional[str] = typer.Option(
+        None, "--old-ssh", help="Also inventory the old server, USER@HOST[:PORT], and compare settings."
+    ),
+    ssh_key: Optional[str] = typer.Option(
+        None, "--ssh-key", help="Private key for SSH (default: ssh-agent, then ~/.ssh/id_*)."
+    ),
+    known_hosts: Optional[str] = typer.Option(
+        None, "--known-hosts", help="known_hosts file to verify host keys (default ~/.ssh/known_hosts)."
+    ),
+    ssh_accept_new: Optional[bool] = typer.Option(
+        None, "--ssh-accept-new", help="Record an unknown host key in known_hosts (never a changed one)."
+    ),
+    ssh_password: bool = typer.Option(
+        False, "--ssh-password",
+        help="Prompt for the SSH password (terminal only; or set PREFLIGHT_SSH_PASSWORD).",
+    ),
 ) -> None:
     """Check the new server and domains before cutover; write HTML/JSON reports."""
 
@@ -218,6 +256,9 @@ def check(
             plan, ips=run_config.target.ips, domains=run_config.target.domains, targets=smtp,
             disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file else None,
         ))
+        run_config = with_ssh(run_config, plan, new=ssh, old=old_ssh, key_file=ssh_key,
+                              known_hosts=known_hosts, accept_new=ssh_accept_new,
+                              prompt=ssh_password)
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")
         return execute(run_config, html=html_path, json_out=json_path,

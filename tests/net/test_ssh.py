@@ -280,3 +280,15 @@ def test_commands_have_a_timeout_and_an_output_cap(sshd: tuple[SshdServer, Path]
             slow = session.run("port25", 4, "127.0.0.1", silent.getsockname()[1], 3, timeout=0.3)
         assert slow.timed_out and slow.access is Access.TIMEOUT
         assert slow.duration < 2.5
+
+
+def test_readme_lists_every_command_exactly() -> None:
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    if not readme.is_file():
+        pytest.skip("README not available (not a source checkout)")
+    text = readme.read_text(encoding="utf-8")
+    prefix = " ".join(ssh.ENV_PREFIX) + " "
+    assert prefix.strip() in text
+    for command in COMMANDS:
+        shown = command.display()[len(prefix):].replace("|", "\\|")
+        assert f"`{shown}`" in text, f"README does not list {command.name}: {shown}"
