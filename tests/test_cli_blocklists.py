@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -152,6 +154,9 @@ def test_demo_report_shows_the_blocklist_story(tmp_path: Path) -> None:
     result = invoke("demo", "--output-dir", str(tmp_path))
     assert result.exit_code == 0, result.stderr
     data = json.loads((tmp_path / "report.json").read_text())
+    schema = json.loads((resources.files("preflight") / "schema" / "report.schema.json").read_text())
+    jsonschema.validate(data, schema)
+    assert "blocklists" in schema["properties"] and "reputation" in schema["properties"]
     found = {(r["check_id"], r["outcome"], r["subject"]) for r in data["results"]}
     assert ("blocklist.ip", "policy", "2001:db8:25::25 in zen.spamhaus.org") in found
     assert ("blocklist.zone", "unregistered", "b.barracudacentral.org") in found
