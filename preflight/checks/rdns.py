@@ -26,7 +26,9 @@ FCRDNS_ERROR = Outcome("rdns.fcrdns", "error", Status.ERROR, ("ip", "ptr", "reas
 FCRDNS_SKIPPED = Outcome("rdns.fcrdns", "no_ptr", Status.SKIP, ("ip",))
 
 GENERIC_OK = Outcome("rdns.generic", "specific", Status.PASS, ("ip", "ptr"))
-GENERIC_NAME = Outcome("rdns.generic", "generic", Status.WARN, ("ip", "ptr", "why"))
+GENERIC_DIGITS = Outcome("rdns.generic", "address_digits", Status.WARN, ("ip", "ptr", "digits"))
+GENERIC_HEX = Outcome("rdns.generic", "address_hex", Status.WARN, ("ip", "ptr", "hex"))
+GENERIC_WORD = Outcome("rdns.generic", "generic_word", Status.WARN, ("ip", "ptr", "word"))
 GENERIC_SKIPPED = Outcome("rdns.generic", "no_ptr", Status.SKIP, ("ip",))
 
 MATCH_OK = Outcome("rdns.hostname_match", "match", Status.PASS, ("ip", "ptr", "hostname"))
@@ -99,8 +101,12 @@ def collect_host(dns: DnsClient, hostname: str) -> HostFacts:
     return HostFacts(hostname, a, aaaa)
 
 
-def looks_generic(ip: str, name: str) -> str | None:
-    """Why ``name`` looks like a generic/dynamic PTR for ``ip``, or None."""
+def looks_generic(ip: str, name: str) -> tuple[str, str] | None:
+    """Why ``name`` looks like a generic/dynamic PTR for ``ip``, or None.
+
+    The answer is ``(kind, clue)``: ``("digits", "192-0-2-10")``, ``("hex", "c000020a")`` or
+    ``("word", "dynamic")``; the words around it live in the message catalogue.
+    """
     lowered = name.lower()
     addr = ipaddress.ip_address(ip)
     if addr.version == 4:
@@ -108,10 +114,10 @@ def looks_generic(ip: str, name: str) -> str | None:
         for parts in (octets, octets[::-1]):
             for sep in ("-", ".", "_", ""):
                 if sep.join(parts) in lowered:
-                    return f"it contains the address digits ({sep.join(parts)})"
+                    return "digits", sep.join(parts)
         hexed = "".join(f"{int(o):02x}" for o in octets)
         if hexed in lowered:
-            return f"it contains the address in hex ({hexed})"
+            return "hex", hexed
     else:
         compressed = str(addr)
         forms = {compressed.replace(":", sep) for sep in ("-", ".", "")}
@@ -119,10 +125,10 @@ def looks_generic(ip: str, name: str) -> str | None:
         forms.add(addr.exploded.replace(":", "")[::-1])
         for form in sorted(forms, key=len, reverse=True):
             if len(form) >= 6 and form in lowered:
-                return f"it contains the address digits ({form})"
+                return "digits", form
     match = _WORD_RE.search(lowered)
     if match:
-        return f"it contains the word '{match.group(1)}'"
+        return "word", match.group(1)
     return None
 
 
@@ -145,8 +151,14 @@ def evaluate_ptr(facts: PtrFacts, hostname: str | None) -> list[CheckResult]:
     out.append(_fcrdns(facts))
     primary = names[0]
     why = looks_generic(ip, primary)
-    out.append(GENERIC_NAME(ip, ev, ip=ip, ptr=primary, why=why) if why
-               else GENERIC_OK(ip, ev, ip=ip, ptr=primary))
+    if why is None:
+        out.append(GENERIC_OK(ip, ev, ip=ip, ptr=primary))
+    elif why[0] == "word":
+        out.append(GENERIC_WORD(ip, ev, ip=ip, ptr=primary, word=why[1]))
+    elif why[0] == "hex":
+        out.append(GENERIC_HEX(ip, ev, ip=ip, ptr=primary, hex=why[1]))
+    else:
+        out.append(GENERIC_DIGITS(ip, ev, ip=ip, ptr=primary, digits=why[1]))
     if not hostname:
         out.append(MATCH_NO_HOSTNAME(ip, ip=ip))
     elif hostname in names:
