@@ -12,7 +12,8 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, check_about, check_title, result_text, ui
+from preflight.messages import DEFAULT_LANG, catalogue, check_about, check_title, result_text, ui
+from preflight.report import change_request
 
 STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "skip": 4}
 
@@ -110,6 +111,8 @@ def view_model(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]
         "sections": [name for name in SECTION_ORDER if data.get(name)],
         "comparison": _comparison_view(data.get("comparison"), lang),
         "section_views": section_views(data, lang),
+        "cr": change_request.view(data, lang),
+        "state_labels": state_labels(lang),
         "data": data,
     }
 
@@ -132,6 +135,12 @@ def section_views(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, A
     return views
 
 
+def state_labels(lang: str) -> dict[str, str]:
+    """Words for raw states shown in comparison and history tables (pass, fail, listed, ...)."""
+    keys = [k for k in catalogue(DEFAULT_LANG)["ui"] if k.startswith(("status_", "state_", "verdict_short_"))]
+    return {k.split("_", 1)[1]: ui(k, lang) for k in sorted(keys)}
+
+
 def _comparison_view(comparison: Any, lang: str) -> dict[str, Any] | None:
     if not isinstance(comparison, dict):
         return None
@@ -152,6 +161,7 @@ _UI_KEYS = (
     "label_subject", "label_status", "label_result", "label_source",
     "heading_comparison", "label_before", "label_after", "label_first_seen", "label_item", "label_change",
     "heading_history", "heading_old_ips", "label_ptr", "label_forward_confirmed", "yes", "no",
+    "heading_overview",
 )
 
 
