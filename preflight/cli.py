@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Optional
 import typer
 
 from preflight import __version__
+from preflight.cli_options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
 from preflight.errors import PreflightError
 from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 
@@ -117,49 +118,54 @@ def build_config(
 
 
 def execute(config: RunConfig, *, html: str | None, json_out: str | None,
-            quiet: bool = False) -> ExitCode:
+            quiet: bool = False, markdown: str | None = None, lang: str = "en") -> ExitCode:
     """Run the checks for ``config``, write the reports, print the summary; return the exit code."""
     from preflight.model import exit_code_for
     from preflight.report import console
     from preflight.runner import run
 
-    observer = console.Progress() if not quiet and sys.stderr.isatty() else None
+    observer = console.Progress(lang) if not quiet and sys.stderr.isatty() else None
     try:
         report = run(config, observer=observer)
     finally:
         if observer:
             observer.close()
-    data = write_outputs(report, html=html, json_out=json_out, quiet=quiet)
+    data = write_outputs(report, html=html, json_out=json_out, quiet=quiet, markdown=markdown, lang=lang)
     if not quiet:
-        console.print_summary(data)
+        console.print_summary(data, lang)
     return exit_code_for(report.verdict, strict=config.strict)
 
 
 def write_outputs(report: Report, *, html: str | None, json_out: str | None,
-                  quiet: bool = False, lang: str = "en") -> dict[str, Any]:
+                  quiet: bool = False, lang: str = "en", markdown: str | None = None) -> dict[str, Any]:
     """Write the requested report files; return the report dict."""
     from preflight.report import json as report_json
 
     data = report_json.to_dict(report, lang)
-    render_outputs(data, html=html, json_out=json_out, quiet=quiet, lang=lang)
+    render_outputs(data, html=html, json_out=json_out, quiet=quiet, lang=lang, markdown=markdown)
     return data
 
 
 def render_outputs(data: dict[str, Any], *, html: str | None, json_out: str | None,
-                   quiet: bool = False, lang: str = "en") -> None:
-    """Write HTML/JSON renderings of a report dict."""
+                   quiet: bool = False, lang: str = "en", markdown: str | None = None) -> None:
+    """Write HTML/JSON/Markdown renderings of a report dict."""
     from preflight.report import html as report_html
     from preflight.report import json as report_json
+    from preflight.report import markdown as report_markdown
     from preflight.report.output import write_text
 
     if html:
         written = write_text(html, report_html.render(data, lang))
         if written and not quiet:
-            typer.echo(f"wrote {written}", err=True)
+            say("cli_wrote", lang, path=written)
     if json_out:
         written = write_text(json_out, report_json.dumps(data))
         if written and not quiet:
-            typer.echo(f"wrote {written}", err=True)
+            say("cli_wrote", lang, path=written)
+    if markdown:
+        written = write_text(markdown, report_markdown.render(data, lang, html_path=html if html != "-" else None))
+        if written and not quiet:
+            say("cli_wrote", lang, path=written)
 
 
 def with_ssh(config: RunConfig, plan: dict[str, Any], *, new: str | None, old: str | None,
@@ -215,6 +221,8 @@ def check(
     config: Optional[Path] = typer.Option(None, "--config", help="TOML migration plan; flags override it."),
     html: Optional[str] = typer.Option(None, "--html", help="Write the HTML report here."),
     json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report here ('-' = stdout)."),
+    markdown: Optional[str] = MARKDOWN_OPTION,
+    lang: Optional[str] = LANG_OPTION,
     strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Treat warnings as not ready (exit 1)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     ssh: Optional[str] = typer.Option(
@@ -241,8 +249,10 @@ def check(
 
     def body() -> ExitCode:
         from preflight.config import load_plan
+        from preflight.lang import resolve_lang
 
         plan = load_plan(config) if config else {}
+        language = resolve_lang(lang, plan=plan)
         run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
                                   selectors=dkim_selector, nameservers=nameserver,
                                   timeout=timeout, strict=strict)
@@ -261,8 +271,10 @@ def check(
                               prompt=ssh_password)
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")
+        md_path = markdown or plan.get("report.markdown")
+        to_stdout = one_stdout(json=json_path, markdown=md_path)
         return execute(run_config, html=html_path, json_out=json_path,
-                       quiet=quiet or json_path == "-")
+                       quiet=quiet or to_stdout, markdown=md_path, lang=language)
 
     raise typer.Exit(int(_guarded(body)))
 
@@ -273,8 +285,9 @@ def check(
 @app.command(epilog=EXIT_CODE_HELP)
 def demo(
     output_dir: Path = typer.Option(Path("preflight-demo"), "--output-dir", help="Where to write the demo reports."),
+    lang: Optional[str] = LANG_OPTION,
 ) -> None:
-    """Start the embedded lab on loopback, check its example migration, write HTML and JSON.
+    """Start the embedded lab on loopback, check its example migration, write HTML, JSON and Markdown.
 
     Exits 0 when the demo ran (whatever the example migration's verdict).
     """
@@ -283,21 +296,24 @@ def demo(
         from datetime import datetime, timezone
 
         from preflight.lab.environment import demo_config, lab_dns, lab_smtp
+        from preflight.lang import resolve_lang
         from preflight.report import console
         from preflight.runner import run
 
+        language = resolve_lang(lang)
         output_dir.mkdir(parents=True, exist_ok=True)
         now = datetime.now(timezone.utc).replace(microsecond=0)
         with lab_dns() as server, lab_smtp(now) as smtp_server:
-            typer.echo(f"lab DNS server listening on {server.address[0]}:{server.address[1]}", err=True)
-            typer.echo(f"lab SMTP server listening on {smtp_server.address[0]}:{smtp_server.address[1]}",
-                       err=True)
+            say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
+            say("cli_lab_smtp", language, address=f"{smtp_server.address[0]}:{smtp_server.address[1]}")
             report = run(demo_config(server, smtp=smtp_server), now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
-        data = write_outputs(report, html=str(html_path), json_out=str(json_path))
-        console.print_summary(data)
-        typer.echo(f"HTML report: {html_path.resolve()}", err=True)
-        typer.echo(f"JSON report: {json_path.resolve()}", err=True)
+        md_path = output_dir / "report.md"
+        data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),
+                             lang=language)
+        console.print_summary(data, language)
+        say("cli_html_report", language, path=html_path.resolve())
+        say("cli_json_report", language, path=json_path.resolve())
         return ExitCode.READY
 
     raise typer.Exit(int(_guarded(body)))
@@ -311,17 +327,25 @@ def render(
     report: Path = typer.Argument(..., help="A JSON report written by 'preflight check --json'."),
     html: Optional[str] = typer.Option(None, "--html", help="Write the HTML report here."),
     json_out: Optional[str] = typer.Option(None, "--json", help="Write the (re-validated) JSON here ('-' = stdout)."),
+    markdown: Optional[str] = MARKDOWN_OPTION,
+    lang: Optional[str] = LANG_OPTION,
 ) -> None:
-    """Render a saved JSON report again (e.g. after an upgrade)."""
+    """Render a saved JSON report again (e.g. after an upgrade, or in another language with --lang)."""
 
     def body() -> ExitCode:
         from preflight.errors import UsageError
         from preflight.report import json as report_json
 
-        if not html and not json_out:
-            raise UsageError("nothing to write: give --html PATH (or --json PATH)")
+        from preflight.lang import resolve_lang
+        from preflight.report.localize import localize
+
+        if not html and not json_out and not markdown:
+            raise UsageError("nothing to write: give --html PATH (or --json PATH, --markdown PATH)")
+        to_stdout = one_stdout(json=json_out, markdown=markdown)
         data = report_json.load(report)
-        render_outputs(data, html=html, json_out=json_out, quiet=json_out == "-")
+        language = resolve_lang(lang, saved=data.get("lang"))
+        data = localize(data, language)
+        render_outputs(data, html=html, json_out=json_out, quiet=to_stdout, lang=language, markdown=markdown)
         return ExitCode.READY
 
     raise typer.Exit(int(_guarded(body)))

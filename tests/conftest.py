@@ -37,6 +37,15 @@ def dns_server(lab: LabDnsServer) -> Iterator[LabDnsServer]:
     lab.clear_faults()
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests expect English unless they ask for another language: a Japanese locale (or
+    PREFLIGHT_LANG) on the machine running the tests must not change what they see."""
+    for name in ("PREFLIGHT_LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 def lab_nameserver(server: LabDnsServer) -> Nameserver:
     host, port = server.address
     return Nameserver(host, port)

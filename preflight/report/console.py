@@ -26,23 +26,25 @@ def _console() -> Any:
 class Progress:
     """A transient spinner naming the check families still running."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = DEFAULT_LANG) -> None:
+        self._lang = lang
         self._console = _console()
         self._running: list[str] = []
         self._lock = threading.Lock()
-        self._status = self._console.status("checking…")
+        self._status = self._console.status(ui("cli_checking", lang))
         self._status.start()
 
     def family_started(self, name: str) -> None:
         with self._lock:
             self._running.append(name)
-            self._status.update(f"checking: {', '.join(self._running)}")
+            self._status.update(ui("cli_checking_families", self._lang, families=", ".join(self._running)))
 
     def family_finished(self, name: str, output: FamilyOutput) -> None:
         with self._lock:
             if name in self._running:
                 self._running.remove(name)
-            self._status.update(f"checking: {', '.join(self._running) or 'done'}")
+            families = ", ".join(self._running) or ui("cli_done", self._lang)
+            self._status.update(ui("cli_checking_families", self._lang, families=families))
 
     def close(self) -> None:
         self._status.stop()
@@ -58,11 +60,18 @@ def print_summary(data: dict[str, Any], lang: str = DEFAULT_LANG, limit: int = 4
     if view["comparison"]:
         lines.append((view["comparison"]["summary"], "bold"))
     for item in view["findings"][:limit]:
-        lines.append((f"  {item['status_label']:>15}  {item['check_id']}  {item['summary']}",
+        lines.append((f"  {_right(item['status_label'], 15)}  {item['check_id']}  {item['summary']}",
                       _STYLE[item["status"]]))
     if len(view["findings"]) > limit:
-        lines.append((f"  … {len(view['findings']) - limit} more in the report", "dim"))
+        lines.append((f"  {ui('cli_more', lang, count=len(view['findings']) - limit)}", "dim"))
     _emit(lines)
+
+
+def _right(text: str, width: int) -> str:
+    """Right-align in terminal cells (a Japanese character takes two)."""
+    from rich.cells import cell_len
+
+    return " " * max(0, width - cell_len(text)) + text
 
 
 def _emit(lines: list[tuple[str, str]]) -> None:
@@ -78,17 +87,19 @@ def _emit(lines: list[tuple[str, str]]) -> None:
 
 def print_comparison(data: dict[str, Any], lang: str = DEFAULT_LANG, limit: int = 40) -> None:
     """The comparison of two reports: summary line, then the changes, regressions first."""
-    from preflight.report.html import view_model
+    from preflight.report.html import state_labels, view_model
 
     view = view_model(data, lang)["comparison"]
     if not view:
         return
+    states = state_labels(lang)
     lines = [(view["summary"], "bold")]
     shown = [c for c in view["changes"] if c["change"] != "changed"]
     for c in shown[:limit]:
         style = {"regression": "bold red", "new_problem": "bold red", "resolved": "green",
                  "unverified": "magenta"}.get(c["change"], "yellow")
-        lines.append((f"  {c['change_label']:>18}  {c['label']}  {c['before'] or '—'} → {c['after'] or '—'}", style))
+        before, after = (states.get(x, x) if x else "—" for x in (c["before"], c["after"]))
+        lines.append((f"  {_right(c['change_label'], 18)}  {c['label']}  {before} → {after}", style))
     if len(shown) > limit:
-        lines.append((f"  … {len(shown) - limit} more in the report", "dim"))
+        lines.append((f"  {ui('cli_more', lang, count=len(shown) - limit)}", "dim"))
     _emit(lines)
