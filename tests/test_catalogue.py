@@ -84,3 +84,83 @@ def test_every_check_id_is_documented_in_readme() -> None:
     text = readme.read_text(encoding="utf-8")
     missing = sorted({o.check_id for o in OUTCOMES if f"`{o.check_id}`" not in text})
     assert not missing, f"check ids missing from README: {missing}"
+
+
+# -- every language has every message (issue #8) -------------------------------------------------
+
+TRANSLATIONS = [lang for lang in LANGUAGES if lang != "en"]
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
+_TERM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-/]*$")
+
+
+def _messages(lang: str) -> dict[str, str]:
+    """Every text of a language's catalogue, by dotted key (checks.<id>.outcomes.<name>.summary, ui.<key>)."""
+    flat: dict[str, str] = {}
+
+    def walk(node: object, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}" if path else str(key))
+        else:
+            flat[path] = str(node)
+
+    walk(catalogue(lang), "")
+    return flat
+
+
+def _locale_files(lang: str) -> dict[str, dict]:
+    import sys
+    from importlib import resources
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    folder = resources.files("preflight") / "locales" / lang
+    return {item.name: tomllib.loads(item.read_text(encoding="utf-8"))
+            for item in folder.iterdir() if item.name.endswith(".toml")} if folder.is_dir() else {}
+
+
+@pytest.mark.parametrize("lang", TRANSLATIONS)
+def test_every_message_has_a_translation(lang: str) -> None:
+    # Given the English catalogue as the reference, every key must have a non-empty text in lang.
+    english, other = _messages("en"), _messages(lang)
+    missing = sorted(key for key in english if not other.get(key, "").strip())
+    assert not missing, f"{len(missing)} messages have no {lang} text, e.g. {missing[:15]}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATIONS)
+def test_translation_has_no_orphans(lang: str) -> None:
+    extra = sorted(set(_messages(lang)) - set(_messages("en")))
+    assert not extra, f"{lang} has texts for keys English does not have: {extra[:15]}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATIONS)
+def test_translation_uses_the_same_placeholders(lang: str) -> None:
+    english, other = _messages("en"), _messages(lang)
+    differ = [f"{key}: en {sorted(template_fields(english[key]))} vs {lang} {sorted(template_fields(other[key]))}"
+              for key in sorted(set(english) & set(other))
+              if template_fields(english[key]) != template_fields(other[key])]
+    assert not differ, "\n".join(differ)
+
+
+@pytest.mark.parametrize("lang", TRANSLATIONS)
+def test_translation_files_mirror_english(lang: str) -> None:
+    # Each family keeps its words in one file per language: locales/ja/smtp.toml mirrors en/smtp.toml.
+    english, other = _locale_files("en"), _locale_files(lang)
+    assert sorted(other) == sorted(english), f"locales/{lang}/ must have the files of locales/en/"
+    for name, data in english.items():
+        for table in ("checks", "ui"):
+            assert sorted(other[name].get(table, {})) == sorted(data.get(table, {})), \
+                f"locales/{lang}/{name}: [{table}] keys differ from locales/en/{name}"
+
+
+def test_japanese_texts_are_japanese() -> None:
+    # A text without any Japanese character is an untranslated copy — unless it is a bare
+    # technical term (TLS, PTR, SHA-256) that stays in Latin letters in Japanese too.
+    english, japanese = _messages("en"), _messages("ja")
+    untranslated = [key for key, text in japanese.items()
+                    if not _CJK.search(text) and not (text == english.get(key) and _TERM.match(text)
+                                                      and len(text) <= 12)]
+    assert not untranslated, f"ja texts that look untranslated: {untranslated[:15]}"
