@@ -15,6 +15,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   # The SSH inventory tests' servers answer real `postconf` and `openssl` commands.
   [ -x /usr/sbin/postconf ] || need+=(postfix)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  # The browser test opens the HTML report in headless Chromium, in English and Japanese.
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  fc-list 2>/dev/null | grep -q "Noto Sans CJK JP" || need+=(fonts-noto-cjk)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing system packages: ${need[*]}" >&2
     # Postfix's programs only: no main.cf, no running mail server.
