@@ -143,6 +143,6 @@ def test_help_documents_lang_and_markdown() -> None:
 def test_installed_entry_point_speaks_japanese(dns_server: LabDnsServer) -> None:
     exe = Path(sys.executable).parent / "preflight"
     proc = subprocess.run([str(exe), "check", *BROKEN, "--nameserver", ns(dns_server), "--lang", "ja"],
-                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+                          capture_output=True, text=True, encoding="utf-8", timeout=60, check=False)
     assert proc.returncode == 1
     assert "判定：切り替えできません" in proc.stderr

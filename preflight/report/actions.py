@@ -155,9 +155,7 @@ def action_groups(data: Mapping[str, Any], lang: str = DEFAULT_LANG,
     """The action list as groups by lead-time class (only classes with actions), numbered 1..n."""
     table = table or load()
     groups: dict[str, dict[str, Any]] = {}
-    number = 0
-    for action in action_items(data, lang, table):
-        number += 1
+    for number, action in enumerate(action_items(data, lang, table), start=1):
         group = groups.setdefault(action["lead"], {
             "lead": action["lead"],
             "label": ui(f"lead_{action['lead']}", lang),

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report.chromium_cdp import Browser, find_chromium
 from conftest import FIXED_NOW, require
 
 from preflight.lab.environment import demo_config, lab_dns, lab_smtp
@@ -23,6 +22,7 @@ from preflight.report import json as report_json
 from preflight.report import providers
 from preflight.report.localize import localize
 from preflight.runner import run
+from report.chromium_cdp import Browser, find_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,8 @@ EXPECTED = {
 
 def _cjk_font_installed() -> bool:
     try:
-        out = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True, timeout=20).stdout
+        out = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True, timeout=20,
+                             check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
         return False
     return "Noto Sans CJK JP" in out
