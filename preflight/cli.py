@@ -117,31 +117,73 @@ def build_config(
     )
 
 
+def with_cutover(config: RunConfig, plan: dict[str, Any], *, old_ips: list[str], after: bool | None,
+                 propagation: bool) -> RunConfig:
+    """Add the cutover settings (phase, old IPs, propagation resolvers) from flags and plan."""
+    import dataclasses
+
+    from preflight.config import parse_ip
+    from preflight.errors import UsageError
+
+    target = dataclasses.replace(
+        config.target,
+        old_ips=tuple(dict.fromkeys(parse_ip(i, "old IP address") for i in old_ips)) if old_ips
+        else tuple(plan.get("old_ips", ())),
+        phase=("after" if after else "before") if after is not None else plan.get("phase", "before"),
+    )
+    servers = ()
+    if propagation or plan.get("propagation_nameservers"):
+        servers = tuple(plan.get("propagation_nameservers") or config.dns.nameservers)
+        if len(servers) < 2:
+            raise UsageError("--propagation needs two or more resolvers (--nameserver, or "
+                             "propagation_nameservers in the plan)")
+    return dataclasses.replace(config, target=target, propagation=servers)
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """Read a saved report to compare with (one-line error when it is not one)."""
+    from preflight.report import json as report_json
+
+    return report_json.load(path)
+
+
 def execute(config: RunConfig, *, html: str | None, json_out: str | None,
-            quiet: bool = False, markdown: str | None = None, lang: str = "en") -> ExitCode:
-    """Run the checks for ``config``, write the reports, print the summary; return the exit code."""
+            quiet: bool = False, baseline: dict[str, Any] | None = None,
+            markdown: str | None = None, lang: str = "en") -> ExitCode:
+    """Run the checks for ``config``, write the reports, print the summary; return the exit code.
+
+    With a baseline, the report gains a comparison section, and regressions exit 1.
+    """
     from preflight.model import exit_code_for
     from preflight.report import console
     from preflight.runner import run
 
     observer = console.Progress(lang) if not quiet and sys.stderr.isatty() else None
     try:
-        report = run(config, observer=observer)
+        report = run(config, observer=observer, baseline=baseline)
     finally:
         if observer:
             observer.close()
-    data = write_outputs(report, html=html, json_out=json_out, quiet=quiet, markdown=markdown, lang=lang)
+    data = write_outputs(report, html=html, json_out=json_out, quiet=quiet, baseline=baseline,
+                         markdown=markdown, lang=lang)
     if not quiet:
         console.print_summary(data, lang)
-    return exit_code_for(report.verdict, strict=config.strict)
+    code = exit_code_for(report.verdict, strict=config.strict)
+    if data.get("comparison", {}).get("regressions"):
+        code = ExitCode.NOT_READY
+    return code
 
 
 def write_outputs(report: Report, *, html: str | None, json_out: str | None,
-                  quiet: bool = False, lang: str = "en", markdown: str | None = None) -> dict[str, Any]:
-    """Write the requested report files; return the report dict."""
+                  quiet: bool = False, lang: str = "en",
+                  baseline: dict[str, Any] | None = None, markdown: str | None = None) -> dict[str, Any]:
+    """Write the requested report files (with a comparison when a baseline is given)."""
+    from preflight.compare import compare
     from preflight.report import json as report_json
 
     data = report_json.to_dict(report, lang)
+    if baseline is not None:
+        data["comparison"] = compare(baseline, data)
     render_outputs(data, html=html, json_out=json_out, quiet=quiet, lang=lang, markdown=markdown)
     return data
 
@@ -225,6 +267,19 @@ def check(
     lang: Optional[str] = LANG_OPTION,
     strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Treat warnings as not ready (exit 1)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    baseline: Optional[Path] = typer.Option(
+        None, "--baseline", help="A saved JSON report to compare with (exit 1 on regressions)."
+    ),
+    after_cutover: Optional[bool] = typer.Option(
+        None, "--after-cutover/--before-cutover",
+        help="Judge as after cutover: MX must point at the new server, old IPs should leave SPF.",
+    ),
+    old_ip: list[str] = typer.Option([], "--old-ip", help="An IP of the old server (repeatable)."),
+    propagation: bool = typer.Option(
+        False, "--propagation",
+        help="Compare MX, SPF, A/AAAA and PTR across resolvers (plan: propagation_nameservers, "
+             "else the --nameserver list).",
+    ),
     ssh: Optional[str] = typer.Option(
         None, "--ssh", help="Inventory the new server over SSH, USER@HOST[:PORT] (read-only commands)."
     ),
@@ -266,15 +321,18 @@ def check(
             plan, ips=run_config.target.ips, domains=run_config.target.domains, targets=smtp,
             disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file else None,
         ))
+        run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
+                                  propagation=propagation)
         run_config = with_ssh(run_config, plan, new=ssh, old=old_ssh, key_file=ssh_key,
                               known_hosts=known_hosts, accept_new=ssh_accept_new,
                               prompt=ssh_password)
+        saved = load_baseline(baseline) if baseline else None
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")
         md_path = markdown or plan.get("report.markdown")
         to_stdout = one_stdout(json=json_path, markdown=md_path)
         return execute(run_config, html=html_path, json_out=json_path,
-                       quiet=quiet or to_stdout, markdown=md_path, lang=language)
+                       quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language)
 
     raise typer.Exit(int(_guarded(body)))
 
@@ -346,6 +404,67 @@ def render(
         language = resolve_lang(lang, saved=data.get("lang"))
         data = localize(data, language)
         render_outputs(data, html=html, json_out=json_out, quiet=to_stdout, lang=language, markdown=markdown)
+        return ExitCode.READY
+
+    raise typer.Exit(int(_guarded(body)))
+
+
+# -- diff / history ---------------------------------------------------------------------------
+
+
+@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error.")
+def diff(
+    before: Path = typer.Argument(..., help="The baseline report (JSON), e.g. from before cutover."),
+    after: Path = typer.Argument(..., help="A later report (JSON)."),
+    html: Optional[str] = typer.Option(None, "--html", help="Write the later report with the comparison as HTML."),
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write the later report with the comparison as JSON ('-' = stdout)."),
+    markdown: Optional[str] = MARKDOWN_OPTION,
+    lang: Optional[str] = LANG_OPTION,
+) -> None:
+    """Compare two saved reports: regressions first, then what was resolved. Exit 1 on regressions."""
+
+    def body() -> ExitCode:
+        from preflight.compare import compare
+        from preflight.report import console
+        from preflight.report import json as report_json
+
+        from preflight.lang import resolve_lang
+        from preflight.report.localize import localize
+
+        to_stdout = one_stdout(json=json_out, markdown=markdown)
+        old, new = report_json.load(before), report_json.load(after)
+        language = resolve_lang(lang, saved=new.get("lang"))
+        old, new = localize(old, language), localize(new, language)
+        new["comparison"] = compare(old, new)
+        render_outputs(new, html=html, json_out=json_out, quiet=to_stdout, lang=language, markdown=markdown)
+        if not to_stdout:
+            console.print_comparison(new, language)
+        return ExitCode.NOT_READY if new["comparison"]["regressions"] else ExitCode.READY
+
+    raise typer.Exit(int(_guarded(body)))
+
+
+@app.command(epilog=EXIT_CODE_HELP)
+def history(
+    reports: list[Path] = typer.Argument(..., help="Dated JSON reports of the same migration."),
+    html: str = typer.Option(..., "--html", help="Write the history view here."),
+    lang: Optional[str] = LANG_OPTION,
+) -> None:
+    """Render a history view over several dated reports (e.g. daily rechecks after cutover)."""
+
+    def body() -> ExitCode:
+        from preflight.compare import history as build_history
+        from preflight.report import json as report_json
+
+        from preflight.lang import resolve_lang
+        from preflight.report.localize import localize
+
+        loaded = [report_json.load(p) for p in reports]
+        latest = max(loaded, key=lambda d: str(d.get("generated_at", "")))
+        language = resolve_lang(lang, saved=latest.get("lang"))
+        latest = localize(latest, language)
+        latest["history"] = build_history(loaded)
+        render_outputs(latest, html=html, json_out=None, lang=language)
         return ExitCode.READY
 
     raise typer.Exit(int(_guarded(body)))

@@ -87,6 +87,14 @@ def parse_timeout(value: Any, what: str = "timeout") -> float:
     return seconds
 
 
+def parse_phase(text: str) -> str:
+    """``before`` or ``after`` (cutover)."""
+    value = str(text).strip().lower()
+    if value not in ("before", "after"):
+        raise InputError(f"invalid phase {str(text)[:40]!r}: use 'before' or 'after'")
+    return value
+
+
 # -- run configuration -----------------------------------------------------------------------
 
 
@@ -98,6 +106,10 @@ class Target:
     hostname: str | None = None
     domains: tuple[str, ...] = ()
     dkim_selectors: tuple[str, ...] = ()
+    old_ips: tuple[IPAddress, ...] = ()
+    """The old server's addresses (after cutover: must leave SPF after a settling period)."""
+    phase: str = "before"
+    """``before`` cutover (default) or ``after`` it: after, MX must point at the new server."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -106,6 +118,8 @@ class Target:
             "hostname": self.hostname,
             "domains": list(self.domains),
             "dkim_selectors": list(self.dkim_selectors),
+            "old_ips": [str(ip) for ip in self.old_ips],
+            "phase": self.phase,
         }
 
 
@@ -116,6 +130,8 @@ class RunConfig:
     target: Target
     dns: DnsConfig = field(default_factory=DnsConfig)
     strict: bool = False
+    propagation: tuple[Nameserver, ...] = ()
+    """Resolvers to compare answers across (empty: no propagation check)."""
     extras: Mapping[str, Any] = field(default_factory=dict)
     """Validated plan sections of later check families (``smtp``, ``ssh``, ...), by name."""
 
@@ -172,6 +188,9 @@ PLAN_KEYS: dict[str, Validator] = {
     "nameservers": _wrap(Nameserver.parse, _str_list),
     "timeout": _wrap(parse_timeout, _number),
     "strict": _bool,
+    "old_ips": _wrap(lambda v: parse_ip(v, "old IP address"), _str_list),
+    "phase": _wrap(lambda v: parse_phase(v), _str),
+    "propagation_nameservers": _wrap(Nameserver.parse, _str_list),
 }
 """Top-level keys of a plan file and how each is checked."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from preflight.checks import dkim, dmarc, mx, rdns, smtp, spf
+from preflight.checks import cutover, propagation
 from preflight.checks import server
 from preflight.checks.blocklists import family as blocklists
 from preflight.runner import Family
@@ -14,6 +15,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("dkim", dkim.run),
     Family("dmarc", dmarc.run),
     Family("mx", mx.run),
+    Family("cutover", cutover.run),
+    Family("propagation", propagation.run),
     Family("smtp", smtp.run),
     Family("server", server.run),
 )
