@@ -101,7 +101,9 @@ def partner_items(data: dict[str, Any]) -> list[Item]:
 def setting_items(data: dict[str, Any]) -> list[Item]:
     """Server settings of the new server from the inventory, compared by value."""
     section = data.get("inventory") or {}
-    settings = section.get("new", {}).get("settings", {}) if isinstance(section, dict) else {}
+    servers = section.get("servers", {}) if isinstance(section, dict) else {}
+    new = servers.get("new", {}) if isinstance(servers, dict) else {}
+    settings = new.get("settings", {}) if isinstance(new, dict) else {}
     items = []
     if isinstance(settings, dict):
         for name, value in sorted(settings.items()):

@@ -211,3 +211,14 @@ def test_history_rows() -> None:
     table = history([_report("2026-12-02", ("a.b", "s", "pass")), _report("2026-12-01", ("a.b", "s", "fail"))])
     assert [c["generated_at"] for c in table["columns"]] == ["2026-12-01", "2026-12-02"]
     assert table["rows"][0]["states"] == ["fail", "pass"]
+
+
+def test_compare_server_settings() -> None:
+    def with_settings(date: str, helo: str) -> dict:
+        report = _report(date)
+        report["inventory"] = {"servers": {"new": {"settings": {"smtp_helo_name": helo, "relayhost": ""}}}}
+        return report
+
+    result = compare(with_settings("d1", "mail.example.com"), with_settings("d2", "localhost"))
+    assert [(c["kind"], c["key"], c["change"], c["before"], c["after"]) for c in result["changes"]] == [
+        ("setting", "smtp_helo_name", "changed", "mail.example.com", "localhost")]
