@@ -124,6 +124,23 @@ def test_render_needs_something_to_write(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "nothing to write" in result.stderr
 
 
+def test_diff_and_history_in_japanese(dns_server: LabDnsServer, tmp_path: Path) -> None:
+    saved(dns_server, tmp_path / "a.json")
+    saved(dns_server, tmp_path / "b.json")
+    md = tmp_path / "diff.md"
+    result = invoke("diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--lang", "ja",
+                    "--html", str(tmp_path / "diff.html"), "--markdown", str(md))
+    assert result.exit_code == 0, result.stderr
+    assert "悪化 0 件、解消 0 件" in result.stderr
+    assert "ベースラインからの変化" in (tmp_path / "diff.html").read_text(encoding="utf-8")
+    assert "切り替え前の対応事項" in md.read_text(encoding="utf-8")
+    result = invoke("history", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--lang", "ja",
+                    "--html", str(tmp_path / "h.html"))
+    assert result.exit_code == 0, result.stderr
+    page = (tmp_path / "h.html").read_text(encoding="utf-8")
+    assert "履歴" in page and ">不合格<" in page and ">不可<" in page
+
+
 def test_demo_in_japanese(tmp_path: Path) -> None:
     result = invoke("demo", "--output-dir", str(tmp_path), "--lang", "ja")
     assert result.exit_code == 0, result.stderr
@@ -133,10 +150,10 @@ def test_demo_in_japanese(tmp_path: Path) -> None:
 
 
 def test_help_documents_lang_and_markdown() -> None:
-    for command in ("check", "demo", "render"):
+    for command in ("check", "demo", "render", "diff", "history"):
         text = invoke(command, "--help").stdout
         assert "--lang" in text and "PREFLIGHT_LANG" in text, command
-    for command in ("check", "render"):
+    for command in ("check", "render", "diff"):
         assert "--markdown" in invoke(command, "--help").stdout, command
 
 
