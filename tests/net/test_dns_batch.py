@@ -49,13 +49,14 @@ def test_truncated_reply_in_a_batch_is_asked_again_over_tcp(dns_server: LabDnsSe
 def test_limit_overrides_the_configured_bound(dns_server: LabDnsServer) -> None:
     dns_server.add_fault("gather.cases.test", "delay", delay=0.3, suffix=True)
     questions = [(f"l{i}.gather.cases.test", "A") for i in range(10)]
-    slow = client(dns_server, concurrency=64)
     began = time.monotonic()
-    asyncio.run(slow.agather(questions, limit=5))
-    assert time.monotonic() - began >= 0.55          # two waves of five
+    asyncio.run(client(dns_server, concurrency=64).agather(questions, limit=5))
+    two_waves = time.monotonic() - began
     began = time.monotonic()
     asyncio.run(client(dns_server, concurrency=2).agather(questions, limit=10))
-    assert time.monotonic() - began < 0.55           # one wave of ten
+    one_wave = time.monotonic() - began
+    assert two_waves >= 0.55                   # five at a time: two delays
+    assert one_wave < two_waves - 0.15         # ten at a time: one delay
 
 
 def test_timeouts_in_a_batch_cost_one_timeout(dns_server: LabDnsServer) -> None:
@@ -63,7 +64,7 @@ def test_timeouts_in_a_batch_cost_one_timeout(dns_server: LabDnsServer) -> None:
     questions = [(f"t{i}.gather.cases.test", "A") for i in range(100)] + [("mx.good.test", "A")]
     began = time.monotonic()
     results = asyncio.run(client(dns_server, timeout=0.3).agather(questions, limit=128))
-    assert time.monotonic() - began < 1.0
+    assert time.monotonic() - began < 5      # in parallel: one after another would take 30 s
     assert all(isinstance(r, DnsError) and r.reason == "timeout" for r in results[:100])
     assert isinstance(results[100], DnsAnswer)
 
