@@ -46,10 +46,11 @@ def test_installed_wheel_runs_demo_and_render(wheel: Path, tmp_path: Path) -> No
     vpy = bindir / "python"
     site = Path(subprocess.check_output([str(vpy), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                         text=True).strip())
-    # Dependencies come from this environment (appended after the fresh site-packages).
-    (site / "zz_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(vpy), "install", "--no-deps", "-q", str(wheel)],
                    check=True, timeout=300)
+    # Dependencies come from this environment (appended after the fresh site-packages). Added
+    # only after the install, so pip cannot mistake this environment's preflight for the wheel.
+    (site / "zz_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     where = subprocess.check_output([str(vpy), "-c", "import preflight; print(preflight.__file__)"],
                                     text=True, cwd=tmp_path).strip()
     assert where.startswith(str(site)), where
