@@ -163,4 +163,4 @@ def test_demo_report_shows_the_blocklist_story(tmp_path: Path) -> None:
     assert ("blocklist.ip", "clear", "203.0.113.25") in found
     assert data["reputation"]["network"][0]["asn"] == "AS64500"
     html = (tmp_path / "report.html").read_text()
-    assert 'id="blocklists"' in html and 'class="state-policy"' in html and 'id="reputation"' in html
+    assert 'id="blocklists"' in html and 'class="bl-state state-policy"' in html and 'id="reputation"' in html

@@ -13,13 +13,14 @@ from preflight.messages import DEFAULT_LANG, ui
 STATES = ("listed", "policy", "refused", "unreliable", "unreachable", "allowlisted", "clear",
           "not_applicable")
 QUIET = ("clear", "not_applicable")
+LISTINGS = ("listed", "policy")
 _UI = ("heading", "intro", "subject", "list", "state", "codes", "meaning", "reason", "delist", "none")
 
 
 def _row(raw: dict[str, Any], lang: str) -> dict[str, Any]:
     state = str(raw.get("state", ""))
     state = state if state in STATES else "unreliable"
-    url = str(raw.get("delist_url") or "")
+    url = str(raw.get("delist_url") or "") if state in LISTINGS else ""
     codes = raw.get("codes") or []
     return {
         "subject": str(raw.get("subject", "")),
@@ -27,7 +28,7 @@ def _row(raw: dict[str, Any], lang: str) -> dict[str, Any]:
         "zone": str(raw.get("zone", "")),
         "state": state,
         "state_label": ui(f"state_{state}", lang),
-        "codes": ", ".join(str(c) for c in codes) if isinstance(codes, list) else str(codes),
+        "codes": [str(c) for c in codes] if isinstance(codes, list) else [str(codes)],
         "meaning": str(raw.get("meaning", "")),
         "reason": str(raw.get("reason", "")),
         "delist_url": url,

@@ -6,7 +6,7 @@ from typing import Any
 
 from preflight.messages import DEFAULT_LANG, ui
 
-_UI = ("heading", "network", "ip", "asn", "prefix", "country", "as_name", "scores", "grade",
+_UI = ("heading", "network", "ip", "asn", "prefix", "country", "as_name", "scores", "list", "grade",
        "neighbourhood", "network_range", "checked", "listed", "policy", "by_list")
 
 
@@ -26,6 +26,6 @@ def view(section: Any, lang: str = DEFAULT_LANG) -> dict[str, Any]:
     return {
         "ui": {key: ui(f"reputation_{key}", lang) for key in _UI},
         "network": _rows(section, "network"),
-        "scores": _rows(section, "scores"),
+        "scores": [r for r in _rows(section, "scores") if r.get("grade") != "none"],
         "neighbourhood": hood,
     }
