@@ -87,10 +87,12 @@ class UdpMux(asyncio.DatagramProtocol):
                 future.set_exception(OSError("the DNS socket was closed"))
 
     async def exchange(self, query: dns.message.Message, host: str, port: int,
-                       timeout: float) -> dns.message.Message:
+                       timeout: float, resends: int = 0) -> dns.message.Message:
         """Send ``query`` to ``host``:``port`` and return its reply (over TCP if truncated).
 
-        Raises ``dns.exception.Timeout``, ``OSError`` or ``dns.exception.DNSException``.
+        ``resends`` more copies go out at even intervals within ``timeout`` (a lost packet is
+        retried without a dead server costing more than one timeout). Raises
+        ``dns.exception.Timeout``, ``OSError`` or ``dns.exception.DNSException``.
         """
         loop = asyncio.get_running_loop()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -105,12 +107,16 @@ class UdpMux(asyncio.DatagramProtocol):
         query.id = key[0]
         future: asyncio.Future[bytes] = loop.create_future()
         self.pending[key] = future
-        timer = loop.call_later(timeout, _expire, future)
+        wire = query.to_wire()
+        timers = [loop.call_later(timeout, _expire, future)]
+        timers += [loop.call_later(timeout * i / (resends + 1), transport.sendto, wire, (host, port))
+                   for i in range(1, resends + 1)]
         try:
-            transport.sendto(query.to_wire(), (host, port))
+            transport.sendto(wire, (host, port))
             data = await future
         finally:
-            timer.cancel()
+            for timer in timers:
+                timer.cancel()
             self.pending.pop(key, None)
         response = dns.message.from_wire(data)
         if not query.is_response(response):

@@ -323,10 +323,12 @@ class DnsClient:
         query, name = self._message(qname, rdtype)
         reason, last = "no nameserver", "-"
         batch = _BATCH.get()
-        for ns in self._rounds():
+        # In a batch, retries are resent within one timeout: a dead server costs one timeout.
+        for ns in self.nameservers if batch is not None else self._rounds():
             try:
                 if batch is not None:
-                    resp = await batch.exchange(query, ns.host, ns.port, self.config.timeout)
+                    resp = await batch.exchange(query, ns.host, ns.port, self.config.timeout,
+                                                resends=self.config.retries)
                 else:
                     resp, _ = await asyncio.wait_for(
                         dns.asyncquery.udp_with_fallback(

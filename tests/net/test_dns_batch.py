@@ -8,8 +8,8 @@ import socket
 import time
 
 import pytest
-
 from conftest import require
+
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.lab.environment import lab_dns
 from preflight.net.dns import DnsAnswer, DnsClient, DnsConfig, DnsError, Nameserver
@@ -90,3 +90,22 @@ def test_gather_order_and_errors_are_kept(dns_server: LabDnsServer, limit: int) 
     results = asyncio.run(client(dns_server).agather(
         [("ok.gather.cases.test", "A"), ("bad.gather.cases.test", "A")], limit=limit))
     assert isinstance(results[0], DnsAnswer) and isinstance(results[1], DnsError)
+
+
+def test_retries_in_a_batch_resend_within_one_timeout(dns_server: LabDnsServer) -> None:
+    # Given a name whose server never answers, and a client with two retries
+    dns_server.add_fault("dead.gather.cases.test", "timeout")
+    host, port = dns_server.address
+    retrying = DnsClient(DnsConfig((Nameserver(host, port),), timeout=0.6, retries=2))
+    dns_server.reset_stats()
+    began = time.monotonic()
+    (result,) = retrying.gather([("dead.gather.cases.test", "A")])
+    elapsed = time.monotonic() - began
+    # Then the question went out three times, and it cost one timeout, not three
+    assert isinstance(result, DnsError) and result.reason == "timeout"
+    assert dns_server.count_queries("dead.gather.cases.test", "A") == 3
+    assert elapsed < 1.5
+    # And a server that answers the first copy is asked once
+    dns_server.reset_stats()
+    (ok,) = retrying.gather([("ok.gather.cases.test", "A")])
+    assert isinstance(ok, DnsAnswer) and dns_server.count_queries("ok.gather.cases.test", "A") == 1
