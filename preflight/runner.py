@@ -8,8 +8,9 @@ unexpected exception in a family becomes an ``error`` result, never a crash and 
 from __future__ import annotations
 
 import concurrent.futures
+import threading
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, TypeVar
@@ -25,6 +26,42 @@ R = TypeVar("R")
 FAMILY_CRASHED = Outcome("internal.family", "crashed", Status.ERROR, ("family", "error"))
 
 
+class RunMemo:
+    """Work several families need, done once per run: the first caller computes, later callers
+    wait for its value (the new server's inventory feeds both the server and partners families)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[Hashable, tuple[threading.Event, list[Any]]] = {}
+
+    def once(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` for the first caller of ``key`` in this run; its value for every caller.
+
+        An exception is not remembered: it reaches the first caller, and a later caller computes
+        again.
+        """
+        with self._lock:
+            slot = self._slots.get(key)
+            owner = slot is None
+            if slot is None:
+                slot = self._slots[key] = (threading.Event(), [])
+        done, value = slot
+        if owner:
+            try:
+                value.append(compute())
+            except BaseException:
+                with self._lock:
+                    del self._slots[key]
+                raise
+            finally:
+                done.set()
+            return value[0]  # type: ignore[no-any-return]
+        done.wait()
+        if not value:
+            return self.once(key, compute)
+        return value[0]  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class RunContext:
     """What a family gets: the config, the run's one DNS client, and the run's clock."""
@@ -34,6 +71,8 @@ class RunContext:
     now: datetime
     baseline: dict[str, Any] | None = None
     """The saved report this run is compared with (``--baseline``), if any."""
+    memo: RunMemo = field(default_factory=RunMemo, compare=False, repr=False)
+    """Shared work of this run (see :class:`RunMemo`)."""
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ from preflight.model import CheckResult, FamilyOutput
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError, reverse_name
 from preflight.runner import RunContext, concurrent_map
 
-__all__ = ["SshSettings", "evaluate_new", "evaluate_old", "outcomes", "run"]
+__all__ = ["SshSettings", "evaluate_new", "evaluate_old", "outcomes", "run", "server_facts"]
 
 
 def evaluate_new(facts: ServerFacts, plan: PlanFacts, *, table: EolTable | None = None,
@@ -122,20 +122,35 @@ def plan_facts(ctx: RunContext, new: ServerFacts) -> PlanFacts:
     )
 
 
+def server_facts(ctx: RunContext, role: str) -> ServerFacts | None:
+    """The inventory of the ``new`` or ``old`` server, collected once per run (None when that
+    server is not configured). The partners family reads the new server's RBL policy here."""
+    settings = settings_of(ctx.config)
+    target = None if settings is None else settings.new if role == "new" else settings.old
+    if settings is None or target is None:
+        return None
+
+    def collect() -> ServerFacts:
+        assert settings is not None and target is not None
+        port25: tuple[Port25Target, ...] = ()
+        if role == "new":
+            port25 = settings.port25_targets
+            if not port25 and settings.port25_from_mx:
+                port25 = mx_targets(ctx.dns, ctx.config.target.domains)
+        return collect_server(role, target, settings, port25, ctx.config.target.domains)
+
+    return ctx.memo.once(("server.inventory", role), collect)
+
+
 def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: inventory the configured servers (none when not configured)."""
     settings = settings_of(ctx.config)
     if settings is None or settings.new is None:
         return FamilyOutput()
-    target = ctx.config.target
-    port25 = settings.port25_targets
-    if not port25 and settings.port25_from_mx:
-        port25 = mx_targets(ctx.dns, target.domains)
-    jobs = [("new", settings.new, port25)]
-    if settings.old is not None:
-        jobs.append(("old", settings.old, ()))
-    facts = concurrent_map(lambda j: collect_server(j[0], j[1], settings, j[2], target.domains), jobs)
+    roles = ["new"] if settings.old is None else ["new", "old"]
+    facts = concurrent_map(lambda role: server_facts(ctx, role), roles)
     new, old = facts[0], (facts[1] if len(facts) > 1 else None)
+    assert new is not None
     plan = plan_facts(ctx, new)
     results = evaluate_new(new, plan)
     rows = None
