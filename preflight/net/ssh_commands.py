@@ -39,6 +39,42 @@ PORT25_SCRIPT = (
 )
 """Opens a TCP connection from the server (bash's /dev/tcp), reads the greeting, closes. Sends nothing."""
 
+_MAIL_LOG_AWK_ITEMS = (
+    ('BEGIN{split(d,a," ");for(i in a){F[a[i]]=1;S[substr(a[i],5)]=1};'
+     'split("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",m," ");'
+     'for(i=1;i<=12;i++)M[m[i]]=sprintf("%02d",i)}'),
+    '{k=""}',
+    ('$1~/^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/'
+     '{k=substr($1,1,4) substr($1,6,2) substr($1,9,2);if(!(k in F))next}'),
+    '$1 in M{k=M[$1] sprintf("%02d",$2);if(!(k in S))next}',
+    'k==""{next}',
+    ('/ postfix(-[-A-Za-z0-9_]*)?\\/smtpd\\[[0-9]+\\]: connect from [^ ]*\\[[0-9A-Fa-f:.]+\\]$/'
+     '{match($0,/\\[[0-9A-Fa-f:.]+\\]$/);C["s " substr($0,RSTART+1,RLENGTH-2)]++;next}'),
+    ('/ postfix(-[-A-Za-z0-9_]*)?\\/postscreen\\[[0-9]+\\]: CONNECT from \\[[0-9A-Fa-f:.]+\\]:[0-9]+ /'
+     '{x=substr($0,index($0,"CONNECT from [")+14);C["p " substr(x,1,index(x,"]")-1)]++}'),
+    'END{for(k in C)print C[k],k}',
+)
+MAIL_LOG_AWK = ";".join(_MAIL_LOG_AWK_ITEMS)
+"""Counts, per client IP, the Postfix ``smtpd`` ``connect from host[IP]`` lines (``s``) and the
+postscreen ``CONNECT from [IP]:port`` lines (``p``) dated on one of the days in ``d`` (YYYYMMDD;
+syslog dates without a year match on month and day). ``postfix/submission/smtpd`` (users, not
+partners) does not match."""
+
+MAIL_LOG_SCRIPT = (
+    "set -f; s=$0 d=$1 n=$2; f=$(find /var/log -maxdepth 2 -type f \\( -name 'mail.log*' -o -name "
+    "'maillog*' \\) -newermt \"$s\" 2>/dev/null | sort); "
+    "if [ -n \"$f\" ]; then for x in $f; do if [ -r \"$x\" ]; then echo \"#file $x\" >&2; "
+    "zcat -f -- \"$x\"; else echo \"#denied $x\" >&2; fi; done; "
+    "elif command -v journalctl >/dev/null; then echo '#journal' >&2; journalctl -q --no-pager "
+    "-o short-iso --since \"$s\" -t postfix/smtpd -t postfix/postscreen; "
+    "else echo '#none' >&2; fi | awk -v d=\"$d\" '" + MAIL_LOG_AWK + "' | sort -rn | head -n \"$n\""
+)
+"""Reads the mail log of the last days on the server and prints only ``COUNT KIND IP`` lines, most
+connections first (at most ``$2`` lines): the log files modified since ``$0`` (/var/log/mail.log*,
+/var/log/maillog*, gzip-compressed rotations too), else the systemd journal of Postfix's smtpd and
+postscreen since ``$0``. Which files were read, or could not be, goes to stderr (``#file``,
+``#denied``, ``#journal``, ``#none``). Nothing is written anywhere."""
+
 
 class Arg(str, Enum):
     """Kinds of argument a command template takes; each has its validator."""
@@ -48,6 +84,9 @@ class Arg(str, Enum):
     HOST = "host"
     PORT = "port"
     SECONDS = "seconds"
+    DATE = "date"
+    DAYS = "days"
+    COUNT = "count"
 
 
 @dataclass(frozen=True)
@@ -97,6 +136,12 @@ COMMANDS: tuple[CommandTemplate, ...] = (
     CommandTemplate("port25", ("timeout", "{seconds}", "bash", "-c", PORT25_SCRIPT, "{host}", "{port}",
                                "{seconds}"),
                     "outbound TCP connection to HOST:PORT from the server; reads the greeting, sends nothing"),
+    CommandTemplate("mail_log_clients",
+                    ("timeout", "{seconds}", "nice", "-n", "10", "bash", "-c", MAIL_LOG_SCRIPT, "{date}",
+                     "{days}", "{count}"),
+                    "the client IPs that connected most often in the mail log of the last days "
+                    "(/var/log/mail.log*, /var/log/maillog*, else journalctl), counted on the server: "
+                    "only 'COUNT smtpd|postscreen IP' lines come back (--partners-from-log)"),
 )
 """The allowlist: the only commands preflight ever runs on a server."""
 
@@ -112,6 +157,23 @@ def _valid_path(value: str, *, etc_only: bool) -> str:
     if etc_only and not value.startswith(_ETC_ROOTS):
         raise InputError(f"refusing to read {value[:80]!r}: only files under /etc and /usr/local/etc")
     return value
+
+
+MAX_LOG_DAYS = 400
+MAX_COUNT = 10_000
+_DATE = {"%Y-%m-%d": re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y%m%d": re.compile(r"^\d{8}$")}
+
+
+def _valid_date(text: str, form: str) -> str:
+    from datetime import datetime
+
+    try:
+        if not _DATE[form].match(text):
+            raise ValueError(text)
+        datetime.strptime(text, form)
+    except ValueError:
+        raise InputError(f"invalid date {text[:20]!r}") from None
+    return text
 
 
 def valid_host(value: str) -> str:
@@ -138,6 +200,17 @@ def _validate(kind: Arg, value: object) -> str:
     if kind is Arg.PORT:
         if not text.isdigit() or not 0 < int(text) < 65536:
             raise InputError(f"invalid port {text[:20]!r}")
+        return str(int(text))
+    if kind is Arg.DATE:
+        return _valid_date(text, "%Y-%m-%d")
+    if kind is Arg.DAYS:
+        days = text.split(" ")
+        if not 0 < len(days) <= MAX_LOG_DAYS:
+            raise InputError(f"invalid day list: 1 to {MAX_LOG_DAYS} days")
+        return " ".join(_valid_date(day, "%Y%m%d") for day in days)
+    if kind is Arg.COUNT:
+        if not text.isdigit() or not 0 < int(text) <= MAX_COUNT:
+            raise InputError(f"invalid count {text[:20]!r}")
         return str(int(text))
     if not text.isdigit() or not 0 < int(text) <= 120:
         raise InputError(f"invalid seconds {text[:20]!r}")

@@ -157,9 +157,19 @@ def _password_hash(password: str) -> str:
 
 
 def start_sshd(workdir: Path, files: Mapping[str, FileSpec | DirSpec | str], *,
-               client_key: Path, password: str | None = None) -> SshdServer:
-    """Start sshd on a free loopback port, serving ``files`` in its /etc; log in as :data:`USER`."""
+               client_key: Path, password: str | None = None,
+               var_log: Mapping[str, FileSpec | DirSpec | str] | None = None) -> SshdServer:
+    """Start sshd on a free loopback port, serving ``files`` in its /etc; log in as :data:`USER`.
+
+    With ``var_log``, those files (paths relative to /var/log) are the server's /var/log.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
+    logs = ""
+    if var_log is not None:
+        log_root = workdir / "var_log"
+        log_root.mkdir(mode=0o755, exist_ok=True)
+        _write_tree(log_root, var_log)
+        logs = str(log_root)
     etc = workdir / "etc"
     shutil.copytree("/etc", etc, symlinks=True, ignore_dangling_symlinks=True)
     with open(etc / "passwd", "a") as handle:
@@ -186,11 +196,12 @@ def start_sshd(workdir: Path, files: Mapping[str, FileSpec | DirSpec | str], *,
             "PermitRootLogin no", "PidFile none", "LogLevel INFO", "MaxStartups 100:30:200",
             "MaxSessions 20", "",
         ]))
-        script = ('mount --bind "$1" /etc && mount -t tmpfs -o mode=755 tmpfs /run '
+        script = ('mount --bind "$1" /etc && { [ -z "$4" ] || mount --bind "$4" /var/log; } '
+                  '&& mount -t tmpfs -o mode=755 tmpfs /run '
                   '&& mkdir -m 755 /run/sshd && exec "$2" -D -e -f "$3"')
         process = subprocess.Popen(
             ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
-             str(etc), SSHD, str(config)],
+             str(etc), SSHD, str(config), logs],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         server = SshdServer("127.0.0.1", port, USER, client_key, host_line, workdir, process)
