@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.checks.blocklists.settings import PLAN_TABLE as BLOCKLISTS_PLAN
+from preflight.checks.partners.settings import PLAN_TABLE as PARTNERS_PLAN
 from preflight.errors import InputError, UsageError
 from preflight.lang import plan_lang
 from preflight.net.dns import DnsConfig, Nameserver
@@ -212,6 +213,7 @@ PLAN_SECTIONS: dict[str, dict[str, Validator]] = {
         "new": _str, "old": _str, "key": _str, "known_hosts": _str, "accept_new": _bool,
         "timeout": _wrap(parse_timeout, _number), "port25_targets": _str_list,
     },
+    "partners": PARTNERS_PLAN,
 }
 """``[section]`` tables of a plan file; check families register theirs here."""
 

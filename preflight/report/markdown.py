@@ -54,7 +54,10 @@ def render(data: Mapping[str, Any], lang: str = DEFAULT_LANG, *, html_path: str 
     lines += [md(overview["sentence"]), ""]
     lines += [f"| {md(ui('md_item', lang))} | {md(ui('md_value', lang))} |", "|---|---|"]
     lines += [f"| {md(label)} | {md(value)} |" for label, value in overview["rows"]]
-    lines += ["", f"### {md(cr['actions']['heading'])}", ""]
+    from preflight.report.sections.partners import markdown_lines
+
+    lines += ["", *markdown_lines(data.get("partners"), lang, md)]
+    lines += [f"### {md(cr['actions']['heading'])}", ""]
     shown = 0
     total = sum(len(g["actions"]) for g in cr["actions"]["groups"])
     for group in cr["actions"]["groups"]:

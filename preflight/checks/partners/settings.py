@@ -1,0 +1,273 @@
+"""Partner-impact settings: a frozen value in ``RunConfig.extras["partners"]``, from plan and flags.
+
+Who the partners are (``--partner``, ``--partner-ip``, ``--partners-from-log`` or the plan's
+``[partners]`` table) and which policy predicts their fate: the new server's own, read over SSH
+(``--ssh``), or ``server_rbls`` — literal main.cf lines, or bare restrictions, fed to the same
+Postfix parser the SSH inventory uses (:func:`parse_server_rbls`).
+
+Plan syntax::
+
+    [partners]
+    domains = ["partner-a.example"]          # --partner
+    ips = ["203.0.113.7"]                    # --partner-ip
+    from_log = true                          # --partners-from-log (needs --old-ssh)
+    log_days = 30                            # --partners-log-days
+    log_top = 20                             # --partners-log-top
+    server_rbls = [                          # --server-rbl (used when there is no --ssh)
+      "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, reject_rbl_client zen.spamhaus.org",
+      "postscreen_dnsbl_sites = zen.spamhaus.org*3 bl.spamcop.net*2",
+      "postscreen_dnsbl_threshold = 3",
+      "postscreen_dnsbl_action = enforce",
+      "reject_unknown_client_hostname",      # a bare restriction joins smtpd_recipient_restrictions
+    ]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from preflight.errors import InputError, UsageError
+from preflight.inventory.parse import RblKind, RblPolicy, parse_postconf, parse_rbl_config
+
+if TYPE_CHECKING:
+    from preflight.checks.server.settings import SshSettings
+    from preflight.config import RunConfig
+
+EXTRAS_KEY = "partners"
+DEFAULT_LOG_DAYS = 30
+DEFAULT_LOG_TOP = 20
+MAX_LOG_DAYS = 365
+MAX_LOG_TOP = 200
+MAX_DOMAINS = 50
+MAX_IPS = 200
+MAX_RBL_LINES = 100
+BARE_PARAMETER = "smtpd_recipient_restrictions"
+"""Where bare restrictions of ``server_rbls`` go (after any value a line gives that parameter)."""
+
+_KEYED = re.compile(r"(?<![\w.-])[A-Za-z0-9]+\.(?=[A-Za-z0-9-]+\.(?:dq\.spamhaus\.net|mail\.abusix\.zone)\b)",
+                    re.IGNORECASE)
+_PARAMETER_LINE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\s*=")
+_BARE_NAMES = frozenset({k.value for k in RblKind} | {
+    "reject_unknown_client_hostname", "reject_unknown_client", "reject_unknown_reverse_client_hostname",
+    "warn_if_reject", "permit_mynetworks", "reject_unauth_destination", "permit_sasl_authenticated",
+})
+
+
+@dataclass(frozen=True)
+class PlanPolicy:
+    """The policy ``server_rbls`` describes: the lines as written, the parameters, the parsed policy."""
+
+    lines: tuple[str, ...]
+    """As written, access keys shown as ``<key>`` (for reports)."""
+    params: Mapping[str, str]
+    policy: RblPolicy
+
+
+@dataclass(frozen=True)
+class PartnerSettings:
+    """Who the partners are, and what to predict with."""
+
+    domains: tuple[str, ...] = ()
+    ips: tuple[str, ...] = ()
+    from_log: bool = False
+    log_days: int = DEFAULT_LOG_DAYS
+    log_top: int = DEFAULT_LOG_TOP
+    plan_policy: PlanPolicy | None = None
+    use_ssh: bool = False
+    """Predict with the new server's own policy, read by the SSH inventory (``--ssh``)."""
+
+    @property
+    def requested(self) -> bool:
+        """True when there is at least one partner source."""
+        return bool(self.domains or self.ips or self.from_log)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the report."""
+        return {
+            "domains": list(self.domains), "ips": list(self.ips), "from_log": self.from_log,
+            "log_days": self.log_days, "log_top": self.log_top, "use_ssh": self.use_ssh,
+            "server_rbls": list(self.plan_policy.lines) if self.plan_policy else [],
+        }
+
+
+def settings_of(config: RunConfig) -> PartnerSettings | None:
+    """The partner settings of a run, or None (no partner prediction)."""
+    found = config.extras.get(EXTRAS_KEY)
+    return found if isinstance(found, PartnerSettings) else None
+
+
+def with_settings(config: RunConfig, settings: PartnerSettings) -> RunConfig:
+    """``config`` with ``settings`` in its extras."""
+    return dataclasses.replace(config, extras={**config.extras, EXTRAS_KEY: settings})
+
+
+# -- server_rbls ----------------------------------------------------------------------------------
+
+
+def redact_keys(text: str) -> str:
+    """``text`` with access keys in DNSBL names (Spamhaus DQS, Abusix) shown as ``<key>``."""
+    return _KEYED.sub("<key>.", text)
+
+
+def parse_server_rbls(lines: Iterable[str], what: str = "plan: partners.server_rbls") -> PlanPolicy:
+    """Read ``server_rbls``: main.cf lines (``name = value``) and bare restrictions.
+
+    Bare restrictions (``reject_rbl_client zen.spamhaus.org``, ``reject_unknown_client_hostname``)
+    are appended to ``smtpd_recipient_restrictions``. The parameters go through the inventory's
+    Postfix parser (``$name`` expansion, restriction classes, ``warn_if_reject``, postscreen
+    weights); anything Postfix would refuse is a :class:`UsageError` naming the line.
+    """
+    given = [str(line).strip() for line in lines]
+    given = [line for line in given if line and not line.startswith("#")]
+    if len(given) > MAX_RBL_LINES:
+        raise UsageError(f"{what}: at most {MAX_RBL_LINES} lines")
+    settings: list[str] = []
+    bare: list[str] = []
+    for line in given:
+        if _PARAMETER_LINE.match(line):
+            settings.append(line)
+            continue
+        name = line.split()[0].lower()
+        if name not in _BARE_NAMES:
+            raise UsageError(f"{what}: {redact_keys(line)[:80]!r} is neither a main.cf line (name = value) nor a "
+                             "restriction such as 'reject_rbl_client zen.spamhaus.org'")
+        bare.append(line)
+    params = parse_postconf("\n".join(settings))
+    if bare:
+        before = params.get(BARE_PARAMETER, "").strip().rstrip(",")
+        params[BARE_PARAMETER] = ", ".join(([before] if before else []) + bare)
+    policy = parse_rbl_config(params)
+    if policy.problems:
+        raise UsageError(f"{what}: {policy.problems[0]}")
+    if not (policy.ip_zones or policy.reject_unknown_client_hostname
+            or policy.reject_unknown_reverse_client_hostname):
+        raise UsageError(f"{what}: no reject_rbl_client, permit_dnswl_client, postscreen_dnsbl_sites "
+                         "or reject_unknown_*_hostname found: nothing to predict with")
+    return PlanPolicy(tuple(redact_keys(line) for line in given), MappingProxyType(dict(params)), policy)
+
+
+# -- plan validators (preflight.config.PLAN_SECTIONS["partners"]) ---------------------------------
+
+
+def _list(value: Any, key: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"plan: {key} must be a list of strings")
+    return list(value)
+
+
+def _domains(value: Any, key: str) -> list[str]:
+    from preflight.config import parse_hostname
+
+    try:
+        return [parse_hostname(v, "partner domain") for v in _list(value, key)]
+    except InputError as exc:
+        raise InputError(f"plan: {key}: {exc}") from None
+
+
+def _ips(value: Any, key: str) -> list[str]:
+    from preflight.config import parse_ip
+
+    try:
+        return [str(parse_ip(v, "partner IP address")) for v in _list(value, key)]
+    except InputError as exc:
+        raise InputError(f"plan: {key}: {exc}") from None
+
+
+def _bool(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"plan: {key} must be true or false, not {type(value).__name__}")
+    return value
+
+
+def parse_count(value: Any, what: str, limit: int) -> int:
+    """A whole number from 1 to ``limit``."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise InputError(f"invalid {what} {str(value)[:20]!r}: expected a whole number from 1 to {limit}")
+    number = int(str(value).strip())
+    if not 0 < number <= limit:
+        raise InputError(f"invalid {what} {number}: expected a whole number from 1 to {limit}")
+    return number
+
+
+def _counter(what: str, limit: int) -> Callable[[Any, str], int]:
+    def check(value: Any, key: str) -> int:
+        try:
+            return parse_count(value, what, limit)
+        except InputError as exc:
+            raise InputError(f"plan: {key}: {exc}") from None
+
+    return check
+
+
+def _rbls(value: Any, key: str) -> PlanPolicy:
+    return parse_server_rbls(_list(value, key), f"plan: {key}")
+
+
+PLAN_TABLE: dict[str, Callable[[Any, str], Any]] = {
+    "domains": _domains,
+    "ips": _ips,
+    "from_log": _bool,
+    "log_days": _counter("number of log days", MAX_LOG_DAYS),
+    "log_top": _counter("number of log partners", MAX_LOG_TOP),
+    "server_rbls": _rbls,
+}
+"""Keys of the plan's ``[partners]`` table and how each is checked."""
+
+
+# -- merging plan and flags -----------------------------------------------------------------------
+
+
+def from_options(
+    plan: Mapping[str, Any],
+    *,
+    domains: Iterable[str] = (),
+    ips: Iterable[str] = (),
+    from_log: bool | None = None,
+    log_days: int | str | None = None,
+    log_top: int | str | None = None,
+    server_rbls: Iterable[str] = (),
+    ssh: SshSettings | None = None,
+) -> PartnerSettings | None:
+    """Merge ``[partners]`` of the plan with the flags (flags win); None when no partner is named."""
+    from preflight.config import parse_hostname, parse_ip
+
+    chosen_domains = [parse_hostname(d, "partner domain") for d in domains] or \
+        list(plan.get("partners.domains", ()))
+    chosen_ips = [str(parse_ip(i, "partner IP address")) for i in ips] or list(plan.get("partners.ips", ()))
+    log = bool(from_log) if from_log is not None else bool(plan.get("partners.from_log", False))
+    rbls = list(server_rbls)
+    policy = parse_server_rbls(rbls, "--server-rbl") if rbls else plan.get("partners.server_rbls")
+    settings = PartnerSettings(
+        domains=tuple(dict.fromkeys(chosen_domains)),
+        ips=tuple(dict.fromkeys(chosen_ips)),
+        from_log=log,
+        log_days=parse_count(log_days, "--partners-log-days", MAX_LOG_DAYS) if log_days is not None
+        else int(plan.get("partners.log_days", DEFAULT_LOG_DAYS)),
+        log_top=parse_count(log_top, "--partners-log-top", MAX_LOG_TOP) if log_top is not None
+        else int(plan.get("partners.log_top", DEFAULT_LOG_TOP)),
+        plan_policy=policy,
+        use_ssh=ssh is not None and ssh.new is not None,
+    )
+    if not settings.requested:
+        return None
+    if len(settings.domains) > MAX_DOMAINS or len(settings.ips) > MAX_IPS:
+        raise UsageError(f"at most {MAX_DOMAINS} partner domains and {MAX_IPS} partner IPs")
+    if not settings.use_ssh and settings.plan_policy is None:
+        raise UsageError("predicting partners needs the new server's RBL policy: give --ssh USER@NEW-SERVER, "
+                         "or server_rbls in the plan's [partners] table (or --server-rbl LINE)")
+    if settings.from_log and (ssh is None or ssh.old is None):
+        raise UsageError("--partners-from-log reads the old server's mail log: give --old-ssh USER@OLD-SERVER")
+    return settings
+
+
+__all__ = [
+    "DEFAULT_LOG_DAYS", "DEFAULT_LOG_TOP", "EXTRAS_KEY", "PLAN_TABLE", "PartnerSettings", "PlanPolicy",
+    "from_options", "parse_count", "parse_server_rbls", "settings_of", "with_settings",
+]
