@@ -15,6 +15,15 @@ import typer
 
 from preflight import __version__
 from preflight.cli_options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
+from preflight.cli_partners import (
+    PARTNER_IP_OPTION,
+    PARTNER_OPTION,
+    PARTNERS_FROM_LOG_OPTION,
+    PARTNERS_LOG_DAYS_OPTION,
+    PARTNERS_LOG_TOP_OPTION,
+    SERVER_RBL_OPTION,
+    with_partners,
+)
 from preflight.errors import PreflightError
 from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 
@@ -299,6 +308,12 @@ def check(
         False, "--ssh-password",
         help="Prompt for the SSH password (terminal only; or set PREFLIGHT_SSH_PASSWORD).",
     ),
+    partner: list[str] = PARTNER_OPTION,
+    partner_ip: list[str] = PARTNER_IP_OPTION,
+    partners_from_log: Optional[bool] = PARTNERS_FROM_LOG_OPTION,
+    partners_log_days: Optional[str] = PARTNERS_LOG_DAYS_OPTION,
+    partners_log_top: Optional[str] = PARTNERS_LOG_TOP_OPTION,
+    server_rbl: list[str] = SERVER_RBL_OPTION,
 ) -> None:
     """Check the new server and domains before cutover; write HTML/JSON reports."""
 
@@ -326,6 +341,9 @@ def check(
         run_config = with_ssh(run_config, plan, new=ssh, old=old_ssh, key_file=ssh_key,
                               known_hosts=known_hosts, accept_new=ssh_accept_new,
                               prompt=ssh_password)
+        run_config = with_partners(run_config, plan, domains=partner, ips=partner_ip,
+                                   from_log=partners_from_log, log_days=partners_log_days,
+                                   log_top=partners_log_top, server_rbls=server_rbl)
         saved = load_baseline(baseline) if baseline else None
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")
