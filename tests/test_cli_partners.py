@@ -84,3 +84,17 @@ def test_the_installed_entry_point_refuses_a_bad_partner_ip() -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip() == "preflight: error: invalid partner IP address 'nonsense'"
+
+
+def test_the_demo_shows_the_partners_section(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--output-dir", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    verdicts = {(e["partner"], e["ip"]): e["verdict"] for e in data["partners"]["entries"]}
+    assert verdicts == {("partner-a.example", "192.0.2.66"): "rejected",
+                        ("partner-a.example", "203.0.113.77"): "accepted",
+                        ("partner-b.example", "192.0.2.88"): "accepted"}
+    assert data["partners"]["senders"][0]["sender"] == "google"
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<section id="partners"' in page and "1 of 2 partners would be rejected by the new server." in page
+    assert "### Partners" in (tmp_path / "report.md").read_text(encoding="utf-8")

@@ -88,6 +88,18 @@ def demo_config(server: LabDnsServer, timeout: float = 2.0,
     config = blocklists.with_settings(
         config, blocklists.from_options({"blocklists.zones": ["barracuda-brbl"]})
     )
+    from preflight.checks.partners import settings as partners
+
+    # Two partners and the RBL policy the new server will run, as `[partners]` in a plan would:
+    # partner-a.example's mail server is on the lab's Spamhaus ZEN, partner-b.example is clean.
+    config = partners.with_settings(config, partners.PartnerSettings(
+        domains=("partner-a.example", "partner-b.example"), plan_policy=partners.parse_server_rbls((
+            ("smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, "
+             "reject_rbl_client zen.spamhaus.org"),
+            "postscreen_dnsbl_sites = zen.spamhaus.org*3 bl.spamcop.net*2",
+            "postscreen_dnsbl_threshold = 3",
+            "postscreen_dnsbl_action = enforce",
+        ))))
     if smtp is not None:
         from preflight.checks.smtp.settings import SmtpSettings, with_settings
         from preflight.net.smtp import SmtpTarget
