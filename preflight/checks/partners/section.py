@@ -23,7 +23,9 @@ Shape (``schema`` 1; also in ``preflight/schema/report.schema.json``)::
              "log_count": int | null, "lists": [{"zone", "list", "state", "codes", "usable", "meaning",
              "delist_url"}], "postscreen": {"score", "threshold", "outcome"} | null,
              "hostname": {"state", "ptr": [...], "detail"}, "rejected_by": [...],
-             "fix": [...], "delist": [{"zone", "where"}], "unknown_lists": [...]}
+             "fix": [...], "delist": [{"zone", "where", "link"}], "unknown_lists": [...]}
+    # delist: "where" is the catalogue's delisting page ("link": true) or, for a list preflight
+    # does not know, its TXT reason as the list answered it ("link": false: never made a link).
 
 ``RBL_POLICY`` is :func:`preflight.checks.server.section.rbl_policy_to_dict` (keys hidden).
 :func:`preflight.compare.partner_items` reads ``entries`` (``partner``, ``ip``, ``verdict``,
@@ -55,6 +57,12 @@ def _reason(judged: Judged) -> str:
         return f"reverse DNS: {p.hostname.detail}"
     listed = [f"{r.list.shown} ({' '.join(r.codes)})" for r in p.readings if r.listed]
     return f"listed on {', '.join(listed)}, not rejected: {judged.why}" if listed else "not listed"
+
+
+def _is_page(judged: Judged, zone: str, where: str) -> bool:
+    """True when ``where`` is the catalogue's delisting page of ``zone`` (not text from DNS)."""
+    return any(r.list.shown == zone and r.list.known and r.list.ref is not None
+               and r.list.ref.zone.delist_link(judged.ip) == where for r in judged.prediction.readings)
 
 
 def entry(judged: Judged, threshold: int) -> dict[str, Any]:
@@ -93,7 +101,8 @@ def entry(judged: Judged, threshold: int) -> dict[str, Any]:
         "listed": [f"{r.list.shown} ({' '.join(r.codes)})" for r in p.readings if r.listed],
         "accepted_why": judged.why or None,
         "fix": list(judged.fix),
-        "delist": [{"zone": zone, "where": clean(where, 300)} for zone, where in judged.delist],
+        "delist": [{"zone": zone, "where": clean(where, 300), "link": _is_page(judged, zone, where)}
+                   for zone, where in judged.delist],
         "unknown_lists": [r.list.shown for r in p.unknown],
     }
 

@@ -86,7 +86,8 @@ def view(section: Any, lang: str = DEFAULT_LANG) -> dict[str, Any]:
             "code": str(e.get("code") or ""),
             "why": _why(e, verdict, lang),
             "fix": [str(line) for line in e.get("fix", []) if isinstance(line, str)],
-            "delist": [(str(d.get("zone", "")), str(d.get("where", ""))) for d in _rows(e.get("delist"))],
+            "delist": [(str(d.get("zone", "")), str(d.get("where", "")), d.get("link") is True)
+                       for d in _rows(e.get("delist"))],
         })
     if policy.get("source") == "ssh":
         basis = ui("partners_policy_ssh", lang, server=policy.get("server") or "?")

@@ -222,3 +222,15 @@ def test_a_partner_that_newly_would_be_rejected_is_a_regression(partners_run: Ru
     change = next(c for c in comparison["changes"] if c["kind"] == "partner")
     assert (change["change"], change["key"], change["before"], change["after"]) == \
         ("regression", "198.19.7.11|198.19.7.11", "accepted", "rejected")
+
+
+def test_only_catalogue_pages_become_links(partners_run: Run) -> None:
+    from preflight.report.html import render
+
+    out = partners_run([REJECT], domains=["listed.partners.test"])
+    entry = out.sections["partners"]["entries"][0]
+    assert entry["delist"] == [{"zone": f"block.{RBL}", "where": "Listed: see https://rbl.partners.test/lookup?198.19.7.11",
+                                "link": False}]
+    data = {"schema_version": "1.0.0", "verdict": "not_ready", "results": [], "counts": {}, "target": {},
+            "resolver": {}, "partners": json.loads(json.dumps(out.sections["partners"]))}
+    assert 'href="https://rbl.partners.test' not in render(data, "en")
