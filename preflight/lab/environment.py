@@ -31,12 +31,13 @@ def zones_dir() -> Path:
 
 
 def demo_target() -> Target:
-    """The demo migration: Example Co.'s new server and its two sending domains."""
+    """The demo migration: Example Co.'s new server, its two sending domains, its old server."""
     return Target(
         ips=(ipaddress.ip_address("203.0.113.25"), ipaddress.ip_address("2001:db8:25::25")),
         hostname="mail.example.com",
         domains=("example.com", "example.net"),
         dkim_selectors=("s2026",),
+        old_ips=(ipaddress.ip_address("198.51.100.10"),),
     )
 
 
