@@ -34,7 +34,7 @@ def test_wheel_contents(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("preflight/templates/report.html.j2", "preflight/templates/report.css",
                    "preflight/locales/en/core.toml", "preflight/schema/report.schema.json",
-                   "preflight/_lab_zones/example.com.zone", "preflight/cli.py"):
+                   "preflight/_lab_zones/example.com.zone", "preflight/cli/__init__.py"):
         assert needed in names, f"{needed} missing from {wheel.name}"
     assert not any(n.startswith("tests/") for n in names)
 

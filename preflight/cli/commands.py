@@ -1,21 +1,16 @@
-"""Command line: parse options, build the run config, call the runner, write outputs, exit.
-
-typer only. Heavy modules (dnspython, Jinja2, checkdmarc, paramiko) are imported inside the
-commands so ``preflight --help`` starts fast. Messages go to stderr; stdout carries only
-machine output (``--json -``).
-"""
+"""The commands: check, demo, render, diff, history, lists."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, Optional
+from typing import Optional
 
 import typer
 
-from preflight import __version__
-from preflight.cli_options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
-from preflight.cli_partners import (
+from preflight.cli.app import app
+from preflight.cli.app import guarded as _guarded
+from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
+from preflight.cli.partners import (
     PARTNER_IP_OPTION,
     PARTNER_OPTION,
     PARTNERS_FROM_LOG_OPTION,
@@ -24,219 +19,16 @@ from preflight.cli_partners import (
     SERVER_RBL_OPTION,
     with_partners,
 )
-from preflight.errors import PreflightError
-from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
-
-if TYPE_CHECKING:
-    from preflight.config import RunConfig
-    from preflight.runner import Report
-
-app = typer.Typer(
-    name="preflight",
-    help=(
-        "Check a mail server migration before cutover: blocklists, PTR, SPF, DKIM, DMARC, MX, "
-        "TTLs, and more; write an HTML report for the change request.\n\n" + EXIT_CODE_HELP
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,  # plain help: no Rich import, so `--help` starts fast
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+from preflight.cli.session import (
+    build_config,
+    execute,
+    load_baseline,
+    render_outputs,
+    with_cutover,
+    with_ssh,
+    write_outputs,
 )
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"preflight {__version__}")
-        raise typer.Exit(ExitCode.READY)
-
-
-@app.callback()
-def main(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
-) -> None:
-    """preflight: readiness checks for moving mail to a new server."""
-
-
-def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
-    typer.echo(f"preflight: error: {message}", err=True)
-    raise typer.Exit(int(code))
-
-
-def _guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a command body: our errors become one line + exit 2, anything else exit 4."""
-    try:
-        return fn(*args, **kwargs)
-    except typer.Exit:
-        raise
-    except PreflightError as exc:
-        _fail(str(exc))
-    except KeyboardInterrupt:
-        _fail("interrupted", ExitCode.INTERNAL)
-    except Exception as exc:  # noqa: BLE001 - last line of defence, no traceback with secrets
-        _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)", ExitCode.INTERNAL)
-
-
-# -- check ---------------------------------------------------------------------------------
-
-
-def build_config(
-    plan: dict[str, Any],
-    *,
-    ips: list[str],
-    hostname: str | None,
-    domains: list[str],
-    selectors: list[str],
-    nameservers: list[str],
-    timeout: float | None,
-    strict: bool | None,
-) -> RunConfig:
-    """Merge the plan with flags (flags win) and validate everything."""
-    from preflight.config import RunConfig, Target, parse_hostname, parse_ip, parse_selector, parse_timeout
-    from preflight.errors import UsageError
-    from preflight.net.dns import DnsConfig, Nameserver
-
-    target = Target(
-        ips=tuple(parse_ip(i) for i in ips) if ips else tuple(plan.get("ips", ())),
-        hostname=parse_hostname(hostname) if hostname else plan.get("hostname"),
-        domains=tuple(parse_hostname(d, "domain") for d in domains) if domains
-        else tuple(plan.get("domains", ())),
-        dkim_selectors=tuple(parse_selector(s) for s in selectors) if selectors
-        else tuple(plan.get("dkim_selectors", ())),
-    )
-    if not target.ips:
-        raise UsageError("give at least one --ip (or 'ips' in the plan file)")
-    target = Target(
-        ips=tuple(dict.fromkeys(target.ips)),
-        hostname=target.hostname,
-        domains=tuple(dict.fromkeys(target.domains)),
-        dkim_selectors=tuple(dict.fromkeys(target.dkim_selectors)),
-    )
-    servers = tuple(Nameserver.parse(n) for n in nameservers) if nameservers \
-        else tuple(plan.get("nameservers", ()))
-    seconds = parse_timeout(timeout) if timeout is not None else plan.get("timeout", 3.0)
-    return RunConfig(
-        target=target,
-        dns=DnsConfig(nameservers=servers, timeout=seconds),
-        strict=strict if strict is not None else plan.get("strict", False),
-        extras={k: v for k, v in plan.items() if "." in k},
-    )
-
-
-def with_cutover(config: RunConfig, plan: dict[str, Any], *, old_ips: list[str], after: bool | None,
-                 propagation: bool) -> RunConfig:
-    """Add the cutover settings (phase, old IPs, propagation resolvers) from flags and plan."""
-    import dataclasses
-
-    from preflight.config import parse_ip
-    from preflight.errors import UsageError
-
-    target = dataclasses.replace(
-        config.target,
-        old_ips=tuple(dict.fromkeys(parse_ip(i, "old IP address") for i in old_ips)) if old_ips
-        else tuple(plan.get("old_ips", ())),
-        phase=("after" if after else "before") if after is not None else plan.get("phase", "before"),
-    )
-    servers = ()
-    if propagation or plan.get("propagation_nameservers"):
-        servers = tuple(plan.get("propagation_nameservers") or config.dns.nameservers)
-        if len(servers) < 2:
-            raise UsageError("--propagation needs two or more resolvers (--nameserver, or "
-                             "propagation_nameservers in the plan)")
-    return dataclasses.replace(config, target=target, propagation=servers)
-
-
-def load_baseline(path: Path) -> dict[str, Any]:
-    """Read a saved report to compare with (one-line error when it is not one)."""
-    from preflight.report import json as report_json
-
-    return report_json.load(path)
-
-
-def execute(config: RunConfig, *, html: str | None, json_out: str | None,
-            quiet: bool = False, baseline: dict[str, Any] | None = None,
-            markdown: str | None = None, lang: str = "en") -> ExitCode:
-    """Run the checks for ``config``, write the reports, print the summary; return the exit code.
-
-    With a baseline, the report gains a comparison section, and regressions exit 1.
-    """
-    from preflight.model import exit_code_for
-    from preflight.report import console
-    from preflight.runner import run
-
-    observer = console.Progress(lang) if not quiet and sys.stderr.isatty() else None
-    try:
-        report = run(config, observer=observer, baseline=baseline)
-    finally:
-        if observer:
-            observer.close()
-    data = write_outputs(report, html=html, json_out=json_out, quiet=quiet, baseline=baseline,
-                         markdown=markdown, lang=lang)
-    if not quiet:
-        console.print_summary(data, lang)
-    code = exit_code_for(report.verdict, strict=config.strict)
-    if data.get("comparison", {}).get("regressions"):
-        code = ExitCode.NOT_READY
-    return code
-
-
-def write_outputs(report: Report, *, html: str | None, json_out: str | None,
-                  quiet: bool = False, lang: str = "en",
-                  baseline: dict[str, Any] | None = None, markdown: str | None = None) -> dict[str, Any]:
-    """Write the requested report files (with a comparison when a baseline is given)."""
-    from preflight.compare import compare
-    from preflight.report import json as report_json
-
-    data = report_json.to_dict(report, lang)
-    if baseline is not None:
-        data["comparison"] = compare(baseline, data)
-    render_outputs(data, html=html, json_out=json_out, quiet=quiet, lang=lang, markdown=markdown)
-    return data
-
-
-def render_outputs(data: dict[str, Any], *, html: str | None, json_out: str | None,
-                   quiet: bool = False, lang: str = "en", markdown: str | None = None) -> None:
-    """Write HTML/JSON/Markdown renderings of a report dict."""
-    from preflight.report import html as report_html
-    from preflight.report import json as report_json
-    from preflight.report import markdown as report_markdown
-    from preflight.report.output import write_text
-
-    if html:
-        written = write_text(html, report_html.render(data, lang))
-        if written and not quiet:
-            say("cli_wrote", lang, path=written)
-    if json_out:
-        written = write_text(json_out, report_json.dumps(data))
-        if written and not quiet:
-            say("cli_wrote", lang, path=written)
-    if markdown:
-        written = write_text(markdown, report_markdown.render(data, lang, html_path=html if html != "-" else None))
-        if written and not quiet:
-            say("cli_wrote", lang, path=written)
-
-
-def with_ssh(config: RunConfig, plan: dict[str, Any], *, new: str | None, old: str | None,
-             key_file: str | None, known_hosts: str | None, accept_new: bool | None,
-             prompt: bool) -> RunConfig:
-    """Add the SSH inventory settings (``--ssh`` / ``[ssh]``); prompt for a password if asked."""
-    from preflight.checks.server import settings as ssh_settings
-    from preflight.errors import UsageError
-
-    password = None
-    if prompt:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                f"--ssh-password needs a terminal to prompt; set {ssh_settings.PASSWORD_ENV} instead"
-            )
-        password = typer.prompt("SSH password", hide_input=True, err=True)
-    found = ssh_settings.from_options(plan, new=new, old=old, key_file=key_file,
-                                      known_hosts=known_hosts, accept_new=accept_new, password=password)
-    return ssh_settings.with_settings(config, found) if found is not None else config
-
+from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 
 @app.command(epilog=EXIT_CODE_HELP)
 def check(
@@ -547,6 +339,3 @@ def lists_command(
 
     raise typer.Exit(int(_guarded(body)))
 
-
-if __name__ == "__main__":  # pragma: no cover
-    app()

@@ -1,6 +1,6 @@
 """Options several commands share (``--lang``, ``--markdown``) and their small helpers.
 
-Kept out of ``cli.py`` so the command module stays about parsing and wiring. Importing this
+Kept apart from the commands so they stay about parsing and wiring. Importing this
 module is cheap (typer only), so ``preflight --help`` stays fast.
 """
 

@@ -1,6 +1,6 @@
 """CLI glue of the partner-impact prediction: its options and how they join the run config.
 
-Kept out of ``cli.py``; importing it is cheap (typer only, the checks load when used).
+Kept apart from the commands; importing it is cheap (typer only, the checks load when used).
 """
 
 from __future__ import annotations

@@ -1,0 +1,18 @@
+"""Command line: parse options, build the run config, call the runner, write outputs, exit.
+
+typer only. Heavy modules (dnspython, Jinja2, checkdmarc, paramiko) are imported inside the
+commands so ``preflight --help`` starts fast. Messages go to stderr; stdout carries only
+machine output (``--json -``).
+
+- :mod:`preflight.cli.app` — the typer application, ``--version``, one-line errors;
+- :mod:`preflight.cli.commands` — the commands and their options;
+- :mod:`preflight.cli.session` — plan + flags → run config; run; write the outputs;
+- :mod:`preflight.cli.options`, :mod:`preflight.cli.partners` — shared options and glue.
+"""
+
+from __future__ import annotations
+
+from preflight.cli import commands as _commands  # noqa: F401  (registers the commands)
+from preflight.cli.app import app
+
+__all__ = ["app"]

@@ -1,0 +1,59 @@
+"""The typer application: ``--version``, and command bodies guarded into one-line errors."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import typer
+
+from preflight import __version__
+from preflight.errors import PreflightError
+from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
+
+app = typer.Typer(
+    name="preflight",
+    help=(
+        "Check a mail server migration before cutover: blocklists, PTR, SPF, DKIM, DMARC, MX, "
+        "TTLs, and more; write an HTML report for the change request.\n\n" + EXIT_CODE_HELP
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,  # plain help: no Rich import, so `--help` starts fast
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"preflight {__version__}")
+        raise typer.Exit(ExitCode.READY)
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """preflight: readiness checks for moving mail to a new server."""
+
+
+def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
+    typer.echo(f"preflight: error: {message}", err=True)
+    raise typer.Exit(int(code))
+
+
+def guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a command body: our errors become one line + exit 2, anything else exit 4."""
+    try:
+        return fn(*args, **kwargs)
+    except typer.Exit:
+        raise
+    except PreflightError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", ExitCode.INTERNAL)
+    except Exception as exc:  # noqa: BLE001 - last line of defence, no traceback with secrets
+        fail(f"internal error: {type(exc).__name__}: {exc} (please report this)", ExitCode.INTERNAL)
