@@ -53,6 +53,11 @@ class Change:
     first_seen: str | None = None
 
 
+def _list(value: Any) -> list[Any]:
+    """A list from a saved report, or nothing when that part is missing or malformed."""
+    return value if isinstance(value, list) else []
+
+
 def _rank(state: str, table: dict[str, int]) -> int | None:
     if state in UNVERIFIED:
         return None
@@ -72,7 +77,7 @@ def result_items(data: dict[str, Any]) -> list[Item]:
 def blocklist_items(data: dict[str, Any]) -> list[Item]:
     """Blocklist entries (zone × subject) as items."""
     items = []
-    for e in data.get("blocklists", []) or []:
+    for e in _list(data.get("blocklists")):
         if not isinstance(e, dict):
             continue
         zone = str(e.get("zone") or e.get("zone_id") or "")
@@ -86,9 +91,9 @@ def blocklist_items(data: dict[str, Any]) -> list[Item]:
 def partner_items(data: dict[str, Any]) -> list[Item]:
     """Partner predictions (accepted / rejected / unknown) as items."""
     section = data.get("partners") or {}
-    entries = section.get("entries", []) if isinstance(section, dict) else []
+    entries = section.get("entries") if isinstance(section, dict) else None
     items = []
-    for e in entries:
+    for e in _list(entries):
         if not isinstance(e, dict):
             continue
         key = f"{e.get('partner', '')}|{e.get('ip', '')}"
@@ -129,7 +134,7 @@ def _first_seen(baseline: dict[str, Any]) -> dict[str, str]:
     """When each still-open problem of the baseline was first seen (carried across rechecks)."""
     previous = baseline.get("comparison") or {}
     seen = {}
-    for change in previous.get("changes", []) if isinstance(previous, dict) else []:
+    for change in _list(previous.get("changes")) if isinstance(previous, dict) else []:
         if isinstance(change, dict) and change.get("first_seen"):
             seen[f"{change.get('kind')}|{change.get('key')}"] = str(change["first_seen"])
     return seen

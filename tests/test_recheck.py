@@ -222,3 +222,19 @@ def test_compare_server_settings() -> None:
     result = compare(with_settings("d1", "mail.example.com"), with_settings("d2", "localhost"))
     assert [(c["kind"], c["key"], c["change"], c["before"], c["after"]) for c in result["changes"]] == [
         ("setting", "smtp_helo_name", "changed", "mail.example.com", "localhost")]
+
+
+@pytest.mark.parametrize("section, value", [
+    ("blocklists", 5),
+    ("partners", {"entries": 5}),
+    ("comparison", {"changes": 5}),
+])
+def test_compare_tolerates_malformed_sections(section: str, value: object) -> None:
+    # Given a saved report whose optional section has the wrong shape (hand-edited, hostile)
+    bad = _report("d1", ("a.b", "s", "pass"))
+    bad[section] = value
+    good = _report("d2", ("a.b", "s", "pass"))
+    # When it is compared either way, Then the malformed section is ignored, never a crash
+    assert compare(bad, good)["regressions"] == 0
+    assert compare(good, bad)["regressions"] == 0
+    assert history([bad, good])["rows"] == []
