@@ -56,6 +56,8 @@ def parse_hostname(text: str, what: str = "hostname") -> str:
     except UnicodeError:
         raise InputError(f"invalid {what} {str(text)[:80]!r}") from None
     name = ascii_name.lower()
+    if len(name) > 253:  # IDNA encoding can triple the length of what was typed
+        raise InputError(f"invalid {what} {str(text)[:80]!r}: longer than 253 characters in DNS")
     labels = name.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
         raise InputError(f"invalid {what} {str(text)[:80]!r}: expected a name like mail.example.com")
