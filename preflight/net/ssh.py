@@ -218,7 +218,8 @@ def load_known_hosts(host_keys: Any, known_hosts: str) -> None:
     """Add the usable entries of a known_hosts file to paramiko ``HostKeys`` (never saved back).
 
     Hashed and ``[host]:port`` names work; marker lines (``@revoked``, ``@cert-authority``) and
-    lines paramiko cannot read are skipped here (revoked keys are refused in :func:`connect`).
+    lines paramiko cannot read are skipped here; so are revoked keys (refused, before any login,
+    by the host-key policy).
     """
     from paramiko.hostkeys import HostKeyEntry
 
@@ -229,6 +230,7 @@ def load_known_hosts(host_keys: Any, known_hosts: str) -> None:
         return
     except OSError as exc:
         raise UsageError(f"cannot read known_hosts {known_hosts}: {exc.strerror}") from None
+    revoked = _revoked(known_hosts)
     for line in lines:
         text = line.strip()
         if not text or text.startswith(("#", "@")):
@@ -237,8 +239,8 @@ def load_known_hosts(host_keys: Any, known_hosts: str) -> None:
             entry = HostKeyEntry.from_line(text)
         except Exception:  # noqa: BLE001, S112 - a line paramiko cannot read is skipped, as ssh does
             continue
-        if entry is None or entry.key is None:
-            continue
+        if entry is None or entry.key is None or entry.key.get_base64() in revoked:
+            continue  # a revoked key is never "known": the policy refuses it before any login
         for name in entry.hostnames:
             host_keys.add(name, entry.key.get_name(), entry.key)
 
@@ -265,6 +267,9 @@ def _policy(target: SshTarget, options: ConnectOptions, recorded: list[HostKeyIn
 
         def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
             info = _info(key)
+            if key.get_base64() in _revoked(options.known_hosts):
+                raise ChangedHostKey(target, info, HostKeyInfo("@revoked", "this key is revoked"),
+                                     options.known_hosts)
             if not options.accept_new:
                 raise UnknownHostKey(target, info, options.known_hosts)
             append_known_host(options.known_hosts, hostname, key)

@@ -292,3 +292,25 @@ def test_readme_lists_every_command_exactly() -> None:
     for command in COMMANDS:
         shown = command.display()[len(prefix):].replace("|", "\\|")
         assert f"`{shown}`" in text, f"README does not list {command.name}: {shown}"
+
+
+@pytest.mark.sshd
+def test_revoked_key_is_refused_before_login_and_never_recorded(sshd: tuple[SshdServer, Path],
+                                                                 tmp_path: Path) -> None:
+    # Given a known_hosts that revokes the server's key (and also lists it, or not at all)
+    server, base = sshd
+    for listed in (True, False):
+        known = server.known_hosts(tmp_path / f"known_hosts_{listed}")
+        if not listed:
+            known.write_text("")
+        with known.open("a") as handle:
+            handle.write(f"@revoked * {server.host_key_line}\n")
+        before = known.read_text()
+        logins = sum("Accepted publickey" in line for line in server.log)
+        # When connecting, even with --ssh-accept-new
+        with pytest.raises(ChangedHostKey):
+            connect(_target(server), _options(base, known, accept_new=True))
+        # Then the key is not recorded and no credential was offered to the server
+        assert known.read_text() == before
+        assert sum("Accepted publickey" in line for line in server.log) == logins
+
