@@ -56,7 +56,7 @@ MAX_PARALLEL_COMMANDS = 4
 
 # -- targets and host keys ----------------------------------------------------------------------
 
-_USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+_USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\Z")
 
 
 @dataclass(frozen=True)

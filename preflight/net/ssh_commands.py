@@ -146,9 +146,9 @@ COMMANDS: tuple[CommandTemplate, ...] = (
 """The allowlist: the only commands preflight ever runs on a server."""
 
 _BY_NAME = {c.name: c for c in COMMANDS}
-_PATH = re.compile(r"^/[A-Za-z0-9._+@=,:%/-]{0,4094}$")
+_PATH = re.compile(r"^/[A-Za-z0-9._+@=,:%/-]{0,4094}\Z")  # \Z: "$" would let a final "\n" in
 _ETC_ROOTS = ("/etc/", "/usr/local/etc/")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)\Z")
 
 
 def _valid_path(value: str, *, etc_only: bool) -> str:
@@ -161,7 +161,7 @@ def _valid_path(value: str, *, etc_only: bool) -> str:
 
 MAX_LOG_DAYS = 400
 MAX_COUNT = 10_000
-_DATE = {"%Y-%m-%d": re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y%m%d": re.compile(r"^\d{8}$")}
+_DATE = {"%Y-%m-%d": re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"), "%Y%m%d": re.compile(r"^[0-9]{8}\Z")}
 
 
 def _valid_date(text: str, form: str) -> str:

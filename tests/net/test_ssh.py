@@ -314,3 +314,18 @@ def test_revoked_key_is_refused_before_login_and_never_recorded(sshd: tuple[Sshd
         assert known.read_text() == before
         assert sum("Accepted publickey" in line for line in server.log) == logins
 
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("read_file", ("/etc/os-release\n",)),
+    ("dkim_public_key", ("/etc/opendkim/keys/k.private\n",)),
+    ("port25", (10, "mx\n.example.com", 25, 5)),
+])
+def test_build_command_refuses_newlines(name: str, args: tuple[object, ...]) -> None:
+    with pytest.raises(InputError):
+        build_command(name, *args)
+
+
+@pytest.mark.parametrize("text", ["root\n@mail.example.com", "root@mail\n.example.com"])
+def test_target_parse_rejects_newlines(text: str) -> None:
+    with pytest.raises(InputError):
+        SshTarget.parse(text)
