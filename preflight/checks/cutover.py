@@ -1,8 +1,9 @@
-"""The old server around cutover: its IP in SPF, and its PTR for reference.
+"""The old server around cutover: its IP in SPF, and its PTR and blocklist state for reference.
 
 Before cutover the old IP must still be authorized (mail still leaves from it); after
-cutover it should leave SPF once things have settled. The old IP's PTR (and, where the
-blocklist family runs, its listing state) is shown for reference in the ``old_ips`` section.
+cutover it should leave SPF once things have settled. The old IP's PTR and (when the blocklist
+checks run) its listing state are shown for reference in the ``old_ips`` section: they explain
+the old server's reputation but are not part of the new server's verdict.
 """
 
 from __future__ import annotations
@@ -54,6 +55,35 @@ def _reference(ctx: RunContext, ip: str) -> dict[str, Any]:
     return entry
 
 
+def _old_listings(ctx: RunContext, old: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """The old IPs on the enabled blocklists, for reference only (no results, no verdict)."""
+    import dataclasses
+
+    from preflight.checks.blocklists.collect import collect as collect_lists
+    from preflight.checks.blocklists.evaluate import evaluate_subject
+    from preflight.checks.blocklists.plan import build_plan
+    from preflight.checks.blocklists.settings import settings_of
+    from preflight.data.catalogue import load_catalogue
+
+    settings = settings_of(ctx.config)
+    if not settings.enabled:
+        return {}
+    catalogue = load_catalogue()
+    plan = dataclasses.replace(build_plan(catalogue, settings, ips=old), neighbourhood=False)
+    facts = collect_lists(ctx.dns, plan, catalogue)
+    health = plan.health(facts.answers)
+    out: dict[str, dict[str, Any]] = {}
+    for subject in plan.ips:
+        _, rows = evaluate_subject(plan, subject, facts.answers, health)
+        states = [r["state"] for r in rows]
+        out[subject.subject] = {
+            "listed": [f"{r['list']} ({r['state']})" for r in rows if r["state"] in ("listed", "policy")],
+            "checked": sum(s in ("clear", "allowlisted", "listed", "policy") for s in states),
+            "unverified": sum(s in ("refused", "unreachable", "unreliable") for s in states),
+        }
+    return out
+
+
 def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: only when old IPs are given."""
     target = ctx.config.target
@@ -69,4 +99,7 @@ def run(ctx: RunContext) -> FamilyOutput:
         since = first_seen(ctx.baseline, "spf.old_ip", subject, "still_authorized") or now
         results.append(evaluate_old_ip(domain, ip, result, explanation, target.phase, since))
     reference = concurrent_map(lambda ip: _reference(ctx, ip), old)
+    listings = _old_listings(ctx, old)
+    for entry in reference:
+        entry["blocklists"] = listings.get(entry["ip"])
     return FamilyOutput(tuple(results), {"old_ips": reference})

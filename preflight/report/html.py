@@ -160,7 +160,7 @@ _UI_KEYS = (
     "label_ips", "label_hostname", "label_domains", "label_selectors", "label_check",
     "label_subject", "label_status", "label_result", "label_source",
     "heading_comparison", "label_before", "label_after", "label_first_seen", "label_item", "label_change",
-    "heading_history", "heading_old_ips", "label_ptr", "label_forward_confirmed", "yes", "no",
+    "heading_history", "heading_old_ips", "label_ptr", "label_forward_confirmed", "label_blocklists", "yes", "no",
     "heading_overview",
 )
 
