@@ -142,12 +142,14 @@ def server_to_dict(f: ServerFacts, today: date) -> dict[str, Any]:
     if pf is not None and pf.master is not None:
         overrides = {k: clean(v, 500) for k, v in pf.master.overrides_for(OUTBOUND_SERVICE).items()
                      if k in OUTBOUND_PARAMETERS}
-    skipped = [{"path": r.path, "reason": r.skip_reason} for r in (f.os_release, f.resolv, *f.signer_reads)
+    skipped = [{"path": clean(r.path, 500), "reason": r.skip_reason}
+               for r in (f.os_release, f.resolv, *f.signer_reads)
                if r is not None and r.access is Access.DENIED]
     for signer in f.signers:
-        skipped += [{"path": r.path, "reason": r.skip_reason} for r in signer.unread
+        skipped += [{"path": clean(r.path, 500), "reason": r.skip_reason} for r in signer.unread
                     if r.access is Access.DENIED]
-        skipped += [{"path": p.key.key_path or "", "reason": "permission denied"} for p in signer.keys
+        skipped += [{"path": clean(p.key.key_path or "", 500), "reason": "permission denied"}
+                    for p in signer.keys
                     if p.access is Access.DENIED]
     return {
         "role": f.role,
@@ -156,7 +158,7 @@ def server_to_dict(f: ServerFacts, today: date) -> dict[str, Any]:
         "error": {"kind": f.error.kind, "detail": clean(f.error.detail, 500)} if f.error else None,
         "host_key": str(f.host_key) if f.host_key else None,
         "os": _os(f, today),
-        "mta": {"name": f.mta.name, "version": f.mta.version} if f.mta else None,
+        "mta": {"name": f.mta.name, "version": clean(f.mta.version, 200)} if f.mta else None,
         "postfix": None if pf is None or pf.unread is not None else {
             "effective": {k: clean(v, 1000) for k, v in sorted(pf.effective.items())},
             "outbound_overrides": overrides,
@@ -166,16 +168,17 @@ def server_to_dict(f: ServerFacts, today: date) -> dict[str, Any]:
         "addresses": list(f.addresses) if f.addresses is not None else None,
         "outgoing_source": {"ipv4": f.routes.get(4), "ipv6": f.routes.get(6)},
         "dkim": [{
-            "signer": s.name, "config": s.config_path,
-            "keys": [{"domain": p.key.domain, "selector": p.key.selector, "key_path": p.key.key_path,
+            "signer": s.name, "config": clean(s.config_path, 500),
+            "keys": [{"domain": clean(p.key.domain, 300), "selector": clean(p.key.selector, 300),
+                      "key_path": None if p.key.key_path is None else clean(p.key.key_path, 500),
                       "state": _state(p.access),
                       "public_key_sha256": spki_fingerprint(p.public_der) if p.public_der else None}
                      for p in s.keys],
         } for s in f.signers],
         "tls": {
-            "certificates": [{"parameter": c.parameter, "path": c.path, "state": c.access.value}
+            "certificates": [{"parameter": c.parameter, "path": clean(c.path, 500), "state": c.access.value}
                              for c in f.certs],
-            "key_files": [{"parameter": k.parameter, "path": k.path, "state": k.access.value}
+            "key_files": [{"parameter": k.parameter, "path": clean(k.path, 500), "state": k.access.value}
                           for k in f.key_files],
         },
         "port25": [{"target": str(p.target), "state": p.state, "greeting": clean(p.greeting, 300),
