@@ -168,6 +168,35 @@ class Browser:
             self.call("Emulation.clearDeviceMetricsOverride")
             self.call("Emulation.setEmulatedMedia", media="")
 
+    def broken_labels(self, width: int, media: str = "screen") -> list[str]:
+        """Short labels that wrap badly at a viewport ``width``: a status badge split inside a word,
+        a column heading of the blocklist table on more than two lines (one character a line)."""
+        self.call("Emulation.setEmulatedMedia", media=media)
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1,
+                  mobile=False)
+        try:
+            return list(self.evaluate("""(() => {
+                const lines = (node, start, end) => {
+                  const r = document.createRange(); r.setStart(node, start); r.setEnd(node, end);
+                  return new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.top))).size;
+                };
+                const bad = [];
+                for (const e of document.querySelectorAll('.badge')) {
+                  const t = e.firstChild;
+                  if (!t || t.nodeType !== 3) continue;
+                  for (const m of t.data.matchAll(/\\S+/g))
+                    if (lines(t, m.index, m.index + m[0].length) > 1) bad.push(`badge ${t.data.trim()}`);
+                }
+                for (const e of document.querySelectorAll('table.blocklists th')) {
+                  const t = e.firstChild;
+                  if (t && t.nodeType === 3 && lines(t, 0, t.data.length) > 2) bad.push(`heading ${t.data.trim()}`);
+                }
+                return [...new Set(bad)].slice(0, 5);
+            })()"""))
+        finally:
+            self.call("Emulation.clearDeviceMetricsOverride")
+            self.call("Emulation.setEmulatedMedia", media="")
+
     def screenshot(self, path: Path, width: int = 1200, media: str = "screen") -> Path:
         """A full-page PNG at ``width`` CSS pixels."""
         self.call("Emulation.setEmulatedMedia", media=media)

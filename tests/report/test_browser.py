@@ -111,6 +111,8 @@ def test_report_in_chromium(lang: str, demo_report: dict[str, Any], browser: Bro
     # Nothing sticks out sideways: not on a desktop screen, not on an A4 page (186 mm = 703 px wide)
     for width, media in ((1200, "screen"), (703, "print")):
         assert browser.overflow(width, media) == [], f"wider than {width}px ({media})"
+        # and no status label or blocklist heading is cut into pieces ("SKIPPE|D", 削|除|申|請)
+        assert browser.broken_labels(width, media) == [], f"labels broken at {width}px ({media})"
     if lang == "ja":
         assert seen["cjkFont"]
         assert "Mail server" not in " ".join(seen["h1"] + seen["sentence"])
