@@ -164,3 +164,14 @@ def test_japanese_texts_are_japanese() -> None:
                     if not _CJK.search(text) and not (text == english.get(key) and _TERM.match(text)
                                                       and len(text) <= 12)]
     assert not untranslated, f"ja texts that look untranslated: {untranslated[:15]}"
+
+
+@pytest.mark.parametrize("outcome", ["found", "found_large", "partial"])
+def test_one_partner_address_reads_right(outcome: str) -> None:
+    # A partner with a single mail server is common: "1 sending addresses" reads as a mistake
+    from preflight.messages import result_text
+
+    params = {"domain": "partner.example", "count": "1", "mx": "1", "spf": "1",
+              "senders": "Google", "reason": "timeout"}
+    summary = result_text("partners.domain", outcome, params, "en").summary
+    assert "1 sending addresses" not in summary and ": 1" in summary
