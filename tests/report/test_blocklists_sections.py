@@ -64,3 +64,16 @@ def test_reputation_view_and_page() -> None:
     page = render({"reputation": section})
     assert 'id="reputation"' in page and SCRIPT not in page and "AS64500" in page
     assert reputation.view("junk")["network"] == []
+
+
+def test_quiet_rows_speak_the_report_language() -> None:
+    # Given rows whose meaning is preflight's own English ("not listed", "... does not list ipv4 subjects")
+    rows = [row(state="clear", meaning="not listed"),
+            row(state="not_applicable", subject_type="ipv4",
+                meaning="Spamhaus DBL does not list ipv4 subjects"),
+            row(state="not_applicable", subject_type="<odd>", meaning="kept as found")]
+    # When the section is shown in Japanese
+    quiet = blocklists.view(rows, "ja")["quiet"]
+    # Then our own words are Japanese; an unknown subject type keeps the saved text
+    assert [r["meaning"] for r in quiet] == ["掲載なし", "IPv4 アドレスを扱わないリストです", "kept as found"]
+    assert blocklists.view(rows, "en")["quiet"][1]["meaning"] == "the list does not take IPv4 addresses"

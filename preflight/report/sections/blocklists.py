@@ -17,6 +17,19 @@ LISTINGS = ("listed", "policy")
 _UI = ("heading", "intro", "subject", "list", "state", "codes", "meaning", "reason", "delist", "none")
 
 
+KINDS = ("ipv4", "ipv6", "domain")
+
+
+def _meaning(raw: dict[str, Any], state: str, lang: str) -> str:
+    """The list's own words for a listing; our words, in the report's language, for the quiet rows."""
+    kind = str(raw.get("subject_type", ""))
+    if state == "clear":
+        return ui("blocklists_meaning_clear", lang)
+    if state == "not_applicable" and kind in KINDS:
+        return ui("blocklists_meaning_not_applicable", lang, kind=ui(f"blocklists_kind_{kind}", lang))
+    return str(raw.get("meaning", ""))
+
+
 def _row(raw: dict[str, Any], lang: str) -> dict[str, Any]:
     state = str(raw.get("state", ""))
     state = state if state in STATES else "unreliable"
@@ -29,7 +42,7 @@ def _row(raw: dict[str, Any], lang: str) -> dict[str, Any]:
         "state": state,
         "state_label": ui(f"state_{state}", lang),
         "codes": [str(c) for c in codes] if isinstance(codes, list) else [str(codes)],
-        "meaning": str(raw.get("meaning", "")),
+        "meaning": _meaning(raw, state, lang),
         "reason": str(raw.get("reason", "")),
         "delist_url": url,
         "link": url.startswith(("https://", "http://")),
