@@ -19,6 +19,7 @@ NEW_HOST_YES = Outcome("mx.new_host", "points_to_new", Status.PASS, ("domain", "
 NEW_HOST_NOT_YET = Outcome("mx.new_host", "not_yet", Status.PASS, ("domain", "hosts"))
 NEW_HOST_STILL_OLD = Outcome("mx.new_host", "still_old", Status.FAIL, ("domain", "hosts"))
 NEW_HOST_SKIPPED = Outcome("mx.new_host", "unknown", Status.SKIP, ("domain",))
+NEW_HOST_ERROR = Outcome("mx.new_host", "error", Status.ERROR, ("domain", "reason"))
 
 TTL_OK = Outcome("ttl.records", "low", Status.PASS, ("name", "rrtype", "ttl"))
 TTL_HIGH = Outcome("ttl.records", "high", Status.WARN, ("name", "rrtype", "ttl", "limit"))
@@ -72,6 +73,7 @@ def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
         return [MX_NULL(d, ev, domain=d), NEW_HOST_SKIPPED(d, domain=d)]
     addresses: set[str] = set()
     dead: list[str] = []
+    unanswered: list[str] = []
     for host, answers in facts.hosts:
         ev.extend(a.evidence() for a in answers)
         errors = [a for a in answers if isinstance(a, DnsError)]
@@ -79,6 +81,8 @@ def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
         if errors and not found:
             return [MX_ERROR(d, ev, domain=d, reason=f"{host}: {errors[0].reason}"),
                     NEW_HOST_SKIPPED(d, domain=d)]
+        if errors:
+            unanswered.append(f"{host}: {errors[0].reason}")
         if not found:
             dead.append(host)
         addresses.update(str(ipaddress.ip_address(x)) for x in found)
@@ -89,6 +93,9 @@ def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
     new_ips = {str(ipaddress.ip_address(ip)) for ip in ips}
     if (hostname and hostname in mx_hosts) or (addresses & new_ips):
         out.append(NEW_HOST_YES(d, ev[:1], domain=d, hosts=shown))
+    elif phase == "after" and unanswered:
+        # An address that could not be learned may be the new one: not proof of "still old".
+        out.append(NEW_HOST_ERROR(d, ev, domain=d, reason="; ".join(unanswered)))
     elif phase == "after":
         out.append(NEW_HOST_STILL_OLD(d, ev[:1], domain=d, hosts=shown))
     else:

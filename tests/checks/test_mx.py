@@ -195,3 +195,15 @@ FAILED = DnsError("x.d.test", "A", "timeout", "lab")
 def test_evaluate_mx_table(facts: MxFacts, expected: tuple[str, str]) -> None:
     results = evaluate_mx(facts, "new.d.test", NEW)
     assert tuple(r.outcome for r in results) == expected
+
+
+def test_after_cutover_an_unanswered_exchange_lookup_is_not_still_old(
+    client_for: Client, dns_server: LabDnsServer, outcomes: OutcomeRecorder,
+) -> None:
+    # Given, after cutover, the MX host's A lookup fails (its AAAA answers, with no new IP)
+    dns_server.add_fault("mx.good.test", "servfail", "A")
+    facts = mx.collect_mx(client_for(timeout=0.3), "good.test")
+    # When the new IPv4 address is looked for among the MX addresses
+    results = evaluate_mx(facts, None, ("192.0.2.10",), phase="after")
+    # Then "still old" is not claimed: the address that was not learned may be the new one
+    outcomes.expect(results, "mx.new_host", "error", Status.ERROR, domain="good.test")
