@@ -329,12 +329,33 @@ class SshSession:
         return concurrent_map(lambda c: self.run(str(c[0]), *c[1:]), calls, MAX_PARALLEL_COMMANDS)
 
     def _exec(self, name: str, command: str, limit: float, started: float) -> CommandResult:
+        import paramiko
+
         transport = self._client.get_transport()
         if transport is None or not transport.is_active():
             raise EOFError("connection closed")
         channel = transport.open_session(timeout=limit)
+        # paramiko's exec_command waits for the server's answer without a timeout: a server
+        # that stalls after opening the channel would hang the run. Closing the channel wakes it.
+        stalled = threading.Event()
+
+        def give_up() -> None:
+            stalled.set()
+            channel.close()
+
+        watchdog = threading.Timer(max(0.05, started + limit - time.monotonic()), give_up)
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            channel.exec_command(command)
+            try:
+                channel.exec_command(command)
+            except paramiko.SSHException:
+                if stalled.is_set():
+                    return CommandResult(name, command, None, "", "", time.monotonic() - started,
+                                         timed_out=True, truncated=False)
+                raise
+            finally:
+                watchdog.cancel()
             channel.shutdown_write()
             out, err = bytearray(), bytearray()
             truncated = timed_out = False
