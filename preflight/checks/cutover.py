@@ -8,6 +8,7 @@ the old server's reputation but are not part of the new server's verdict.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from preflight.checks.rdns import collect_ptr
@@ -47,8 +48,9 @@ def _reference(ctx: RunContext, ip: str) -> dict[str, Any]:
     entry: dict[str, Any] = {"ip": ip, "ptr": None, "forward_confirmed": None, "error": None}
     if isinstance(ptr, DnsAnswer):
         entry["ptr"] = ", ".join(ptr.records) or None
-        confirmed = [name for name, ans in facts.forward
-                     if isinstance(ans, DnsAnswer) and ip in ans.records]
+        wanted = ipaddress.ip_address(ip)
+        confirmed = [name for name, ans in facts.forward if isinstance(ans, DnsAnswer)
+                     and wanted in {ipaddress.ip_address(a) for a in ans.records}]
         entry["forward_confirmed"] = bool(confirmed) if ptr.records else None
     else:
         entry["error"] = ptr.reason

@@ -198,8 +198,13 @@ def read_certificate(der: bytes) -> CertFacts:
             self_signed = True
         except Exception:  # noqa: BLE001 - InvalidSignature, unsupported key types...
             self_signed = False
-    public = cert.public_key()
-    if isinstance(public, rsa.RSAPublicKey):
+    try:
+        public: object = cert.public_key()
+    except Exception:  # noqa: BLE001 - UnsupportedAlgorithm and kin: name what we can, go on
+        public = None
+    if public is None:
+        key = "unsupported public key algorithm"
+    elif isinstance(public, rsa.RSAPublicKey):
         key = f"RSA {public.key_size} bits"
     elif isinstance(public, ec.EllipticCurvePublicKey):
         key = f"EC {public.curve.name}"
