@@ -87,6 +87,16 @@ def redact_zone(zone: str) -> str:
     return _SECRET_ZONE.sub("<key>.", zone)
 
 
+_SECRET_IN_TEXT = re.compile(
+    r"[^\s.'\"=,]+\.(?=[^\s.'\"=,]+\.(?:dq\.spamhaus\.net|mail\.abusix\.zone)\b)", re.IGNORECASE
+)
+
+
+def redact_text(text: str) -> str:
+    """Hide access keys in free text that quotes zone names (e.g. a configuration problem)."""
+    return _SECRET_IN_TEXT.sub("<key>.", text)
+
+
 def _answers_hit(filter_: CodeFilter | None, answers: Sequence[str]) -> bool:
     if not answers:
         return False

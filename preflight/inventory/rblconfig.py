@@ -22,6 +22,7 @@ from preflight.inventory.rbl import (
     RblRule,
     Stage,
     norm_zone,
+    redact_text,
     redact_zone,
 )
 
@@ -229,5 +230,5 @@ def parse_rbl_config(main: Mapping[str, str], master: MasterConfig | None = None
         postscreen_enabled=enabled,
         reject_unknown_client_hostname=collector.unknown_client,
         reject_unknown_reverse_client_hostname=collector.unknown_reverse,
-        problems=tuple(problems[:MAX_PROBLEMS]),
+        problems=tuple(redact_text(p) for p in problems[:MAX_PROBLEMS]),
     )
