@@ -32,16 +32,16 @@ from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 
 @app.command(epilog=EXIT_CODE_HELP)
 def check(
-    ip: list[str] = typer.Option([], "--ip", help="A new IP of the server (repeat for IPv4 and IPv6)."),
-    hostname: Optional[str] = typer.Option(None, "--hostname", help="The new server's HELO/EHLO name."),
-    domain: list[str] = typer.Option([], "--domain", help="A domain that sends through the server (repeatable)."),
-    dkim_selector: list[str] = typer.Option([], "--dkim-selector", help="DKIM selector to check (repeatable)."),
+    ip: list[str] = typer.Option([], "--ip", metavar="IP", help="A new IP of the server (repeat for IPv4 and IPv6)."),
+    hostname: Optional[str] = typer.Option(None, "--hostname", metavar="NAME", help="The new server's HELO/EHLO name."),
+    domain: list[str] = typer.Option([], "--domain", metavar="DOMAIN", help="A domain that sends through the server (repeatable)."),
+    dkim_selector: list[str] = typer.Option([], "--dkim-selector", metavar="SELECTOR", help="DKIM selector to check (repeatable)."),
     nameserver: list[str] = typer.Option(
-        [], "--nameserver", help="Resolver to query, HOST[:PORT] (repeatable; default: the system resolver)."
+        [], "--nameserver", metavar="HOST[:PORT]", help="Resolver to query, HOST[:PORT] (repeatable; default: the system resolver)."
     ),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for each DNS answer (default 3)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for each DNS answer (default 3)."),
     spamhaus_dqs_key: Optional[str] = typer.Option(
-        None, "--spamhaus-dqs-key", envvar="PREFLIGHT_SPAMHAUS_DQS_KEY", show_envvar=True, show_default=False,
+        None, "--spamhaus-dqs-key", metavar="KEY", envvar="PREFLIGHT_SPAMHAUS_DQS_KEY", show_envvar=True, show_default=False,
         help="Spamhaus DQS key: ask <key>.<zone>.dq.spamhaus.net instead of the public mirrors (never shown in reports).",
     ),
     blocklists: Optional[bool] = typer.Option(
@@ -52,46 +52,46 @@ def check(
         help="Also check the IPv4 /24 around each IP on the block lists (collateral risk).",
     ),
     smtp: list[str] = typer.Option(
-        [], "--smtp", help="SMTP server to probe, HOST[:PORT] (repeatable; default: each --ip on port 25)."
+        [], "--smtp", metavar="HOST[:PORT]", help="SMTP server to probe, HOST[:PORT] (repeatable; default: each --ip on port 25)."
     ),
     no_smtp: bool = typer.Option(False, "--no-smtp", help="Do not probe any SMTP server."),
     smtp_timeout: Optional[float] = typer.Option(
-        None, "--smtp-timeout", help="Seconds to wait for each SMTP reply (default 10)."
+        None, "--smtp-timeout", metavar="SECONDS", help="Seconds to wait for each SMTP reply (default 10)."
     ),
     ca_file: Optional[Path] = typer.Option(
-        None, "--ca-file", help="PEM file of CAs to verify the SMTP certificate against (default: system CAs)."
+        None, "--ca-file", metavar="PEM", help="PEM file of CAs to verify the SMTP certificate against (default: system CAs)."
     ),
-    config: Optional[Path] = typer.Option(None, "--config", help="TOML migration plan; flags override it."),
-    html: Optional[str] = typer.Option(None, "--html", help="Write the HTML report here."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report here ('-' = stdout)."),
+    config: Optional[Path] = typer.Option(None, "--config", metavar="PLAN.toml", help="TOML migration plan; flags override it."),
+    html: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the HTML report here."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the JSON report here ('-' = stdout)."),
     markdown: Optional[str] = MARKDOWN_OPTION,
     lang: Optional[str] = LANG_OPTION,
     strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Treat warnings as not ready (exit 1)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     baseline: Optional[Path] = typer.Option(
-        None, "--baseline", help="A saved JSON report to compare with (exit 1 on regressions)."
+        None, "--baseline", metavar="REPORT.json", help="A saved JSON report to compare with (exit 1 on regressions)."
     ),
     after_cutover: Optional[bool] = typer.Option(
         None, "--after-cutover/--before-cutover",
         help="Judge as after cutover: MX must point at the new server, old IPs should leave SPF.",
     ),
-    old_ip: list[str] = typer.Option([], "--old-ip", help="An IP of the old server (repeatable)."),
+    old_ip: list[str] = typer.Option([], "--old-ip", metavar="IP", help="An IP of the old server (repeatable)."),
     propagation: bool = typer.Option(
         False, "--propagation",
         help="Compare MX, SPF, A/AAAA and PTR across resolvers (plan: propagation_nameservers, "
              "else the --nameserver list).",
     ),
     ssh: Optional[str] = typer.Option(
-        None, "--ssh", help="Inventory the new server over SSH, USER@HOST[:PORT] (read-only commands)."
+        None, "--ssh", metavar="USER@HOST[:PORT]", help="Inventory the new server over SSH, USER@HOST[:PORT] (read-only commands)."
     ),
     old_ssh: Optional[str] = typer.Option(
-        None, "--old-ssh", help="Also inventory the old server, USER@HOST[:PORT], and compare settings."
+        None, "--old-ssh", metavar="USER@HOST[:PORT]", help="Also inventory the old server, USER@HOST[:PORT], and compare settings."
     ),
     ssh_key: Optional[str] = typer.Option(
-        None, "--ssh-key", help="Private key for SSH (default: ssh-agent, then ~/.ssh/id_*)."
+        None, "--ssh-key", metavar="PATH", help="Private key for SSH (default: ssh-agent, then ~/.ssh/id_*)."
     ),
     known_hosts: Optional[str] = typer.Option(
-        None, "--known-hosts", help="known_hosts file to verify host keys (default ~/.ssh/known_hosts)."
+        None, "--known-hosts", metavar="PATH", help="known_hosts file to verify host keys (default ~/.ssh/known_hosts)."
     ),
     ssh_accept_new: Optional[bool] = typer.Option(
         None, "--ssh-accept-new", help="Record an unknown host key in known_hosts (never a changed one)."
@@ -152,7 +152,7 @@ def check(
 
 @app.command(epilog=EXIT_CODE_HELP)
 def demo(
-    output_dir: Path = typer.Option(Path("preflight-demo"), "--output-dir", help="Where to write the demo reports."),
+    output_dir: Path = typer.Option(Path("preflight-demo"), "--output-dir", metavar="DIR", help="Where to write the demo reports."),
     lang: Optional[str] = LANG_OPTION,
 ) -> None:
     """Start the embedded lab on loopback, check its example migration, write HTML, JSON and Markdown.
@@ -193,12 +193,12 @@ def demo(
 @app.command(epilog=EXIT_CODE_HELP)
 def render(
     report: Path = typer.Argument(..., help="A JSON report written by 'preflight check --json'."),
-    html: Optional[str] = typer.Option(None, "--html", help="Write the HTML report here."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the (re-validated) JSON here ('-' = stdout)."),
+    html: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the HTML report here."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the (re-validated) JSON here ('-' = stdout)."),
     markdown: Optional[str] = MARKDOWN_OPTION,
     lang: Optional[str] = LANG_OPTION,
 ) -> None:
-    """Render a saved JSON report again (e.g. after an upgrade, or in another language with --lang)."""
+    """Render a saved JSON report again: after an upgrade, or in another language (--lang)."""
 
     def body() -> ExitCode:
         from preflight.errors import UsageError
@@ -226,8 +226,8 @@ def render(
 def diff(
     before: Path = typer.Argument(..., help="The baseline report (JSON), e.g. from before cutover."),
     after: Path = typer.Argument(..., help="A later report (JSON)."),
-    html: Optional[str] = typer.Option(None, "--html", help="Write the later report with the comparison as HTML."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the later report with the comparison as JSON ('-' = stdout)."),
+    html: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the later report with the comparison as HTML."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the later report with the comparison as JSON ('-' = stdout)."),
     markdown: Optional[str] = MARKDOWN_OPTION,
     lang: Optional[str] = LANG_OPTION,
 ) -> None:
@@ -257,10 +257,10 @@ def diff(
 @app.command(epilog=EXIT_CODE_HELP)
 def history(
     reports: list[Path] = typer.Argument(..., help="Dated JSON reports of the same migration."),
-    html: str = typer.Option(..., "--html", help="Write the history view here."),
+    html: str = typer.Option(..., "--html", metavar="PATH", help="Write the history view here."),
     lang: Optional[str] = LANG_OPTION,
 ) -> None:
-    """Render a history view over several dated reports (e.g. daily rechecks after cutover)."""
+    """Render a history view over several dated reports, such as daily rechecks after cutover."""
 
     def body() -> ExitCode:
         from preflight.compare import history as build_history
@@ -291,15 +291,15 @@ def history(
 def lists_command(
     probe: bool = typer.Option(False, "--probe", help="Self-test the lists through the resolver (RFC 5782 test entries only)."),
     nameserver: list[str] = typer.Option(
-        [], "--nameserver", help="Resolver to probe through, HOST[:PORT] (repeatable; default: the system resolver)."
+        [], "--nameserver", metavar="HOST[:PORT]", help="Resolver to probe through, HOST[:PORT] (repeatable; default: the system resolver)."
     ),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for each DNS answer (default 3)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for each DNS answer (default 3)."),
     spamhaus_dqs_key: Optional[str] = typer.Option(
-        None, "--spamhaus-dqs-key", envvar="PREFLIGHT_SPAMHAUS_DQS_KEY", show_envvar=True, show_default=False,
+        None, "--spamhaus-dqs-key", metavar="KEY", envvar="PREFLIGHT_SPAMHAUS_DQS_KEY", show_envvar=True, show_default=False,
         help="Spamhaus DQS key: probe the DQS names of the Spamhaus zones (never printed).",
     ),
-    config: Optional[Path] = typer.Option(None, "--config", help="TOML migration plan; its [blocklists] table decides what is enabled."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the list as JSON here ('-' = stdout)."),
+    config: Optional[Path] = typer.Option(None, "--config", metavar="PLAN.toml", help="TOML migration plan; its [blocklists] table decides what is enabled."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the list as JSON here ('-' = stdout)."),
 ) -> None:
     """Show the blocklist catalogue: id, zone, kind, subjects, enabled, status (and, with --probe, usable now)."""
 

@@ -16,7 +16,7 @@ LANG_OPTION: Any = typer.Option(
          "language, else the locale: LC_ALL/LC_MESSAGES/LANG starting with 'ja' → ja).",
 )
 MARKDOWN_OPTION: Any = typer.Option(
-    None, "--markdown", help="Write a Markdown summary for a ticket here ('-' = stdout)."
+    None, "--markdown", metavar="PATH|-", help="Write a Markdown summary for a ticket here ('-' = stdout)."
 )
 
 
