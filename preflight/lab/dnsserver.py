@@ -8,10 +8,9 @@ Design notes:
 * One asyncio event loop in one daemon thread serves both transports. Delays (the server-wide
   ``latency`` and ``delay`` faults) are scheduled with ``loop.call_later``: a slow answer never
   holds up another query, and hundreds of delayed answers can be in flight at once.
-* Answers follow RFC 1034 section 4.3.2 within the served data: AA set; NODATA and NXDOMAIN carry
-  the zone SOA (TTL capped by its MINIMUM, RFC 2308); empty non-terminals are NODATA; CNAMEs are
-  chased through every served zone (the rcode is that of the end of the chain, RFC 6604);
-  wildcards are synthesised per RFC 4592; names outside every zone are REFUSED (without AA).
+* What an answer contains (RFC 1034 section 4.3.2 within the served data, wildcards, CNAME
+  chasing, negative answers, truncation) is computed by :mod:`preflight.lab.dnsanswer`; this
+  module receives packets, applies faults, keeps statistics and sends the replies.
 * RA is set on every response: preflight points its stub resolver at the lab as if it were the
   site's recursive resolver, and a recursive resolver advertises RA.
 * Not implemented (the lab does not need them): zone cuts and referrals (NS records below an apex
@@ -23,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import errno
 import logging
 import os
 import socket
@@ -31,20 +29,27 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
-import dns.exception
 import dns.flags
 import dns.message
 import dns.name
 import dns.opcode
 import dns.rcode
 import dns.rdataclass
-import dns.rdataset
 import dns.rdatatype
 import dns.resolver
-import dns.rrset
 import dns.zone
+
+from preflight.lab.dnsanswer import (
+    ServedZone,
+    encode_reply,
+    reply_limit,
+    resolve,
+    to_name,
+    zone_for,
+)
+from preflight.lab.dnstransport import bind_udp_tcp, serve
 
 __all__ = ["Fault", "FaultKind", "LabDnsServer", "QueryRecord", "ZoneSource"]
 
@@ -52,12 +57,6 @@ log = logging.getLogger(__name__)
 
 ZoneSource = str | os.PathLike[str] | dns.zone.Zone
 """A zone file path, or an already loaded zone (which must be absolute: ``relativize=False``)."""
-
-_UDP_MIN_LIMIT = 512
-_TCP_LIMIT = 65535
-_MAX_CNAME_CHAIN = 8
-_BIND_ATTEMPTS = 10
-_UDP_RCVBUF = 1 << 20  # room for bursts of hundreds of queries (capped by net.core.rmem_max)
 
 
 class FaultKind(str, enum.Enum):
@@ -100,72 +99,6 @@ class QueryRecord(NamedTuple):
     transport: str  # "udp" or "tcp"
 
 
-class _Outcome(enum.Enum):
-    ANSWER = enum.auto()
-    CNAME = enum.auto()
-    NODATA = enum.auto()
-    NXDOMAIN = enum.auto()
-
-
-def _to_name(name: str | dns.name.Name) -> dns.name.Name:
-    """Parse `name` as an absolute name ("example.com" and "example.com." are the same)."""
-    if isinstance(name, dns.name.Name):
-        return name if name.is_absolute() else name.derelativize(dns.name.root)
-    return dns.name.from_text(name)
-
-
-def _rrset(owner: dns.name.Name, rdataset: dns.rdataset.Rdataset) -> dns.rrset.RRset:
-    """Copy `rdataset` into a new RRset owned by `owner` (keeps the zone's TTL)."""
-    return dns.rrset.from_rdata_list(owner, rdataset.ttl, list(rdataset))
-
-
-class _ServedZone:
-    """One loaded zone plus what dns.zone does not do: empty non-terminals and wildcards."""
-
-    def __init__(self, zone: dns.zone.Zone) -> None:
-        if zone.relativize or zone.origin is None:
-            raise ValueError("lab zones need an origin and relativize=False")
-        soa = zone.get_rdataset(zone.origin, dns.rdatatype.SOA)
-        if soa is None:
-            raise ValueError(f"zone {zone.origin} has no SOA at its apex")
-        self.zone = zone
-        self.origin: dns.name.Name = zone.origin
-        names: set[dns.name.Name] = set()
-        for name in zone.nodes:
-            while name not in names and name.is_subdomain(self.origin):
-                names.add(name)
-                name = name.parent()
-        self.names = frozenset(names)  # every node plus every empty non-terminal
-        self.negative_soa = _rrset(self.origin, soa)
-        self.negative_soa.ttl = min(soa.ttl, soa[0].minimum)
-
-    def lookup(
-        self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType
-    ) -> tuple[_Outcome, list[dns.rrset.RRset]]:
-        """Look `qname`/`rdtype` up in this zone only; answers are owned by `qname`."""
-        source = qname
-        if qname not in self.names:  # RFC 4592: try the wildcard at the closest encloser
-            encloser = qname.parent()
-            while encloser not in self.names:  # terminates: the origin is in `names`
-                encloser = encloser.parent()
-            source = dns.name.Name((b"*", *encloser.labels))
-            if self.zone.get_node(source) is None:
-                return _Outcome.NXDOMAIN, []
-        node = self.zone.get_node(source)
-        if node is None:  # empty non-terminal
-            return _Outcome.NODATA, []
-        if rdtype == dns.rdatatype.ANY:
-            rrsets = [_rrset(qname, rds) for rds in node.rdatasets]
-            return (_Outcome.ANSWER if rrsets else _Outcome.NODATA), rrsets
-        rdataset = node.get_rdataset(dns.rdataclass.IN, rdtype)
-        if rdataset:
-            return _Outcome.ANSWER, [_rrset(qname, rdataset)]
-        cname = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME)
-        if cname:
-            return _Outcome.CNAME, [_rrset(qname, cname)]
-        return _Outcome.NODATA, []
-
-
 class LabDnsServer:
     """Authoritative DNS server on a loopback address, serving zone files, with fault injection.
 
@@ -192,7 +125,7 @@ class LabDnsServer:
         self.latency = latency
         self._log_queries = log_queries
         self._lock = threading.Lock()
-        self._zones: dict[dns.name.Name, _ServedZone] = {}
+        self._zones: dict[dns.name.Name, ServedZone] = {}
         self._faults: tuple[Fault, ...] = ()
         self._queries = self._malformed = 0
         self._log: list[QueryRecord] = []
@@ -224,9 +157,9 @@ class LabDnsServer:
     def add_zone(self, source: ZoneSource, origin: str | dns.name.Name | None = None) -> None:
         """Serve one more zone: a file (origin from its $ORIGIN unless given) or a loaded zone."""
         if not isinstance(source, dns.zone.Zone):
-            zone_origin = None if origin is None else _to_name(origin)
+            zone_origin = None if origin is None else to_name(origin)
             source = dns.zone.from_file(os.fspath(source), origin=zone_origin, relativize=False)
-        served = _ServedZone(source)
+        served = ServedZone(source)
         with self._lock:
             if served.origin in self._zones:
                 raise ValueError(f"zone {served.origin} is already served")
@@ -256,7 +189,7 @@ class LabDnsServer:
         if delay < 0 or (fault_kind is FaultKind.DELAY and delay <= 0):
             raise ValueError("delay must be >= 0 (and > 0 for a 'delay' fault)")
         typed = None if rdtype is None else dns.rdatatype.RdataType.make(rdtype)
-        fault = Fault(_to_name(name), fault_kind, typed, float(delay), suffix)
+        fault = Fault(to_name(name), fault_kind, typed, float(delay), suffix)
         with self._lock:
             self._faults = (*self._faults, fault)
         return fault
@@ -303,7 +236,7 @@ class LabDnsServer:
         self, name: str | dns.name.Name, rdtype: str | None = None, *, suffix: bool = False
     ) -> int:
         """Count logged queries for `name` (or below it with `suffix`), optionally of one type."""
-        target = _to_name(name)
+        target = to_name(name)
         count = 0
         for record in self.query_log:
             logged = dns.name.from_text(record.name)
@@ -385,29 +318,8 @@ class LabDnsServer:
 
     def _bind(self) -> tuple[socket.socket, socket.socket]:
         """Bind UDP (on the requested port, or an ephemeral one), then TCP on the same number."""
-        family, _, _, _, addr = socket.getaddrinfo(self._host, None, type=socket.SOCK_DGRAM)[0]
-        attempts = 1 if self._requested_port else _BIND_ATTEMPTS
-        for attempt in range(attempts):
-            udp = socket.socket(family, socket.SOCK_DGRAM)
-            tcp = socket.socket(family, socket.SOCK_STREAM)
-            try:
-                udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _UDP_RCVBUF)
-                udp.bind((addr[0], self._requested_port, *addr[2:]))
-                port = udp.getsockname()[1]
-                tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                tcp.bind((addr[0], port, *addr[2:]))
-                tcp.listen(socket.SOMAXCONN)
-            except OSError as exc:
-                udp.close()
-                tcp.close()
-                if exc.errno != errno.EADDRINUSE or attempt == attempts - 1:
-                    raise
-                continue
-            udp.setblocking(False)
-            tcp.setblocking(False)
-            self._port = port
-            return udp, tcp
-        raise AssertionError("unreachable")  # pragma: no cover
+        udp, tcp, self._port = bind_udp_tcp(self._host, self._requested_port)
+        return udp, tcp
 
     def _run(
         self,
@@ -430,43 +342,8 @@ class LabDnsServer:
             loop.close()
 
     async def _serve(self, udp: socket.socket, tcp: socket.socket, ready: threading.Event) -> None:
-        """Serve until `stop`, then close every socket (pending delayed replies are dropped).
-
-        TCP clients are accepted by a reader callback rather than ``loop.create_server``: closing
-        an asyncio Server (or cancelling ``sock_accept``) while a client connects leaks its socket.
-        """
-        loop = asyncio.get_running_loop()
-        handshakes: set[asyncio.Task[object]] = set()
-
-        def accept() -> None:
-            while True:
-                try:
-                    conn, _ = tcp.accept()
-                except (BlockingIOError, InterruptedError):
-                    return
-                except OSError:  # e.g. out of file descriptors: try again on the next wake-up
-                    log.warning("lab DNS server: TCP accept failed", exc_info=True)
-                    return
-                task = loop.create_task(
-                    loop.connect_accepted_socket(lambda: _TcpProtocol(self), conn)
-                )
-                handshakes.add(task)
-                task.add_done_callback(handshakes.discard)
-
-        udp_transport, _ = await loop.create_datagram_endpoint(lambda: _UdpProtocol(self), sock=udp)
-        loop.add_reader(tcp.fileno(), accept)
-        try:
-            ready.set()
-            await self._stopping.wait()
-        finally:
-            loop.remove_reader(tcp.fileno())
-            tcp.close()
-            udp_transport.close()
-            if handshakes:
-                await asyncio.wait(handshakes, timeout=1.0)
-            for connection in list(self._connections):
-                connection.abort()
-            await asyncio.sleep(0)  # let the transports release their sockets
+        """Serve until `stop`, then close every socket (pending delayed replies are dropped)."""
+        await serve(udp, tcp, ready, self._stopping, self._handle, self._connections)
 
     # -- answering ----------------------------------------------------------------------------
 
@@ -480,22 +357,13 @@ class LabDnsServer:
             return None
         if query.flags & dns.flags.QR:  # a response: never answer it (no reflection loops)
             return None
-        limit = _TCP_LIMIT
-        if transport == "udp":
-            limit = max(_UDP_MIN_LIMIT, query.payload) if query.edns >= 0 else _UDP_MIN_LIMIT
+        limit = reply_limit(query, transport)
         try:
             planned = self._respond(query, transport)
             if planned is None:
                 return None
             response, delay, force_tc = planned
-            if not (force_tc and transport == "udp"):
-                with contextlib.suppress(dns.exception.TooBig):
-                    return response.to_wire(max_size=min(limit, _TCP_LIMIT)), delay
-            # Truncated: only the question, the client retries over TCP.
-            short = dns.message.make_response(query, recursion_available=True)
-            short.flags |= dns.flags.TC | (response.flags & dns.flags.AA)
-            short.set_rcode(response.rcode())
-            return short.to_wire(max_size=limit), delay
+            return encode_reply(query, response, transport, force_tc, limit), delay
         except Exception:
             log.exception("lab DNS server failed to answer %s", query.question)
             response = dns.message.make_response(query, recursion_available=True)
@@ -538,96 +406,10 @@ class LabDnsServer:
         elif rdclass != dns.rdataclass.IN or rdtype in (dns.rdatatype.AXFR, dns.rdatatype.IXFR):
             response.set_rcode(dns.rcode.REFUSED)
         else:
-            self._resolve(response, qname, rdtype)
+            resolve(response, qname, rdtype, self._zone_for)
         delay = self.latency + (fault.delay if fault else 0.0)
         return response, delay, kind is FaultKind.TRUNCATE
 
-    def _zone_for(self, name: dns.name.Name) -> _ServedZone | None:
+    def _zone_for(self, name: dns.name.Name) -> ServedZone | None:
         """The most specific served zone containing `name`, if any."""
-        zones = self._zones
-        while name not in zones:
-            if len(name) <= 1:  # the root (or an empty relative name): not served
-                return None
-            name = name.parent()
-        return zones[name]
-
-    def _resolve(
-        self, response: dns.message.Message, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType
-    ) -> None:
-        """Fill `response` from the served data, chasing CNAMEs through every served zone."""
-        name, seen = qname, set[dns.name.Name]()
-        while True:
-            served = self._zone_for(name)
-            if served is None:  # outside our data: REFUSED, or the CNAME chase stops here
-                if not seen:
-                    response.set_rcode(dns.rcode.REFUSED)
-                return
-            response.flags |= dns.flags.AA
-            outcome, rrsets = served.lookup(name, rdtype)
-            response.answer.extend(rrsets)
-            if outcome is _Outcome.NXDOMAIN:
-                response.set_rcode(dns.rcode.NXDOMAIN)
-            if outcome in (_Outcome.NXDOMAIN, _Outcome.NODATA):
-                response.authority.append(served.negative_soa)
-            if outcome is not _Outcome.CNAME:
-                return
-            seen.add(name)
-            name = rrsets[0][0].target
-            if name in seen or len(seen) >= _MAX_CNAME_CHAIN:
-                return
-
-
-class _UdpProtocol(asyncio.DatagramProtocol):
-    """Answers each datagram; delayed answers are scheduled, never slept on."""
-
-    def __init__(self, server: LabDnsServer) -> None:
-        self._server = server
-        self._transport: asyncio.DatagramTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = cast(asyncio.DatagramTransport, transport)
-
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        reply = self._server._handle(data, "udp")
-        if reply is not None:
-            asyncio.get_running_loop().call_later(reply[1], self._send, reply[0], addr)
-
-    def _send(self, wire: bytes, addr: tuple[str, int]) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.sendto(wire, addr)
-
-    def error_received(self, exc: Exception) -> None:
-        """ICMP errors about a vanished client: nothing to do."""
-
-
-class _TcpProtocol(asyncio.Protocol):
-    """RFC 7766 framing (2-byte length prefix), many queries per connection, pipelining."""
-
-    def __init__(self, server: LabDnsServer) -> None:
-        self._server = server
-        self._buffer = bytearray()
-        self._transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = cast(asyncio.Transport, transport)
-        self._server._connections.add(self._transport)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._transport is not None:
-            self._server._connections.discard(self._transport)
-
-    def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        while len(self._buffer) >= 2:
-            end = 2 + int.from_bytes(self._buffer[:2], "big")
-            if len(self._buffer) < end:
-                return
-            message = bytes(self._buffer[2:end])
-            del self._buffer[:end]
-            reply = self._server._handle(message, "tcp")
-            if reply is not None:
-                asyncio.get_running_loop().call_later(reply[1], self._send, reply[0])
-
-    def _send(self, wire: bytes) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.write(len(wire).to_bytes(2, "big") + wire)
+        return zone_for(self._zones, name)
