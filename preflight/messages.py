@@ -9,6 +9,7 @@ saved JSON report can be rendered again in another language.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -97,6 +98,7 @@ def result_text(
 ) -> ResultText:
     """Title, summary and remediation for one result."""
     found = _outcome(check_id, outcome, lang)
+    params = localized_params(params, lang)
     summary = fill(str(found.get("summary", f"{check_id}: {outcome}")), params)
     remediation = found.get("remediation")
     return ResultText(
@@ -114,3 +116,71 @@ def ui(key: str, lang: str = DEFAULT_LANG, **params: object) -> str:
     if text is None:
         return key
     return fill(str(text), {k: str(v) for k, v in params.items()})
+
+
+# -- coded text: words chosen at render time ---------------------------------------------------
+#
+# Some parameters are sentences of our own (why a list failed its self-test, the roles of a
+# domain, a list's meaning of a return code). Such a parameter ``x`` is stored twice: ``x`` in
+# English (for readers of the JSON) and ``x_i18n``, a JSON list of pieces, from which
+# :func:`result_text` renders ``x`` again in the report's language. A piece is either
+# ``{"key": <ui key>, "params": {name: str | pieces}}`` or ``{"text": {lang: words}}``
+# (curated data that carries its own translations). Pieces are joined with ``ui.list_sep``.
+
+I18N_SUFFIX = "_i18n"
+
+Piece = dict[str, Any]
+
+
+def piece(key: str, **params: object) -> Piece:
+    """A piece of coded text: a ui key and its parameters (str, or nested pieces)."""
+    return {"key": key, "params": {k: v if isinstance(v, list) else str(v) for k, v in params.items()}}
+
+
+def text_piece(**words: str) -> Piece:
+    """A piece that carries its own words per language (``en`` required)."""
+    return {"text": {k: v for k, v in words.items() if v}}
+
+
+def encode(pieces: list[Piece]) -> str:
+    """Coded text as a compact JSON string (the form stored in ``params``)."""
+    return json.dumps(pieces, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def render_coded(pieces: object, lang: str = DEFAULT_LANG) -> str:
+    """Coded text (a list of pieces, or its JSON string) in ``lang``; ValueError when malformed."""
+    if isinstance(pieces, str):
+        pieces = json.loads(pieces)
+    if not isinstance(pieces, list):
+        raise ValueError("coded text must be a list of pieces")
+    out: list[str] = []
+    for item in pieces:
+        if not isinstance(item, dict):
+            raise ValueError("a piece must be a table")
+        if "text" in item:
+            words = item["text"]
+            if not isinstance(words, dict):
+                raise ValueError("a text piece needs words per language")
+            out.append(str(words.get(lang) or words.get(DEFAULT_LANG) or ""))
+            continue
+        raw = item.get("params") or {}
+        if not isinstance(raw, dict):
+            raise ValueError("piece params must be a table")
+        params = {k: render_coded(v, lang) if isinstance(v, list) else str(v) for k, v in raw.items()}
+        out.append(ui(str(item.get("key", "")), lang, **params))
+    return ui("list_sep", lang).join(p for p in out if p)
+
+
+def localized_params(params: dict[str, str], lang: str) -> dict[str, str]:
+    """``params`` with every ``x`` that has an ``x_i18n`` rendered again in ``lang``.
+
+    A malformed ``x_i18n`` (a hand-edited report) keeps the stored ``x``.
+    """
+    out = dict(params)
+    for name, value in params.items():
+        if name.endswith(I18N_SUFFIX) and value:
+            try:
+                out[name[: -len(I18N_SUFFIX)]] = render_coded(value, lang)
+            except (ValueError, TypeError):
+                continue
+    return out

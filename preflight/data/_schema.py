@@ -217,10 +217,10 @@ def _parse_codes(t: _Table) -> tuple[Code, ...]:
         raise t.fail("codes", f"expected a list of tables, got {raw!r}")
     codes: list[Code] = []
     for index, item in enumerate(raw):
-        c = _Table(item, f"{t.where}: key 'codes' [{index}]", ("code", "meaning", "state", "grade"))
+        c = _Table(item, f"{t.where}: key 'codes' [{index}]", ("code", "meaning", "meaning_ja", "state", "grade"))
         grade = c.text("grade")
         try:
-            codes.append(Code(code=c.req("code"), meaning=c.req("meaning"),
+            codes.append(Code(code=c.req("code"), meaning=c.req("meaning"), meaning_ja=c.text("meaning_ja"),
                               state=c.choice("state", CodeState, c.req("state")),
                               grade=None if grade is None else c.choice("grade", Grade, grade)))
         except ValueError as exc:

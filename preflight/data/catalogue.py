@@ -140,12 +140,18 @@ class Code:
     meaning: str
     state: CodeState
     grade: Grade | None = None
+    meaning_ja: str | None = None
+    """The meaning in Japanese (optional; reports in Japanese fall back to ``meaning``)."""
     _ranges: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         from preflight.data._schema import check_code
 
         object.__setattr__(self, "_ranges", check_code(self))
+
+    def meaning_in(self, lang: str) -> str:
+        """The meaning in ``lang`` (English when there is no translation)."""
+        return (self.meaning_ja or self.meaning) if lang == "ja" else self.meaning
 
     @property
     def is_pattern(self) -> bool:
@@ -238,8 +244,12 @@ class Zone:
         url = self.delist_url or self.lookup_url
         return None if url is None else _fill(url, subject)
 
-    def classify(self, code: str) -> tuple[ListState, str]:
-        """Read one A-record answer of this zone as ``(state, meaning)``. Pure; never raises."""
+    def classify(self, code: str, lang: str = "en") -> tuple[ListState, str]:
+        """Read one A-record answer of this zone as ``(state, meaning)``. Pure; never raises.
+
+        ``lang`` picks the documented meaning's language where the catalogue has one; our own
+        words for undocumented answers stay English.
+        """
         if not self.is_active:
             return ListState.UNRELIABLE, (f"{self.zone} is {self.status.value} since "
                                           f"{self.dead_since or 'an unknown date'}; its answers "
@@ -253,16 +263,16 @@ class Zone:
                                           "DNSBL data (typical of an NXDOMAIN-rewriting resolver)")
         hit = self._match(address)
         if hit is not None:
-            return hit.list_state, hit.meaning
+            return hit.list_state, hit.meaning_in(lang)
         if self.bitmask:
-            return self._classify_bits(address)
+            return self._classify_bits(address, lang)
         return self._unknown(address)
 
-    def classify_answers(self, codes: Iterable[str]) -> tuple[ListState, str]:
+    def classify_answers(self, codes: Iterable[str], lang: str = "en") -> tuple[ListState, str]:
         """Combine all A records of one answer: the most severe state wins, meanings are joined."""
         if not self.is_active:
             return self.classify("")
-        results = [self.classify(code) for code in codes]
+        results = [self.classify(code, lang) for code in codes]
         if not results:
             return ListState.CLEAR, "no A record (not listed)"
         state = max((s for s, _ in results), key=_SEVERITY.__getitem__)
@@ -273,7 +283,7 @@ class Zone:
         patterns = [c for c in self.codes if c.is_pattern]
         return next((c for c in exact + patterns if c.matches(address)), None)
 
-    def _classify_bits(self, address: ipaddress.IPv4Address) -> tuple[ListState, str]:
+    def _classify_bits(self, address: ipaddress.IPv4Address, lang: str = "en") -> tuple[ListState, str]:
         last = address.packed[3]
         found: list[tuple[ListState, str]] = []
         unknown: list[int] = []
@@ -283,7 +293,7 @@ class Zone:
                 if hit is None:
                     unknown.append(bit)
                 else:
-                    found.append((hit.list_state, hit.meaning))
+                    found.append((hit.list_state, hit.meaning_in(lang)))
         if not found:
             return self._unknown(address)
         if any(state is ListState.REFUSED for state, _ in found):

@@ -45,6 +45,19 @@ def environment() -> Any:
     )
 
 
+_EVIDENCE_WORDS = {"not a known public resolver": "evidence_not_public_resolver"}
+"""Evidence values that are our own words (not observed data), by the ui key that translates them."""
+
+
+def _evidence(items: Any, lang: str) -> list[Any]:
+    out = []
+    for ev in items or []:
+        if isinstance(ev, dict) and ev.get("value") in _EVIDENCE_WORDS:
+            ev = {**ev, "value": ui(_EVIDENCE_WORDS[ev["value"]], lang)}
+        out.append(ev)
+    return out
+
+
 def _texts(item: dict[str, Any], lang: str) -> dict[str, Any]:
     params = {str(k): str(v) for k, v in item.get("params", {}).items()}
     text = result_text(item["check_id"], item["outcome"], params, lang)
@@ -67,7 +80,7 @@ def view_model(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]
             "status": item["status"],
             "status_label": ui(f"status_{item['status']}", lang),
             "outcome": item["outcome"],
-            "evidence": item.get("evidence", []),
+            "evidence": _evidence(item.get("evidence", []), lang),
             **texts,
         })
     findings = sorted(

@@ -65,7 +65,7 @@ async def acollect(dns: DnsClient, plan: Plan, catalogue: Catalogue) -> Facts:
              *(origin_question(catalogue, ip) for ip in public)]
     answers = await _ask(dns, first, {})
     ptrs = dict(zip(public, await ptr_jobs))
-    named = [*plan.named, *((name, f"PTR name {name} of {ip}")
+    named = [*plan.named, *((name, ("ptr", name, ip))
                             for ip, answer in ptrs.items() for name in ptr_names(answer)[:MAX_PTR_NAMES])]
     names = domain_subjects(named)
     health = plan.health(answers)

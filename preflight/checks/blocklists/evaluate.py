@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 from preflight.checks.blocklists import outcomes as o
 from preflight.checks.blocklists.health import Answers, Health, Reading, evidence_of, read
-from preflight.checks.blocklists.plan import LISTINGS, Plan, SubjectRef
+from preflight.checks.blocklists.plan import LISTINGS, Plan, SubjectRef, roles_code, roles_text
 from preflight.checks.blocklists.queries import ZoneRef, label_of, redact
 from preflight.data.catalogue import Catalogue, ListState, Requirement, Subject, ZoneKind
+from preflight.messages import encode, piece, render_coded
 from preflight.model import CheckResult, Evidence, Outcome
 from preflight.net.dns import DnsAnswer
 from preflight.textsafe import clean
@@ -26,6 +27,8 @@ STATE_ORDER = {s: i for i, s in enumerate((
     ListState.LISTED, ListState.POLICY, ListState.REFUSED, ListState.UNRELIABLE,
     ListState.UNREACHABLE, ListState.ALLOWLISTED, ListState.CLEAR, ListState.NOT_APPLICABLE))}
 CUSTOM_OPERATOR = "user-defined"
+NOT_PUBLIC_RESOLVER = "not a known public resolver"
+"""Evidence value for a resolver the catalogue does not name (shown as ``ui.evidence_not_public_resolver``)."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,11 @@ def blocklist_refs(plan: Plan) -> list[ZoneRef]:
 def row(ref: ZoneRef, subject: SubjectRef, reading: Reading, reason: str, delist: str) -> dict[str, Any]:
     """One ``blocklists`` report row."""
     return {
-        "subject": subject.subject, "subject_type": subject.kind.value, "roles": list(subject.roles),
+        "subject": subject.subject, "subject_type": subject.kind.value,
+        "roles": [roles_text([r]) for r in subject.roles], "roles_i18n": roles_code(subject.roles),
         "zone_id": ref.zone.id, "zone": ref.shown, "list": ref.zone.name, "kind": ref.zone.kind.value,
         "state": reading.state.value, "codes": list(reading.codes),
-        "meaning": clean(reading.meaning, 300), "reason": clean(reason, 500), "delist_url": delist,
+        "meaning": clean(reading.meaning, 300), "meaning_i18n": reading.meaning_i18n, "reason": clean(reason, 500), "delist_url": delist,
     }
 
 
@@ -82,7 +86,8 @@ def evaluate_subject(plan: Plan, subject: SubjectRef, answers: Answers,
                      health: Mapping[str, Health]) -> tuple[list[CheckResult], list[dict[str, Any]]]:
     """blocklist.ip / blocklist.domain results and report rows for one subject."""
     words = _DOMAIN if subject.kind is Subject.DOMAIN else _IP
-    who: dict[str, str] = ({"domain": subject.subject, "roles": "; ".join(subject.roles) or "-"}
+    who: dict[str, str] = ({"domain": subject.subject, "roles": roles_text(subject.roles) or "-",
+                            "roles_i18n": roles_code(subject.roles) if subject.roles else ""}
                            if subject.kind is Subject.DOMAIN else {"ip": subject.subject})
     if not subject.public:
         return [o.IP_NOT_PUBLIC(subject.subject, ip=subject.subject)], []
@@ -98,8 +103,8 @@ def evaluate_subject(plan: Plan, subject: SubjectRef, answers: Answers,
     for ref in refs:
         zone = ref.zone
         if not zone.supports(subject.kind):
-            reading = Reading(ListState.NOT_APPLICABLE, (), f"{zone.name} does not list "
-                              f"{subject.kind.value} subjects")
+            said = [piece("blocklist_read_not_supported", list_name=zone.name, kind=subject.kind.value)]
+            reading = Reading(ListState.NOT_APPLICABLE, (), render_coded(said), encode(said))
             rows.append((STATE_ORDER[reading.state], ref.shown, row(ref, subject, reading, "", "")))
             continue
         question = ref.question(label)
@@ -119,21 +124,21 @@ def evaluate_subject(plan: Plan, subject: SubjectRef, answers: Answers,
         rows.append((STATE_ORDER[reading.state], ref.shown, row(ref, subject, reading, reason, delist)))
         one = f"{subject.subject} in {ref.shown}"
         meaning = redact(reading.meaning, plan.dqs_key)
+        coded = {"meaning": meaning, "meaning_i18n": redact(reading.meaning_i18n, plan.dqs_key)}
         names = {"list_name": zone.name, "zone": ref.shown}
         if reading.state in CANNOT_CHECK:
             if state.usable:  # an answer-level problem; list-wide ones are blocklist.zone results
-                results.append(words.cannot[reading.state](one, evidence, **who, **names,
-                                                           meaning=meaning))
+                results.append(words.cannot[reading.state](one, evidence, **who, **names, **coded))
             continue
         checked += 1
-        full = {**who, **names, "codes": ", ".join(reading.codes), "meaning": meaning,
+        full = {**who, **names, "codes": ", ".join(reading.codes), **coded,
                 "reason": reason or "none given", "delist_url": delist or "the operator's web site"}
         if reading.state is ListState.LISTED:
             results.append(words.listed(one, evidence, **full))
         elif reading.state is ListState.POLICY:
             results.append(words.policy(one, evidence, **full))
         elif reading.state is ListState.ALLOWLISTED:
-            results.append(words.allowlisted(one, evidence, **who, **names, meaning=meaning))
+            results.append(words.allowlisted(one, evidence, **who, **names, **coded))
         else:
             clear += 1
     if checked:
@@ -153,7 +158,7 @@ def evaluate_zones(plan: Plan, health: Mapping[str, Health], used: set[str]) -> 
         if state.usable:
             passed += state.tested
             continue
-        names = {"list_name": zone.name, "zone": ref.shown, "why": state.why}
+        names = {"list_name": zone.name, "zone": ref.shown, "why": state.why, "why_i18n": state.why_i18n}
         url = site(zone.lookup_url or zone.delist_url)
         if state.state is ListState.REFUSED:
             results.append(o.ZONE_REFUSED(ref.shown, state.evidence, **names, url=url))
@@ -187,7 +192,7 @@ def evaluate_resolver(catalogue: Catalogue, nameservers: Sequence[tuple[str, int
     shown = ", ".join(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in nameservers)
     public = [(h, catalogue.public_resolver(h)) for h, _ in nameservers]
     named = [(h, p) for h, p in public if p]
-    evidence = [Evidence(f"resolver {h}", p or "not a known public resolver", "preflight catalogue")
+    evidence = [Evidence(f"resolver {h}", p or NOT_PUBLIC_RESOLVER, "preflight catalogue")
                 for h, p in public]
     if named:
         providers = ", ".join(dict.fromkeys(p for _, p in named if p))

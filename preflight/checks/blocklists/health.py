@@ -9,12 +9,14 @@ silently refuses (Spamhaus answers NXDOMAIN for everything through some public r
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from preflight.checks.blocklists.queries import Question, ZoneRef, label_of, probe_points, redact
 from preflight.checks.blocklists.settings import DqsKey
-from preflight.data.catalogue import ListState
+from preflight.data.catalogue import ListState, Zone
+from preflight.messages import Piece, encode, piece, render_coded, text_piece
 from preflight.model import Evidence
 from preflight.net.dns import DnsAnswer, DnsError
 
@@ -35,6 +37,8 @@ class Health:
     silent: bool = False
     """The listed test entry was missing: a dead list or a resolver the list silently ignores."""
     evidence: tuple[Evidence, ...] = ()
+    why_i18n: str = ""
+    """``why`` as coded text (:func:`preflight.messages.render_coded`), for other languages."""
 
     @property
     def usable(self) -> bool:
@@ -49,6 +53,8 @@ class Reading:
     state: ListState
     codes: tuple[str, ...] = ()
     meaning: str = ""
+    meaning_i18n: str = ""
+    """``meaning`` as coded text (:func:`preflight.messages.render_coded`), for other languages."""
 
 
 def evidence_of(question: Question, result: DnsAnswer | DnsError, key: DqsKey | None) -> Evidence:
@@ -85,13 +91,25 @@ def sorted_codes(records: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(records, key=key))
 
 
+def _coded(pieces: list[Piece], key: DqsKey | None) -> tuple[str, str]:
+    """Coded text as ``(English, stored code)``, both with the DQS key redacted."""
+    return redact(render_coded(pieces, "en"), key), redact(encode(pieces), key)
+
+
+def zone_meaning(zone: Zone, records: Sequence[str]) -> tuple[ListState, Piece]:
+    """What ``records`` mean on ``zone``: the state and the catalogue's words (en, and ja if known)."""
+    state, meaning = zone.classify_answers(records)
+    return state, text_piece(en=meaning, ja=zone.classify_answers(records, "ja")[1])
+
+
 def zone_health(ref: ZoneRef, answers: Answers, key: DqsKey | None = None) -> Health:
     """Judge a zone by its test entries (pure)."""
     points = probe_points(ref.zone)
     if not points:
-        return Health(None, "no RFC 5782 test entries are known for this list", tested=False)
+        why, code = _coded([piece("blocklist_why_untested")], key)
+        return Health(None, why, tested=False, why_i18n=code)
     evidence: list[Evidence] = []
-    problems: list[tuple[ListState, str, bool]] = []
+    problems: list[tuple[ListState, Piece, bool]] = []
     for subject, kind, must_list in points:
         question = ref.question(label_of(subject, kind))
         result = answers.get(question.key)
@@ -100,48 +118,58 @@ def zone_health(ref: ZoneRef, answers: Answers, key: DqsKey | None = None) -> He
         evidence.append(evidence_of(question, result, key))
         if isinstance(result, DnsError):
             problems.append((ListState.UNREACHABLE,
-                             f"the self-test query for {subject} got no answer ({result.reason})", False))
+                             piece("blocklist_why_no_answer", subject=subject, reason=result.reason), False))
             continue
         records = result.records
         if must_list and not records:
-            why = "NXDOMAIN" if result.nxdomain else "no A record"
-            problems.append((ListState.UNRELIABLE, (f"its test entry {subject} is not listed ({why}): "
-                             "the list is dead, or it silently ignores this resolver"), True))
+            which = "blocklist_why_missing_nxdomain" if result.nxdomain else "blocklist_why_missing_no_a"
+            problems.append((ListState.UNRELIABLE, piece(which, subject=subject), True))
             continue
         if not records:
             continue
         bad = _outside(records)
-        state, meaning = ref.zone.classify_answers(records)
+        state, meaning = zone_meaning(ref.zone, records)
         if bad:
-            problems.append((ListState.UNRELIABLE, (f"its test entry {subject} answered "
-                             f"{', '.join(bad)}, outside 127.0.0.0/8: not DNSBL data (a resolver "
-                             "that rewrites NXDOMAIN?)"), False))
+            problems.append((ListState.UNRELIABLE,
+                             piece("blocklist_why_outside", subject=subject, records=", ".join(bad)), False))
         elif state is ListState.REFUSED:
             problems.append((ListState.REFUSED, meaning, False))
         elif not must_list:
-            problems.append((ListState.UNRELIABLE, (f"it lists {subject} ({', '.join(records)}), "
-                             "which must never be listed: a wildcard or dead list"), False))
+            problems.append((ListState.UNRELIABLE,
+                             piece("blocklist_why_wildcard", subject=subject, records=", ".join(records)),
+                             False))
     if not problems:
-        return Health(None, "passed its RFC 5782 self-test", tested=True, evidence=tuple(evidence))
+        why, code = _coded([piece("blocklist_why_passed")], key)
+        return Health(None, why, tested=True, evidence=tuple(evidence), why_i18n=code)
     for wanted in _PROBLEM_ORDER:
-        for state, why, silent in problems:
+        for state, said, silent in problems:
             if state is wanted:
-                return Health(state, redact(why, key), True, silent, tuple(evidence))
+                why, code = _coded([said], key)
+                return Health(state, why, True, silent, tuple(evidence), why_i18n=code)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def read(ref: ZoneRef, health: Health, result: DnsAnswer | DnsError | None) -> Reading:
+def _reading(state: ListState, codes: tuple[str, ...], pieces: list[Piece],
+             key: DqsKey | None = None) -> Reading:
+    meaning, code = _coded(pieces, key)
+    return Reading(state, codes, meaning, code)
+
+
+def read(ref: ZoneRef, health: Health, result: DnsAnswer | DnsError | None,
+         key: DqsKey | None = None) -> Reading:
     """The state of one subject on one zone (pure). ``None``: the question was not asked."""
     if result is None:
-        return Reading(ListState.NOT_APPLICABLE, (), "this list does not take this kind of subject")
+        return _reading(ListState.NOT_APPLICABLE, (), [piece("blocklist_read_not_asked")])
     codes = sorted_codes(result.records) if isinstance(result, DnsAnswer) else ()
     if not health.usable:
         assert health.state is not None
-        note = "; its answer does not count" if codes else ""
-        return Reading(health.state, codes, f"the list failed its self-test: {health.why}{note}")
+        which = "blocklist_read_self_test_failed_answer" if codes else "blocklist_read_self_test_failed"
+        why = json.loads(health.why_i18n) if health.why_i18n else [text_piece(en=health.why)]
+        return _reading(health.state, codes, [piece(which, why=why)], key)
     if isinstance(result, DnsError):
-        return Reading(ListState.UNREACHABLE, (), f"no answer: {result.reason}")
+        return _reading(ListState.UNREACHABLE, (), [piece("blocklist_read_no_answer", reason=result.reason)],
+                        key)
     if not codes:
-        return Reading(ListState.CLEAR, (), "not listed")
-    state, meaning = ref.zone.classify_answers(codes)
-    return Reading(state, codes, meaning)
+        return _reading(ListState.CLEAR, (), [piece("blocklist_read_not_listed")])
+    state, meaning = zone_meaning(ref.zone, codes)
+    return _reading(state, codes, [meaning], key)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from preflight.model import Outcome, Status
 
-_ONE = ("list_name", "zone", "codes", "meaning", "reason", "delist_url")
-_CANNOT = ("list_name", "zone", "meaning")
+_ONE = ("list_name", "zone", "codes", "meaning", "meaning_i18n", "reason", "delist_url")
+_CANNOT = ("list_name", "zone", "meaning", "meaning_i18n")
+_ROLES = ("domain", "roles", "roles_i18n")
+# A ``x_i18n`` param is ``x`` as coded text, rendered again in the report's language
+# (preflight.messages.localized_params); ``x`` itself stays English for JSON readers.
 
 # -- blocklist.ip: one result per (IP, list) that is not clear, plus one summary per IP --------
 IP_LISTED = Outcome("blocklist.ip", "listed", Status.FAIL, ("ip", *_ONE))
 IP_POLICY = Outcome("blocklist.ip", "policy", Status.WARN, ("ip", *_ONE))
-IP_ALLOWLISTED = Outcome("blocklist.ip", "allowlisted", Status.PASS, ("ip", "list_name", "zone", "meaning"))
+IP_ALLOWLISTED = Outcome("blocklist.ip", "allowlisted", Status.PASS,
+                         ("ip", "list_name", "zone", "meaning", "meaning_i18n"))
 IP_REFUSED = Outcome("blocklist.ip", "refused", Status.ERROR, ("ip", *_CANNOT))
 IP_UNREACHABLE = Outcome("blocklist.ip", "unreachable", Status.ERROR, ("ip", *_CANNOT))
 IP_UNRELIABLE = Outcome("blocklist.ip", "unreliable", Status.ERROR, ("ip", *_CANNOT))
@@ -25,20 +29,20 @@ IP_NO_LISTS = Outcome("blocklist.ip", "no_lists", Status.SKIP, ("ip", "kind"))
 IP_DISABLED = Outcome("blocklist.ip", "disabled", Status.SKIP, ("ip",))
 
 # -- blocklist.domain: the same for sending domains, the HELO name and PTR names -------------
-DOMAIN_LISTED = Outcome("blocklist.domain", "listed", Status.FAIL, ("domain", "roles", *_ONE))
-DOMAIN_POLICY = Outcome("blocklist.domain", "policy", Status.WARN, ("domain", "roles", *_ONE))
+DOMAIN_LISTED = Outcome("blocklist.domain", "listed", Status.FAIL, (*_ROLES, *_ONE))
+DOMAIN_POLICY = Outcome("blocklist.domain", "policy", Status.WARN, (*_ROLES, *_ONE))
 DOMAIN_ALLOWLISTED = Outcome("blocklist.domain", "allowlisted", Status.PASS,
-                             ("domain", "roles", "list_name", "zone", "meaning"))
-DOMAIN_REFUSED = Outcome("blocklist.domain", "refused", Status.ERROR, ("domain", "roles", *_CANNOT))
+                             (*_ROLES, "list_name", "zone", "meaning", "meaning_i18n"))
+DOMAIN_REFUSED = Outcome("blocklist.domain", "refused", Status.ERROR, (*_ROLES, *_CANNOT))
 DOMAIN_UNREACHABLE = Outcome("blocklist.domain", "unreachable", Status.ERROR,
-                             ("domain", "roles", *_CANNOT))
+                             (*_ROLES, *_CANNOT))
 DOMAIN_UNRELIABLE = Outcome("blocklist.domain", "unreliable", Status.ERROR,
-                            ("domain", "roles", *_CANNOT))
-DOMAIN_CLEAR = Outcome("blocklist.domain", "clear", Status.PASS, ("domain", "roles", "clear", "checked"))
-DOMAIN_NO_LISTS = Outcome("blocklist.domain", "no_lists", Status.SKIP, ("domain", "roles"))
+                            (*_ROLES, *_CANNOT))
+DOMAIN_CLEAR = Outcome("blocklist.domain", "clear", Status.PASS, (*_ROLES, "clear", "checked"))
+DOMAIN_NO_LISTS = Outcome("blocklist.domain", "no_lists", Status.SKIP, _ROLES)
 
 # -- blocklist.zone: each list's self-test, and lists the plan names that are dead -----------
-_ZONE = ("list_name", "zone", "why")
+_ZONE = ("list_name", "zone", "why", "why_i18n")
 ZONE_SELF_TESTS = Outcome("blocklist.zone", "self_tests_passed", Status.PASS,
                           ("passed", "total", "untested"))
 ZONE_REFUSED = Outcome("blocklist.zone", "refused", Status.ERROR, (*_ZONE, "url"))
@@ -62,12 +66,12 @@ NET_ERROR = Outcome("reputation.network", "error", Status.ERROR, ("ip", "reason"
 NET_NOT_PUBLIC = Outcome("reputation.network", "not_public", Status.SKIP, ("ip",))
 
 # -- reputation.score: graded reputation and allowlist trust ----------------------------------
-_SCORE = ("ip", "list_name", "zone", "codes", "meaning")
+_SCORE = ("ip", "list_name", "zone", "codes", "meaning", "meaning_i18n")
 SCORE_GOOD = Outcome("reputation.score", "good", Status.PASS, _SCORE)
 SCORE_NEUTRAL = Outcome("reputation.score", "neutral", Status.PASS, _SCORE)
 SCORE_POOR = Outcome("reputation.score", "poor", Status.WARN, (*_SCORE, "url"))
 SCORE_UNSCORED = Outcome("reputation.score", "unscored", Status.PASS, ("ip", "list_name", "zone"))
-SCORE_ERROR = Outcome("reputation.score", "error", Status.ERROR, ("ip", "list_name", "zone", "reason"))
+SCORE_ERROR = Outcome("reputation.score", "error", Status.ERROR, ("ip", "list_name", "zone", "reason", "reason_i18n"))
 SCORE_NO_LISTS = Outcome("reputation.score", "no_lists", Status.SKIP, ("ip",))
 
 # -- reputation.neighbourhood: the /24 around each IPv4 address -------------------------------

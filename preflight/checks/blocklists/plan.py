@@ -24,6 +24,7 @@ from preflight.checks.blocklists.queries import (
 )
 from preflight.checks.blocklists.settings import BlocklistSettings, DqsKey
 from preflight.data.catalogue import Catalogue, ListState, Subject, Zone, ZoneKind
+from preflight.messages import Piece, encode, piece, render_coded, text_piece
 from preflight.net.dns import DnsAnswer
 
 LISTINGS = (ListState.LISTED, ListState.POLICY)
@@ -32,13 +33,40 @@ LISTINGS = (ListState.LISTED, ListState.POLICY)
 NEIGHBOURHOOD_KINDS = (ZoneKind.BLOCK, ZoneKind.POLICY, ZoneKind.COLLATERAL)
 
 
+Role = tuple[str, ...]
+"""Why a subject is checked, as a code and its arguments: ``("new_ip",)``, ``("sending",)``,
+``("helo", name)``, ``("ptr", name, ip)``. The words are ``ui.blocklist_role_<code>``."""
+
+ROLE_PARAMS: dict[str, tuple[str, ...]] = {
+    "new_ip": (), "sending": (), "helo": ("name",), "ptr": ("name", "ip")}
+
+
+def role_piece(role: Role) -> Piece:
+    """A role as coded text (unknown codes keep their arguments as words)."""
+    code, *args = role
+    names = ROLE_PARAMS.get(code)
+    if names is None or len(names) != len(args):
+        return text_piece(en=" ".join(role))
+    return piece(f"blocklist_role_{code}", **dict(zip(names, args)))
+
+
+def roles_text(roles: Iterable[Role], lang: str = "en") -> str:
+    """Roles in words, joined (``""`` when there are none)."""
+    return render_coded([role_piece(r) for r in roles], lang)
+
+
+def roles_code(roles: Iterable[Role]) -> str:
+    """Roles as stored coded text (``ROLES_i18n`` params)."""
+    return encode([role_piece(r) for r in roles])
+
+
 @dataclass(frozen=True)
 class SubjectRef:
     """One thing looked up: an IP or a (registered) domain, and why it is checked."""
 
     subject: str
     kind: Subject
-    roles: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
     public: bool = True
 
 
@@ -50,7 +78,7 @@ class Plan:
     ips: tuple[SubjectRef, ...]
     names: tuple[SubjectRef, ...]
     """Domain subjects known before any lookup (sending domains, the HELO name)."""
-    named: tuple[tuple[str, str], ...] = ()
+    named: tuple[tuple[str, Role], ...] = ()
     """The ``(name, role)`` pairs ``names`` came from."""
     dead: tuple[Zone, ...] = ()
     neighbourhood: bool = False
@@ -114,12 +142,12 @@ def registered_domain(name: str) -> str:
     return str(get_base_domain(name)) or name
 
 
-def domain_subjects(named: Iterable[tuple[str, str]]) -> tuple[SubjectRef, ...]:
+def domain_subjects(named: Iterable[tuple[str, Role]]) -> tuple[SubjectRef, ...]:
     """Domain subjects from ``(name, role)`` pairs: registered domains, roles merged, in order.
 
     Domain lists (SURBL, URIBL) list registered domains; DBL answers for any name under one.
     """
-    roles: dict[str, list[str]] = {}
+    roles: dict[str, list[Role]] = {}
     for name, role in named:
         clean = name.strip().rstrip(".").lower()
         if not clean or kind_of(clean) is not Subject.DOMAIN or "." not in clean:
@@ -146,11 +174,11 @@ def build_plan(
 ) -> Plan:
     """The plan for one run (pure apart from the public-suffix lookup)."""
     subjects = tuple(
-        SubjectRef(ip, kind_of(ip), ("new IP",), is_public(ip)) for ip in dict.fromkeys(ips)
+        SubjectRef(ip, kind_of(ip), (("new_ip",),), is_public(ip)) for ip in dict.fromkeys(ips)
     )
-    named = [(d, "sending domain") for d in domains]
+    named: list[tuple[str, Role]] = [(d, ("sending",)) for d in domains]
     if hostname:
-        named.append((hostname, f"HELO name {hostname}"))
+        named.append((hostname, ("helo", hostname)))
     return Plan(
         refs=zone_refs(settings.chosen(catalogue), settings.dqs_key),
         ips=subjects,

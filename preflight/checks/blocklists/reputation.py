@@ -164,14 +164,16 @@ def evaluate_scores(plan: Plan, ip: SubjectRef, answers: Answers, health: Mappin
         names = {"ip": ip.subject, "list_name": zone.name, "zone": ref.shown}
         if reading.state in (ListState.REFUSED, ListState.UNREACHABLE, ListState.UNRELIABLE):
             if state.usable and zone.kind is ZoneKind.REPUTATION:
-                results.append(o.SCORE_ERROR(subject, evidence, **names, reason=reading.meaning))
+                results.append(o.SCORE_ERROR(subject, evidence, **names, reason=reading.meaning,
+                                                 reason_i18n=reading.meaning_i18n))
             continue
         if not reading.codes:
             results.append(o.SCORE_UNSCORED(subject, evidence, **names))
             grade = "none"
         else:
             grade = _GRADE[reading.state]
-            params = {**names, "codes": ", ".join(reading.codes), "meaning": reading.meaning}
+            params = {**names, "codes": ", ".join(reading.codes), "meaning": reading.meaning,
+                      "meaning_i18n": reading.meaning_i18n}
             if grade == "poor":
                 url = zone.lookup_link(ip.subject) or zone.delist_link(ip.subject) or zone.name
                 results.append(o.SCORE_POOR(subject, evidence, **params, url=url))
@@ -181,7 +183,7 @@ def evaluate_scores(plan: Plan, ip: SubjectRef, answers: Answers, health: Mappin
                 results.append(o.SCORE_NEUTRAL(subject, evidence, **params))
         rows.append({"ip": ip.subject, "zone_id": zone.id, "zone": ref.shown, "list": zone.name,
                      "kind": zone.kind.value, "grade": grade, "codes": list(reading.codes),
-                     "meaning": clean(reading.meaning, 300)})
+                     "meaning": clean(reading.meaning, 300), "meaning_i18n": reading.meaning_i18n})
     return results, rows
 
 

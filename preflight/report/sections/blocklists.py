@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, ui
+from preflight.messages import DEFAULT_LANG, render_coded, ui
 
 STATES = ("listed", "policy", "refused", "unreliable", "unreachable", "allowlisted", "clear",
           "not_applicable")
@@ -27,6 +27,12 @@ def _meaning(raw: dict[str, Any], state: str, lang: str) -> str:
         return ui("blocklists_meaning_clear", lang)
     if state == "not_applicable" and kind in KINDS:
         return ui("blocklists_meaning_not_applicable", lang, kind=ui(f"blocklists_kind_{kind}", lang))
+    coded = raw.get("meaning_i18n")
+    if coded:
+        try:
+            return render_coded(str(coded), lang)
+        except (ValueError, TypeError):
+            pass
     return str(raw.get("meaning", ""))
 
 
