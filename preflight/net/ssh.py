@@ -10,22 +10,23 @@ Safety by construction:
   fixed argv templates whose few arguments (a path, a host, a port, seconds) are validated and
   shell-quoted. None of them changes the server. Each runs with a clean environment, a timeout
   and an output cap.
+* Host keys (known_hosts, the accept-new policy, revoked keys) are handled in
+  :mod:`preflight.net.ssh_hostkeys`; the error types are in :mod:`preflight.net.ssh_errors`. Both are
+  re-exported here.
 * A password is taken from the caller (a prompt or ``PREFLIGHT_SSH_PASSWORD``); it is never
   stored, printed, logged, or put in a result or exception text.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from preflight.errors import InputError, UsageError
+from preflight.errors import InputError
 from preflight.net.ssh_commands import (
     COMMANDS,
     ENV_PREFIX,
@@ -38,6 +39,22 @@ from preflight.net.ssh_commands import (
     allowlist_table,
     build_command,
     valid_host,
+)
+from preflight.net.ssh_errors import (
+    AuthFailedError,
+    ChangedHostKey,
+    SshError,
+    UnknownHostKey,
+    UnreachableError,
+)
+from preflight.net.ssh_hostkeys import (
+    HostKeyInfo,
+    append_known_host,
+    host_key_info,
+    key_type_label,  # noqa: F401 - re-exported: it lived here
+    load_known_hosts,
+    new_key_policy,
+    revoked_keys,
 )
 
 __all__ = [
@@ -54,7 +71,7 @@ MAX_STDERR = 16 * 1024
 MAX_PARALLEL_COMMANDS = 4
 """Commands in flight on one connection (sshd's MaxSessions defaults to 10)."""
 
-# -- targets and host keys ----------------------------------------------------------------------
+# -- targets and options ----------------------------------------------------------------------
 
 _USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\Z")
 
@@ -105,83 +122,6 @@ class SshTarget:
         return cls(user, host, port)
 
 
-def key_type_label(key_name: str) -> str:
-    """``ssh-ed25519`` → ``ED25519``, ``ecdsa-sha2-nistp256`` → ``ECDSA``, ``ssh-rsa`` → ``RSA``."""
-    if "ed25519" in key_name:
-        return "ED25519"
-    if key_name.startswith("ecdsa"):
-        return "ECDSA"
-    if "rsa" in key_name:
-        return "RSA"
-    return key_name.upper()
-
-
-@dataclass(frozen=True)
-class HostKeyInfo:
-    """A server's host key as shown to people: type and SHA256 fingerprint."""
-
-    key_type: str
-    fingerprint: str
-
-    def __str__(self) -> str:
-        return f"{self.key_type} {self.fingerprint}"
-
-
-def _info(key: Any) -> HostKeyInfo:
-    return HostKeyInfo(key_type_label(key.get_name()), key.fingerprint)
-
-
-class SshError(Exception):
-    """The server could not be inventoried: ``kind`` names why (never contains a secret)."""
-
-    kind = "failed"
-
-    def __init__(self, target: SshTarget, detail: str) -> None:
-        super().__init__(f"{target}: {detail}")
-        self.target = target
-        self.detail = detail
-
-
-class UnreachableError(SshError):
-    """Connection refused, timed out, or the host name did not resolve."""
-
-    kind = "unreachable"
-
-
-class AuthFailedError(SshError):
-    """The server refused every credential offered."""
-
-    kind = "auth_failed"
-
-    def __init__(self, target: SshTarget, detail: str, methods: str) -> None:
-        super().__init__(target, detail)
-        self.methods = methods
-
-
-class UnknownHostKey(SshError):
-    """known_hosts has no key for this server; nothing was sent to it."""
-
-    kind = "host_key_unknown"
-
-    def __init__(self, target: SshTarget, key: HostKeyInfo, known_hosts: str) -> None:
-        super().__init__(target, f"host key {key} is not in {known_hosts}")
-        self.key = key
-        self.known_hosts = known_hosts
-
-
-class ChangedHostKey(SshError):
-    """The server presented a key that differs from the one in known_hosts."""
-
-    kind = "host_key_changed"
-
-    def __init__(self, target: SshTarget, key: HostKeyInfo, expected: HostKeyInfo,
-                 known_hosts: str) -> None:
-        super().__init__(target, f"host key changed: {key}, known_hosts has {expected}")
-        self.key = key
-        self.expected = expected
-        self.known_hosts = known_hosts
-
-
 @dataclass(frozen=True)
 class ConnectOptions:
     """How to authenticate and verify: key file, known_hosts, timeouts. ``password`` is never shown."""
@@ -199,83 +139,6 @@ class ConnectOptions:
         if self.password is not None:
             offered.append("password")
         return ", ".join(offered)
-
-
-def _revoked(known_hosts: str) -> set[str]:
-    out: set[str] = set()
-    try:
-        with open(known_hosts, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                parts = line.split()
-                if len(parts) >= 4 and parts[0] == "@revoked":
-                    out.add(parts[3])
-    except OSError:
-        pass
-    return out
-
-
-def load_known_hosts(host_keys: Any, known_hosts: str) -> None:
-    """Add the usable entries of a known_hosts file to paramiko ``HostKeys`` (never saved back).
-
-    Hashed and ``[host]:port`` names work; marker lines (``@revoked``, ``@cert-authority``) and
-    lines paramiko cannot read are skipped here; so are revoked keys (refused, before any login,
-    by the host-key policy).
-    """
-    from paramiko.hostkeys import HostKeyEntry
-
-    try:
-        with open(known_hosts, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise UsageError(f"cannot read known_hosts {known_hosts}: {exc.strerror}") from None
-    revoked = _revoked(known_hosts)
-    for line in lines:
-        text = line.strip()
-        if not text or text.startswith(("#", "@")):
-            continue
-        try:
-            entry = HostKeyEntry.from_line(text)
-        except Exception:  # noqa: BLE001, S112 - a line paramiko cannot read is skipped, as ssh does
-            continue
-        if entry is None or entry.key is None or entry.key.get_base64() in revoked:
-            continue  # a revoked key is never "known": the policy refuses it before any login
-        for name in entry.hostnames:
-            host_keys.add(name, entry.key.get_name(), entry.key)
-
-
-def append_known_host(known_hosts: str, name: str, key: Any) -> None:
-    """Append one ``name keytype base64`` line (creating the file 0600 and its folder 0700)."""
-    path = Path(known_hosts)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    prefix = ""
-    if path.exists() and path.stat().st_size:
-        with open(path, "rb") as handle:
-            handle.seek(-1, os.SEEK_END)
-            prefix = "" if handle.read(1) == b"\n" else "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        handle.write(f"{prefix}{name} {key.get_name()} {key.get_base64()}\n")
-
-
-def _policy(target: SshTarget, options: ConnectOptions, recorded: list[HostKeyInfo]) -> Any:
-    import paramiko
-
-    class _NewKeyPolicy(paramiko.MissingHostKeyPolicy):
-        """Unknown key: refuse, or (accept_new) record it. Changed keys never reach this policy."""
-
-        def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
-            info = _info(key)
-            if key.get_base64() in _revoked(options.known_hosts):
-                raise ChangedHostKey(target, info, HostKeyInfo("@revoked", "this key is revoked"),
-                                     options.known_hosts)
-            if not options.accept_new:
-                raise UnknownHostKey(target, info, options.known_hosts)
-            append_known_host(options.known_hosts, hostname, key)
-            recorded.append(info)
-
-    return _NewKeyPolicy()
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -413,7 +276,7 @@ def connect(target: SshTarget, options: ConnectOptions, command_timeout: float =
     client = paramiko.SSHClient()
     load_known_hosts(client.get_host_keys(), options.known_hosts)
     recorded: list[HostKeyInfo] = []
-    client.set_missing_host_key_policy(_policy(target, options, recorded))
+    client.set_missing_host_key_policy(new_key_policy(target, options, recorded))
     use_key = options.key_file is not None
     try:
         client.connect(
@@ -427,7 +290,7 @@ def connect(target: SshTarget, options: ConnectOptions, command_timeout: float =
         raise
     except paramiko.BadHostKeyException as exc:
         client.close()
-        raise ChangedHostKey(target, _info(exc.key), _info(exc.expected_key), options.known_hosts) from None
+        raise ChangedHostKey(target, host_key_info(exc.key), host_key_info(exc.expected_key), options.known_hosts) from None
     except paramiko.AuthenticationException as exc:
         client.close()
         reason = str(exc).splitlines()[0][:200] if str(exc) else "authentication failed"
@@ -449,8 +312,8 @@ def connect(target: SshTarget, options: ConnectOptions, command_timeout: float =
         raise SshError(target, f"SSH error: {str(exc)[:200]}") from None
     transport = client.get_transport()
     key = transport.get_remote_server_key()
-    if key.get_base64() in _revoked(options.known_hosts):
+    if key.get_base64() in revoked_keys(options.known_hosts):
         client.close()
-        raise ChangedHostKey(target, _info(key), HostKeyInfo("@revoked", "this key is revoked"),
+        raise ChangedHostKey(target, host_key_info(key), HostKeyInfo("@revoked", "this key is revoked"),
                              options.known_hosts)
-    return SshSession(client, target, _info(key), bool(recorded), command_timeout)
+    return SshSession(client, target, host_key_info(key), bool(recorded), command_timeout)
