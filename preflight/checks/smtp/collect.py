@@ -41,6 +41,9 @@ from preflight.net.smtp import (
 )
 
 SYSTEM_STORE = "system CA store"
+VERIFY_NOTE = "second connection: the same handshake, verifying the certificate chain"
+RELAY_NOTE = "reconnecting without STARTTLS to test relaying"
+"""Transcript notes in our words; report/sections/smtp.py translates them (TRANSCRIPT_NOTES)."""
 
 
 class _Dialogue:
@@ -134,7 +137,7 @@ class _Dialogue:
     def _reconnect(self) -> SmtpConnection | None:
         """After a failed handshake: a plain connection for the relay probe (or None)."""
         self.step = Step.RECONNECT
-        self.transcript.note("reconnecting without STARTTLS to test relaying")
+        self.transcript.note(RELAY_NOTE)
         conn = self.connection()
         try:
             conn.connect()
@@ -190,7 +193,7 @@ class _Dialogue:
             context = verify_tls_context(self.settings.ca_file)
         except (ssl.SSLError, OSError) as exc:
             return VerifyFacts(None, f"cannot load CA certificates: {exc}", store)
-        self.transcript.note("second connection: the same handshake, verifying the certificate chain")
+        self.transcript.note(VERIFY_NOTE)
         conn = self.connection()
         try:
             conn.connect()

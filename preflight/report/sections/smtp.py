@@ -61,6 +61,22 @@ def _verification(v: dict[str, Any] | None, lang: str) -> str | None:
     return f"{word} ({store}): {v.get('reason', '')}"
 
 
+TRANSCRIPT_NOTES = {
+    "second connection: the same handshake, verifying the certificate chain": "smtp_note_verify",
+    "reconnecting without STARTTLS to test relaying": "smtp_note_relay",
+}
+"""Transcript notes that are our own words (``*  `` lines), by the ui key that translates them."""
+
+
+def _transcript(lines: Any, lang: str) -> str:
+    out = []
+    for line in lines or []:
+        line = str(line)
+        key = TRANSCRIPT_NOTES.get(line[3:]) if line.startswith("*  ") else None
+        out.append("*  " + ui(key, lang) if key else line)
+    return "\n".join(out)
+
+
 def view(section: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]:
     """Display strings for ``templates/sections/smtp.html.j2``."""
     targets = []
@@ -76,7 +92,7 @@ def view(section: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]:
             "certificate": _certificate(t.get("certificate"), lang),
             "verification": _verification(t.get("verification"), lang),
             "stopped": f"{stopped.get('step', '')}: {stopped.get('reason', '')}" if stopped else None,
-            "transcript": "\n".join(t.get("transcript", [])),
+            "transcript": _transcript(t.get("transcript", []), lang),
         })
     settings = section.get("settings", {})
     return {
