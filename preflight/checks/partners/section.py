@@ -108,11 +108,12 @@ def entry(judged: Judged, threshold: int) -> dict[str, Any]:
 
 
 def _list_state(facts: PartnerFacts, name: str) -> dict[str, str]:
+    """A list's self-test state; ``why_i18n`` renders ``why`` in the report's language."""
     health = facts.health.get(name)
     if health is None:
         return {"state": "unreliable", "why": "not a DNS name that can be asked"}
     return {"state": health.state.value if health.state is not None else "usable",
-            "why": clean(health.why, 300)}
+            "why": clean(health.why, 300), "why_i18n": health.why_i18n}
 
 
 def partners_section(facts: PartnerFacts, settings: PartnerSettings, judged: Sequence[Judged]) -> dict[str, Any]:

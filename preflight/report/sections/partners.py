@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, ui
+from preflight.messages import DEFAULT_LANG, render_coded, ui
 
 _UI = ("heading", "partner", "address", "from", "verdict", "why", "fix", "delist", "large", "lists",
        "list_usable", "list_unusable", "notes")
@@ -106,13 +106,24 @@ def view(section: Any, lang: str = DEFAULT_LANG) -> dict[str, Any]:
         if log and log.get("state") == "read" else "",
         "rows": rows,
         "lists": [{"zone": str(x.get("zone", "")), "list": str(x.get("list", "")),
-                   "usable": bool(x.get("usable")), "why": str(x.get("why", ""))}
+                   "usable": bool(x.get("usable")), "why": _coded(x, "why", lang)}
                   for x in _rows(policy.get("lists"))],
         "large": [ui("partners_large_row", lang, partner=s.get("partner", ""), name=s.get("name", ""),
                      via=s.get("via", "")) for s in _rows(section.get("senders"))],
         "notes": [f"{d.get('domain', '')}: {n}" for d in _rows(section.get("domains"))
                   for n in d.get("notes", []) if isinstance(n, str)],
     }
+
+
+def _coded(row: dict[str, Any], name: str, lang: str) -> str:
+    """``row[name]`` in ``lang`` from ``row[name + "_i18n"]`` when it is there and readable."""
+    coded = row.get(name + "_i18n")
+    if coded:
+        try:
+            return render_coded(str(coded), lang)
+        except (ValueError, TypeError):
+            pass
+    return str(row.get(name, ""))
 
 
 def markdown_lines(section: Any, lang: str, md: Callable[[object], str]) -> list[str]:
