@@ -33,6 +33,7 @@ import dns.reversename
 
 from preflight.errors import UsageError
 from preflight.model import Evidence
+from preflight.net.address import host_port, split_host_port
 from preflight.net._udpmux import UdpMux
 
 MAX_CNAME_HOPS = 8
@@ -51,25 +52,15 @@ class Nameserver:
     port: int = 53
 
     def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return host_port(self.host, self.port)
 
     @classmethod
     def parse(cls, text: str) -> Nameserver:
         """Parse ``HOST``, ``HOST:PORT``, ``[V6]:PORT`` or a bare IPv6 address (an IP, not a name)."""
-        raw = text.strip()
-        host, port = raw, 53
-        if raw.startswith("["):
-            close = raw.find("]")
-            if close < 0:
-                raise UsageError(f"invalid nameserver {text!r}: missing ']'")
-            host, rest = raw[1:close], raw[close + 1 :]
-            if rest:
-                if not rest.startswith(":"):
-                    raise UsageError(f"invalid nameserver {text!r}")
-                port = _port(rest[1:], text)
-        elif raw.count(":") == 1:
-            host, port_text = raw.split(":")
-            port = _port(port_text, text)
+        try:
+            host, port, _ = split_host_port(text, 53)
+        except ValueError as exc:
+            raise UsageError(f"invalid nameserver {text!r}: {exc}") from None
         try:
             ipaddress.ip_address(host)
         except ValueError:
@@ -77,12 +68,6 @@ class Nameserver:
                 f"invalid nameserver {text!r}: give an IP address, optionally with :PORT"
             ) from None
         return cls(host, port)
-
-
-def _port(text: str, whole: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise UsageError(f"invalid nameserver {whole!r}: port must be 1-65535")
-    return int(text)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from preflight.errors import InputError
+from preflight.net.address import host_port, split_host_port
 from preflight.textsafe import clean
 
 MAX_LINE = 2048
@@ -59,7 +60,7 @@ class SmtpTarget:
     port: int = 25
 
     def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return host_port(self.host, self.port)
 
     @property
     def is_ip(self) -> bool:
@@ -78,31 +79,17 @@ class SmtpTarget:
         """
         raw = str(text).strip()
         shown = raw[:80]
-        host, port = raw, default_port
-        if raw.startswith("["):
-            close = raw.find("]")
-            if close < 0:
-                raise InputError(f"invalid SMTP server {shown!r}: missing ']'")
-            host, rest = raw[1:close], raw[close + 1:]
-            if rest:
-                if not rest.startswith(":"):
-                    raise InputError(f"invalid SMTP server {shown!r}: expected [IPv6]:PORT")
-                port = _port(rest[1:], shown)
+        try:
+            host, port, bracketed = split_host_port(raw, default_port)
+        except ValueError as exc:
+            raise InputError(f"invalid SMTP server {shown!r}: {exc}") from None
+        if bracketed or ":" in host:
             try:
-                host = str(ipaddress.IPv6Address(host))
-            except ValueError:
-                raise InputError(f"invalid SMTP server {shown!r}: [...] must hold an IPv6 address") from None
-            return cls(host, port)
-        if raw.count(":") > 1:
-            try:
-                return cls(str(ipaddress.IPv6Address(raw)), port)
+                return cls(str(ipaddress.IPv6Address(host)), port)
             except ValueError:
                 raise InputError(
                     f"invalid SMTP server {shown!r}: expected HOST, HOST:PORT or [IPv6]:PORT"
                 ) from None
-        if raw.count(":") == 1:
-            host, port_text = raw.split(":")
-            port = _port(port_text, shown)
         try:
             return cls(str(ipaddress.ip_address(host)), port)
         except ValueError:
@@ -115,12 +102,6 @@ class SmtpTarget:
             raise InputError(
                 f"invalid SMTP server {shown!r}: expected HOST, HOST:PORT or [IPv6]:PORT"
             ) from None
-
-
-def _port(text: str, whole: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise InputError(f"invalid SMTP server {whole!r}: port must be 1-65535")
-    return int(text)
 
 
 def parse_mailbox(text: str, what: str = "address", *, allow_null: bool = False) -> str:

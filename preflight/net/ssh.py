@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from preflight.errors import InputError
+from preflight.net.address import host_port, split_host_port
 from preflight.net.ssh_commands import (
     COMMANDS,
     ENV_PREFIX,
@@ -85,8 +86,7 @@ class SshTarget:
     port: int = DEFAULT_PORT
 
     def __str__(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.user}@{host}:{self.port}"
+        return f"{self.user}@{host_port(self.host, self.port)}"
 
     @property
     def known_hosts_name(self) -> str:
@@ -100,25 +100,14 @@ class SshTarget:
         user, at, rest = raw.rpartition("@")
         if not at or not _USER.match(user):
             raise InputError(f"{what}: expected USER@HOST[:PORT], not {raw[:80]!r}")
-        port_text = ""
-        if rest.startswith("["):
-            host, close, tail = rest[1:].partition("]")
-            if not close or (tail and not tail.startswith(":")):
-                raise InputError(f"{what}: bad address in {raw[:80]!r}")
-            port_text = tail[1:]
-        elif rest.count(":") == 1:
-            host, _, port_text = rest.partition(":")
-        else:
-            host = rest
+        try:
+            host, port, _ = split_host_port(rest, DEFAULT_PORT)
+        except ValueError as exc:
+            raise InputError(f"{what}: {exc} in {raw[:80]!r}") from None
         try:
             host = valid_host(host)
         except InputError:
             raise InputError(f"{what}: invalid host in {raw[:80]!r}") from None
-        port = DEFAULT_PORT
-        if port_text:
-            if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-                raise InputError(f"{what}: port must be 1-65535 in {raw[:80]!r}")
-            port = int(port_text)
         return cls(user, host, port)
 
 
