@@ -103,35 +103,11 @@ def _answers_hit(filter_: CodeFilter | None, answers: Sequence[str]) -> bool:
     return True if filter_ is None else filter_.matches_any(list(answers))
 
 
-@dataclass(frozen=True)
-class RblRule:
-    """One DNS-list restriction in one stage; ``raw`` is its argument as written."""
+class _ListEntry:
+    """What a configured DNS-list entry can tell: its zone for display, and whether it matches."""
 
     zone: str
     filter: CodeFilter | None
-    kind: RblKind
-    stage: Stage
-    warn_only: bool
-    raw: str
-
-    @property
-    def display_zone(self) -> str:
-        """``zone`` with any embedded access key hidden."""
-        return redact_zone(self.zone)
-
-    def matches(self, answers: Sequence[str]) -> bool:
-        """True when the A ``answers`` (empty = not listed) satisfy this rule's filter."""
-        return _answers_hit(self.filter, answers)
-
-
-@dataclass(frozen=True)
-class PostscreenSite:
-    """One ``postscreen_dnsbl_sites`` entry ``zone[=filter][*weight]`` (negative = allowlist)."""
-
-    zone: str
-    filter: CodeFilter | None
-    weight: int
-    raw: str
 
     @property
     def display_zone(self) -> str:
@@ -141,6 +117,28 @@ class PostscreenSite:
     def matches(self, answers: Sequence[str]) -> bool:
         """True when the A ``answers`` (empty = not listed) satisfy this entry's filter."""
         return _answers_hit(self.filter, answers)
+
+
+@dataclass(frozen=True)
+class RblRule(_ListEntry):
+    """One DNS-list restriction in one stage; ``raw`` is its argument as written."""
+
+    zone: str
+    filter: CodeFilter | None
+    kind: RblKind
+    stage: Stage
+    warn_only: bool
+    raw: str
+
+
+@dataclass(frozen=True)
+class PostscreenSite(_ListEntry):
+    """One ``postscreen_dnsbl_sites`` entry ``zone[=filter][*weight]`` (negative = allowlist)."""
+
+    zone: str
+    filter: CodeFilter | None
+    weight: int
+    raw: str
 
 
 @dataclass(frozen=True)
