@@ -121,7 +121,7 @@ def test_demo_json_report_is_unchanged(demo_report: dict[str, Any]) -> None:
 def test_demo_html_rendering_is_unchanged(demo_report: dict[str, Any], lang: str) -> None:
     # The HTML renders from the JSON dict: the same (normalised) report, the same page
     from preflight.report import html as report_html
-    from preflight.report.localize import localize
+    from preflight.i18n.localize import localize
 
     page = report_html.render(localize(demo_report, lang), lang)
     _compare(f"demo.report.{lang}.html", page if page.endswith("\n") else page + "\n")
