@@ -1,34 +1,48 @@
-"""The check families, in report order. A new family adds one line here."""
+"""The check families, in report order. A new family adds one line here.
+
+Each line names a family package's ``FAMILY`` (:class:`preflight.engine.Family`). The plan loader
+(:mod:`preflight.config`) and the ``preflight check`` options (:mod:`preflight.cli`) are built from
+this list; a family whose settings read another's comes after it (partners after server).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from preflight.checks import cutover, dkim, dmarc, mx, propagation, rdns, server, smtp, spf
-from preflight.checks.blocklists import family as blocklists
-from preflight.checks.partners import family as partners
-from preflight.checks.partners.settings import PLAN_TABLE as PARTNERS_PLAN
-from preflight.checks.blocklists.settings import PLAN_TABLE as BLOCKLISTS_PLAN
-from preflight.checks.server.settings import PLAN_TABLE as SSH_PLAN
-from preflight.checks.smtp.settings import PLAN_TABLE as SMTP_PLAN
-from preflight.engine import Family
+from preflight.checks import (
+    blocklists,
+    cutover,
+    dkim,
+    dmarc,
+    mx,
+    partners,
+    propagation,
+    rdns,
+    server,
+    smtp,
+    spf,
+)
+from preflight.engine.family import CliOption, Family
 from preflight.values import Validator
 
 FAMILIES: tuple[Family, ...] = (
-    Family("rdns", rdns.run),
-    Family("blocklists", blocklists.run, {"blocklists": BLOCKLISTS_PLAN}),
-    Family("spf", spf.run),
-    Family("dkim", dkim.run),
-    Family("dmarc", dmarc.run),
-    Family("mx", mx.run),
-    Family("cutover", cutover.run),
-    Family("propagation", propagation.run),
-    Family("smtp", smtp.run, {"smtp": SMTP_PLAN}),
-    Family("server", server.run, {"ssh": SSH_PLAN}),
-    Family("partners", partners.run, {"partners": PARTNERS_PLAN}),
+    rdns.FAMILY,
+    blocklists.FAMILY,
+    spf.FAMILY,
+    dkim.FAMILY,
+    dmarc.FAMILY,
+    mx.FAMILY,
+    cutover.FAMILY,
+    propagation.FAMILY,
+    smtp.FAMILY,
+    server.FAMILY,
+    partners.FAMILY,
 )
 
 PLAN_SECTIONS: Mapping[str, Mapping[str, Validator]] = {
     section: table for family in FAMILIES for section, table in family.plan.items()
 }
 """The families' ``[section]`` tables of a plan file (the plan loader in :mod:`preflight.config`)."""
+
+OPTIONS: tuple[CliOption, ...] = tuple(option for family in FAMILIES for option in family.options)
+"""The options the families add to ``preflight check``, in registry order."""

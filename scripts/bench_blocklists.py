@@ -118,7 +118,7 @@ def main() -> None:
 
     def run_family(ip: str, zones: tuple, **options: object) -> None:
         config = RunConfig(Target(ips=(parse_ip(ip),)), dns=dns_config,
-                           extras={"blocklists": settings(zones, **options)})
+                           settings=(settings(zones, **options),))
         family.run(RunContext(config, client(), datetime.now(timezone.utc)))
 
     stage_plan = build_plan(catalogue, settings(alive), ips=[CLEAN_IP])

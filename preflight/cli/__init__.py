@@ -7,7 +7,8 @@ machine output (``--json -``).
 - :mod:`preflight.cli.app` — the typer application, ``--version``, one-line errors;
 - :mod:`preflight.cli.commands` — the commands and their options;
 - :mod:`preflight.cli.session` — plan + flags → run config; run; write the outputs;
-- :mod:`preflight.cli.options`, :mod:`preflight.cli.partners` — shared options and glue.
+- :mod:`preflight.cli.families` — the families' options (from the registry) and settings;
+- :mod:`preflight.cli.options` — shared options and helpers; :mod:`preflight.cli.demo` — the demo.
 """
 
 from __future__ import annotations

@@ -3,34 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
 from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
-from preflight.cli.partners import (
-    PARTNER_IP_OPTION,
-    PARTNER_OPTION,
-    PARTNERS_FROM_LOG_OPTION,
-    PARTNERS_LOG_DAYS_OPTION,
-    PARTNERS_LOG_TOP_OPTION,
-    SERVER_RBL_OPTION,
-    with_partners,
-)
+from preflight.cli.families import configure_families, with_family_options
 from preflight.cli.session import (
     build_config,
     execute,
     load_baseline,
     render_outputs,
     with_cutover,
-    with_ssh,
     write_outputs,
 )
 from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
+from preflight.registry import OPTIONS as FAMILY_OPTIONS
 
 @app.command(epilog=EXIT_CODE_HELP)
+@with_family_options(FAMILY_OPTIONS)
 def check(
     ip: list[str] = typer.Option([], "--ip", metavar="IP", help="A new IP of the server (repeat for IPv4 and IPv6)."),
     hostname: Optional[str] = typer.Option(None, "--hostname", metavar="NAME", help="The new server's HELO/EHLO name."),
@@ -40,27 +33,6 @@ def check(
         [], "--nameserver", metavar="HOST[:PORT]", help="Resolver to query, HOST[:PORT] (repeatable; default: the system resolver)."
     ),
     timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for each DNS answer (default 3)."),
-    spamhaus_dqs_key: Optional[str] = typer.Option(
-        None, "--spamhaus-dqs-key", metavar="KEY", envvar="PREFLIGHT_SPAMHAUS_DQS_KEY", show_envvar=True, show_default=False,
-        help="Spamhaus DQS key: ask <key>.<zone>.dq.spamhaus.net instead of the public mirrors (never shown in reports).",
-    ),
-    blocklists: Optional[bool] = typer.Option(
-        None, "--blocklists/--no-blocklists", help="Check DNS blocklists and reputation (default: on)."
-    ),
-    neighbourhood: Optional[bool] = typer.Option(
-        None, "--neighbourhood/--no-neighbourhood",
-        help="Also check the IPv4 /24 around each IP on the block lists (collateral risk).",
-    ),
-    smtp: list[str] = typer.Option(
-        [], "--smtp", metavar="HOST[:PORT]", help="SMTP server to probe, HOST[:PORT] (repeatable; default: each --ip on port 25)."
-    ),
-    no_smtp: bool = typer.Option(False, "--no-smtp", help="Do not probe any SMTP server."),
-    smtp_timeout: Optional[float] = typer.Option(
-        None, "--smtp-timeout", metavar="SECONDS", help="Seconds to wait for each SMTP reply (default 10)."
-    ),
-    ca_file: Optional[Path] = typer.Option(
-        None, "--ca-file", metavar="PEM", help="PEM file of CAs to verify the SMTP certificate against (default: system CAs)."
-    ),
     config: Optional[Path] = typer.Option(None, "--config", metavar="PLAN.toml", help="TOML migration plan; flags override it."),
     html: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the HTML report here."),
     json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the JSON report here ('-' = stdout)."),
@@ -81,31 +53,7 @@ def check(
         help="Compare MX, SPF, A/AAAA and PTR across resolvers (plan: propagation_nameservers, "
              "else the --nameserver list).",
     ),
-    ssh: Optional[str] = typer.Option(
-        None, "--ssh", metavar="USER@HOST[:PORT]", help="Inventory the new server over SSH, USER@HOST[:PORT] (read-only commands)."
-    ),
-    old_ssh: Optional[str] = typer.Option(
-        None, "--old-ssh", metavar="USER@HOST[:PORT]", help="Also inventory the old server, USER@HOST[:PORT], and compare settings."
-    ),
-    ssh_key: Optional[str] = typer.Option(
-        None, "--ssh-key", metavar="PATH", help="Private key for SSH (default: ssh-agent, then ~/.ssh/id_*)."
-    ),
-    known_hosts: Optional[str] = typer.Option(
-        None, "--known-hosts", metavar="PATH", help="known_hosts file to verify host keys (default ~/.ssh/known_hosts)."
-    ),
-    ssh_accept_new: Optional[bool] = typer.Option(
-        None, "--ssh-accept-new", help="Record an unknown host key in known_hosts (never a changed one)."
-    ),
-    ssh_password: bool = typer.Option(
-        False, "--ssh-password",
-        help="Prompt for the SSH password (terminal only; or set PREFLIGHT_SSH_PASSWORD).",
-    ),
-    partner: list[str] = PARTNER_OPTION,
-    partner_ip: list[str] = PARTNER_IP_OPTION,
-    partners_from_log: Optional[bool] = PARTNERS_FROM_LOG_OPTION,
-    partners_log_days: Optional[str] = PARTNERS_LOG_DAYS_OPTION,
-    partners_log_top: Optional[str] = PARTNERS_LOG_TOP_OPTION,
-    server_rbl: list[str] = SERVER_RBL_OPTION,
+    **family_flags: Any,
 ) -> None:
     """Check the new server and domains before cutover; write HTML/JSON reports."""
 
@@ -118,24 +66,11 @@ def check(
         run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
                                   selectors=dkim_selector, nameservers=nameserver,
                                   timeout=timeout, strict=strict)
-        from preflight.checks.blocklists import settings as blocklist_settings
-
-        run_config = blocklist_settings.with_settings(run_config, blocklist_settings.from_options(
-            plan, dqs_key=spamhaus_dqs_key, neighbourhood=neighbourhood, enabled=blocklists))
-        from preflight.checks.smtp.settings import from_options, with_settings
-
-        run_config = with_settings(run_config, from_options(
-            plan, ips=run_config.target.ips, domains=run_config.target.domains, targets=smtp,
-            disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file else None,
-        ))
         run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
                                   propagation=propagation)
-        run_config = with_ssh(run_config, plan, new=ssh, old=old_ssh, key_file=ssh_key,
-                              known_hosts=known_hosts, accept_new=ssh_accept_new,
-                              prompt=ssh_password)
-        run_config = with_partners(run_config, plan, domains=partner, ips=partner_ip,
-                                   from_log=partners_from_log, log_days=partners_log_days,
-                                   log_top=partners_log_top, server_rbls=server_rbl)
+        from preflight.registry import FAMILIES
+
+        run_config = configure_families(run_config, plan, family_flags, FAMILIES)
         saved = load_baseline(baseline) if baseline else None
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")

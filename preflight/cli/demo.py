@@ -42,14 +42,12 @@ def demo_config(server: LabDnsServer, timeout: float = 2.0,
 
     # The demo's plan opts into Barracuda, as `[blocklists] zones = ["barracuda-brbl"]` would;
     # the lab's resolver is not registered with it.
-    config = blocklists.with_settings(
-        config, blocklists.from_options({"blocklists.zones": ["barracuda-brbl"]})
-    )
+    config = config.with_settings(blocklists.from_options({"blocklists.zones": ["barracuda-brbl"]}))
     from preflight.checks.partners import settings as partners
 
     # Two partners and the RBL policy the new server will run, as `[partners]` in a plan would:
     # partner-a.example's mail server is on the lab's Spamhaus ZEN, partner-b.example is clean.
-    config = partners.with_settings(config, partners.PartnerSettings(
+    config = config.with_settings(partners.PartnerSettings(
         domains=("partner-a.example", "partner-b.example"), plan_policy=partners.parse_server_rbls((
             ("smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, "
              "reject_rbl_client zen.spamhaus.org"),
@@ -58,10 +56,10 @@ def demo_config(server: LabDnsServer, timeout: float = 2.0,
             "postscreen_dnsbl_action = enforce",
         ))))
     if smtp is not None:
-        from preflight.checks.smtp.settings import SmtpSettings, with_settings
+        from preflight.checks.smtp.settings import SmtpSettings
         from preflight.net.smtp import SmtpTarget
 
-        config = with_settings(config, SmtpSettings(
+        config = config.with_settings(SmtpSettings(
             targets=(SmtpTarget(*smtp.address),), timeout=5.0, ca_file=smtp.ca_file,
         ))
     return config

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import typer
 
 from preflight.cli.options import say
 from preflight.exitcodes import ExitCode
@@ -55,7 +54,6 @@ def build_config(
         target=target,
         dns=DnsConfig(nameservers=servers, timeout=seconds),
         strict=strict if strict is not None else plan.get("strict", False),
-        extras={k: v for k, v in plan.items() if "." in k},
     )
 
 
@@ -151,22 +149,3 @@ def render_outputs(data: dict[str, Any], *, html: str | None, json_out: str | No
         written = write_text(markdown, report_markdown.render(data, lang, html_path=html if html != "-" else None))
         if written and not quiet:
             say("cli_wrote", lang, path=written)
-
-
-def with_ssh(config: RunConfig, plan: dict[str, Any], *, new: str | None, old: str | None,
-             key_file: str | None, known_hosts: str | None, accept_new: bool | None,
-             prompt: bool) -> RunConfig:
-    """Add the SSH inventory settings (``--ssh`` / ``[ssh]``); prompt for a password if asked."""
-    from preflight.checks.server import settings as ssh_settings
-    from preflight.errors import UsageError
-
-    password = None
-    if prompt:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                f"--ssh-password needs a terminal to prompt; set {ssh_settings.PASSWORD_ENV} instead"
-            )
-        password = typer.prompt("SSH password", hide_input=True, err=True)
-    found = ssh_settings.from_options(plan, new=new, old=old, key_file=key_file,
-                                      known_hosts=known_hosts, accept_new=accept_new, password=password)
-    return ssh_settings.with_settings(config, found) if found is not None else config

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from preflight.net.dns import DnsConfig, Nameserver
 from preflight.values import IPAddress
+
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -44,5 +46,18 @@ class RunConfig:
     strict: bool = False
     propagation: tuple[Nameserver, ...] = ()
     """Resolvers to compare answers across (empty: no propagation check)."""
-    extras: Mapping[str, Any] = field(default_factory=dict)
-    """Validated plan sections of later check families (``smtp``, ``ssh``, ...), by name."""
+    settings: tuple[object, ...] = ()
+    """The families' typed, frozen settings objects, at most one of each type (a family whose
+    settings are absent does nothing, or uses its defaults)."""
+
+    def settings_of(self, kind: type[S]) -> S | None:
+        """The settings object of type ``kind`` in this run, or ``None``."""
+        for value in self.settings:
+            if isinstance(value, kind) and type(value) is kind:
+                return value
+        return None
+
+    def with_settings(self, value: object) -> RunConfig:
+        """This config with ``value`` as the settings of its type (replacing any earlier one)."""
+        kept = tuple(v for v in self.settings if type(v) is not type(value))
+        return dataclasses.replace(self, settings=(*kept, value))

@@ -10,16 +10,16 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import traceback
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, TypeVar
 
+from preflight.engine.family import Family
 from preflight.engine.runconfig import RunConfig
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Report, Status
 from preflight.net.dns import DnsClient
 from preflight.net.pool import concurrent_map
-from preflight.values import Validator
 
 T = TypeVar("T")
 
@@ -75,16 +75,6 @@ class RunContext:
     """The saved report this run is compared with (``--baseline``), if any."""
     memo: RunMemo = field(default_factory=RunMemo, compare=False, repr=False)
     """Shared work of this run (see :class:`RunMemo`)."""
-
-
-@dataclass(frozen=True)
-class Family:
-    """A named group of checks with one entry point."""
-
-    name: str
-    run: Callable[[RunContext], FamilyOutput]
-    plan: Mapping[str, Mapping[str, Validator]] = field(default_factory=dict)
-    """The plan-file tables this family reads: ``[section]`` name → key validators."""
 
 
 class Observer(Protocol):

@@ -9,7 +9,6 @@ from preflight.checks.blocklists.settings import (
     DqsKey,
     from_options,
     resolve_zones,
-    settings_of,
 )
 from preflight.config import RunConfig, Target, validate_plan
 from preflight.data.loader import load_catalogue, parse_custom_zone
@@ -95,5 +94,5 @@ def test_keyed_zones_need_their_key() -> None:
 
 def test_a_run_without_settings_uses_the_default_set() -> None:
     config = RunConfig(Target())
-    assert settings_of(config) == BlocklistSettings()
+    assert config.settings_of(BlocklistSettings) is None  # the family then uses BlocklistSettings()
     assert BlocklistSettings().chosen(CAT) == CAT.enabled()

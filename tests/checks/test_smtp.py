@@ -35,11 +35,11 @@ from preflight.model import CheckResult, Status
 from preflight.net.smtp import SmtpTarget
 from preflight.report import html as report_html
 from preflight.report import json as report_json
-from preflight.engine import Family, run
+from preflight.engine import run
 
 P, W, F, E, S = Status.PASS, Status.WARN, Status.FAIL, Status.ERROR, Status.SKIP
 TIMEOUT = 1.0
-SMTP_ONLY = [Family("smtp", smtp.run)]
+SMTP_ONLY = [smtp.FAMILY]
 
 
 class Probe:
@@ -86,8 +86,8 @@ def probe(dns_server: LabDnsServer) -> Callable[..., Probe]:
            **settings: Any) -> Probe:
         config = make_config(
             dns_server, ips=("127.0.0.1",), hostname=hostname, domains=domains,
-            smtp=SmtpSettings(targets=(SmtpTarget(*address),), timeout=timeout, ca_file=ca_file,
-                              **settings),
+            settings=(SmtpSettings(targets=(SmtpTarget(*address),), timeout=timeout, ca_file=ca_file,
+                                   **settings),),
         )
         started = time.monotonic()
         report = run(config, families=SMTP_ONLY, now=FIXED_NOW)
@@ -289,7 +289,7 @@ def test_a_config_without_smtp_settings_probes_nothing(dns_server: LabDnsServer,
 
 
 def test_disabled(dns_server: LabDnsServer) -> None:
-    config = make_config(dns_server, ips=("127.0.0.1",), smtp=SmtpSettings(enabled=False))
+    config = make_config(dns_server, ips=("127.0.0.1",), settings=(SmtpSettings(enabled=False),))
     report = run(config, families=SMTP_ONLY, now=FIXED_NOW)
     assert [(r.check_id, r.outcome, r.status) for r in report.results] == [("smtp.connect", "disabled", S)]
 

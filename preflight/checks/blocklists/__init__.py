@@ -9,20 +9,58 @@ Modules: :mod:`.settings` (plan ``[blocklists]``, flags, DQS key), :mod:`.querie
 names, pure), :mod:`.collect` (all DNS, concurrent), :mod:`.health` and :mod:`.evaluate`
 (pure), :mod:`.reputation` (Team Cymru, graded scores, neighbourhood; pure),
 :mod:`.outcomes` (the check ids), :mod:`.family` (``run(ctx)``), :mod:`.listing` (``preflight
-lists``). This ``__init__`` is the family's public face: other families (partners, cutover)
-import only the names below, never the modules.
+lists``). This ``__init__`` declares the family (``FAMILY``) and is its public face: other families
+(partners, cutover) import only its names (served from :mod:`.shared`), never its modules.
 """
 
 from __future__ import annotations
 
-from preflight.checks.blocklists.collect import collect as collect_lists
-from preflight.checks.blocklists.evaluate import evaluate_subject
-from preflight.checks.blocklists.health import Answers, Health, evidence_of, read, zone_health
-from preflight.checks.blocklists.plan import build_plan
-from preflight.checks.blocklists.queries import Question, ZoneRef
-from preflight.checks.blocklists.settings import settings_of, with_rfc_test_points
+from typing import TYPE_CHECKING, Any
+
+from preflight.checks.blocklists import outcomes
+from preflight.checks.blocklists.settings import OPTIONS, PLAN_TABLE, BlocklistSettings, configure
+from preflight.engine.family import Family, outcomes_in
+
+if TYPE_CHECKING:
+    from preflight.checks.blocklists.shared import (
+        Answers,
+        Health,
+        Question,
+        ZoneRef,
+        build_plan,
+        collect_lists,
+        evaluate_subject,
+        evidence_of,
+        read,
+        with_rfc_test_points,
+        zone_health,
+    )
+    from preflight.engine import RunContext
+    from preflight.model import FamilyOutput
 
 __all__ = [
-    "Answers", "Health", "Question", "ZoneRef", "build_plan", "collect_lists", "evaluate_subject",
-    "evidence_of", "read", "settings_of", "with_rfc_test_points", "zone_health",
+    "FAMILY", "Answers", "BlocklistSettings", "Health", "Question", "ZoneRef", "build_plan", "collect_lists",
+    "evaluate_subject", "evidence_of", "read", "with_rfc_test_points", "zone_health",
 ]
+
+
+def _run(ctx: RunContext) -> FamilyOutput:
+    from preflight.checks.blocklists import family
+
+    return family.run(ctx)
+
+
+FAMILY = Family(
+    "blocklists", _run, plan={"blocklists": PLAN_TABLE}, options=OPTIONS, settings=BlocklistSettings,
+    configure=configure, outcomes=lambda: outcomes_in(outcomes), sections=("blocklists", "reputation"),
+)
+"""Blocklists and reputation (see :class:`preflight.engine.Family`)."""
+
+
+def __getattr__(name: str) -> Any:
+    """The family's public names, loaded on first use (they need dnspython)."""
+    if name.startswith("__") or name in ('family', 'collect', 'evaluate', 'health', 'listing', 'outcomes', 'plan', 'queries', 'reputation', 'settings', 'shared'):
+        raise AttributeError(name)
+    from preflight.checks.blocklists import shared
+
+    return getattr(shared, name)

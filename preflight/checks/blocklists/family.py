@@ -19,7 +19,7 @@ from preflight.checks.blocklists.reputation import (
     evaluate_network,
     evaluate_scores,
 )
-from preflight.checks.blocklists.settings import settings_of
+from preflight.checks.blocklists.settings import BlocklistSettings
 from preflight.data.catalogue import Catalogue
 from preflight.data.loader import load_catalogue
 from preflight.model import CheckResult, FamilyOutput
@@ -64,7 +64,7 @@ def assemble(plan: Plan, facts: Facts, catalogue: Catalogue,
 
 def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: every new IP and name against every enabled list, plus reputation."""
-    settings = settings_of(ctx.config)
+    settings = ctx.config.settings_of(BlocklistSettings) or BlocklistSettings()
     target = ctx.config.target
     ips = [str(ip) for ip in target.ips]
     if not settings.enabled:

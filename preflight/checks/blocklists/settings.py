@@ -1,4 +1,4 @@
-"""Blocklist settings: a frozen value in ``RunConfig.extras["blocklists"]``, from plan and flags.
+"""Blocklist settings: a frozen value in ``RunConfig.settings``, from plan and flags.
 
 A run without these settings checks the catalogue's default zone set. The plan's
 ``[blocklists]`` table is validated by :data:`PLAN_TABLE` (registered in
@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from preflight.data.catalogue import Catalogue, PointBasis, Requirement, Subject, TestPoints, Zone
 from preflight.data.loader import load_catalogue, parse_custom_zone
+from preflight.engine.family import CliOption, Setup
 from preflight.errors import UsageError
 
 if TYPE_CHECKING:
-    from preflight.engine import RunConfig
+    pass
 
-EXTRAS_KEY = "blocklists"
 DQS_ENV = "PREFLIGHT_SPAMHAUS_DQS_KEY"
 """Environment variable holding the Spamhaus DQS key (read by the CLI)."""
 
@@ -77,15 +77,8 @@ class BlocklistSettings:
         return (catalogue or load_catalogue()).enabled()
 
 
-def settings_of(config: RunConfig) -> BlocklistSettings:
-    """The blocklist settings of a run (the catalogue defaults when the config has none)."""
-    found = config.extras.get(EXTRAS_KEY)
-    return found if isinstance(found, BlocklistSettings) else BlocklistSettings()
 
 
-def with_settings(config: RunConfig, settings: BlocklistSettings) -> RunConfig:
-    """``config`` with ``settings`` in its extras."""
-    return dataclasses.replace(config, extras={**config.extras, EXTRAS_KEY: settings})
 
 
 # -- plan validators (preflight.config.PLAN_SECTIONS["blocklists"]) ---------------------------
@@ -223,3 +216,24 @@ def from_options(
         else bool(plan.get("blocklists.neighbourhood", False)),
         dqs_key=key,
     )
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+OPTIONS: tuple[CliOption, ...] = (
+    CliOption("spamhaus_dqs_key", "--spamhaus-dqs-key", metavar="KEY", envvar=DQS_ENV,
+              help="Spamhaus DQS key: ask <key>.<zone>.dq.spamhaus.net instead of the public mirrors "
+                   "(never shown in reports)."),
+    CliOption("blocklists", "--blocklists/--no-blocklists", kind=bool,
+              help="Check DNS blocklists and reputation (default: on)."),
+    CliOption("neighbourhood", "--neighbourhood/--no-neighbourhood", kind=bool,
+              help="Also check the IPv4 /24 around each IP on the block lists (collateral risk)."),
+)
+"""The options ``preflight check`` gets from this family."""
+
+
+def configure(setup: Setup) -> BlocklistSettings:
+    """The blocklist settings of a run: plan ``[blocklists]`` and the flags (flags win)."""
+    flags = setup.flags
+    return from_options(setup.plan, dqs_key=flags.get("spamhaus_dqs_key"),
+                        neighbourhood=flags.get("neighbourhood"), enabled=flags.get("blocklists"))

@@ -2,146 +2,39 @@
 
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
-from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.engine import RunContext, concurrent_map
+from preflight.engine.family import Family, outcomes_in
 
-MX_OK = Outcome("mx.present", "resolvable", Status.PASS, ("domain", "hosts"))
-MX_MISSING = Outcome("mx.present", "missing", Status.FAIL, ("domain",))
-MX_NULL = Outcome("mx.present", "null_mx", Status.WARN, ("domain",))
-MX_UNRESOLVABLE = Outcome("mx.present", "unresolvable", Status.FAIL, ("domain", "hosts"))
-MX_ERROR = Outcome("mx.present", "error", Status.ERROR, ("domain", "reason"))
+if TYPE_CHECKING:
+    from preflight.engine import RunContext
+    from preflight.model import FamilyOutput, Outcome
 
-NEW_HOST_YES = Outcome("mx.new_host", "points_to_new", Status.PASS, ("domain", "hosts"))
-NEW_HOST_NOT_YET = Outcome("mx.new_host", "not_yet", Status.PASS, ("domain", "hosts"))
-NEW_HOST_STILL_OLD = Outcome("mx.new_host", "still_old", Status.FAIL, ("domain", "hosts"))
-NEW_HOST_SKIPPED = Outcome("mx.new_host", "unknown", Status.SKIP, ("domain",))
-NEW_HOST_ERROR = Outcome("mx.new_host", "error", Status.ERROR, ("domain", "reason"))
-
-TTL_OK = Outcome("ttl.records", "low", Status.PASS, ("name", "rrtype", "ttl"))
-TTL_HIGH = Outcome("ttl.records", "high", Status.WARN, ("name", "rrtype", "ttl", "limit"))
-TTL_ERROR = Outcome("ttl.records", "error", Status.ERROR, ("name", "rrtype", "reason"))
-
-TTL_LIMIT = 3600
-"""Seconds; above this a cutover takes too long to reach every resolver."""
+__all__ = ["FAMILY"]
 
 
-@dataclass(frozen=True)
-class MxFacts:
-    """One domain's MX answer and the addresses of each MX host."""
+def _run(ctx: RunContext) -> FamilyOutput:
+    from preflight.checks.mx import family
 
-    domain: str
-    mx: DnsAnswer | DnsError
-    hosts: tuple[tuple[str, tuple[DnsAnswer | DnsError, ...]], ...] = ()
+    return family.run(ctx)
 
 
-def collect_mx(dns: DnsClient, domain: str) -> MxFacts:
-    """MX of ``domain`` and A/AAAA of every exchange."""
-    try:
-        mx = dns.query(domain, "MX")
-    except DnsError as exc:
-        return MxFacts(domain, exc)
-    hosts = [h for _, h in mx.mx() if h not in ("", ".")][:10]
+def _outcomes() -> tuple[Outcome, ...]:
+    from preflight.checks.mx import family
 
-    def addresses(host: str) -> tuple[str, tuple[DnsAnswer | DnsError, ...]]:
-        out: list[DnsAnswer | DnsError] = []
-        for rrtype in ("A", "AAAA"):
-            try:
-                out.append(dns.query(host, rrtype))
-            except DnsError as exc:
-                out.append(exc)
-        return host, tuple(out)
-
-    return MxFacts(domain, mx, tuple(concurrent_map(addresses, hosts)))
+    return outcomes_in(family)
 
 
-def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
-                phase: str = "before") -> list[CheckResult]:
-    """mx.present and mx.new_host for one domain (after cutover, MX must point at the new host)."""
-    d = facts.domain
-    if isinstance(facts.mx, DnsError):
-        return [MX_ERROR(d, [facts.mx.evidence()], domain=d, reason=facts.mx.reason),
-                NEW_HOST_SKIPPED(d, domain=d)]
-    ev = [facts.mx.evidence(f"MX {d}")]
-    pairs = facts.mx.mx()
-    if not pairs:
-        return [MX_MISSING(d, ev, domain=d), NEW_HOST_SKIPPED(d, domain=d)]
-    if all(host in ("", ".") for _, host in pairs):
-        return [MX_NULL(d, ev, domain=d), NEW_HOST_SKIPPED(d, domain=d)]
-    addresses: set[str] = set()
-    dead: list[str] = []
-    unanswered: list[str] = []
-    for host, answers in facts.hosts:
-        ev.extend(a.evidence() for a in answers)
-        errors = [a for a in answers if isinstance(a, DnsError)]
-        found = [r for a in answers if isinstance(a, DnsAnswer) for r in a.records]
-        if errors and not found:
-            return [MX_ERROR(d, ev, domain=d, reason=f"{host}: {errors[0].reason}"),
-                    NEW_HOST_SKIPPED(d, domain=d)]
-        if errors:
-            unanswered.append(f"{host}: {errors[0].reason}")
-        if not found:
-            dead.append(host)
-        addresses.update(str(ipaddress.ip_address(x)) for x in found)
-    shown = ", ".join(f"{p} {h}" for p, h in pairs)
-    out = [MX_UNRESOLVABLE(d, ev, domain=d, hosts=", ".join(dead)) if dead
-           else MX_OK(d, ev, domain=d, hosts=shown)]
-    mx_hosts = {h for _, h in pairs}
-    new_ips = {str(ipaddress.ip_address(ip)) for ip in ips}
-    if (hostname and hostname in mx_hosts) or (addresses & new_ips):
-        out.append(NEW_HOST_YES(d, ev[:1], domain=d, hosts=shown))
-    elif phase == "after" and unanswered:
-        # An address that could not be learned may be the new one: not proof of "still old".
-        out.append(NEW_HOST_ERROR(d, ev, domain=d, reason="; ".join(unanswered)))
-    elif phase == "after":
-        out.append(NEW_HOST_STILL_OLD(d, ev[:1], domain=d, hosts=shown))
-    else:
-        out.append(NEW_HOST_NOT_YET(d, ev[:1], domain=d, hosts=shown))
-    return out
+FAMILY = Family(
+    "mx", _run, outcomes=_outcomes,
+)
+"""The mx family (see :class:`preflight.engine.Family`)."""
 
 
-def evaluate_ttl(name: str, rrtype: str, answer: DnsAnswer | DnsError) -> CheckResult | None:
-    """ttl.records for one record set; None when there is no record to time."""
-    subject = f"{rrtype} {name}"
-    if isinstance(answer, DnsError):
-        return TTL_ERROR(subject, [answer.evidence()], name=name, rrtype=rrtype, reason=answer.reason)
-    if not answer.records or answer.ttl is None:
-        return None
-    ev = [Evidence(f"{rrtype} {name}", f"TTL {answer.ttl} s", f"@ {answer.server}")]
-    if answer.ttl > TTL_LIMIT:
-        return TTL_HIGH(subject, ev, name=name, rrtype=rrtype, ttl=answer.ttl, limit=TTL_LIMIT)
-    return TTL_OK(subject, ev, name=name, rrtype=rrtype, ttl=answer.ttl)
+def __getattr__(name: str) -> Any:
+    """The family's public names (its checks, facts and outcomes), loaded on first use."""
+    if name in ("family", "outcomes", "settings") or name.startswith("__"):
+        raise AttributeError(name)
+    from preflight.checks.mx import family
 
-
-def _ttl_questions(domains: tuple[str, ...], hostname: str | None) -> list[tuple[str, str]]:
-    questions = [(d, rrtype) for d in domains for rrtype in ("MX", "TXT")]
-    if hostname:
-        questions += [(hostname, "A"), (hostname, "AAAA")]
-    return questions
-
-
-def run(ctx: RunContext) -> FamilyOutput:
-    """Family entry: MX of every domain, then TTLs of MX, SPF TXT and the host's A/AAAA."""
-    target = ctx.config.target
-    ips = tuple(str(ip) for ip in target.ips)
-    mx_facts = concurrent_map(lambda d: collect_mx(ctx.dns, d), target.domains)
-    results = [r for f in mx_facts for r in evaluate_mx(f, target.hostname, ips, target.phase)]
-
-    def timed(question: tuple[str, str]) -> CheckResult | None:
-        name, rrtype = question
-        try:
-            answer: DnsAnswer | DnsError = ctx.dns.query(name, rrtype)
-        except DnsError as exc:
-            answer = exc
-        if rrtype == "TXT" and isinstance(answer, DnsAnswer):
-            spf = tuple(r for r in answer.records if r.lower().startswith("v=spf1"))
-            answer = DnsAnswer(answer.qname, answer.rdtype, spf, answer.ttl, answer.server)
-            rrtype = "TXT (SPF)"
-        return evaluate_ttl(name, rrtype, answer)
-
-    ttl = concurrent_map(timed, _ttl_questions(target.domains, target.hostname))
-    results.extend(r for r in ttl if r is not None)
-    return FamilyOutput(tuple(results))
+    return getattr(family, name)

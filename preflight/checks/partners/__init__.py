@@ -13,3 +13,31 @@ pure; :mod:`.family` holds ``run(ctx)``. Nothing runs unless the run's config ca
 :class:`.settings.PartnerSettings`. The plan table (``[partners]``) reaches the plan loader
 through :mod:`preflight.registry`.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from preflight.checks.partners import outcomes
+from preflight.checks.partners.settings import OPTIONS, PLAN_TABLE, PartnerSettings, configure
+from preflight.engine.family import Family, outcomes_in
+
+if TYPE_CHECKING:
+    from preflight.engine import RunContext
+    from preflight.model import FamilyOutput
+
+__all__ = ["FAMILY", "PartnerSettings", "outcomes"]
+
+
+def _run(ctx: RunContext) -> FamilyOutput:
+    from preflight.checks.partners import family
+
+    return family.run(ctx)
+
+
+FAMILY = Family(
+    "partners", _run, plan={"partners": PLAN_TABLE}, options=OPTIONS, settings=PartnerSettings,
+    configure=configure, outcomes=lambda: outcomes_in(outcomes), sections=("partners",),
+)
+"""Partner impact (see :class:`preflight.engine.Family`)."""
+

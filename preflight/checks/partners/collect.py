@@ -94,9 +94,9 @@ def log_facts(ctx: RunContext, settings: PartnerSettings) -> LogFacts | None:
     if not settings.from_log:
         return None
     from preflight.checks.server import server_facts
-    from preflight.checks.server import settings_of as ssh_settings_of
+    from preflight.checks.server import SshSettings
 
-    ssh = ssh_settings_of(ctx.config)
+    ssh = ctx.config.settings_of(SshSettings)
     assert ssh is not None and ssh.old is not None  # checked when the settings were built
     old = server_facts(ctx, "old")
     if old is not None and old.error is not None:

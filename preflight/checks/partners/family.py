@@ -14,7 +14,7 @@ from preflight.checks.partners.evaluate import (
 )
 from preflight.checks.partners.predict import ReplyCodes
 from preflight.checks.partners.section import partners_section
-from preflight.checks.partners.settings import PartnerSettings, settings_of
+from preflight.checks.partners.settings import PartnerSettings
 from preflight.data.loader import load_catalogue
 from preflight.model import CheckResult, FamilyOutput
 from preflight.engine import RunContext
@@ -39,7 +39,7 @@ def assemble(facts: PartnerFacts, settings: PartnerSettings) -> FamilyOutput:
 
 def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: predict every partner's fate (nothing when no partner is configured)."""
-    settings = settings_of(ctx.config)
+    settings = ctx.config.settings_of(PartnerSettings)
     if settings is None or not settings.requested:
         return FamilyOutput()
     return assemble(collect(ctx, settings, load_catalogue()), settings)

@@ -1,4 +1,4 @@
-"""Partner-impact settings: a frozen value in ``RunConfig.extras["partners"]``, from plan and flags.
+"""Partner-impact settings: a frozen value in ``RunConfig.settings``, from plan and flags.
 
 Who the partners are (``--partner``, ``--partner-ip``, ``--partners-from-log`` or the plan's
 ``[partners]`` table) and which policy predicts their fate: the new server's own, read over SSH
@@ -24,21 +24,18 @@ Plan syntax::
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from preflight.errors import InputError, UsageError
 from preflight.inventory.parse import RblKind, RblPolicy, parse_postconf, parse_rbl_config
 
-if TYPE_CHECKING:
-    from preflight.checks.server import SshSettings
-    from preflight.engine import RunConfig
+from preflight.checks.server import SshSettings
+from preflight.engine.family import CliOption, Setup
 
-EXTRAS_KEY = "partners"
 DEFAULT_LOG_DAYS = 30
 DEFAULT_LOG_TOP = 20
 MAX_LOG_DAYS = 365
@@ -93,17 +90,6 @@ class PartnerSettings:
             "log_days": self.log_days, "log_top": self.log_top, "use_ssh": self.use_ssh,
             "server_rbls": list(self.plan_policy.lines) if self.plan_policy else [],
         }
-
-
-def settings_of(config: RunConfig) -> PartnerSettings | None:
-    """The partner settings of a run, or None (no partner prediction)."""
-    found = config.extras.get(EXTRAS_KEY)
-    return found if isinstance(found, PartnerSettings) else None
-
-
-def with_settings(config: RunConfig, settings: PartnerSettings) -> RunConfig:
-    """``config`` with ``settings`` in its extras."""
-    return dataclasses.replace(config, extras={**config.extras, EXTRAS_KEY: settings})
 
 
 # -- server_rbls ----------------------------------------------------------------------------------
@@ -268,6 +254,42 @@ def from_options(
 
 
 __all__ = [
-    "DEFAULT_LOG_DAYS", "DEFAULT_LOG_TOP", "EXTRAS_KEY", "PLAN_TABLE", "PartnerSettings", "PlanPolicy",
-    "from_options", "parse_count", "parse_server_rbls", "settings_of", "with_settings",
+    "DEFAULT_LOG_DAYS", "DEFAULT_LOG_TOP", "OPTIONS", "PLAN_TABLE", "PartnerSettings", "PlanPolicy",
+    "configure", "from_options", "parse_count", "parse_server_rbls",
 ]
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+OPTIONS: tuple[CliOption, ...] = (
+    CliOption("partner", "--partner", many=True, metavar="DOMAIN",
+              help="A partner domain whose mail must keep arriving (repeatable): its MX and SPF addresses are "
+                   "checked against the new server's RBL policy."),
+    CliOption("partner_ip", "--partner-ip", many=True, metavar="IP",
+              help="A partner's sending address (repeatable)."),
+    CliOption("partners_from_log", "--partners-from-log/--no-partners-from-log", kind=bool,
+              help="Also check the client IPs that delivered most often to the old server (its mail log, "
+                   "read over --old-ssh)."),
+    CliOption("partners_log_days", "--partners-log-days", metavar="DAYS",
+              help="Days of the old server's log to count (default 30)."),
+    CliOption("partners_log_top", "--partners-log-top", metavar="N",
+              help="How many of the busiest log clients to check (default 20)."),
+    CliOption("server_rbl", "--server-rbl", many=True, metavar="LINE",
+              help="The new server's RBL policy without --ssh, as main.cf lines or restrictions (repeatable), "
+                   "e.g. 'reject_rbl_client zen.spamhaus.org' (plan: [partners] server_rbls)."),
+)
+"""The options ``preflight check`` gets from this family."""
+
+
+def configure(setup: Setup) -> PartnerSettings | None:
+    """The partner settings of a run (flags and ``[partners]``), or None when no partner is named.
+
+    Reads the SSH settings, so the server family comes before this one in the registry.
+    """
+    flags = setup.flags
+    return from_options(
+        setup.plan, domains=flags.get("partner") or (), ips=flags.get("partner_ip") or (),
+        from_log=flags.get("partners_from_log"), log_days=flags.get("partners_log_days"),
+        log_top=flags.get("partners_log_top"), server_rbls=flags.get("server_rbl") or (),
+        ssh=setup.config.settings_of(SshSettings),
+    )

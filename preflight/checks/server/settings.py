@@ -1,4 +1,4 @@
-"""SSH inventory settings: a frozen value carried in ``RunConfig.extras["ssh"]``.
+"""SSH inventory settings: a frozen value carried in ``RunConfig.settings``.
 
 Safety by construction: a :class:`~preflight.config.RunConfig` without these settings logs in
 nowhere. The default outbound port-25 targets (the MX hosts of the plan's domains) are used only
@@ -8,13 +8,12 @@ demo name their loopback targets explicitly.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from preflight.engine import RunConfig
+from preflight.engine.family import CliOption, Setup
 from preflight.errors import InputError, UsageError
 from preflight.net.ssh import ConnectOptions, SshTarget, valid_host
 from preflight.values import Validator, as_bool, as_number, as_str, as_str_list, checked, parse_timeout
@@ -26,7 +25,6 @@ PLAN_TABLE: dict[str, Validator] = {
 """The plan's ``[ssh]`` table (server inventory over SSH); targets, key file and port-25 targets
 are checked in :func:`from_options` (errors name the plan key)."""
 
-EXTRAS_KEY = "ssh"
 PASSWORD_ENV = "PREFLIGHT_SSH_PASSWORD"
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 DEFAULT_TIMEOUT = 10.0
@@ -111,17 +109,6 @@ class SshSettings:
         }
 
 
-def settings_of(config: RunConfig) -> SshSettings | None:
-    """The SSH settings of a run, or None (log in nowhere)."""
-    found = config.extras.get(EXTRAS_KEY)
-    return found if isinstance(found, SshSettings) else None
-
-
-def with_settings(config: RunConfig, settings: SshSettings) -> RunConfig:
-    """``config`` with ``settings`` in its extras."""
-    return dataclasses.replace(config, extras={**config.extras, EXTRAS_KEY: settings})
-
-
 def check_key_file(path: str, what: str = "--ssh-key") -> str:
     """A readable, unencrypted private key paramiko can use (an encrypted one belongs in ssh-agent)."""
     import paramiko
@@ -186,6 +173,34 @@ def from_options(
 
 
 __all__ = [
-    "EXTRAS_KEY", "PASSWORD_ENV", "Port25Target", "SshSettings", "check_key_file", "from_options",
-    "settings_of", "with_settings",
+    "OPTIONS", "PASSWORD_ENV", "PLAN_TABLE", "Port25Target", "SshSettings", "check_key_file", "configure",
+    "from_options",
 ]
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+OPTIONS: tuple[CliOption, ...] = (
+    CliOption("ssh", "--ssh", metavar="USER@HOST[:PORT]",
+              help="Inventory the new server over SSH, USER@HOST[:PORT] (read-only commands)."),
+    CliOption("old_ssh", "--old-ssh", metavar="USER@HOST[:PORT]",
+              help="Also inventory the old server, USER@HOST[:PORT], and compare settings."),
+    CliOption("ssh_key", "--ssh-key", metavar="PATH",
+              help="Private key for SSH (default: ssh-agent, then ~/.ssh/id_*)."),
+    CliOption("known_hosts", "--known-hosts", metavar="PATH",
+              help="known_hosts file to verify host keys (default ~/.ssh/known_hosts)."),
+    CliOption("ssh_accept_new", "--ssh-accept-new", kind=bool,
+              help="Record an unknown host key in known_hosts (never a changed one)."),
+    CliOption("ssh_password", "--ssh-password", kind=bool, default=False,
+              secret_prompt="SSH password", secret_envvar=PASSWORD_ENV,
+              help="Prompt for the SSH password (terminal only; or set PREFLIGHT_SSH_PASSWORD)."),
+)
+"""The options ``preflight check`` gets from this family."""
+
+
+def configure(setup: Setup) -> SshSettings | None:
+    """The SSH settings of a run (``--ssh`` / ``[ssh]``), or None when no server is named."""
+    flags = setup.flags
+    return from_options(setup.plan, new=flags.get("ssh"), old=flags.get("old_ssh"),
+                        key_file=flags.get("ssh_key"), known_hosts=flags.get("known_hosts"),
+                        accept_new=flags.get("ssh_accept_new"), password=flags.get("ssh_password"))

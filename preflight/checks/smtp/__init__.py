@@ -10,82 +10,36 @@ Nothing is probed unless the run's config carries :class:`.settings.SmtpSettings
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from preflight.checks.smtp import outcomes
-from preflight.checks.smtp.collect import collect
-from preflight.checks.smtp.evaluate import evaluate
-from preflight.checks.smtp.facts import ProbeFacts
-from preflight.checks.smtp.settings import MAX_POSTMASTER_DOMAINS, SmtpSettings, settings_of
-from preflight.model import FamilyOutput
-from preflight.engine import RunContext, concurrent_map
+from preflight.checks.smtp.settings import OPTIONS, PLAN_TABLE, SmtpSettings, configure
+from preflight.engine.family import Family, outcomes_in
 
-__all__ = ["SmtpSettings", "outcomes", "run", "section"]
+if TYPE_CHECKING:
+    from preflight.engine import RunContext
+    from preflight.model import FamilyOutput
 
-MAX_PARALLEL_TARGETS = 4
-"""Servers probed at once (each probe holds at most one connection at a time)."""
+__all__ = ["FAMILY", "SmtpSettings", "outcomes"]
 
 
-def _ms(seconds: float | None) -> int | None:
-    return None if seconds is None else round(seconds * 1000)
+def _run(ctx: RunContext) -> FamilyOutput:
+    from preflight.checks.smtp import family
+
+    return family.run(ctx)
 
 
-def section(probes: list[ProbeFacts], settings: SmtpSettings, now: datetime) -> dict[str, Any]:
-    """The ``smtp`` report section: per target the transcript, timings, TLS and certificate facts."""
-    targets = []
-    for f in probes:
-        targets.append({
-            "target": str(f.target),
-            "address": f.address,
-            "port": f.target.port,
-            "timings_ms": {
-                "connect": _ms(f.connect_seconds),
-                "greeting": _ms(f.greeting_seconds),
-                "total": _ms(f.total_seconds),
-            },
-            "greeting": str(f.greeting) if f.greeting is not None else None,
-            "extensions": list(f.extensions),
-            "tls": None if f.tls is None else {
-                "version": f.tls.version,
-                "cipher": f.tls.cipher,
-                "bits": f.tls.bits,
-                "server_name": f.tls.server_name,
-            },
-            "certificate": f.certificate.to_dict(now) if f.certificate is not None else None,
-            "verification": None if f.verify is None else {
-                "trusted": f.verify.trusted,
-                "reason": f.verify.reason,
-                "trust_store": f.verify.trust_store,
-            },
-            "stopped": None if f.stop is None else {
-                "step": f.stop.step.value,
-                "reason": f.stop.detail,
-            },
-            "transcript": list(f.transcript),
-        })
-    return {"settings": settings.to_dict(), "targets": targets}
+FAMILY = Family(
+    "smtp", _run, plan={"smtp": PLAN_TABLE}, options=OPTIONS, settings=SmtpSettings, configure=configure,
+    outcomes=lambda: outcomes_in(outcomes), sections=("smtp",),
+)
+"""The SMTP probe (see :class:`preflight.engine.Family`)."""
 
 
-def run(ctx: RunContext) -> FamilyOutput:
-    """Family entry: probe every configured target (none when not configured)."""
-    settings = settings_of(ctx.config)
-    if settings is None:
-        return FamilyOutput()
-    if not settings.enabled:
-        return FamilyOutput((outcomes.CONNECT_DISABLED("(--no-smtp)"),))
-    target = ctx.config.target
-    domains = target.domains[:MAX_POSTMASTER_DOMAINS]
-    probes = concurrent_map(
-        lambda t: collect(t, settings, ctx.dns, hostname=target.hostname, domains=domains),
-        settings.targets,
-        workers=MAX_PARALLEL_TARGETS,
-    )
-    results = []
-    for facts in probes:
-        results.extend(evaluate(
-            facts, hostname=target.hostname, domains=domains, timeout=settings.timeout,
-            helo=settings.helo_name, sender=settings.mail_from,
-            recipient=settings.relay_test_recipient, now=ctx.now,
-        ))
-    return FamilyOutput(tuple(results), {"smtp": section(probes, settings, ctx.now)} if probes else {})
+def __getattr__(name: str) -> Any:
+    """The family's public names, loaded on first use (they need dnspython)."""
+    if name.startswith("__") or name in ('family', 'collect', 'evaluate', 'facts', 'outcomes', 'settings'):
+        raise AttributeError(name)
+    from preflight.checks.smtp import family
+
+    return getattr(family, name)

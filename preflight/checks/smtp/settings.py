@@ -1,4 +1,4 @@
-"""SMTP probe settings: a frozen value carried in ``RunConfig.extras["smtp"]``.
+"""SMTP probe settings: a frozen value carried in ``RunConfig.settings``.
 
 Safety by construction: a :class:`~preflight.config.RunConfig` without these settings probes
 nothing. Only the CLI applies the user-facing default (each ``--ip`` on port 25), in
@@ -7,18 +7,17 @@ nothing. Only the CLI applies the user-facing default (each ``--ip`` on port 25)
 
 from __future__ import annotations
 
-import dataclasses
 import ssl
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from preflight.engine import RunConfig
+from preflight.engine.family import CliOption, Setup
 from preflight.errors import UsageError
 from preflight.net.smtp import SmtpTarget, parse_mailbox
 from preflight.values import IPAddress, Validator, as_bool, as_number, as_str, as_str_list, checked, parse_hostname, parse_timeout
 
-EXTRAS_KEY = "smtp"
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds to wait for each reply (and for the TCP connection and the TLS handshake)."""
@@ -78,12 +77,6 @@ class SmtpSettings:
         }
 
 
-def settings_of(config: RunConfig) -> SmtpSettings | None:
-    """The SMTP settings of a run, or None (probe nothing)."""
-    found = config.extras.get(EXTRAS_KEY)
-    return found if isinstance(found, SmtpSettings) else None
-
-
 def check_ca_file(path: str, what: str = "--ca-file") -> str:
     """A readable PEM file holding at least one CA certificate."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -136,7 +129,26 @@ def from_options(
     return settings
 
 
-def with_settings(config: RunConfig, settings: SmtpSettings) -> RunConfig:
-    """``config`` with ``settings`` in its extras."""
-    return dataclasses.replace(config, extras={**config.extras, EXTRAS_KEY: settings})
+# -- the command line ------------------------------------------------------------------------------
 
+OPTIONS: tuple[CliOption, ...] = (
+    CliOption("smtp", "--smtp", many=True, metavar="HOST[:PORT]",
+              help="SMTP server to probe, HOST[:PORT] (repeatable; default: each --ip on port 25)."),
+    CliOption("no_smtp", "--no-smtp", kind=bool, default=False, help="Do not probe any SMTP server."),
+    CliOption("smtp_timeout", "--smtp-timeout", kind=float, metavar="SECONDS",
+              help="Seconds to wait for each SMTP reply (default 10)."),
+    CliOption("ca_file", "--ca-file", kind=Path, metavar="PEM",
+              help="PEM file of CAs to verify the SMTP certificate against (default: system CAs)."),
+)
+"""The options ``preflight check`` gets from this family."""
+
+
+def configure(setup: Setup) -> SmtpSettings:
+    """The SMTP settings of a run: plan ``[smtp]`` and the flags (flags win)."""
+    flags, target = setup.flags, setup.config.target
+    ca_file = flags.get("ca_file")
+    return from_options(
+        setup.plan, ips=target.ips, domains=target.domains, targets=flags.get("smtp") or (),
+        disabled=bool(flags.get("no_smtp")), timeout=flags.get("smtp_timeout"),
+        ca_file=str(ca_file) if ca_file else None,
+    )

@@ -13,7 +13,7 @@ from conftest import FIXED_NOW, make_config
 
 from preflight.checks.partners.collect import collect
 from preflight.checks.partners.family import assemble
-from preflight.checks.partners.settings import PartnerSettings, parse_server_rbls, with_settings
+from preflight.checks.partners.settings import PartnerSettings, parse_server_rbls
 from preflight.data.catalogue import Catalogue
 from preflight.data.loader import load_catalogue
 from preflight.lab.dnsserver import LabDnsServer
@@ -31,7 +31,7 @@ def run_partners(server: LabDnsServer, lines: Sequence[str], *, domains: Sequenc
                  ips: Sequence[str] = (), catalogue: Catalogue | None = None, timeout: float = 0.5) -> FamilyOutput:
     """The partners family on the lab, predicting with ``lines`` as the plan's server_rbls."""
     settings = PartnerSettings(domains=tuple(domains), ips=tuple(ips), plan_policy=parse_server_rbls(lines))
-    config = with_settings(make_config(server, ips=(NEW_IP,), timeout=timeout), settings)
+    config = make_config(server, ips=(NEW_IP,), timeout=timeout).with_settings(settings)
     ctx = RunContext(config, DnsClient(config.dns), FIXED_NOW)
     return assemble(collect(ctx, settings, catalogue or load_catalogue()), settings)
 

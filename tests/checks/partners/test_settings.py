@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight.checks.partners.settings import from_options, parse_server_rbls, settings_of
+from preflight.checks.partners.settings import PartnerSettings, from_options, parse_server_rbls
 from preflight.checks.server.settings import SshSettings
 from preflight.config import load_plan
 from preflight.errors import UsageError
@@ -112,4 +112,4 @@ def test_what_a_prediction_needs() -> None:
 def test_a_config_without_partners() -> None:
     from preflight.config import RunConfig, Target
 
-    assert settings_of(RunConfig(target=Target())) is None
+    assert RunConfig(target=Target()).settings_of(PartnerSettings) is None

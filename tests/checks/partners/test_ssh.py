@@ -25,16 +25,15 @@ from servers.sshd import (
 )
 
 from checks.partners.conftest import NEW_IP, RBL, find, verdicts
-from preflight.checks.partners import family as partners
+from preflight.checks import partners as partners_family
+from preflight.checks import server
 from preflight.checks.partners.settings import PartnerSettings, parse_server_rbls
-from preflight.checks.partners.settings import with_settings as with_partners
-from preflight.checks.server import run as server_run
+
 from preflight.checks.server.settings import SshSettings
-from preflight.checks.server.settings import with_settings as with_ssh
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.ssh import SshTarget
-from preflight.engine import Family, Report, run
+from preflight.engine import Report, run
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postfix]
 
@@ -105,8 +104,8 @@ def _target(server: SshdServer) -> SshTarget:
 
 
 def _run(lab: LabDnsServer, settings: SshSettings, partner_settings: PartnerSettings) -> Report:
-    config = with_partners(with_ssh(make_config(lab, ips=(NEW_IP,), timeout=0.5), settings), partner_settings)
-    return run(config, families=[Family("server", server_run), Family("partners", partners.run)], now=FIXED_NOW)
+    config = make_config(lab, ips=(NEW_IP,), timeout=0.5).with_settings(settings).with_settings(partner_settings)
+    return run(config, families=[server.FAMILY, partners_family.FAMILY], now=FIXED_NOW)
 
 
 def _logins(server: SshdServer) -> int:

@@ -32,7 +32,7 @@ from servers.sshd import (
     start_sshd,
 )
 
-from preflight.checks.server.settings import Port25Target, SshSettings, with_settings
+from preflight.checks.server.settings import Port25Target, SshSettings
 from preflight.config import RunConfig
 from preflight.lab.certs import make_certificates
 from preflight.lab.dnsserver import LabDnsServer
@@ -341,7 +341,7 @@ def server_context(inventory_dns: LabDnsServer, ssh_lab: SshLab, tmp_path: Path
             settings = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
         config: RunConfig = make_config(inventory_dns, ips=(NEW_IP,), hostname=NEW_HOST, domains=(DOMAIN,),
                                         selectors=selectors, timeout=1.0)
-        config = with_settings(config, settings)
+        config = config.with_settings(settings)
         return RunContext(config, DnsClient(config.dns), FIXED_NOW), settings
 
     return build
