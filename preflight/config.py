@@ -38,8 +38,18 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = [
-    "IPAddress", "PLAN_KEYS", "PLAN_SECTIONS", "RunConfig", "Target", "load_plan", "parse_hostname",
-    "parse_ip", "parse_phase", "parse_selector", "parse_timeout", "validate_plan",
+    "PLAN_KEYS",
+    "PLAN_SECTIONS",
+    "IPAddress",
+    "RunConfig",
+    "Target",
+    "load_plan",
+    "parse_hostname",
+    "parse_ip",
+    "parse_phase",
+    "parse_selector",
+    "parse_timeout",
+    "validate_plan",
 ]
 
 PLAN_KEYS: dict[str, Validator] = {

@@ -93,8 +93,8 @@ def main() -> None:
     from preflight.config import RunConfig, Target, parse_ip
     from preflight.data.catalogue import Requirement, ZoneKind
     from preflight.data.loader import load_catalogue
-    from preflight.net.dns import DnsClient, DnsConfig, DnsError, Nameserver
     from preflight.engine import RunContext
+    from preflight.net.dns import DnsClient, DnsConfig, DnsError, Nameserver
 
     catalogue = load_catalogue()
     every = tuple(z for z in catalogue.active() if Requirement.KEY not in z.requires)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from preflight.config import load_plan, parse_hostname, parse_ip, parse_selector, parse_timeout, validate_plan
+from preflight.config import (
+    load_plan,
+    parse_hostname,
+    parse_ip,
+    parse_selector,
+    parse_timeout,
+    validate_plan,
+)
 from preflight.errors import InputError, UsageError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -9,8 +9,8 @@ import typer
 
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
-from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
 from preflight.cli.families import configure_families, with_family_options
+from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
 from preflight.cli.session import (
     build_config,
     execute,
@@ -21,6 +21,7 @@ from preflight.cli.session import (
 )
 from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 from preflight.registry import OPTIONS as FAMILY_OPTIONS
+
 
 @app.command(epilog=EXIT_CODE_HELP)
 @with_family_options(FAMILY_OPTIONS)
@@ -99,11 +100,11 @@ def demo(
         from datetime import datetime, timezone
 
         from preflight.cli.demo import demo_config
-        from preflight.lab.environment import lab_dns, lab_smtp
-        from preflight.i18n.lang import resolve_lang
-        from preflight.report import console
         from preflight.engine import run
+        from preflight.i18n.lang import resolve_lang
+        from preflight.lab.environment import lab_dns, lab_smtp
         from preflight.registry import FAMILIES
+        from preflight.report import console
 
         language = resolve_lang(lang)
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -139,10 +140,9 @@ def render(
 
     def body() -> ExitCode:
         from preflight.errors import UsageError
-        from preflight.report import json as report_json
-
         from preflight.i18n.lang import resolve_lang
         from preflight.i18n.localize import localize
+        from preflight.report import json as report_json
 
         if not html and not json_out and not markdown:
             raise UsageError("nothing to write: give --html PATH (or --json PATH, --markdown PATH)")
@@ -172,11 +172,10 @@ def diff(
 
     def body() -> ExitCode:
         from preflight.engine.compare import compare
-        from preflight.report import console
-        from preflight.report import json as report_json
-
         from preflight.i18n.lang import resolve_lang
         from preflight.i18n.localize import localize
+        from preflight.report import console
+        from preflight.report import json as report_json
 
         to_stdout = one_stdout(json=json_out, markdown=markdown)
         old, new = report_json.load(before), report_json.load(after)
@@ -201,10 +200,9 @@ def history(
 
     def body() -> ExitCode:
         from preflight.engine.compare import history as build_history
-        from preflight.report import json as report_json
-
         from preflight.i18n.lang import resolve_lang
         from preflight.i18n.localize import localize
+        from preflight.report import json as report_json
 
         loaded = [report_json.load(p) for p in reports]
         latest = max(loaded, key=lambda d: str(d.get("generated_at", "")))

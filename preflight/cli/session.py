@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from preflight.cli.options import say
 from preflight.exitcodes import ExitCode
 
@@ -27,7 +26,14 @@ def build_config(
     strict: bool | None,
 ) -> RunConfig:
     """Merge the plan with flags (flags win) and validate everything."""
-    from preflight.config import RunConfig, Target, parse_hostname, parse_ip, parse_selector, parse_timeout
+    from preflight.config import (
+        RunConfig,
+        Target,
+        parse_hostname,
+        parse_ip,
+        parse_selector,
+        parse_timeout,
+    )
     from preflight.errors import UsageError
     from preflight.net.dns import DnsConfig, Nameserver
 
@@ -94,10 +100,10 @@ def execute(config: RunConfig, *, html: str | None, json_out: str | None,
 
     With a baseline, the report gains a comparison section, and regressions exit 1.
     """
-    from preflight.model import exit_code_for
-    from preflight.report import console
     from preflight.engine import run
+    from preflight.model import exit_code_for
     from preflight.registry import FAMILIES
+    from preflight.report import console
 
     observer = console.Progress(lang) if not quiet and sys.stderr.isatty() else None
     try:

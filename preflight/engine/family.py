@@ -93,7 +93,7 @@ def outcomes_in(*modules: ModuleType | Iterable[Outcome]) -> tuple[Outcome, ...]
     """Every :class:`Outcome` constant of ``modules`` (or listed directly), in declaration order."""
     found: dict[tuple[str, str], Outcome] = {}
     for source in modules:
-        values = vars(source).values() if isinstance(source, ModuleType) else source
+        values: Iterable[object] = vars(source).values() if isinstance(source, ModuleType) else source
         for value in values:
             if isinstance(value, Outcome):
                 found.setdefault((value.check_id, value.name), value)

@@ -40,7 +40,7 @@ class ResultText:
     remediation: str | None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue(lang: str) -> dict[str, Any]:
     """The catalogue for ``lang``: every ``locales/<lang>/*.toml`` merged.
 

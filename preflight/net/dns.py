@@ -33,8 +33,8 @@ import dns.reversename
 
 from preflight.errors import NoNameserverError, UsageError
 from preflight.model import Evidence
-from preflight.net.address import host_port, split_host_port
 from preflight.net._udpmux import UdpMux
+from preflight.net.address import host_port, split_host_port
 
 MAX_CNAME_HOPS = 8
 

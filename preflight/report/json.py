@@ -13,8 +13,7 @@ from typing import Any
 
 from preflight.errors import UsageError
 from preflight.i18n.messages import DEFAULT_LANG, result_text
-from preflight.model import CheckResult, Status, verdict_for
-from preflight.model import Report
+from preflight.model import CheckResult, Report, Status, verdict_for
 
 SCHEMA_VERSION = "1.0.0"
 """Semantic version of the report format (see preflight/schema/report.schema.json)."""

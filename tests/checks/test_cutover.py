@@ -8,13 +8,13 @@ import json
 from importlib import resources
 
 import jsonschema
-
 from conftest import FIXED_NOW, make_config
+
 from preflight.checks import cutover
-from preflight.lab.dnsserver import LabDnsServer
-from preflight.report import json as report_json
 from preflight.engine import run
+from preflight.lab.dnsserver import LabDnsServer
 from preflight.registry import FAMILIES
+from preflight.report import json as report_json
 
 
 def test_old_ip_reference_has_ptr_and_blocklists(dns_server: LabDnsServer) -> None:

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from checks.support import OutcomeRecorder, assert_could_not_check, texts
 from preflight.checks import dkim
 from preflight.checks.dkim import KeyInfo, evaluate, parse_key_record, parse_tags
+from preflight.engine import RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import CheckResult, Status
 from preflight.net.dns import DnsClient
-from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]

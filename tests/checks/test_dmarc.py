@@ -14,10 +14,10 @@ import pytest
 from checks.support import OutcomeRecorder, assert_could_not_check, texts
 from preflight.checks import dmarc
 from preflight.checks.dmarc import DmarcFacts, dmarc_records, evaluate, organizational_domain
+from preflight.engine import RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]

@@ -9,10 +9,10 @@ import pytest
 from conftest import FIXED_NOW, make_config
 
 from checks.support import OutcomeRecorder, by_status, describe
-from preflight.registry import FAMILIES
+from preflight.engine import Family, run
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status, Verdict
-from preflight.engine import Family, run
+from preflight.registry import FAMILIES
 
 DNS_FAMILIES = ("rdns", "spf", "dkim", "dmarc", "mx")
 

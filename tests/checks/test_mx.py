@@ -9,10 +9,10 @@ import pytest
 from checks.support import OutcomeRecorder, assert_could_not_check
 from preflight.checks import mx
 from preflight.checks.mx import TTL_LIMIT, MxFacts, evaluate_mx, evaluate_ttl
+from preflight.engine import RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]

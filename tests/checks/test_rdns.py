@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from checks.support import OutcomeRecorder, assert_could_not_check
 from preflight.checks import rdns
 from preflight.checks.rdns import HostFacts, PtrFacts, evaluate_host, evaluate_ptr, looks_generic
+from preflight.engine import RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]

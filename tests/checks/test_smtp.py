@@ -29,13 +29,13 @@ from servers.smtp import (  # noqa: F401 - fixtures
 
 from preflight.checks import smtp
 from preflight.checks.smtp.settings import SmtpSettings
+from preflight.engine import run
 from preflight.lab.dnsserver import FaultKind, LabDnsServer
 from preflight.lab.smtpserver import LabSmtpServer
 from preflight.model import CheckResult, Status
 from preflight.net.smtp import SmtpTarget
 from preflight.report import html as report_html
 from preflight.report import json as report_json
-from preflight.engine import run
 
 P, W, F, E, S = Status.PASS, Status.WARN, Status.FAIL, Status.ERROR, Status.SKIP
 TIMEOUT = 1.0

@@ -12,10 +12,10 @@ import pytest
 from checks.support import OutcomeRecorder, assert_could_not_check, texts
 from preflight.checks import spf
 from preflight.checks.spf import SpfFacts, evaluate, spf_records
+from preflight.engine import RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]

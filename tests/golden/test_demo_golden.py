@@ -120,8 +120,8 @@ def test_demo_json_report_is_unchanged(demo_report: dict[str, Any]) -> None:
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_demo_html_rendering_is_unchanged(demo_report: dict[str, Any], lang: str) -> None:
     # The HTML renders from the JSON dict: the same (normalised) report, the same page
-    from preflight.report import html as report_html
     from preflight.i18n.localize import localize
+    from preflight.report import html as report_html
 
     page = report_html.render(localize(demo_report, lang), lang)
     _compare(f"demo.report.{lang}.html", page if page.endswith("\n") else page + "\n")

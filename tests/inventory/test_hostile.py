@@ -109,7 +109,7 @@ def test_rbl_policy_from_garbage(text: str) -> None:
     main = parse_postconf(text)
     master = parse_master_cf(text)
     policy = parse_rbl_config(main, master)
-    decision = policy.decide({zone: ("127.0.0.2",) for zone in policy.ip_zones})
+    decision = policy.decide(dict.fromkeys(policy.ip_zones, ("127.0.0.2",)))
     assert decision.postscreen_score == sum(s.weight for s in decision.postscreen_hits)
     assert all(isinstance(p, str) and len(p) < 1_000 for p in policy.problems)
 

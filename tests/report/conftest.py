@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from preflight.model import Evidence, Outcome, Status
 from preflight.engine import Report
+from preflight.model import Evidence, Outcome, Status
 
 FIXED = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
 SCRIPT = "<script>alert(1)</script>"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from preflight.engine import Report
 from preflight.report import html as report_html
 from preflight.report import json as report_json
 from preflight.report.sections import blocklists, reputation
-from preflight.engine import Report
 
 from .conftest import FIXED, SCRIPT
 

@@ -17,13 +17,13 @@ import pytest
 from conftest import FIXED_NOW, require
 
 from preflight.cli.demo import demo_config
+from preflight.engine import run
+from preflight.i18n.localize import localize
 from preflight.lab.environment import lab_dns, lab_smtp
+from preflight.registry import FAMILIES
 from preflight.report import html as report_html
 from preflight.report import json as report_json
 from preflight.report import providers
-from preflight.i18n.localize import localize
-from preflight.engine import run
-from preflight.registry import FAMILIES
 from report.chromium_cdp import Browser, find_chromium
 
 pytestmark = pytest.mark.browser

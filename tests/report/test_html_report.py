@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from preflight.engine import Report
 from preflight.report import html as report_html
 from preflight.report import json as report_json
-from preflight.engine import Report
 
 
 def render(report: Report) -> str:

@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from preflight.engine import Report
 from preflight.errors import UsageError
 from preflight.report import json as report_json
-from preflight.engine import Report
 
 
 def schema() -> dict:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
+from preflight.engine import Report
 from preflight.report import json as report_json
 from preflight.report import markdown
-from preflight.engine import Report
 
 HOSTILE = ["<script>alert(1)</script>", "a|b|c", "`rm -rf /`", "line\nbreak", "# heading", "[x](javascript:alert(1))",
            "![img](https://evil.example/x.png)", "*bold* _it_ ~~s~~", "<img src=x onerror=alert(1)>", "&amp;",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from preflight.engine import Report
 from preflight.report import html as report_html
 from preflight.report import json as report_json
 from preflight.report.sections import smtp as smtp_view
-from preflight.engine import Report
 
 SCRIPT = "<script>alert(1)</script>"
 

@@ -10,9 +10,9 @@ import base64
 import binascii
 from dataclasses import dataclass
 
+from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.engine import RunContext, concurrent_map
 
 KEY_STRONG = Outcome("dkim.key", "strong", Status.PASS, ("domain", "selector", "key"))
 KEY_1024 = Outcome("dkim.key", "rsa_1024", Status.WARN, ("domain", "selector"))

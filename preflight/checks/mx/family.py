@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.engine import RunContext, concurrent_map
 
 MX_OK = Outcome("mx.present", "resolvable", Status.PASS, ("domain", "hosts"))
 MX_MISSING = Outcome("mx.present", "missing", Status.FAIL, ("domain",))

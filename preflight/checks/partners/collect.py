@@ -24,9 +24,9 @@ from preflight.checks.partners.predict import ListRef, list_refs, lookup
 from preflight.checks.partners.settings import PartnerSettings
 from preflight.checks.rdns import PtrFacts, collect_ptr
 from preflight.data.catalogue import Catalogue
+from preflight.engine import RunContext, concurrent_map
 from preflight.inventory.parse import RblPolicy
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.engine import RunContext, concurrent_map
 
 BATCH_LIMIT = 256
 
@@ -93,8 +93,7 @@ def log_facts(ctx: RunContext, settings: PartnerSettings) -> LogFacts | None:
     """The old server's log (``--partners-from-log``), after the old server's inventory."""
     if not settings.from_log:
         return None
-    from preflight.checks.server import server_facts
-    from preflight.checks.server import SshSettings
+    from preflight.checks.server import SshSettings, server_facts
 
     ssh = ctx.config.settings_of(SshSettings)
     assert ssh is not None and ssh.old is not None  # checked when the settings were built

@@ -16,8 +16,8 @@ from preflight.checks.partners.predict import ReplyCodes
 from preflight.checks.partners.section import partners_section
 from preflight.checks.partners.settings import PartnerSettings
 from preflight.data.loader import load_catalogue
-from preflight.model import CheckResult, FamilyOutput
 from preflight.engine import RunContext
+from preflight.model import CheckResult, FamilyOutput
 
 
 def assemble(facts: PartnerFacts, settings: PartnerSettings) -> FamilyOutput:

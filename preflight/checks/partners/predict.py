@@ -23,7 +23,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from preflight.checks.blocklists import Answers, Health, Question, ZoneRef, read, with_rfc_test_points
+from preflight.checks.blocklists import (
+    Answers,
+    Health,
+    Question,
+    ZoneRef,
+    read,
+    with_rfc_test_points,
+)
 from preflight.checks.rdns import PtrFacts
 from preflight.data.catalogue import Catalogue, ListState
 from preflight.data.loader import parse_custom_zone
@@ -246,7 +253,7 @@ def rbl_outcome(policy: RblPolicy, known: Mapping[str, Sequence[str]], unknown: 
         return None, base
     seen = {base.rejected}
     for world in itertools.product(*choices):
-        answers = {**known, **{z: codes for z, codes in zip(unknown, world)}}
+        answers = {**known, **dict(zip(unknown, world))}
         seen.add(policy.decide(answers).rejected)
         if len(seen) > 1:
             return None, base

@@ -30,11 +30,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from preflight.errors import InputError, UsageError
-from preflight.inventory.parse import RblKind, RblPolicy, parse_postconf, parse_rbl_config
-
 from preflight.checks.server import SshSettings
 from preflight.engine.family import CliOption, Setup
+from preflight.errors import InputError, UsageError
+from preflight.inventory.parse import RblKind, RblPolicy, parse_postconf, parse_rbl_config
 
 DEFAULT_LOG_DAYS = 30
 DEFAULT_LOG_TOP = 20

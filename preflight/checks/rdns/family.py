@@ -11,9 +11,9 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.engine import RunContext, concurrent_map
 
 PTR_FOUND = Outcome("rdns.ptr", "found", Status.PASS, ("ip", "ptr"))
 PTR_MISSING = Outcome("rdns.ptr", "missing", Status.FAIL, ("ip", "hostname"))
@@ -195,7 +195,7 @@ def _fcrdns(facts: PtrFacts) -> CheckResult:
 def evaluate_host(facts: HostFacts, ips: tuple[str, ...]) -> list[CheckResult]:
     """host.forward: the new host name resolves to every new IP of its family."""
     host = facts.hostname
-    answers = [a for a in (facts.a, facts.aaaa)]
+    answers = [facts.a, facts.aaaa]
     evidence = [a.evidence() for a in answers]
     errors = [a for a in answers if isinstance(a, DnsError)]
     if errors:

@@ -43,10 +43,10 @@ from preflight.checks.server.settings import (
 )
 from preflight.data.catalogue import Catalogue
 from preflight.data.loader import load_catalogue
+from preflight.engine import RunContext, concurrent_map
 from preflight.inventory.eol import EolTable
 from preflight.model import CheckResult, FamilyOutput
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError, reverse_name
-from preflight.engine import RunContext, concurrent_map
 
 __all__ = [
     "SshSettings", "evaluate_new", "evaluate_old", "outcomes", "rbl_policy_to_dict", "run", "server_facts",

@@ -16,7 +16,15 @@ from typing import Any
 from preflight.engine.family import CliOption, Setup
 from preflight.errors import InputError, UsageError
 from preflight.net.ssh import ConnectOptions, SshTarget, valid_host
-from preflight.values import Validator, as_bool, as_number, as_str, as_str_list, checked, parse_timeout
+from preflight.values import (
+    Validator,
+    as_bool,
+    as_number,
+    as_str,
+    as_str_list,
+    checked,
+    parse_timeout,
+)
 
 PLAN_TABLE: dict[str, Validator] = {
     "new": as_str, "old": as_str, "key": as_str, "known_hosts": as_str, "accept_new": as_bool,

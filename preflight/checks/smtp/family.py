@@ -18,8 +18,8 @@ from preflight.checks.smtp.collect import collect
 from preflight.checks.smtp.evaluate import evaluate
 from preflight.checks.smtp.facts import ProbeFacts
 from preflight.checks.smtp.settings import MAX_POSTMASTER_DOMAINS, SmtpSettings
-from preflight.model import FamilyOutput
 from preflight.engine import RunContext, concurrent_map
+from preflight.model import FamilyOutput
 
 __all__ = ["SmtpSettings", "outcomes", "run", "section"]
 

@@ -16,8 +16,17 @@ from typing import Any
 from preflight.engine.family import CliOption, Setup
 from preflight.errors import UsageError
 from preflight.net.smtp import SmtpTarget, parse_mailbox
-from preflight.values import IPAddress, Validator, as_bool, as_number, as_str, as_str_list, checked, parse_hostname, parse_timeout
-
+from preflight.values import (
+    IPAddress,
+    Validator,
+    as_bool,
+    as_number,
+    as_str,
+    as_str_list,
+    checked,
+    parse_hostname,
+    parse_timeout,
+)
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds to wait for each reply (and for the TCP connection and the TLS handshake)."""

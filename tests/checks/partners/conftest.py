@@ -16,10 +16,10 @@ from preflight.checks.partners.family import assemble
 from preflight.checks.partners.settings import PartnerSettings, parse_server_rbls
 from preflight.data.catalogue import Catalogue
 from preflight.data.loader import load_catalogue
+from preflight.engine import RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import CheckResult, FamilyOutput, Status
 from preflight.net.dns import DnsClient
-from preflight.engine import RunContext
 
 NEW_IP = "198.51.100.42"
 RBL = "rbl.partners.test"

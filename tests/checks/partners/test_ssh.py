@@ -28,12 +28,11 @@ from checks.partners.conftest import NEW_IP, RBL, find, verdicts
 from preflight.checks import partners as partners_family
 from preflight.checks import server
 from preflight.checks.partners.settings import PartnerSettings, parse_server_rbls
-
 from preflight.checks.server.settings import SshSettings
+from preflight.engine import Report, run
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.ssh import SshTarget
-from preflight.engine import Report, run
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postfix]
 

@@ -34,10 +34,10 @@ from servers.sshd import (
 
 from preflight.checks.server.settings import Port25Target, SshSettings
 from preflight.config import RunConfig
+from preflight.engine import RunContext
 from preflight.lab.certs import make_certificates
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.net.dns import DnsClient
-from preflight.engine import RunContext
 
 SAMPLES = Path(__file__).resolve().parents[2] / "inventory" / "samples"
 NEW_IP = "198.51.100.42"

@@ -18,12 +18,12 @@ from checks.support import describe
 from preflight.checks.server import run
 from preflight.checks.server.section import rbl_policy_from_dict
 from preflight.checks.server.settings import Port25Target, SshSettings
+from preflight.engine import Report, RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import CheckResult, Status
 from preflight.net.dns import DnsClient
 from preflight.net.ssh import COMMANDS, ENV_PREFIX
 from preflight.report.json import to_dict
-from preflight.engine import Report, RunContext
 
 Build = Callable[..., tuple[RunContext, SshSettings]]
 

@@ -11,9 +11,9 @@ from conftest import FIXED_NOW
 
 from preflight.checks.server import run
 from preflight.checks.server.settings import SshSettings
+from preflight.engine import Report, RunContext
 from preflight.report import html
 from preflight.report import json as report_json
-from preflight.engine import Report, RunContext
 
 SCHEMA = Path(__file__).resolve().parents[3] / "preflight" / "schema" / "report.schema.json"
 SCRIPT = "<script>alert(1)</script>"
