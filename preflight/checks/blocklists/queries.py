@@ -9,6 +9,7 @@ rows) is the *shown* form, where the key reads ``<key>``.
 from __future__ import annotations
 
 import ipaddress
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -131,6 +132,23 @@ def probe_points(zone: Zone) -> list[tuple[str, Subject, bool]]:
             out.append((not_listed, kind, False))
         return out
     return []
+
+
+PLAUSIBILITY_PREFIX = "preflight-probe-"
+
+
+def new_nonce() -> str:
+    """A random DNS label no list lists (one per run): the plausibility probe's subject."""
+    return PLAUSIBILITY_PREFIX + secrets.token_hex(6)
+
+
+def needs_plausibility(zone: Zone) -> bool:
+    """True when a zone has no "must not be listed" test entry to catch a wildcard.
+
+    Such a zone is trusted only when, in the same run, a random label (:func:`new_nonce`)
+    stays unlisted: a list (or resolver) that answers everything is unusable.
+    """
+    return not any(not must_list for _, _, must_list in probe_points(zone))
 
 
 def neighbours(ip: str) -> list[str]:
