@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from preflight.checks.blocklists.queries import needs_plausibility
 from preflight.data.catalogue import (
     ERROR_RANGE,
     Catalogue,
@@ -24,11 +23,9 @@ from preflight.data.catalogue import (
     Subject,
     Zone,
     ZoneStatus,
-    load_catalogue,
-    parse_catalogue,
-    parse_custom_zone,
-    validate_zone_name,
 )
+from preflight.data.loader import load_catalogue, parse_catalogue, parse_custom_zone, validate_zone_name
+from preflight.data.probes import needs_plausibility
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -23,7 +23,7 @@ from preflight.checks.blocklists.queries import (
 )
 from preflight.checks.blocklists.settings import DqsKey
 from preflight.data.catalogue import Code, CodeState, ListState, Zone
-from preflight.messages import Piece, encode, piece, render_coded, text_piece
+from preflight.i18n.messages import Piece, encode, piece, render_coded, text_piece
 from preflight.model import Evidence
 from preflight.net.dns import DnsAnswer, DnsError
 
@@ -47,7 +47,7 @@ class Health:
     """No RFC 5782 self-test, but a random label stayed unlisted in this run (plausibility probe)."""
     evidence: tuple[Evidence, ...] = ()
     why_i18n: str = ""
-    """``why`` as coded text (:func:`preflight.messages.render_coded`), for other languages."""
+    """``why`` as coded text (:func:`preflight.i18n.messages.render_coded`), for other languages."""
 
     @property
     def usable(self) -> bool:
@@ -63,7 +63,7 @@ class Reading:
     codes: tuple[str, ...] = ()
     meaning: str = ""
     meaning_i18n: str = ""
-    """``meaning`` as coded text (:func:`preflight.messages.render_coded`), for other languages."""
+    """``meaning`` as coded text (:func:`preflight.i18n.messages.render_coded`), for other languages."""
 
 
 def evidence_of(question: Question, result: DnsAnswer | DnsError, key: DqsKey | None) -> Evidence:

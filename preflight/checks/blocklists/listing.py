@@ -14,7 +14,7 @@ from preflight.checks.blocklists.health import Health
 from preflight.checks.blocklists.queries import zone_refs
 from preflight.checks.blocklists.settings import BlocklistSettings
 from preflight.data.catalogue import Catalogue, DefaultWhy, Requirement, Zone
-from preflight.messages import ui
+from preflight.i18n.messages import ui
 from preflight.net.dns import DnsClient
 
 COLUMNS = ("id", "zone", "kind", "subjects", "enabled", "status", "why")
