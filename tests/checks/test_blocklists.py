@@ -28,10 +28,10 @@ from preflight.checks.blocklists.settings import (
 )
 from preflight.data.catalogue import Requirement, Subject, TestPoints, Zone
 from preflight.data.loader import load_catalogue, parse_custom_zone
+from preflight.engine import RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import CheckResult, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsClient
-from preflight.engine import RunContext
 
 CAT = load_catalogue()
 TEST_KEY = "labdqskey4tests0000000000"

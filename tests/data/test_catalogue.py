@@ -24,7 +24,12 @@ from preflight.data.catalogue import (
     Zone,
     ZoneStatus,
 )
-from preflight.data.loader import load_catalogue, parse_catalogue, parse_custom_zone, validate_zone_name
+from preflight.data.loader import (
+    load_catalogue,
+    parse_catalogue,
+    parse_custom_zone,
+    validate_zone_name,
+)
 from preflight.data.probes import needs_plausibility
 
 if sys.version_info >= (3, 11):

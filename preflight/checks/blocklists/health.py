@@ -17,12 +17,12 @@ from preflight.checks.blocklists.queries import (
     Question,
     ZoneRef,
     label_of,
-    needs_plausibility,
     probe_points,
     redact,
 )
 from preflight.checks.blocklists.settings import DqsKey
 from preflight.data.catalogue import Code, CodeState, ListState, Zone
+from preflight.data.probes import needs_plausibility
 from preflight.i18n.messages import Piece, encode, piece, render_coded, text_piece
 from preflight.model import Evidence
 from preflight.net.dns import DnsAnswer, DnsError

@@ -18,7 +18,6 @@ from preflight.checks.blocklists.queries import (
     is_public,
     kind_of,
     label_of,
-    needs_plausibility,
     neighbours,
     new_nonce,
     probe_points,
@@ -26,6 +25,7 @@ from preflight.checks.blocklists.queries import (
 )
 from preflight.checks.blocklists.settings import BlocklistSettings, DqsKey
 from preflight.data.catalogue import Catalogue, ListState, Subject, Zone, ZoneKind
+from preflight.data.probes import needs_plausibility
 from preflight.i18n.messages import Piece, encode, piece, render_coded, text_piece
 from preflight.net.dns import DnsAnswer
 

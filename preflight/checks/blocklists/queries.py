@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from preflight.checks.blocklists.settings import DqsKey, uses_dqs
 from preflight.data.catalogue import Zone
-from preflight.data.probes import is_public, kind_of, label_of, needs_plausibility, probe_points
+from preflight.data.probes import is_public, kind_of, label_of, probe_points
 
 KEY_PLACEHOLDER = "<key>"
 
