@@ -91,24 +91,28 @@ Validator = Callable[[Any, str], Any]
 
 
 def as_str(value: Any, key: str) -> str:
+    """A plan value that must be a string."""
     if not isinstance(value, str):
         raise UsageError(f"plan: {key} must be a string, not {type(value).__name__}")
     return value
 
 
 def as_bool(value: Any, key: str) -> bool:
+    """A plan value that must be ``true`` or ``false``."""
     if not isinstance(value, bool):
         raise UsageError(f"plan: {key} must be true or false, not {type(value).__name__}")
     return value
 
 
 def as_number(value: Any, key: str) -> float:
+    """A plan value that must be a number (not a boolean)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise UsageError(f"plan: {key} must be a number, not {type(value).__name__}")
     return float(value)
 
 
 def as_str_list(value: Any, key: str) -> list[str]:
+    """A plan value that must be a list of strings (one string counts as a list of one)."""
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -116,7 +120,15 @@ def as_str_list(value: Any, key: str) -> list[str]:
     return list(value)
 
 
+def as_any(value: Any, key: str) -> Any:
+    """A plan value of any type, left to the converter given to :func:`checked`."""
+    return value
+
+
 def checked(convert: Callable[[Any], Any], base: Validator) -> Validator:
+    """A validator: ``base`` checks the type, ``convert`` parses each value; a parse error
+    names the plan key (``plan: smtp.timeout: …``)."""
+
     def check(value: Any, key: str) -> Any:
         checked = base(value, key)
         try:
@@ -127,3 +139,13 @@ def checked(convert: Callable[[Any], Any], base: Validator) -> Validator:
             raise InputError(f"plan: {key}: {exc}") from None
 
     return check
+
+
+def parse_count(value: Any, what: str, limit: int) -> int:
+    """A whole number from 1 to ``limit``."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise InputError(f"invalid {what} {str(value)[:20]!r}: expected a whole number from 1 to {limit}")
+    number = int(str(value).strip())
+    if not 0 < number <= limit:
+        raise InputError(f"invalid {what} {number}: expected a whole number from 1 to {limit}")
+    return number

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 from preflight.errors import UsageError
 from preflight.i18n.messages import DEFAULT_LANG, LANGUAGES
+from preflight.values import as_str
 
 ENV_VAR = "PREFLIGHT_LANG"
 LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")
@@ -63,6 +64,4 @@ def resolve_lang(flag: str | None, *, plan: Mapping[str, object] | None = None,
 
 def plan_lang(value: object, key: str) -> str:
     """Validator for ``[report] lang`` in a plan file."""
-    if not isinstance(value, str):
-        raise UsageError(f"plan: {key} must be a string, not {type(value).__name__}")
-    return parse_lang(value, f"plan: {key}")
+    return parse_lang(as_str(value, key), f"plan: {key}")

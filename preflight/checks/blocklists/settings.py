@@ -21,6 +21,7 @@ from preflight.data.catalogue import Catalogue, PointBasis, Requirement, Subject
 from preflight.data.loader import load_catalogue, parse_custom_zone
 from preflight.engine.family import CliOption, Setup
 from preflight.errors import UsageError
+from preflight.values import as_bool
 
 if TYPE_CHECKING:
     pass
@@ -84,12 +85,6 @@ class BlocklistSettings:
 # -- plan validators (preflight.config.PLAN_SECTIONS["blocklists"]) ---------------------------
 
 
-def _bool(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise UsageError(f"plan: {key} must be true or false, not {type(value).__name__}")
-    return value
-
-
 def _ids(value: Any, key: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
@@ -139,11 +134,11 @@ def _key(value: Any, key: str) -> DqsKey:
 
 
 PLAN_TABLE: dict[str, Callable[[Any, str], Any]] = {
-    "enabled": _bool,
+    "enabled": as_bool,
     "zones": _ids,
     "disable": _ids,
     "custom": _custom,
-    "neighbourhood": _bool,
+    "neighbourhood": as_bool,
     "spamhaus_dqs_key": _key,
 }
 """Keys of the plan's ``[blocklists]`` table and how each is checked."""

@@ -25,15 +25,25 @@ Plan syntax::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from preflight.checks.server import SshSettings
 from preflight.engine.family import CliOption, Setup
-from preflight.errors import InputError, UsageError
+from preflight.errors import UsageError
 from preflight.inventory.parse import RblKind, RblPolicy, parse_postconf, parse_rbl_config
+from preflight.values import (
+    Validator,
+    as_any,
+    as_bool,
+    as_str_list,
+    checked,
+    parse_count,
+    parse_hostname,
+    parse_ip,
+)
 
 DEFAULT_LOG_DAYS = 30
 DEFAULT_LOG_TOP = 20
@@ -139,68 +149,16 @@ def parse_server_rbls(lines: Iterable[str], what: str = "plan: partners.server_r
 # -- plan validators (preflight.config.PLAN_SECTIONS["partners"]) ---------------------------------
 
 
-def _list(value: Any, key: str) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise UsageError(f"plan: {key} must be a list of strings")
-    return list(value)
-
-
-def _domains(value: Any, key: str) -> list[str]:
-    from preflight.values import parse_hostname
-
-    try:
-        return [parse_hostname(v, "partner domain") for v in _list(value, key)]
-    except InputError as exc:
-        raise InputError(f"plan: {key}: {exc}") from None
-
-
-def _ips(value: Any, key: str) -> list[str]:
-    from preflight.values import parse_ip
-
-    try:
-        return [str(parse_ip(v, "partner IP address")) for v in _list(value, key)]
-    except InputError as exc:
-        raise InputError(f"plan: {key}: {exc}") from None
-
-
-def _bool(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise UsageError(f"plan: {key} must be true or false, not {type(value).__name__}")
-    return value
-
-
-def parse_count(value: Any, what: str, limit: int) -> int:
-    """A whole number from 1 to ``limit``."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        raise InputError(f"invalid {what} {str(value)[:20]!r}: expected a whole number from 1 to {limit}")
-    number = int(str(value).strip())
-    if not 0 < number <= limit:
-        raise InputError(f"invalid {what} {number}: expected a whole number from 1 to {limit}")
-    return number
-
-
-def _counter(what: str, limit: int) -> Callable[[Any, str], int]:
-    def check(value: Any, key: str) -> int:
-        try:
-            return parse_count(value, what, limit)
-        except InputError as exc:
-            raise InputError(f"plan: {key}: {exc}") from None
-
-    return check
-
-
 def _rbls(value: Any, key: str) -> PlanPolicy:
-    return parse_server_rbls(_list(value, key), f"plan: {key}")
+    return parse_server_rbls(as_str_list(value, key), f"plan: {key}")
 
 
-PLAN_TABLE: dict[str, Callable[[Any, str], Any]] = {
-    "domains": _domains,
-    "ips": _ips,
-    "from_log": _bool,
-    "log_days": _counter("number of log days", MAX_LOG_DAYS),
-    "log_top": _counter("number of log partners", MAX_LOG_TOP),
+PLAN_TABLE: dict[str, Validator] = {
+    "domains": checked(lambda v: parse_hostname(v, "partner domain"), as_str_list),
+    "ips": checked(lambda v: str(parse_ip(v, "partner IP address")), as_str_list),
+    "from_log": as_bool,
+    "log_days": checked(lambda v: parse_count(v, "number of log days", MAX_LOG_DAYS), as_any),
+    "log_top": checked(lambda v: parse_count(v, "number of log partners", MAX_LOG_TOP), as_any),
     "server_rbls": _rbls,
 }
 """Keys of the plan's ``[partners]`` table and how each is checked."""
@@ -221,8 +179,6 @@ def from_options(
     ssh: SshSettings | None = None,
 ) -> PartnerSettings | None:
     """Merge ``[partners]`` of the plan with the flags (flags win); None when no partner is named."""
-    from preflight.values import parse_hostname, parse_ip
-
     chosen_domains = [parse_hostname(d, "partner domain") for d in domains] or \
         list(plan.get("partners.domains", ()))
     chosen_ips = [str(parse_ip(i, "partner IP address")) for i in ips] or list(plan.get("partners.ips", ()))
