@@ -64,6 +64,9 @@ class Evidence:
     label: str
     value: str
     source: str = ""
+    value_i18n: str | None = None
+    """When the value is our own words (not observed data): the same as coded text
+    (:func:`preflight.i18n.messages.encode`), so a report renders it in its language."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", clean(self.label, 300))
@@ -71,8 +74,11 @@ class Evidence:
         object.__setattr__(self, "source", clean(self.source, 300))
 
     def to_dict(self) -> dict[str, str]:
-        """JSON form."""
-        return {"label": self.label, "value": self.value, "source": self.source}
+        """JSON form (``value_i18n`` only when set)."""
+        out = {"label": self.label, "value": self.value, "source": self.source}
+        if self.value_i18n is not None:
+            out["value_i18n"] = self.value_i18n
+        return out
 
 
 @dataclass(frozen=True)

@@ -152,11 +152,12 @@ class Transcript:
         self._lines: list[str] = []
         self.dropped = 0
 
-    def _add(self, prefix: str, text: object) -> None:
+    def _add(self, prefix: str, text: object) -> int | None:
         if len(self._lines) >= self.max_lines:
             self.dropped += 1
-            return
+            return None
         self._lines.append(f"{prefix}{clean(text, self.max_line)}")
+        return len(self._lines) - 1
 
     def client(self, line: str) -> None:
         """A command we sent."""
@@ -166,9 +167,10 @@ class Transcript:
         """A line the server sent (raw bytes, without CRLF)."""
         self._add("S: ", raw)
 
-    def note(self, text: str) -> None:
-        """Something that happened that is not a line of SMTP (TLS, timeout, close)."""
-        self._add("*  ", text)
+    def note(self, text: str) -> int | None:
+        """Something that happened that is not a line of SMTP (TLS, timeout, close); returns the
+        index of the line (None when the transcript is full)."""
+        return self._add("*  ", text)
 
     def lines(self) -> tuple[str, ...]:
         """The transcript, with a last line counting what was left out."""

@@ -17,6 +17,7 @@ from preflight.i18n.messages import (
     catalogue,
     check_about,
     check_title,
+    render_coded,
     result_text,
     ui,
 )
@@ -52,15 +53,15 @@ def environment() -> Any:
     )
 
 
-_EVIDENCE_WORDS = {"not a known public resolver": "evidence_not_public_resolver"}
-"""Evidence values that are our own words (not observed data), by the ui key that translates them."""
-
-
 def _evidence(items: Any, lang: str) -> list[Any]:
+    """Evidence as stored; a value that is our own words (``value_i18n``) in ``lang``."""
     out = []
     for ev in items or []:
-        if isinstance(ev, dict) and ev.get("value") in _EVIDENCE_WORDS:
-            ev = {**ev, "value": ui(_EVIDENCE_WORDS[ev["value"]], lang)}
+        if isinstance(ev, dict) and ev.get("value_i18n"):
+            try:
+                ev = {**ev, "value": render_coded(ev["value_i18n"], lang)}
+            except (ValueError, TypeError):
+                pass  # a hand-edited report: keep the stored value
         out.append(ev)
     return out
 

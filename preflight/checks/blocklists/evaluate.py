@@ -27,8 +27,8 @@ STATE_ORDER = {s: i for i, s in enumerate((
     ListState.LISTED, ListState.POLICY, ListState.REFUSED, ListState.UNRELIABLE,
     ListState.UNREACHABLE, ListState.ALLOWLISTED, ListState.CLEAR, ListState.NOT_APPLICABLE))}
 CUSTOM_OPERATOR = "user-defined"
-NOT_PUBLIC_RESOLVER = "not a known public resolver"
-"""Evidence value for a resolver the catalogue does not name (shown as ``ui.evidence_not_public_resolver``)."""
+NOT_PUBLIC_RESOLVER = encode([piece("evidence_not_public_resolver")])
+"""Evidence value (coded text) for a resolver the catalogue does not name."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,9 @@ def evaluate_resolver(catalogue: Catalogue, nameservers: Sequence[tuple[str, int
     shown = ", ".join(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in nameservers)
     public = [(h, catalogue.public_resolver(h)) for h, _ in nameservers]
     named = [(h, p) for h, p in public if p]
-    evidence = [Evidence(f"resolver {h}", p or NOT_PUBLIC_RESOLVER, "preflight catalogue")
+    evidence = [Evidence(f"resolver {h}", p, "preflight catalogue") if p else
+                Evidence(f"resolver {h}", render_coded(NOT_PUBLIC_RESOLVER), "preflight catalogue",
+                         value_i18n=NOT_PUBLIC_RESOLVER)
                 for h, p in public]
     if named:
         providers = ", ".join(dict.fromkeys(p for _, p in named if p))

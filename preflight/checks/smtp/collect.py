@@ -29,6 +29,7 @@ from preflight.checks.smtp.facts import (
     read_certificate,
 )
 from preflight.checks.smtp.settings import MAX_POSTMASTER_DOMAINS, SmtpSettings
+from preflight.i18n.messages import DEFAULT_LANG, ui
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.net.smtp import (
     CertificateRejected,
@@ -41,9 +42,10 @@ from preflight.net.smtp import (
 )
 
 SYSTEM_STORE = "system CA store"
-VERIFY_NOTE = "second connection: the same handshake, verifying the certificate chain"
-RELAY_NOTE = "reconnecting without STARTTLS to test relaying"
-"""Transcript notes in our words; report/sections/smtp.py translates them (TRANSCRIPT_NOTES)."""
+VERIFY_NOTE = "smtp_note_verify"
+RELAY_NOTE = "smtp_note_relay"
+"""Transcript notes in our words, by catalogue key: the transcript holds the English words, and
+``ProbeFacts.transcript_notes`` the key of each such line, so reports show them in their language."""
 
 
 class _Dialogue:
@@ -59,6 +61,13 @@ class _Dialogue:
         self.deadline = time.monotonic() + settings.deadline
         self.facts: dict[str, Any] = {}
         self.step = Step.CONNECT
+        self.notes: list[tuple[int, str]] = []
+
+    def _note(self, key: str) -> None:
+        """A transcript note in our words: English in the transcript, its key in ``notes``."""
+        index = self.transcript.note(ui(key, DEFAULT_LANG))
+        if index is not None:
+            self.notes.append((index, key))
 
     def connection(self) -> SmtpConnection:
         return SmtpConnection(self.address, self.target.port, timeout=self.settings.timeout,
@@ -137,7 +146,7 @@ class _Dialogue:
     def _reconnect(self) -> SmtpConnection | None:
         """After a failed handshake: a plain connection for the relay probe (or None)."""
         self.step = Step.RECONNECT
-        self.transcript.note(RELAY_NOTE)
+        self._note(RELAY_NOTE)
         conn = self.connection()
         try:
             conn.connect()
@@ -193,7 +202,7 @@ class _Dialogue:
             context = verify_tls_context(self.settings.ca_file)
         except (ssl.SSLError, OSError) as exc:
             return VerifyFacts(None, f"cannot load CA certificates: {exc}", store)
-        self.transcript.note(VERIFY_NOTE)
+        self._note(VERIFY_NOTE)
         conn = self.connection()
         try:
             conn.connect()
@@ -255,6 +264,7 @@ def collect(target: SmtpTarget, settings: SmtpSettings, dns: DnsClient, *,
         ptr=ptr,
         verify=verify,
         transcript=dialogue.transcript.lines(),
+        transcript_notes=tuple(dialogue.notes),
         total_seconds=time.monotonic() - started,
         **dialogue.facts,
     )

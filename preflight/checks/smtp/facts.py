@@ -121,6 +121,8 @@ class ProbeFacts:
     stop: Stop | None = None
     verify: VerifyFacts | None = None
     transcript: tuple[str, ...] = ()
+    transcript_notes: tuple[tuple[int, str], ...] = ()
+    """``(line index, catalogue key)`` of the transcript lines that are our own words."""
     total_seconds: float | None = None
 
     @property

@@ -63,6 +63,7 @@ def section(probes: list[ProbeFacts], settings: SmtpSettings, now: datetime) -> 
                 "reason": f.stop.detail,
             },
             "transcript": list(f.transcript),
+            "transcript_notes": {str(i): key for i, key in f.transcript_notes},
         })
     return {"settings": settings.to_dict(), "targets": targets}
 

@@ -61,19 +61,17 @@ def _verification(v: dict[str, Any] | None, lang: str) -> str | None:
     return f"{word} ({store}): {v.get('reason', '')}"
 
 
-TRANSCRIPT_NOTES = {
-    "second connection: the same handshake, verifying the certificate chain": "smtp_note_verify",
-    "reconnecting without STARTTLS to test relaying": "smtp_note_relay",
-}
-"""Transcript notes that are our own words (``*  `` lines), by the ui key that translates them."""
+TRANSCRIPT_NOTE_KEYS = frozenset({"smtp_note_verify", "smtp_note_relay"})
+"""The catalogue keys a transcript note of our own words may carry (``transcript_notes``)."""
 
 
-def _transcript(lines: Any, lang: str) -> str:
+def _transcript(lines: Any, notes: Any, lang: str) -> str:
+    """The transcript; the lines that are our own words (by key, in ``notes``) in ``lang``."""
+    keys = {str(i): str(k) for i, k in notes.items()} if isinstance(notes, dict) else {}
     out = []
-    for line in lines or []:
-        line = str(line)
-        key = TRANSCRIPT_NOTES.get(line[3:]) if line.startswith("*  ") else None
-        out.append("*  " + ui(key, lang) if key else line)
+    for index, line in enumerate(lines or []):
+        key = keys.get(str(index))
+        out.append("*  " + ui(key, lang) if key in TRANSCRIPT_NOTE_KEYS else str(line))
     return "\n".join(out)
 
 
@@ -92,7 +90,7 @@ def view(section: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]:
             "certificate": _certificate(t.get("certificate"), lang),
             "verification": _verification(t.get("verification"), lang),
             "stopped": f"{stopped.get('step', '')}: {stopped.get('reason', '')}" if stopped else None,
-            "transcript": _transcript(t.get("transcript", []), lang),
+            "transcript": _transcript(t.get("transcript", []), t.get("transcript_notes"), lang),
         })
     settings = section.get("settings", {})
     return {
