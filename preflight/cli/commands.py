@@ -71,7 +71,7 @@ def check(
                                   propagation=propagation)
         from preflight.registry import FAMILIES
 
-        run_config = configure_families(run_config, plan, family_flags, FAMILIES)
+        run_config = configure_families(run_config, plan, family_flags, FAMILIES, language)
         saved = load_baseline(baseline) if baseline else None
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")
@@ -266,12 +266,12 @@ def lists_command(
             text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2) + "\n"
             written = write_text(json_out, text)
             if written:
-                typer.echo(f"wrote {written}", err=True)
+                say("cli_wrote", language, path=written)
         if json_out != "-":
             typer.echo(listing.format_table(rows), nl=False)
         bad = listing.unusable_enabled(rows)
         if bad:
-            typer.echo(f"not usable from this resolver: {', '.join(bad)}", err=True)
+            say("cli_lists_unusable", language, lists=", ".join(bad))
             return ExitCode.INCONCLUSIVE
         return ExitCode.READY
 

@@ -64,7 +64,7 @@ def with_family_options(options: Sequence[CliOption]) -> Callable[[F], F]:
     return decorate
 
 
-def _flag_value(option: CliOption, value: Any) -> Any:
+def _flag_value(option: CliOption, value: Any, lang: str) -> Any:
     """The value a family gets: a secret switch becomes the secret typed on the terminal."""
     if option.secret_prompt is None:
         return value
@@ -74,16 +74,19 @@ def _flag_value(option: CliOption, value: Any) -> Any:
         from preflight.errors import UsageError
 
         raise UsageError(f"{option.flags} needs a terminal to prompt; set {option.secret_envvar} instead")
-    return typer.prompt(option.secret_prompt, hide_input=True, err=True)
+    from preflight.i18n.messages import ui
+
+    return typer.prompt(ui(option.secret_prompt, lang), hide_input=True, err=True)
 
 
 def configure_families(config: RunConfig, plan: Mapping[str, Any], flags: Mapping[str, Any],
-                       families: Sequence[Family]) -> RunConfig:
+                       families: Sequence[Family], lang: str) -> RunConfig:
     """Add each family's settings (from the plan and its flags) to ``config``, in registry order."""
     for family in families:
         if family.configure is None:
             continue
-        own = {o.name: _flag_value(o, flags.get(o.name, [] if o.many else o.default)) for o in family.options}
+        own = {o.name: _flag_value(o, flags.get(o.name, [] if o.many else o.default), lang)
+               for o in family.options}
         settings = family.configure(Setup(plan=plan, flags=own, config=config))
         if settings is not None:
             config = config.with_settings(settings)

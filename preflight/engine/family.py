@@ -54,7 +54,7 @@ class CliOption:
     metavar: str | None = None
     envvar: str | None = None
     secret_prompt: str | None = None
-    """Prompt text of a secret asked on the terminal (e.g. "SSH password")."""
+    """Catalogue key (``ui``) of the prompt for a secret asked on the terminal."""
     secret_envvar: str | None = None
     """The environment variable to use instead when there is no terminal (named in the error)."""
 

@@ -200,7 +200,7 @@ OPTIONS: tuple[CliOption, ...] = (
     CliOption("ssh_accept_new", "--ssh-accept-new", kind=bool,
               help="Record an unknown host key in known_hosts (never a changed one)."),
     CliOption("ssh_password", "--ssh-password", kind=bool, default=False,
-              secret_prompt="SSH password", secret_envvar=PASSWORD_ENV,
+              secret_prompt="cli_prompt_ssh_password", secret_envvar=PASSWORD_ENV,
               help="Prompt for the SSH password (terminal only; or set PREFLIGHT_SSH_PASSWORD)."),
 )
 """The options ``preflight check`` gets from this family."""
