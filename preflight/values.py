@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 from preflight.errors import InputError, UsageError
@@ -77,12 +78,20 @@ def parse_timeout(value: Any, what: str = "timeout") -> float:
     return seconds
 
 
-def parse_phase(text: str) -> str:
+class Phase(str, Enum):
+    """Where the migration stands: ``before`` cutover, or ``after`` it (MX must then point at the
+    new server, and the old IPs should leave SPF)."""
+
+    BEFORE = "before"
+    AFTER = "after"
+
+
+def parse_phase(text: str) -> Phase:
     """``before`` or ``after`` (cutover)."""
     value = str(text).strip().lower()
     if value not in ("before", "after"):
         raise InputError(f"invalid phase {str(text)[:40]!r}: use 'before' or 'after'")
-    return value
+    return Phase(value)
 
 
 # -- plan values -------------------------------------------------------------------------------

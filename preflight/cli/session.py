@@ -68,14 +68,15 @@ def with_cutover(config: RunConfig, plan: dict[str, Any], *, old_ips: list[str],
     """Add the cutover settings (phase, old IPs, propagation resolvers) from flags and plan."""
     import dataclasses
 
-    from preflight.config import parse_ip
     from preflight.errors import UsageError
+    from preflight.values import Phase, parse_ip
 
     target = dataclasses.replace(
         config.target,
         old_ips=tuple(dict.fromkeys(parse_ip(i, "old IP address") for i in old_ips)) if old_ips
         else tuple(plan.get("old_ips", ())),
-        phase=("after" if after else "before") if after is not None else plan.get("phase", "before"),
+        phase=(Phase.AFTER if after else Phase.BEFORE) if after is not None
+        else plan.get("phase", Phase.BEFORE),
     )
     servers = ()
     if propagation or plan.get("propagation_nameservers"):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from preflight.net.dns import DnsConfig, Nameserver
-from preflight.values import IPAddress
+from preflight.values import IPAddress, Phase
 
 S = TypeVar("S")
 
@@ -22,7 +22,7 @@ class Target:
     dkim_selectors: tuple[str, ...] = ()
     old_ips: tuple[IPAddress, ...] = ()
     """The old server's addresses (after cutover: must leave SPF after a settling period)."""
-    phase: str = "before"
+    phase: Phase = Phase.BEFORE
     """``before`` cutover (default) or ``after`` it: after, MX must point at the new server."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,7 +33,7 @@ class Target:
             "domains": list(self.domains),
             "dkim_selectors": list(self.dkim_selectors),
             "old_ips": [str(ip) for ip in self.old_ips],
-            "phase": self.phase,
+            "phase": Phase(self.phase).value,
         }
 
 

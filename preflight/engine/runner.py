@@ -8,9 +8,8 @@ unexpected exception in a family becomes an ``error`` result, never a crash and 
 from __future__ import annotations
 
 import concurrent.futures
-import threading
 import traceback
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, TypeVar
@@ -19,6 +18,7 @@ from preflight.engine.family import Family
 from preflight.engine.runconfig import RunConfig
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Report, Status
 from preflight.net.dns import DnsClient
+from preflight.net.memo import Memo
 from preflight.net.pool import concurrent_map
 
 T = TypeVar("T")
@@ -28,40 +28,10 @@ __all__ = ["FAMILY_CRASHED", "Family", "Observer", "Report", "RunContext", "RunM
 FAMILY_CRASHED = Outcome("internal.family", "crashed", Status.ERROR, ("family", "error"))
 
 
-class RunMemo:
+class RunMemo(Memo):
     """Work several families need, done once per run: the first caller computes, later callers
-    wait for its value (the new server's inventory feeds both the server and partners families)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._slots: dict[Hashable, tuple[threading.Event, list[Any]]] = {}
-
-    def once(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """``compute()`` for the first caller of ``key`` in this run; its value for every caller.
-
-        An exception is not remembered: it reaches the first caller, and a later caller computes
-        again.
-        """
-        with self._lock:
-            slot = self._slots.get(key)
-            owner = slot is None
-            if slot is None:
-                slot = self._slots[key] = (threading.Event(), [])
-        done, value = slot
-        if owner:
-            try:
-                value.append(compute())
-            except BaseException:
-                with self._lock:
-                    del self._slots[key]
-                raise
-            finally:
-                done.set()
-            return value[0]  # type: ignore[no-any-return]
-        done.wait()
-        if not value:
-            return self.once(key, compute)
-        return value[0]  # type: ignore[no-any-return]
+    wait for its value (the new server's inventory feeds both the server and partners families).
+    The primitive is :class:`preflight.net.memo.Memo`."""
 
 
 @dataclass(frozen=True)

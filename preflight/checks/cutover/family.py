@@ -13,10 +13,16 @@ from typing import Any
 
 from preflight.checks.rdns import collect_ptr
 from preflight.checks.spf import check_host
+from preflight.data.catalogue import ListState
 from preflight.engine import RunContext, concurrent_map
 from preflight.engine.compare import first_seen
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer
+from preflight.values import Phase
+
+_ON_A_LIST = (ListState.LISTED, ListState.POLICY)
+_ANSWERED = (ListState.CLEAR, ListState.ALLOWLISTED, ListState.LISTED, ListState.POLICY)
+_CANNOT_CHECK = (ListState.REFUSED, ListState.UNREACHABLE, ListState.UNRELIABLE)
 
 OLD_KEPT = Outcome("spf.old_ip", "kept_before_cutover", Status.PASS, ("domain", "ip"))
 OLD_REMOVED_EARLY = Outcome("spf.old_ip", "removed_too_early", Status.FAIL, ("domain", "ip", "result"))
@@ -25,7 +31,7 @@ OLD_REMOVED = Outcome("spf.old_ip", "removed", Status.PASS, ("domain", "ip"))
 OLD_UNKNOWN = Outcome("spf.old_ip", "error", Status.ERROR, ("domain", "ip", "reason"))
 
 
-def evaluate_old_ip(domain: str, ip: str, result: str, explanation: str, phase: str,
+def evaluate_old_ip(domain: str, ip: str, result: str, explanation: str, phase: Phase,
                     since: str) -> CheckResult:
     """spf.old_ip for one (domain, old IP) from its check_host() result."""
     subject = f"{domain} ← {ip} (old)"
@@ -33,7 +39,7 @@ def evaluate_old_ip(domain: str, ip: str, result: str, explanation: str, phase: 
     if result in ("temperror", "permerror"):
         return OLD_UNKNOWN(subject, ev, domain=domain, ip=ip, reason=f"{result}: {explanation}")
     authorized = result == "pass"
-    if phase == "after":
+    if phase == Phase.AFTER:
         if authorized:
             return OLD_STILL_AUTHORIZED(subject, ev, domain=domain, ip=ip, since=since)
         return OLD_REMOVED(subject, ev, domain=domain, ip=ip)
@@ -81,9 +87,9 @@ def _old_listings(ctx: RunContext, old: tuple[str, ...]) -> dict[str, dict[str, 
         _, rows = evaluate_subject(plan, subject, facts.answers, health)
         states = [r["state"] for r in rows]
         out[subject.subject] = {
-            "listed": [f"{r['list']} ({r['state']})" for r in rows if r["state"] in ("listed", "policy")],
-            "checked": sum(s in ("clear", "allowlisted", "listed", "policy") for s in states),
-            "unverified": sum(s in ("refused", "unreachable", "unreliable") for s in states),
+            "listed": [f"{r['list']} ({r['state']})" for r in rows if r["state"] in _ON_A_LIST],
+            "checked": sum(s in _ANSWERED for s in states),
+            "unverified": sum(s in _CANNOT_CHECK for s in states),
         }
     return out
 

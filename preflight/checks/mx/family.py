@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+from preflight.values import Phase
 
 MX_OK = Outcome("mx.present", "resolvable", Status.PASS, ("domain", "hosts"))
 MX_MISSING = Outcome("mx.present", "missing", Status.FAIL, ("domain",))
@@ -59,7 +60,7 @@ def collect_mx(dns: DnsClient, domain: str) -> MxFacts:
 
 
 def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
-                phase: str = "before") -> list[CheckResult]:
+                phase: Phase = Phase.BEFORE) -> list[CheckResult]:
     """mx.present and mx.new_host for one domain (after cutover, MX must point at the new host)."""
     d = facts.domain
     if isinstance(facts.mx, DnsError):
@@ -93,10 +94,10 @@ def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
     new_ips = {str(ipaddress.ip_address(ip)) for ip in ips}
     if (hostname and hostname in mx_hosts) or (addresses & new_ips):
         out.append(NEW_HOST_YES(d, ev[:1], domain=d, hosts=shown))
-    elif phase == "after" and unanswered:
+    elif phase == Phase.AFTER and unanswered:
         # An address that could not be learned may be the new one: not proof of "still old".
         out.append(NEW_HOST_ERROR(d, ev, domain=d, reason="; ".join(unanswered)))
-    elif phase == "after":
+    elif phase == Phase.AFTER:
         out.append(NEW_HOST_STILL_OLD(d, ev[:1], domain=d, hosts=shown))
     else:
         out.append(NEW_HOST_NOT_YET(d, ev[:1], domain=d, hosts=shown))

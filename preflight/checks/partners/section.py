@@ -42,6 +42,7 @@ from preflight.checks.partners.evaluate import Judged, partner_verdict
 from preflight.checks.partners.predict import ReplyCodes, Verdict
 from preflight.checks.partners.settings import PartnerSettings
 from preflight.checks.server import rbl_policy_to_dict
+from preflight.data.catalogue import ListState
 from preflight.textsafe import clean
 
 SCHEMA = 1
@@ -111,7 +112,7 @@ def _list_state(facts: PartnerFacts, name: str) -> dict[str, str]:
     """A list's self-test state; ``why_i18n`` renders ``why`` in the report's language."""
     health = facts.health.get(name)
     if health is None:
-        return {"state": "unreliable", "why": "not a DNS name that can be asked"}
+        return {"state": ListState.UNRELIABLE.value, "why": "not a DNS name that can be asked"}
     return {"state": health.state.value if health.state is not None else "usable",
             "why": clean(health.why, 300), "why_i18n": health.why_i18n}
 
