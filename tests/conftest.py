@@ -46,6 +46,12 @@ def _english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANG", "C.UTF-8")
 
 
+def ns(server: LabDnsServer) -> str:
+    """The lab server as a ``--nameserver`` value, ``HOST:PORT``."""
+    host, port = server.address
+    return f"{host}:{port}"
+
+
 def lab_nameserver(server: LabDnsServer) -> Nameserver:
     host, port = server.address
     return Nameserver(host, port)

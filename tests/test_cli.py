@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ns
 from typer.testing import CliRunner
 
 from preflight import __version__
@@ -18,18 +19,13 @@ from preflight.lab.dnsserver import LabDnsServer
 runner = CliRunner()
 
 
-def ns(server: LabDnsServer) -> str:
-    host, port = server.address
-    return f"{host}:{port}"
-
-
 def invoke(*args: str):
     return runner.invoke(app, list(args))
 
 
 # A migration that is ready: example.net already authorizes the new IPv4 address.
 READY = ("--ip", "203.0.113.25", "--hostname", "mail.example.com", "--domain", "example.net",
-         "--dkim-selector", "s2026", "--timeout", "1", "--no-smtp")
+         "--dkim-selector", "s2026", "--timeout", "5", "--no-smtp")
 
 
 def test_version() -> None:
@@ -57,7 +53,7 @@ def test_ready_exits_0(dns_server: LabDnsServer, tmp_path: Path) -> None:
 def test_broken_exits_1(dns_server: LabDnsServer) -> None:
     # example.com's SPF does not authorize the new IP
     result = invoke("check", "--ip", "203.0.113.25", "--domain", "example.com", "--no-smtp",
-                    "--nameserver", ns(dns_server), "--timeout", "1", "--json", "-")
+                    "--nameserver", ns(dns_server), "--timeout", "5", "--json", "-")
     assert result.exit_code == 1
     data = json.loads(result.stdout)  # stdout holds nothing but the JSON
     failing = {(r["check_id"], r["outcome"]) for r in data["results"] if r["status"] == "fail"}
@@ -67,7 +63,7 @@ def test_broken_exits_1(dns_server: LabDnsServer) -> None:
 def test_unanswered_query_exits_3(dns_server: LabDnsServer) -> None:
     # Given the DMARC lookup times out, and nothing else fails
     dns_server.add_fault("_dmarc.example.net", "timeout")
-    result = invoke("check", *READY, "--nameserver", ns(dns_server), "--timeout", "0.3", "--json", "-")
+    result = invoke("check", *READY, "--nameserver", ns(dns_server), "--timeout", "1", "--json", "-")
     assert result.exit_code == 3
     data = json.loads(result.stdout)
     assert data["verdict"] == "inconclusive"
@@ -77,7 +73,7 @@ def test_unanswered_query_exits_3(dns_server: LabDnsServer) -> None:
 
 def test_strict_turns_warnings_into_exit_1(dns_server: LabDnsServer) -> None:
     # 203.0.113.26 has a generic (dynamic-looking) PTR: a warning only
-    args = ("check", "--ip", "203.0.113.26", "--nameserver", ns(dns_server), "--timeout", "1", "-q", "--no-smtp")
+    args = ("check", "--ip", "203.0.113.26", "--nameserver", ns(dns_server), "--timeout", "5", "-q", "--no-smtp")
     assert invoke(*args).exit_code == 0
     assert invoke(*args, "--strict").exit_code == 1
 
@@ -86,7 +82,7 @@ def test_plan_file_and_flag_override(dns_server: LabDnsServer, tmp_path: Path) -
     plan = tmp_path / "plan.toml"
     plan.write_text(
         'ips = ["203.0.113.25"]\nhostname = "mail.example.com"\ndomains = ["example.com"]\n'
-        f'dkim_selectors = ["s2026"]\nnameservers = ["{ns(dns_server)}"]\ntimeout = 1\n'
+        f'dkim_selectors = ["s2026"]\nnameservers = ["{ns(dns_server)}"]\ntimeout = 5\n'
         '[report]\njson = "-"\n'
     )
     planned = invoke("check", "--config", str(plan), "--no-smtp")

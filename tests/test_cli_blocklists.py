@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import ns
 from typer.testing import CliRunner
 
 from preflight.cli import app
@@ -15,11 +16,6 @@ from preflight.lab.dnsserver import LabDnsServer
 
 runner = CliRunner()
 TEST_KEY = "labdqskey4tests0000000000"   # tests/zones/dq.spamhaus.net.zone
-
-
-def ns(server: LabDnsServer) -> str:
-    host, port = server.address
-    return f"{host}:{port}"
 
 
 def invoke(*args: str, env: dict[str, str] | None = None):

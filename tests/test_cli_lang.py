@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ns
 from typer.testing import CliRunner
 
 from preflight.cli import app
@@ -17,12 +18,7 @@ runner = CliRunner()
 
 # example.com's SPF does not authorize the new IP: not ready, with remediation to translate.
 BROKEN = ("--ip", "203.0.113.25", "--hostname", "mail.example.com", "--domain", "example.com",
-          "--dkim-selector", "s2026", "--timeout", "1", "--no-smtp", "--no-blocklists")
-
-
-def ns(server: LabDnsServer) -> str:
-    host, port = server.address
-    return f"{host}:{port}"
+          "--dkim-selector", "s2026", "--timeout", "5", "--no-smtp", "--no-blocklists")
 
 
 def invoke(*args: str, env: dict[str, str] | None = None):

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import ns
 from typer.testing import CliRunner
 
 from preflight.cli import app
@@ -29,12 +30,7 @@ def tls_server() -> Iterator[LabSmtpServer]:
         yield server
 
 BASE = ("check", "--ip", "203.0.113.25", "--hostname", "mail.example.com", "--domain", "example.net",
-        "--timeout", "1")
-
-
-def ns(server: LabDnsServer) -> str:
-    host, port = server.address
-    return f"{host}:{port}"
+        "--timeout", "5")
 
 
 def smtp_results(stdout: str) -> list[dict[str, object]]:

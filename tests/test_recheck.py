@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import ns
 from typer.testing import CliRunner
 
 from preflight.cli import app
@@ -20,7 +21,7 @@ from preflight.lab.dnsserver import LabDnsServer
 STATES = Path(__file__).resolve().parent / "states"
 runner = CliRunner()
 BASE = ("--ip", "198.51.100.77", "--hostname", "mail.move.test", "--domain", "move.test",
-        "--timeout", "1", "--no-smtp", "--no-blocklists")
+        "--timeout", "5", "--no-smtp", "--no-blocklists")
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +34,6 @@ def before() -> Iterator[LabDnsServer]:
 def after() -> Iterator[LabDnsServer]:
     with LabDnsServer.from_directory(STATES / "after") as server:
         yield server
-
-
-def ns(server: LabDnsServer) -> str:
-    return f"{server.address[0]}:{server.address[1]}"
 
 
 def check(server: LabDnsServer, *args: str):
@@ -131,7 +128,7 @@ def test_propagation(before: LabDnsServer, after: LabDnsServer) -> None:
     # A resolver that does not answer is "could not check", not a disagreement
     dead = f"127.0.0.1:{_closed_port()}"
     result = runner.invoke(app, ["check", *BASE, "--nameserver", ns(before), "--nameserver", dead,
-                                 "--propagation", "--timeout", "0.3", "--json", "-"])
+                                 "--propagation", "--timeout", "1", "--json", "-"])
     data = json.loads(result.stdout)
     prop = {r["subject"]: r for r in data["results"] if r["check_id"] == "propagation.consistent"}
     assert prop["MX move.test"]["status"] == "error"
