@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from conftest import FIXED_NOW, make_config
 
-from checks.support import COVERAGE_MODULE, FAMILY_MODULES, OutcomeRecorder
+from checks.support import COVERAGE_MODULE, OutcomeRecorder
 from preflight.engine import RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.net.dns import DnsClient, DnsConfig, Nameserver
@@ -67,10 +68,11 @@ def context_for(dns_server: LabDnsServer) -> Callable[..., RunContext]:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Remember the family tests collected (before deselection) and run the coverage test last."""
-    config.stash[COLLECTED] = [i.nodeid for i in items if _here(i) and i.path.name in FAMILY_MODULES]
-    last = [i for i in items if _here(i) and i.path.name == COVERAGE_MODULE]
+    config.stash[COLLECTED] = [i.nodeid for i in items if _under_checks(i)]
+    last = [i for i in items if _under_checks(i) and i.path.name == COVERAGE_MODULE]
     items[:] = [i for i in items if i not in last] + last
 
 
-def _here(item: pytest.Item) -> bool:
-    return item.path.parent.name == "checks" and item.path.parent.parent.name == "tests"
+def _under_checks(item: pytest.Item) -> bool:
+    here = Path(__file__).resolve().parent
+    return here == item.path.resolve().parent or here in item.path.resolve().parents

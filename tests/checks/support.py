@@ -1,9 +1,6 @@
-"""Helpers of the DNS check tests: the outcome recorder and assertions on result lists.
-
-Every family test asserts its results through ``outcomes.expect(...)``, which checks one result's
-check id, outcome name, status and key params, and records ``(check_id, outcome)`` as covered.
-``test_outcome_coverage.py`` runs last and compares what was recorded with every ``Outcome``
-declared in the five DNS check modules, so a new outcome without a test fails the suite.
+"""Helpers of the check tests: the ``outcomes`` fixture's recorder (:mod:`support`'s ``expect``)
+and small assertions on result lists. ``test_outcome_coverage.py`` runs last and compares what was
+recorded with every outcome the registry's families declare.
 """
 
 from __future__ import annotations
@@ -11,59 +8,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from support import RECORDED, describe, expect
+
 from preflight.model import CheckResult, Status
 
-FAMILY_MODULES = ("test_rdns.py", "test_spf.py", "test_dmarc.py", "test_dkim.py", "test_mx.py",
-                  "test_end_to_end.py")
-"""Test modules that feed the recorder; the coverage test needs all of them in the run."""
+__all__ = ["OutcomeRecorder", "assert_could_not_check", "by_status", "describe", "texts"]
 
 COVERAGE_MODULE = "test_outcome_coverage.py"
 
 
-def describe(results: Iterable[CheckResult]) -> str:
-    """One line per result, for assertion messages."""
-    return "\n".join(
-        f"  {r.check_id} {r.outcome} {r.status.value} [{r.subject}] {dict(r.params)}" for r in results
-    )
-
-
 @dataclass
 class OutcomeRecorder:
-    """The (check_id, outcome) pairs the tests of this run asserted."""
+    """The ``outcomes`` fixture: :func:`support.expect` and the session's record."""
 
-    seen: set[tuple[str, str]] = field(default_factory=set)
+    seen: set[tuple[str, str]] = field(default_factory=lambda: RECORDED)
 
-    def expect(
-        self,
-        results: Sequence[CheckResult],
-        check_id: str,
-        outcome: str,
-        status: Status,
-        *,
-        subject: str | None = None,
-        **params: object,
-    ) -> CheckResult:
-        """Find the one ``check_id`` result (narrowed by ``subject``, then by ``params`` when
-        there are several), assert its outcome, status and ``params``, record it as covered."""
-        candidates = [
-            r for r in results if r.check_id == check_id and (subject is None or r.subject == subject)
-        ]
-        if len(candidates) > 1:
-            candidates = [
-                r for r in candidates if all(r.params.get(k) == str(v) for k, v in params.items())
-            ]
-        assert len(candidates) == 1, (
-            f"expected one {check_id} result (subject={subject}, {params}), "
-            f"found {len(candidates)} in:\n{describe(results)}"
-        )
-        result = candidates[0]
-        assert (result.outcome, result.status) == (outcome, status), (
-            f"{check_id}: expected {outcome}/{status.value}, got:\n{describe([result])}"
-        )
-        for key, value in params.items():
-            assert result.params.get(key) == str(value), f"{check_id} param {key}:\n{describe([result])}"
-        self.seen.add((check_id, outcome))
-        return result
+    @staticmethod
+    def expect(results: Sequence[CheckResult], check_id: str, outcome: str, status: Status, *,
+               subject: str | None = None, **params: object) -> CheckResult:
+        """See :func:`support.expect`."""
+        return expect(results, check_id, outcome, status, subject=subject, **params)
 
 
 def by_status(results: Iterable[CheckResult], *statuses: Status) -> list[tuple[str, str]]:

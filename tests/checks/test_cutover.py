@@ -8,11 +8,13 @@ import json
 from importlib import resources
 
 import jsonschema
+import support
 from conftest import FIXED_NOW, make_config
 
 from preflight.checks import cutover
 from preflight.engine import run
 from preflight.lab.dnsserver import LabDnsServer
+from preflight.model import Status
 from preflight.registry import FAMILIES
 from preflight.report import json as report_json
 
@@ -47,4 +49,23 @@ def test_evaluate_old_ip_table() -> None:
     ]
     for result, phase, status, outcome in cases:
         got = cutover.evaluate_old_ip("example.com", "198.51.100.10", result, "x", phase, "2026-11-29")
-        assert (got.status.value, got.outcome) == (status, outcome), (result, phase)
+        support.expect([got], "spf.old_ip", outcome, Status(status))
+
+
+def test_propagation_evaluate_table() -> None:
+    # Given literal answers of three resolvers, the pure evaluate() tells agree / disagree / error
+    from preflight.checks.propagation.family import Observation, evaluate
+    from preflight.net.dns import DnsAnswer, DnsError
+
+    def answer(*records: str) -> DnsAnswer:
+        return DnsAnswer("example.com", "MX", records, 300, "192.0.2.53:53")
+
+    same = [Observation(s, answer("10 mail.example.com")) for s in ("a:53", "b:53", "c:53")]
+    support.expect([evaluate("example.com", "MX", same)], "propagation.consistent", "agree", Status.PASS,
+                   count=3)
+    moved = [*same[:2], Observation("c:53", answer("10 old.example.com"))]
+    support.expect([evaluate("example.com", "MX", moved)], "propagation.consistent", "disagree",
+                   Status.WARN)
+    silent = [*same[:2], Observation("c:53", DnsError("example.com", "MX", "timeout", "c:53"))]
+    support.expect([evaluate("example.com", "MX", silent)], "propagation.consistent", "error",
+                   Status.ERROR, servers="c:53")

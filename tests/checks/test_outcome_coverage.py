@@ -1,49 +1,54 @@
-"""Every outcome the DNS check modules declare is asserted by at least one test.
+"""Every outcome every family declares is asserted (or produced on purpose) by a test.
 
-The family tests assert results through ``outcomes.expect(...)`` (checks/support.py), which
-records each (check_id, outcome) it verified; this test runs last (checks/conftest.py moves it)
-and compares the record with the declared ``Outcome`` constants. A new outcome without a test
-fails here.
+The families come from the registry (``Family.outcomes``), so a new family or a new outcome
+without a test fails here. The check tests assert through :func:`support.expect` (or record the
+results of their tables with :func:`support.record`); this test runs last (tests/checks/conftest.py
+moves it) and needs every test under tests/checks in the run.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from support import RECORDED
 
 from checks.conftest import COLLECTED
-from checks.support import FAMILY_MODULES, OutcomeRecorder
 from preflight.registry import FAMILIES
 
-COVERED_FAMILIES = ("rdns", "spf", "dmarc", "dkim", "mx")
-"""Families whose tests all assert through the recorder (the others: see their own tests)."""
+KNOWN_GAPS: dict[str, frozenset[str]] = {
+    "smtp": frozenset({"smtp.connect.disabled", "smtp.relay.interrupted"}),
+    "partners": frozenset({
+        "partners.domain.found", "partners.domain.found_large", "partners.domain.partial",
+        "partners.rejected.unknown_hostname", "partners.source.log_empty", "partners.source.log_failed",
+        "partners.summary.accepted",
+    }),
+}
+"""Outcomes no test asserts yet, by family: visible debt (an entry may only shrink)."""
 
 
-def declared_outcomes() -> set[tuple[str, str]]:
-    """(check_id, name) of every outcome the covered families declare (``Family.outcomes``)."""
-    return {
-        (outcome.check_id, outcome.name)
-        for family in FAMILIES if family.name in COVERED_FAMILIES
-        for outcome in family.outcomes()
-    }
+def declared() -> dict[str, set[tuple[str, str]]]:
+    """(check_id, outcome name) of every declared outcome, by family."""
+    return {family.name: {(o.check_id, o.name) for o in family.outcomes()} for family in FAMILIES}
 
 
-def test_the_five_modules_declare_outcomes() -> None:
-    declared = declared_outcomes()
-    assert {check_id.split(".")[0] for check_id, _ in declared} == {
-        "rdns", "host", "spf", "dmarc", "dkim", "mx", "ttl"}
-    assert len(declared) >= 60
+def test_every_family_declares_outcomes() -> None:
+    found = declared()
+    assert set(found) == {f.name for f in FAMILIES}
+    assert all(found.values()), [name for name, outcomes in found.items() if not outcomes]
 
 
-def test_every_declared_outcome_is_asserted_by_a_test(
-    request: pytest.FixtureRequest, outcome_recorder: OutcomeRecorder,
-) -> None:
+@pytest.mark.parametrize("family", [f.name for f in FAMILIES])
+def test_every_declared_outcome_is_asserted_by_a_test(request: pytest.FixtureRequest, family: str) -> None:
     collected = request.config.stash.get(COLLECTED, [])
     selected = {item.nodeid for item in request.session.items}
-    modules = {nodeid.split("::")[0].rsplit("/", 1)[-1] for nodeid in collected}
-    if modules != set(FAMILY_MODULES) or not set(collected) <= selected:
-        pytest.skip("outcome coverage needs every test of tests/checks in the run")
-    missing = declared_outcomes() - outcome_recorder.seen
-    assert not missing, "outcomes no test asserts:\n" + "\n".join(
-        f"  {check_id} {name}" for check_id, name in sorted(missing))
-    unknown = outcome_recorder.seen - declared_outcomes()
-    assert not unknown, f"tests asserted outcomes no module declares: {sorted(unknown)}"
+    here = Path(__file__).resolve().parent
+    modules = set(here.rglob("test_*.py"))
+    ran = {(request.config.rootpath / nodeid.split("::")[0]).resolve() for nodeid in collected}
+    if not set(collected) <= selected or modules - ran:
+        pytest.skip("outcome coverage needs every test under tests/checks in the run")
+    gaps = KNOWN_GAPS.get(family, frozenset())
+    missing = {f"{c}.{n}" for c, n in declared()[family] - RECORDED} - gaps
+    assert not missing, "outcomes no test asserts:\n" + "\n".join(f"  {m}" for m in sorted(missing))
+    stale = gaps & {f"{c}.{n}" for c, n in RECORDED}
+    assert not stale, f"asserted now, remove from KNOWN_GAPS: {sorted(stale)}"

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import support
 from conftest import FIXED_NOW, make_config
 from servers.smtp import (  # noqa: F401 - fixtures
     PeerConn,
@@ -58,12 +59,10 @@ class Probe:
         assert len(found) == 1, f"{check_id}: {self.describe()}"
         return found[0]
 
-    def expect(self, check_id: str, outcome: str, status: Status, **params: object) -> CheckResult:
-        result = self.get(check_id, params.pop("subject", None))  # type: ignore[arg-type]
-        assert (result.outcome, result.status) == (outcome, status), self.describe()
-        for key, value in params.items():
-            assert result.params.get(key) == str(value), f"{check_id}.{key}: {self.describe()}"
-        return result
+    def expect(self, check_id: str, outcome: str, status: Status, *, subject: str | None = None,
+               **params: object) -> CheckResult:
+        """:func:`support.expect` over this run's results."""
+        return support.expect(self.results, check_id, outcome, status, subject=subject, **params)
 
     def statuses(self) -> dict[str, Status]:
         return {r.check_id: r.status for r in self.results if r.check_id != "smtp.postmaster"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import pytest
+import support
 from conftest import FIXED_NOW, make_config
 
 from preflight.checks.partners.collect import collect
@@ -47,12 +48,15 @@ def partners_run(dns_server: LabDnsServer) -> Run:
 
 
 def find(results: Sequence[CheckResult], check_id: str, subject: str | None = None) -> CheckResult:
-    """The one result of ``check_id`` (about ``subject``)."""
+    """The one result of ``check_id`` (about ``subject``), whose outcome the test then asserts
+    (recorded for the outcome-coverage test)."""
     found = [r for r in results if r.check_id == check_id and (subject is None or r.subject == subject)]
     assert len(found) == 1, "\n".join(f"{r.check_id} [{r.subject}] {r.outcome}" for r in results)
+    support.record(found[0])
     return found[0]
 
 
 def verdicts(output: FamilyOutput) -> dict[str, tuple[str, Status]]:
     """``{subject: (outcome, status)}`` of the partners.rejected results."""
-    return {r.subject: (r.outcome, r.status) for r in output.results if r.check_id == "partners.rejected"}
+    rejected = support.record(r for r in output.results if r.check_id == "partners.rejected")
+    return {r.subject: (r.outcome, r.status) for r in rejected}

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import support
 from conftest import FIXED_NOW, make_config
 
 from checks.server.conftest import NEW_HOST, NEW_IP, PASSWORD, SshLab
@@ -32,13 +33,8 @@ pytestmark = [pytest.mark.sshd, pytest.mark.postfix]
 
 def expect(results: tuple[CheckResult, ...] | list[CheckResult], check_id: str, outcome: str,
            status: Status, subject: str | None = None, **params: str) -> CheckResult:
-    found = [r for r in results if r.check_id == check_id and (subject is None or subject in r.subject)
-             and all(r.params.get(k) == v for k, v in params.items())]
-    if len(found) > 1:
-        found = [r for r in found if r.outcome == outcome]
-    assert len(found) == 1, f"{check_id} {subject} {params}:\n{describe(results)}"
-    assert (found[0].outcome, found[0].status) == (outcome, status), describe(found)
-    return found[0]
+    """:func:`support.expect` (subject given positionally)."""
+    return support.expect(results, check_id, outcome, status, subject=subject, **params)
 
 
 def test_not_configured_means_no_ssh(inventory_dns: LabDnsServer) -> None:
