@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.checks.blocklists.settings import PLAN_TABLE as BLOCKLISTS_PLAN
+from preflight.checks.message.settings import plan_messages
 from preflight.checks.partners.settings import PLAN_TABLE as PARTNERS_PLAN
 from preflight.errors import InputError, UsageError
 from preflight.lang import plan_lang
@@ -194,6 +195,7 @@ PLAN_KEYS: dict[str, Validator] = {
     "old_ips": _wrap(lambda v: parse_ip(v, "old IP address"), _str_list),
     "phase": _wrap(lambda v: parse_phase(v), _str),
     "propagation_nameservers": _wrap(Nameserver.parse, _str_list),
+    "messages": plan_messages,
 }
 """Top-level keys of a plan file and how each is checked."""
 

@@ -6,6 +6,7 @@ from preflight.checks import dkim, dmarc, mx, rdns, smtp, spf
 from preflight.checks import cutover, propagation
 from preflight.checks import server
 from preflight.checks.blocklists import family as blocklists
+from preflight.checks.message import family as message
 from preflight.checks.partners import family as partners
 from preflight.runner import Family
 
@@ -21,4 +22,5 @@ FAMILIES: tuple[Family, ...] = (
     Family("smtp", smtp.run),
     Family("server", server.run),
     Family("partners", partners.run),
+    Family("message", message.run),
 )

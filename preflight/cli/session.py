@@ -13,7 +13,7 @@ from preflight.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from preflight.config import RunConfig
-    from preflight.runner import Report
+    from preflight.runner import Family, Report
 
 
 def build_config(
@@ -91,7 +91,7 @@ def load_baseline(path: Path) -> dict[str, Any]:
 
 def execute(config: RunConfig, *, html: str | None, json_out: str | None,
             quiet: bool = False, baseline: dict[str, Any] | None = None,
-            markdown: str | None = None, lang: str = "en") -> ExitCode:
+            markdown: str | None = None, lang: str = "en", families: list[Family] | None = None) -> ExitCode:
     """Run the checks for ``config``, write the reports, print the summary; return the exit code.
 
     With a baseline, the report gains a comparison section, and regressions exit 1.
@@ -102,7 +102,7 @@ def execute(config: RunConfig, *, html: str | None, json_out: str | None,
 
     observer = console.Progress(lang) if not quiet and sys.stderr.isatty() else None
     try:
-        report = run(config, observer=observer, baseline=baseline)
+        report = run(config, observer=observer, baseline=baseline, families=families)
     finally:
         if observer:
             observer.close()

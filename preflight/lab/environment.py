@@ -70,12 +70,27 @@ def lab_smtp(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[L
         yield server
 
 
+def lab_test_message(server: LabDnsServer, smtp: LabSmtpServer, now: datetime) -> bytes:
+    """The demo's test message as the receiver stored it: the lab SMTP server (the new server)
+    signs it with the lab DKIM key and delivers it to a lab receiver, which stamps Received and
+    Authentication-Results standing in for a connection from the new server's first IP."""
+    from preflight.lab.receiver import LabReceiver
+    from preflight.net.dns import DnsClient
+
+    host, port = server.address
+    client = DnsClient(DnsConfig(nameservers=(Nameserver(host, port),), timeout=2.0, retries=1))
+    with LabReceiver(client, client_ip=str(demo_target().ips[0]), now=now) as receiver:
+        smtp.send_test_message(receiver.address, ca_file=receiver.ca_file, now=now)
+        with receiver.lock:
+            return receiver.messages[-1]
+
+
 def demo_config(server: LabDnsServer, timeout: float = 2.0,
-                smtp: LabSmtpServer | None = None) -> RunConfig:
+                smtp: LabSmtpServer | None = None, message: Path | None = None) -> RunConfig:
     """The run configuration of the demo, pointed at a running lab server.
 
     With ``smtp``, the SMTP probe targets that loopback server (never the demo's IPs) and
-    trusts the lab CA.
+    trusts the lab CA. With ``message``, that saved test message is analysed too.
     """
     host, port = server.address
     config = RunConfig(
@@ -108,4 +123,8 @@ def demo_config(server: LabDnsServer, timeout: float = 2.0,
         config = with_settings(config, SmtpSettings(
             targets=(SmtpTarget(*smtp.address),), timeout=5.0, ca_file=smtp.ca_file,
         ))
+    if message is not None:
+        from preflight.checks.message import settings as messages
+
+        config = messages.with_settings(config, messages.from_options({}, [message]))
     return config
