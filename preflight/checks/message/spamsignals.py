@@ -83,15 +83,15 @@ def read_signal(field: HeaderField, receiver: bool) -> SpamSignal | None:
     if key == "x-forefront-antispam-report":
         parts = {k.upper(): v.upper() for k, v in _FOREFRONT.findall(value)}
         sfv, scl = parts.get("SFV"), parts.get("SCL")
-        if sfv in _SPAM_SFV:
-            return SpamSignal(field.name, value, SpamVerdict.SPAM, f"SFV:{sfv}", receiver)
-        if scl is not None:
-            verdict, detail = _scl(scl)
-            if verdict is SpamVerdict.SPAM or sfv is None:
-                return SpamSignal(field.name, value, verdict, detail + (f", SFV:{sfv}" if sfv else ""), receiver)
-        if sfv in _CLEAN_SFV:
-            return SpamSignal(field.name, value, SpamVerdict.NOT_SPAM, f"SFV:{sfv}", receiver)
-        return SpamSignal(field.name, value, SpamVerdict.UNCLEAR, f"SFV:{sfv or '?'}", receiver)
+        level = _scl(scl) if scl is not None else None
+        detail = ", ".join(x for x in (f"SFV:{sfv}" if sfv else "", level[1] if level else "") if x) or "?"
+        if sfv in _SPAM_SFV or (level and level[0] is SpamVerdict.SPAM):
+            verdict = SpamVerdict.SPAM
+        elif sfv in _CLEAN_SFV or (level and level[0] is SpamVerdict.NOT_SPAM):
+            verdict = SpamVerdict.NOT_SPAM
+        else:
+            verdict = SpamVerdict.UNCLEAR
+        return SpamSignal(field.name, value, verdict, detail, receiver)
     return None
 
 
