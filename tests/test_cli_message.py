@@ -32,7 +32,7 @@ def ns(server: LabDnsServer) -> str:
 def lab_eml(lab: LabDnsServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's test message: signed by the lab SMTP server, stamped by the lab receiver."""
     with lab_smtp(FIXED_NOW) as smtp:
-        data = lab_test_message(lab, smtp, FIXED_NOW)
+        data = lab_test_message(lab, smtp, FIXED_NOW, client_ip="203.0.113.25")
     path = tmp_path_factory.mktemp("eml") / "test.eml"
     path.write_bytes(data)
     return path

@@ -16,7 +16,7 @@ from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout
 from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 
 if TYPE_CHECKING:
-    from preflight.config import RunConfig
+    from preflight.engine import RunConfig
 
 MESSAGE_OPTION: Any = typer.Option(
     [], "--message", metavar="FILE.eml",
@@ -53,12 +53,11 @@ def message_command(
     """Analyse test messages received from the new server: path, TLS, the receiver's verdict, ours."""
 
     def body() -> ExitCode:
-        from preflight.checks.message import family
         from preflight.cli.session import execute
         from preflight.config import RunConfig, Target, load_plan, parse_hostname, parse_ip, parse_selector, parse_timeout
-        from preflight.lang import resolve_lang
+        from preflight.i18n.lang import resolve_lang
         from preflight.net.dns import DnsConfig, Nameserver
-        from preflight.runner import Family
+        from preflight.registry import FAMILIES
 
         plan = load_plan(config) if config else {}
         language = resolve_lang(lang, plan=plan)
@@ -80,6 +79,6 @@ def message_command(
         md_path = markdown or plan.get("report.markdown")
         to_stdout = one_stdout(json=json_path, markdown=md_path)
         return execute(run_config, html=html_path, json_out=json_path, quiet=quiet or to_stdout,
-                       markdown=md_path, lang=language, families=[Family("message", family.run)])
+                       markdown=md_path, lang=language, families=[f for f in FAMILIES if f.name == "message"])
 
     raise typer.Exit(int(_guarded(body)))

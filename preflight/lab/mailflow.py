@@ -31,15 +31,14 @@ def lab_dkim_key() -> bytes:
 def test_message(server_name: str, now: datetime) -> bytes:
     """The unsigned test message with the new server's own Received field (CRLF line ends)."""
     date = format_datetime(now)
-    stamp = now.strftime("%Y%m%d%H%M%S")
     lines = [
         f"Received: by {server_name} (Postfix, from userid 1000)",
-        f"\tid 4Q{stamp[-6:]}lab; {date}",
+        f"\tid 4QLab0Test1; {date}",
         "From: Example Co. <info@example.com>",
         f"To: <{RECIPIENT}>",
         "Subject: preflight test message from the new server",
         f"Date: {date}",
-        f"Message-ID: <{stamp}.test@{server_name}>",
+        f"Message-ID: <lab-test-message.1@{server_name}>",
         "MIME-Version: 1.0",
         "Content-Type: text/plain; charset=us-ascii",
         "Content-Transfer-Encoding: 7bit",

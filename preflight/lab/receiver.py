@@ -22,7 +22,6 @@ import shutil
 import ssl
 import tempfile
 import threading
-import zlib
 from datetime import datetime, timezone
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
@@ -69,6 +68,7 @@ class LabReceiver:
         self.now = now
         self.certificates = make_certificates((name, host), now=now)
         self.messages: list[bytes] = []
+        self.received = 0
         self.lock = threading.Lock()
         self.ca_file: str | None = None
         self._dir: Path | None = None
@@ -192,7 +192,9 @@ class LabReceiver:
         cipher = session.ssl.get("cipher") if isinstance(session.ssl, dict) else None
         using = f"\r\n\t(using {cipher[1]} with cipher {cipher[0]} ({cipher[2]}/{cipher[2]} bits))" if cipher else ""
         protocol = "ESMTPS" if cipher else "ESMTP"
-        queue_id = f"4R{zlib.crc32(data) % 10**8:08d}"
+        with self.lock:
+            self.received += 1
+            queue_id = f"4RLab{self.received:06d}"
         dkim_text = f"dkim={dkim[0]} header.d={dkim[1]} header.s={dkim[2]}" if dkim[0] != "none" else "dkim=none"
         dmarc_text = f"dmarc={dmarc}" + (f" (p={policy})" if policy else "") + f" header.from={from_domain or 'unknown'}"
         fields = [

@@ -7,7 +7,7 @@ from preflight.checks.message.evaluate import evaluate
 from preflight.checks.message.section import messages_section
 from preflight.checks.message.settings import settings_of
 from preflight.model import FamilyOutput
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 
 def run(ctx: RunContext) -> FamilyOutput:

@@ -18,7 +18,7 @@ from preflight.checks.message.source import MessageFile, read_message
 from preflight.errors import UsageError
 
 if TYPE_CHECKING:
-    from preflight.config import RunConfig
+    from preflight.engine import RunConfig
 
 EXTRAS_KEY = "message"
 PLAN_KEY = "messages"
@@ -47,15 +47,6 @@ def with_settings(config: RunConfig, settings: MessageSettings | None) -> RunCon
     if settings is None:
         return config
     return dataclasses.replace(config, extras={**config.extras, EXTRAS_KEY: settings})
-
-
-def plan_messages(value: Any, key: str) -> list[str]:
-    """The plan's ``messages`` key: a list of file paths."""
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise UsageError(f"plan: {key} must be a list of file paths")
-    return list(value)
 
 
 def from_options(plan: Mapping[str, Any], files: Iterable[str | Path] = (),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, ui
+from preflight.i18n.messages import DEFAULT_LANG, ui
 
 _UI = ("heading", "lead", "path", "hop_from", "hop_ip", "hop_by", "hop_tls", "hop_ours", "hop_receiving",
        "verdicts", "method", "ours", "theirs", "agree", "disagree", "auth", "trusted", "untrusted", "spam",
