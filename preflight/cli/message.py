@@ -6,7 +6,7 @@ Kept apart from the commands; importing it is cheap (typer only, the checks load
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -41,20 +41,28 @@ def message_command(
     nameserver: list[str] = typer.Option(
         [], "--nameserver", metavar="HOST[:PORT]", help="Resolver to query, HOST[:PORT] (repeatable; default: the system resolver)."
     ),
-    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for each DNS answer (default 3)."),
-    config: Optional[Path] = typer.Option(None, "--config", metavar="PLAN.toml", help="TOML migration plan (ips, domains, nameservers); flags override it."),
-    html: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the HTML report here."),
-    json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the JSON report here ('-' = stdout)."),
-    markdown: Optional[str] = MARKDOWN_OPTION,
-    lang: Optional[str] = LANG_OPTION,
-    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Treat warnings as not ready (exit 1)."),
+    timeout: float | None = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for each DNS answer (default 3)."),
+    config: Path | None = typer.Option(None, "--config", metavar="PLAN.toml", help="TOML migration plan (ips, domains, nameservers); flags override it."),
+    html: str | None = typer.Option(None, "--html", metavar="PATH", help="Write the HTML report here."),
+    json_out: str | None = typer.Option(None, "--json", metavar="PATH|-", help="Write the JSON report here ('-' = stdout)."),
+    markdown: str | None = MARKDOWN_OPTION,
+    lang: str | None = LANG_OPTION,
+    strict: bool | None = typer.Option(None, "--strict/--no-strict", help="Treat warnings as not ready (exit 1)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
 ) -> None:
     """Analyse test messages received from the new server: path, TLS, the receiver's verdict, ours."""
 
     def body() -> ExitCode:
         from preflight.cli.session import execute
-        from preflight.config import RunConfig, Target, load_plan, parse_hostname, parse_ip, parse_selector, parse_timeout
+        from preflight.config import (
+            RunConfig,
+            Target,
+            load_plan,
+            parse_hostname,
+            parse_ip,
+            parse_selector,
+            parse_timeout,
+        )
         from preflight.i18n.lang import resolve_lang
         from preflight.net.dns import DnsConfig, Nameserver
         from preflight.registry import FAMILIES

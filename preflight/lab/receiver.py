@@ -197,13 +197,11 @@ class LabReceiver:
             queue_id = f"4RLab{self.received:06d}"
         dkim_text = f"dkim={dkim[0]} header.d={dkim[1]} header.s={dkim[2]}" if dkim[0] != "none" else "dkim=none"
         dmarc_text = f"dmarc={dmarc}" + (f" (p={policy})" if policy else "") + f" header.from={from_domain or 'unknown'}"
-        fields = [
-            f"Return-Path: <{mail_from}>",
-            f"X-Spam-Status: {'Yes' if score >= SPAM_REQUIRED else 'No'}, score={score:.1f} "
-            f"required={SPAM_REQUIRED:.1f} tests={','.join(tests) or 'none'}",
-            f"Authentication-Results: {self.name};\r\n\tspf={spf} smtp.mailfrom={mail_from or '<>'} "
-            f"smtp.helo={helo};\r\n\t{dkim_text};\r\n\t{dmarc_text}",
-            f"Received: from {helo} ({self._ptr(self.client_ip)} [{self.client_ip}]){using}\r\n"
-            f"\tby {self.name} (Postfix) with {protocol} id {queue_id}\r\n\tfor <{rcpt}>; {when}",
-        ]
+        spam = (f"X-Spam-Status: {'Yes' if score >= SPAM_REQUIRED else 'No'}, score={score:.1f} "
+                f"required={SPAM_REQUIRED:.1f} tests={','.join(tests) or 'none'}")
+        results = (f"Authentication-Results: {self.name};\r\n\tspf={spf} smtp.mailfrom={mail_from or '<>'} "
+                   f"smtp.helo={helo};\r\n\t{dkim_text};\r\n\t{dmarc_text}")
+        received = (f"Received: from {helo} ({self._ptr(self.client_ip)} [{self.client_ip}]){using}\r\n"
+                    f"\tby {self.name} (Postfix) with {protocol} id {queue_id}\r\n\tfor <{rcpt}>; {when}")
+        fields = [f"Return-Path: <{mail_from}>", spam, results, received]
         return ("\r\n".join(fields) + "\r\n").encode("utf-8") + data

@@ -156,9 +156,7 @@ def trust(fields: Iterable[AuthResultsField], hops: Sequence[Hop], receiving: Ho
     for field in fields:
         if field.index > receiving.index:
             out.append(replace(field, trusted=False, untrusted_why=Untrusted.BEFORE_RECEIVER))
-        elif field.authserv_id and "." in field.authserv_id and org(field.authserv_id) not in side:
-            out.append(replace(field, trusted=False, untrusted_why=Untrusted.OTHER_AUTHSERV))
-        elif field.authserv_id and "." not in field.authserv_id:
+        elif field.authserv_id and "." in field.authserv_id and org(field.authserv_id) not in side or field.authserv_id and "." not in field.authserv_id:
             out.append(replace(field, trusted=False, untrusted_why=Untrusted.OTHER_AUTHSERV))
         else:
             out.append(replace(field, trusted=True, untrusted_why=None))

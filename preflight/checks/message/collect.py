@@ -9,7 +9,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from preflight.checks.message.alignment import from_domains, mailbox_domain
-from preflight.checks.message.authresults import AuthResultsField, auth_fields, receiver_verdicts, trust
+from preflight.checks.message.authresults import (
+    AuthResultsField,
+    auth_fields,
+    receiver_verdicts,
+    trust,
+)
 from preflight.checks.message.headers import HeaderBlock, parse_headers
 from preflight.checks.message.received import Hop, departure_hop, internet_hop, received_chain
 from preflight.checks.message.senderrules import SenderRules, sender_rules
@@ -68,7 +73,8 @@ def read_facts(file: MessageFile, ips: Sequence[str], org: Callable[[str], str])
     """Everything the message itself shows (pure)."""
     headers = parse_headers(file.data, file.truncated)
     hops = received_chain(headers)
-    receiving, found_by = departure_hop(hops, ips), HopFound.BY_IP
+    found_by: str | None = HopFound.BY_IP
+    receiving = departure_hop(hops, ips)
     if receiving is None and not ips:
         receiving, found_by = internet_hop(hops), HopFound.GUESSED
     if receiving is None:

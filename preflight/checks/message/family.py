@@ -6,8 +6,8 @@ from preflight.checks.message.collect import collect
 from preflight.checks.message.evaluate import evaluate
 from preflight.checks.message.section import messages_section
 from preflight.checks.message.settings import settings_of
-from preflight.model import FamilyOutput
 from preflight.engine import RunContext, concurrent_map
+from preflight.model import FamilyOutput
 
 
 def run(ctx: RunContext) -> FamilyOutput:

@@ -209,9 +209,7 @@ def parse_received(value: str, index: int) -> Hop:
     protocol = " ".join(with_words[:3]) if with_words[:1] == ["Microsoft"] else (with_words[0] if with_words else None)
     version, cipher = _tls_version(value), _cipher(value)
     tls: bool | None = None
-    if version or cipher:
-        tls = True
-    elif protocol and protocol.lower() in _TLS_PROTOCOLS:
+    if version or cipher or protocol and protocol.lower() in _TLS_PROTOCOLS:
         tls = True
     elif protocol and (protocol.lower() in _PLAIN_PROTOCOLS or protocol.startswith("Microsoft")):
         tls = False

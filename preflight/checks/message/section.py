@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from preflight.checks.message.authresults import receiver_verdicts
 from preflight.checks.message.collect import MessageFacts
 from preflight.checks.message.evaluate import METHODS, _identity, our_verdicts, receiver_result
-from preflight.checks.message.authresults import receiver_verdicts
 from preflight.textsafe import clean
 
 

@@ -60,8 +60,8 @@ def from_options(plan: Mapping[str, Any], files: Iterable[str | Path] = (),
         return None
     if len(given) > MAX_MESSAGES:
         raise UsageError(f"at most {MAX_MESSAGES} messages per run")
-    files = tuple(read_message(p) for p in dict.fromkeys(given))
-    for file in files:
-        if not parse_headers(file.data, file.truncated).fields:
-            raise UsageError(f"message file {file.name} is not an email message (no header fields)")
-    return MessageSettings(files)
+    loaded = tuple(read_message(p) for p in dict.fromkeys(given))
+    for message in loaded:
+        if not parse_headers(message.data, message.truncated).fields:
+            raise UsageError(f"message file {message.name} is not an email message (no header fields)")
+    return MessageSettings(loaded)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from checks.message.samples import RECEIVED, message
-from preflight.checks.message.authresults import Untrusted, auth_fields, parse_field, receiver_verdicts, trust
+from preflight.checks.message.authresults import (
+    Untrusted,
+    auth_fields,
+    parse_field,
+    receiver_verdicts,
+    trust,
+)
 from preflight.checks.message.headers import parse_headers
 from preflight.checks.message.received import departure_hop, received_chain
 

@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 
 from checks.message.samples import message
 from preflight.checks.message.authresults import parse_field
-from preflight.checks.message.headers import MAX_FIELD_CHARS, MAX_FIELDS, HeaderProblem, parse_headers
+from preflight.checks.message.headers import (
+    MAX_FIELD_CHARS,
+    MAX_FIELDS,
+    HeaderProblem,
+    parse_headers,
+)
 from preflight.checks.message.received import parse_received
 from preflight.checks.message.senderrules import sender_rules
 

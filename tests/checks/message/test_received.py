@@ -50,7 +50,7 @@ def test_garbage_never_raises(junk: str) -> None:
     assert hop.from_ip is None and hop.date is None
 
 
-def _hops(*forms: str):  # noqa: ANN202
+def _hops(*forms: str):
     return received_chain(parse_headers(message(*(f"Received: {RECEIVED[f]}" for f in forms))))
 
 

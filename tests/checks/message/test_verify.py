@@ -62,7 +62,7 @@ def one(results: list[CheckResult], check_id: str, subject_part: str = "") -> Ch
     (lambda d: d.replace(b"Hello.", b"Hello! [added disclaimer]"), DkimOutcome.BODY_CHANGED),
     (lambda d: d.replace(b"Subject: test", b"Subject: [EXTERNAL] test"), DkimOutcome.SIGNATURE_MISMATCH),
 ])
-def test_dkim_in_transit(dns_client: DnsClient, change, outcome: DkimOutcome) -> None:  # noqa: ANN001
+def test_dkim_in_transit(dns_client: DnsClient, change, outcome: DkimOutcome) -> None:
     checks, count = verify_dkim(dns_client, change(sent()), truncated=False)
     assert count == 1 and [c.outcome for c in checks] == [outcome]
     assert checks[0].domain == "message.test" and checks[0].selector == "good"
@@ -184,7 +184,7 @@ def test_unsigned_and_without_ip(dns_server: LabDnsServer) -> None:
     assert (guessed.outcome, guessed.params["ip"]) == ("guessed", "203.0.113.25")
 
 
-def test_huge_file_is_read_up_to_the_limit_and_its_body_not_judged(dns_server: LabDnsServer, tmp_path) -> None:  # noqa: ANN001
+def test_huge_file_is_read_up_to_the_limit_and_its_body_not_judged(dns_server: LabDnsServer, tmp_path) -> None:
     from preflight.checks.message.source import read_message
 
     path = tmp_path / "huge.eml"
