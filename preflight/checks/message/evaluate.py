@@ -84,7 +84,7 @@ def _identity(result: MethodResult) -> str:
         value = result.prop(key)
         if value:
             return f"{key}={value}"
-    return ""
+    return "-"
 
 
 def receiver_result(results: tuple[MethodResult, ...]) -> MethodResult | None:

@@ -184,8 +184,13 @@ def _from_clause(words: list[str], comments: list[str]) -> tuple[str | None, str
             ip = normalize_ip(bare.group(1))
     for comment in comments:
         said = _HELO_IN_COMMENT.search(comment)
-        if said and (helo is None or ip == normalize_ip(helo.strip("[]"))):
+        if said:
+            # Exim and Yahoo write the HELO name in a comment; the word before it is then the
+            # verified reverse-DNS name (Exim) or the address itself (Yahoo).
+            first = helo
             helo = said.group(1)
+            if rdns is None and first and first != helo and normalize_ip(first.strip("[]")) is None:
+                rdns = first
             break
     return _host(helo), _host(rdns), ip
 

@@ -36,6 +36,15 @@ def test_forms(form: str, helo: str | None, ip: str | None, by: str, tls: bool |
     assert hop.date is not None and hop.date.startswith("2026-12-0")
 
 
+def test_exim_names_rdns_and_helo_apart() -> None:
+    hop = parse_received("from rdns.example.com ([203.0.113.25] helo=mail.example.com) by mx.receiver.example "
+                         "with esmtp (Exim 4.97) id 1; Mon, 07 Dec 2026 02:10:00 +0000", 0)
+    assert (hop.from_rdns, hop.from_helo, hop.from_ip) == ("rdns.example.com", "mail.example.com", "203.0.113.25")
+    yahoo = parse_received("from 203.0.113.25 (EHLO mail.example.com) by mta.yahoo.com with SMTP; "
+                           "Mon, 07 Dec 2026 02:10:00 +0000", 0)
+    assert (yahoo.from_helo, yahoo.from_ip, yahoo.from_rdns, yahoo.tls) == ("mail.example.com", "203.0.113.25", None, False)
+
+
 def test_rdns_and_recipient() -> None:
     hop = parse_received(RECEIVED["postfix"], 3)
     assert hop.from_rdns == "mail.example.com" and hop.index == 3
