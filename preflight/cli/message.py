@@ -34,7 +34,7 @@ def with_message(config: RunConfig, plan: dict[str, Any], files: list[str], base
 
 @app.command(name="message", epilog=EXIT_CODE_HELP)
 def message_command(
-    files: list[Path] = typer.Argument(..., metavar="FILE.eml...", help="Saved test messages (.eml, 'Show original')."),
+    files: list[Path] = typer.Argument(..., metavar="FILE.eml", show_default=False, help="Saved test messages (.eml, 'Show original')."),
     ip: list[str] = typer.Option([], "--ip", metavar="IP", help="A new IP of the server: finds the hop where the message left it (repeatable)."),
     domain: list[str] = typer.Option([], "--domain", metavar="DOMAIN", help="A domain that sends through the server (repeatable)."),
     dkim_selector: list[str] = typer.Option([], "--dkim-selector", metavar="SELECTOR", help="DKIM selector the server signs with (repeatable)."),

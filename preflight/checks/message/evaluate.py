@@ -129,9 +129,11 @@ def evaluate_receiver(facts: MessageFacts) -> list[CheckResult]:
     return out
 
 
-def _dkim_result(name: str, check: DkimCheck) -> CheckResult:
+def _dkim_result(name: str, check: DkimCheck, selectors: tuple[str, ...] = ()) -> CheckResult:
     subject = f"{name}: d={check.domain} s={check.selector}"
     d, s, ev = check.domain, check.selector, check.evidence
+    if check.outcome is DkimOutcome.PASS and selectors and s.lower() not in selectors:
+        return o.DKIM_UNPLANNED(subject, ev, domain=d, selector=s, planned=", ".join(selectors))
     if check.outcome is DkimOutcome.PASS:
         return o.DKIM_PASS(subject, ev, domain=d, selector=s, detail=check.detail)
     if check.outcome in _DKIM:
@@ -145,13 +147,14 @@ def _dkim_result(name: str, check: DkimCheck) -> CheckResult:
     return o.DKIM_NOT_JUDGED(name, ev, file=name)
 
 
-def evaluate_dkim(facts: MessageFacts) -> list[CheckResult]:
-    """message.dkim per signature (our own verification)."""
+def evaluate_dkim(facts: MessageFacts, selectors: tuple[str, ...] = ()) -> list[CheckResult]:
+    """message.dkim per signature (our own verification); a valid signature with a selector the
+    plan does not name (``--dkim-selector``) is a warning: the server signs with another key."""
     name = facts.file.name
     assert facts.own is not None
     if not facts.own.signatures:
         return [o.DKIM_UNSIGNED(name, file=name)]
-    return [_dkim_result(name, c) for c in facts.own.dkim]
+    return [_dkim_result(name, c, selectors) for c in facts.own.dkim]
 
 
 def evaluate_spf(facts: MessageFacts) -> CheckResult:
@@ -300,10 +303,10 @@ def evaluate_spam(facts: MessageFacts) -> CheckResult:
     return o.SPAM_UNCLEAR(name, ev, signals=said)
 
 
-def evaluate(facts: MessageFacts, org: Callable[[str], str]) -> list[CheckResult]:
-    """Every ``message.*`` result of one message."""
+def evaluate(facts: MessageFacts, org: Callable[[str], str], selectors: tuple[str, ...] = ()) -> list[CheckResult]:
+    """Every ``message.*`` result of one message (``selectors``: the planned DKIM selectors)."""
     return [
         evaluate_read(facts), evaluate_path(facts), evaluate_tls(facts), *evaluate_receiver(facts),
-        *evaluate_dkim(facts), evaluate_spf(facts), evaluate_dmarc(facts, org),
+        *evaluate_dkim(facts, selectors), evaluate_spf(facts), evaluate_dmarc(facts, org),
         *evaluate_agreement(facts, org), *evaluate_rules(facts), evaluate_spam(facts),
     ]

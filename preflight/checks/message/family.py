@@ -19,5 +19,6 @@ def run(ctx: RunContext) -> FamilyOutput:
 
     ips = tuple(str(ip) for ip in ctx.config.target.ips)
     facts = concurrent_map(lambda m: collect(ctx.dns, m, ips, organizational_domain), settings.messages, workers=4)
-    results = tuple(r for f in facts for r in evaluate(f, organizational_domain))
+    selectors = tuple(s.lower() for s in ctx.config.target.dkim_selectors)
+    results = tuple(r for f in facts for r in evaluate(f, organizational_domain, selectors))
     return FamilyOutput(results, {"messages": messages_section(facts, organizational_domain)})

@@ -35,6 +35,7 @@ UNTRUSTED = {"before_receiver": UNTRUSTED_BEFORE, "other_authserv": UNTRUSTED_OT
              "no_receiver": UNTRUSTED_NO_RECEIVER}
 
 DKIM_PASS = Outcome("message.dkim", "pass", P, ("domain", "selector", "detail"))
+DKIM_UNPLANNED = Outcome("message.dkim", "unplanned_selector", W, ("domain", "selector", "planned"))
 DKIM_BODY = Outcome("message.dkim", "body_changed", F, ("domain", "selector"))
 DKIM_MISMATCH = Outcome("message.dkim", "signature_mismatch", F, ("domain", "selector"))
 DKIM_NO_KEY = Outcome("message.dkim", "key_missing", F, ("domain", "selector", "name"))
