@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dkim
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import make_config
 
 from checks.message.samples import RECEIVED, message
@@ -196,3 +198,11 @@ def test_huge_file_is_read_up_to_the_limit_and_its_body_not_judged(dns_server: L
     results = evaluate(facts, organizational_domain)
     assert one(results, "message.read").outcome == "truncated"
     assert (one(results, "message.dkim").outcome, one(results, "message.dkim").status) == ("not_judged", Status.ERROR)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tags=st.text(alphabet="abdhilsvx=;:/+ .\\-0123456789\r\n\t", max_size=200))
+def test_hostile_signatures_never_raise(dns_client: DnsClient, tags: str) -> None:
+    data = b"DKIM-Signature: v=1; a=rsa-sha256; d=message.test; s=good; " + tags.encode() + b"\r\n" + message()
+    checks, _ = verify_dkim(dns_client, data, truncated=False)
+    assert all(c.outcome is not DkimOutcome.PASS for c in checks)
