@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import dkim
 import pytest
+from conftest import make_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from conftest import make_config
 
 from checks.message.samples import RECEIVED, message
 from checks.support import describe
