@@ -53,8 +53,8 @@ class SpamSignal:
 def _status(value: str) -> tuple[SpamVerdict, str]:
     head = value.strip().split(",", 1)[0].strip().lower()
     score, required = _SCORE.search(value), _REQUIRED.search(value)
-    detail = " / ".join(x for x in (f"score {score.group(1)}" if score else "",
-                                    f"required {required.group(1)}" if required else "") if x)
+    detail = " ".join(x for x in (f"score={score.group(1)}" if score else "",
+                                  f"required={required.group(1)}" if required else "") if x)
     verdict = SpamVerdict.SPAM if head == "yes" else SpamVerdict.NOT_SPAM if head == "no" else SpamVerdict.UNCLEAR
     return verdict, detail or head[:20]
 

@@ -23,6 +23,17 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+_DKIM = ("pass", "body_changed", "signature_mismatch", "key_missing", "key_revoked", "key_invalid", "key_weak",
+         "expired", "malformed", "dns_error", "not_judged")
+_SPAM = ("spam", "not_spam", "unclear")
+
+
+def _word(kind: str, code: Any, lang: str) -> str:
+    """Our words for a stored code (an unknown code from an older or hand-made report stays as is)."""
+    known = _DKIM if kind == "dkim" else _SPAM
+    return ui(f"message_{kind}_{code}", lang) if code in known else _text(code)
+
+
 def _status(ours: Any, theirs: Any) -> str:
     if not ours or not theirs:
         return "skip"
@@ -31,8 +42,8 @@ def _status(ours: Any, theirs: Any) -> str:
 
 def _message(entry: dict[str, Any], lang: str) -> dict[str, Any]:
     hops = [{
-        "from": _text(h.get("from_helo") or h.get("from_rdns")), "ip": _text(h.get("from_ip")),
-        "by": _text(h.get("by")),
+        "from": _text(h.get("from_helo") or h.get("from_rdns")) or "—", "ip": _text(h.get("from_ip")) or "—",
+        "by": _text(h.get("by")) or "—",
         "tls": " ".join(x for x in (_text(h.get("tls_version")), _text(h.get("tls_cipher"))) if x)
         or (_text(h.get("protocol")) if h.get("tls") is not None else ""),
         "ours": bool(h.get("ours")), "receiving": bool(h.get("receiving")),
@@ -50,9 +61,9 @@ def _message(entry: dict[str, Any], lang: str) -> dict[str, Any]:
                              + (f" ({_text(r.get('identity'))})" if r.get("identity") else "")
                              for r in _list(a.get("results"))),
     } for a in _list(entry.get("auth"))]
-    dkim = [f"d={_text(d.get('domain'))} s={_text(d.get('selector'))}: {_text(d.get('outcome'))}"
+    dkim = [f"d={_text(d.get('domain'))} s={_text(d.get('selector'))}: {_word('dkim', d.get('outcome'), lang)}"
             for d in _list(entry.get("dkim"))]
-    spam = [f"{_text(s.get('name'))}: {_text(s.get('detail'))} ({_text(s.get('verdict'))})"
+    spam = [f"{_text(s.get('name'))}: {_text(s.get('detail'))} ({_word('spam', s.get('verdict'), lang)})"
             for s in _list(entry.get("spam")) if s.get("receiver")]
     return {"file": _text(entry.get("file")), "hops": hops, "verdicts": verdicts, "auth": auth,
             "dkim": dkim, "spam": spam}
