@@ -14,6 +14,7 @@ from preflight.checks import (
     cutover,
     dkim,
     dmarc,
+    message,
     mx,
     partners,
     propagation,
@@ -37,6 +38,7 @@ FAMILIES: tuple[Family, ...] = (
     smtp.FAMILY,
     server.FAMILY,
     partners.FAMILY,
+    message.FAMILY,
 )
 
 PLAN_SECTIONS: Mapping[str, Mapping[str, Validator]] = {

@@ -10,6 +10,7 @@ import typer
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
 from preflight.cli.families import configure_families, with_family_options
+from preflight.cli.message import message_command  # noqa: F401  (registers 'preflight message')
 from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
 from preflight.cli.session import (
     build_config,
@@ -71,7 +72,8 @@ def check(
                                   propagation=propagation)
         from preflight.registry import FAMILIES
 
-        run_config = configure_families(run_config, plan, family_flags, FAMILIES, language)
+        run_config = configure_families(run_config, plan, family_flags, FAMILIES, language,
+                                        plan_dir=config.parent if config else None)
         saved = load_baseline(baseline) if baseline else None
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")
@@ -99,10 +101,10 @@ def demo(
     def body() -> ExitCode:
         from datetime import datetime, timezone
 
-        from preflight.cli.demo import demo_config
+        from preflight.cli.demo import demo_config, demo_target
         from preflight.engine import run
         from preflight.i18n.lang import resolve_lang
-        from preflight.lab.environment import lab_dns, lab_smtp
+        from preflight.lab.environment import lab_dns, lab_smtp, lab_test_message
         from preflight.registry import FAMILIES
         from preflight.report import console
 
@@ -112,7 +114,10 @@ def demo(
         with lab_dns() as server, lab_smtp(now) as smtp_server:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
             say("cli_lab_smtp", language, address=f"{smtp_server.address[0]}:{smtp_server.address[1]}")
-            report = run(demo_config(server, smtp=smtp_server), families=FAMILIES, now=now)
+            eml_path = output_dir / "message.eml"
+            eml_path.write_bytes(lab_test_message(server, smtp_server, now, client_ip=str(demo_target().ips[0])))
+            say("cli_lab_message", language, path=eml_path.resolve())
+            report = run(demo_config(server, smtp=smtp_server, message=eml_path), families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),

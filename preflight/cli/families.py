@@ -12,6 +12,7 @@ import inspect
 import sys
 import typing
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 import typer
@@ -80,14 +81,14 @@ def _flag_value(option: CliOption, value: Any, lang: str) -> Any:
 
 
 def configure_families(config: RunConfig, plan: Mapping[str, Any], flags: Mapping[str, Any],
-                       families: Sequence[Family], lang: str) -> RunConfig:
+                       families: Sequence[Family], lang: str, *, plan_dir: Path | None = None) -> RunConfig:
     """Add each family's settings (from the plan and its flags) to ``config``, in registry order."""
     for family in families:
         if family.configure is None:
             continue
         own = {o.name: _flag_value(o, flags.get(o.name, [] if o.many else o.default), lang)
                for o in family.options}
-        settings = family.configure(Setup(plan=plan, flags=own, config=config))
+        settings = family.configure(Setup(plan=plan, flags=own, config=config, plan_dir=plan_dir))
         if settings is not None:
             config = config.with_settings(settings)
     return config

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,8 @@ class Setup:
     plan: Mapping[str, Any]
     flags: Mapping[str, Any]
     config: RunConfig
+    plan_dir: Path | None = None
+    """The folder of the plan file, if one was given (plan paths are relative to it)."""
 
 
 @dataclass(frozen=True)
