@@ -12,7 +12,15 @@ machine output (``--json -``).
 
 from __future__ import annotations
 
-from preflight.cli import commands as _commands  # noqa: F401  (registers the commands)
-from preflight.cli.app import app
+import sys
+import warnings
+
+# Third-party deprecation noise (dnspython's CryptographyDeprecationWarning, ...) is for their
+# developers, not for a mail admin: never on the terminal unless asked for with -W/PYTHONWARNINGS.
+if not sys.warnoptions:
+    warnings.simplefilter("ignore")
+
+from preflight.cli import commands as _commands  # noqa: E402, F401  (registers the commands)
+from preflight.cli.app import app  # noqa: E402
 
 __all__ = ["app"]

@@ -137,10 +137,10 @@ def check(
                                    from_log=partners_from_log, log_days=partners_log_days,
                                    log_top=partners_log_top, server_rbls=server_rbl)
         saved = load_baseline(baseline) if baseline else None
-        html_path = html or plan.get("report.html")
-        json_path = json_out or plan.get("report.json")
-        md_path = markdown or plan.get("report.markdown")
-        to_stdout = one_stdout(json=json_path, markdown=md_path)
+        html_path = html if html is not None else plan.get("report.html")
+        json_path = json_out if json_out is not None else plan.get("report.json")
+        md_path = markdown if markdown is not None else plan.get("report.markdown")
+        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path)
         return execute(run_config, html=html_path, json_out=json_path,
                        quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language)
 
@@ -168,8 +168,13 @@ def demo(
         from preflight.report import console
         from preflight.runner import run
 
+        from preflight.cli.options import one_stdout as check_outputs
+        from preflight.report.output import check_output_dir
+
         language = resolve_lang(lang)
-        output_dir.mkdir(parents=True, exist_ok=True)
+        check_output_dir(output_dir)
+        check_outputs(html=str(output_dir / "report.html"), json=str(output_dir / "report.json"),
+                      markdown=str(output_dir / "report.md"))
         now = datetime.now(timezone.utc).replace(microsecond=0)
         with lab_dns() as server, lab_smtp(now) as smtp_server:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
@@ -207,9 +212,9 @@ def render(
         from preflight.lang import resolve_lang
         from preflight.report.localize import localize
 
-        if not html and not json_out and not markdown:
+        if html is None and json_out is None and markdown is None:
             raise UsageError("nothing to write: give --html PATH (or --json PATH, --markdown PATH)")
-        to_stdout = one_stdout(json=json_out, markdown=markdown)
+        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown)
         data = report_json.load(report)
         language = resolve_lang(lang, saved=data.get("lang"))
         data = localize(data, language)
@@ -222,7 +227,8 @@ def render(
 # -- diff / history ---------------------------------------------------------------------------
 
 
-@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error.")
+@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error, "
+                "130 interrupted (Ctrl-C), 143 terminated (SIGTERM).")
 def diff(
     before: Path = typer.Argument(..., help="The baseline report (JSON), e.g. from before cutover."),
     after: Path = typer.Argument(..., help="A later report (JSON)."),
@@ -241,7 +247,7 @@ def diff(
         from preflight.lang import resolve_lang
         from preflight.report.localize import localize
 
-        to_stdout = one_stdout(json=json_out, markdown=markdown)
+        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown)
         old, new = report_json.load(before), report_json.load(after)
         language = resolve_lang(lang, saved=new.get("lang"))
         old, new = localize(old, language), localize(new, language)
@@ -269,6 +275,7 @@ def history(
         from preflight.lang import resolve_lang
         from preflight.report.localize import localize
 
+        one_stdout(html=html)
         loaded = [report_json.load(p) for p in reports]
         latest = max(loaded, key=lambda d: str(d.get("generated_at", "")))
         language = resolve_lang(lang, saved=latest.get("lang"))
@@ -286,7 +293,8 @@ def history(
 @app.command(
     name="lists",
     epilog="Exit codes: 0 done (with --probe: every enabled list is usable), 2 bad usage or input, "
-           "3 (--probe) an enabled list is not usable from this resolver, 4 internal error.",
+           "3 (--probe) an enabled list is not usable from this resolver, 4 internal error, "
+           "130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
 )
 def lists_command(
     probe: bool = typer.Option(False, "--probe", help="Self-test the lists through the resolver (RFC 5782 test entries only)."),
@@ -313,6 +321,9 @@ def lists_command(
         from preflight.net.dns import DnsClient, DnsConfig, Nameserver
         from preflight.report.output import write_text
 
+        from preflight.cli.options import one_stdout as check_outputs
+
+        check_outputs(json=json_out)
         plan = load_plan(config) if config else {}
         settings = blocklist_settings.from_options(plan, dqs_key=spamhaus_dqs_key)
         catalogue = load_catalogue()
@@ -325,7 +336,7 @@ def lists_command(
             probes = listing.probe_zones(client, catalogue, settings)
         rows = listing.catalogue_rows(catalogue, settings, probes)
         if json_out:
-            text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2) + "\n"
+            text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2, allow_nan=False) + "\n"
             written = write_text(json_out, text)
             if written:
                 typer.echo(f"wrote {written}", err=True)

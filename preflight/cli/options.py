@@ -21,16 +21,15 @@ MARKDOWN_OPTION: Any = typer.Option(
 
 
 def one_stdout(**targets: str | None) -> bool:
-    """Check that at most one output goes to stdout; return True when one does.
+    """Check every output path before any work; return True when one output goes to stdout.
 
-    Two renderings on stdout would be one unusable stream, so that is a usage error.
+    Two renderings on stdout would be one unusable stream, so that is a usage error; so are an
+    empty path, a directory, a missing or read-only folder and a path named twice
+    (:func:`preflight.report.output.check_targets`).
     """
-    from preflight.errors import UsageError
+    from preflight.report.output import check_targets
 
-    on_stdout = [name for name, target in targets.items() if target == "-"]
-    if len(on_stdout) > 1:
-        raise UsageError(f"only one output can go to stdout ('-'), not {' and '.join('--' + n for n in on_stdout)}")
-    return bool(on_stdout)
+    return check_targets({f"--{name}": target for name, target in targets.items()})
 
 
 def say(key: str, lang: str, **params: object) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from preflight.errors import UsageError
 from preflight.report import loader
+from preflight.textsafe import json_safe
 from preflight.messages import DEFAULT_LANG, result_text
 from preflight.model import CheckResult, Status, verdict_for
 from preflight.runner import Report
@@ -68,7 +69,7 @@ def to_dict(report: Report, lang: str = DEFAULT_LANG) -> dict[str, Any]:
 def dumps(data: dict[str, Any]) -> str:
     """Stable, strict JSON text (UTF-8, indented; NaN and infinities are refused, not written)."""
     try:
-        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return json_safe(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)) + "\n"
     except ValueError as exc:
         raise UsageError(f"cannot write the JSON report: {exc}") from None
 
