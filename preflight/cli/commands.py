@@ -9,7 +9,7 @@ import typer
 
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
-from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
+from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, no_empty, one_stdout, say
 from preflight.cli.partners import (
     PARTNER_IP_OPTION,
     PARTNER_OPTION,
@@ -113,7 +113,18 @@ def check(
         from preflight.config import load_plan
         from preflight.i18n.lang import resolve_lang
 
-        plan = load_plan(config) if config else {}
+        no_empty(ip=ip, hostname=hostname, domain=domain, dkim_selector=dkim_selector,
+                 nameserver=nameserver, spamhaus_dqs_key=spamhaus_dqs_key, smtp=smtp, html=html,
+                 json=json_out, markdown=markdown, lang=lang, old_ip=old_ip, ssh=ssh, old_ssh=old_ssh,
+                 ssh_key=ssh_key, known_hosts=known_hosts, partner=partner, partner_ip=partner_ip,
+                 partners_log_days=partners_log_days, partners_log_top=partners_log_top,
+                 server_rbl=server_rbl)
+        plan = load_plan(config) if config is not None else {}
+        # Every output path is checked before any work (and any network traffic).
+        html_path = html if html is not None else plan.get("report.html")
+        json_path = json_out if json_out is not None else plan.get("report.json")
+        md_path = markdown if markdown is not None else plan.get("report.markdown")
+        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path)
         language = resolve_lang(lang, plan=plan)
         run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
                                   selectors=dkim_selector, nameservers=nameserver,
@@ -126,7 +137,7 @@ def check(
 
         run_config = with_settings(run_config, from_options(
             plan, ips=run_config.target.ips, domains=run_config.target.domains, targets=smtp,
-            disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file else None,
+            disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file is not None else None,
         ))
         run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
                                   propagation=propagation)
@@ -136,11 +147,7 @@ def check(
         run_config = with_partners(run_config, plan, domains=partner, ips=partner_ip,
                                    from_log=partners_from_log, log_days=partners_log_days,
                                    log_top=partners_log_top, server_rbls=server_rbl)
-        saved = load_baseline(baseline) if baseline else None
-        html_path = html if html is not None else plan.get("report.html")
-        json_path = json_out if json_out is not None else plan.get("report.json")
-        md_path = markdown if markdown is not None else plan.get("report.markdown")
-        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path)
+        saved = load_baseline(baseline) if baseline is not None else None
         return execute(run_config, html=html_path, json_out=json_path,
                        quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language)
 
@@ -326,7 +333,8 @@ def lists_command(
         from preflight.cli.options import one_stdout as check_outputs
 
         check_outputs(json=json_out)
-        plan = load_plan(config) if config else {}
+        no_empty(nameserver=nameserver, spamhaus_dqs_key=spamhaus_dqs_key, json=json_out)
+        plan = load_plan(config) if config is not None else {}
         settings = blocklist_settings.from_options(plan, dqs_key=spamhaus_dqs_key)
         catalogue = load_catalogue()
         probes = None

@@ -32,6 +32,20 @@ def one_stdout(**targets: str | None) -> bool:
     return check_targets({f"--{name}": target for name, target in targets.items()})
 
 
+def no_empty(**options: str | list[str] | None) -> None:
+    """An option given as an empty string is an error, never "not given" (``--hostname ""``).
+
+    Keyword names are the option names without dashes, ``_`` for ``-``.
+    """
+    from preflight.errors import UsageError
+
+    for name, value in options.items():
+        values = value if isinstance(value, list) else [value]
+        if any(v is not None and not v.strip() for v in values):
+            raise UsageError(f"--{name.replace('_', '-')}: an empty value is not allowed; leave the option "
+                             "out instead")
+
+
 def say(key: str, lang: str, **params: object) -> None:
     """A status line on stderr, in the run's language."""
     from preflight.i18n.messages import ui

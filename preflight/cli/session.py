@@ -34,7 +34,7 @@ def build_config(
 
     target = Target(
         ips=tuple(parse_ip(i) for i in ips) if ips else tuple(plan.get("ips", ())),
-        hostname=parse_hostname(hostname) if hostname else plan.get("hostname"),
+        hostname=parse_hostname(hostname) if hostname is not None else plan.get("hostname"),
         domains=tuple(parse_hostname(d, "domain") for d in domains) if domains
         else tuple(plan.get("domains", ())),
         dkim_selectors=tuple(parse_selector(s) for s in selectors) if selectors
