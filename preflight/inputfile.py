@@ -31,6 +31,12 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def _not_found(what: str, path: str | Path) -> UsageError:
+    if what.startswith(("--", "plan:")):
+        return UsageError(f"{what}: file not found: {path}")
+    return UsageError(f"{what} not found: {path}")
+
+
 def _fail_not_regular(what: str, path: str | Path, mode: int) -> UsageError:
     return UsageError(f"{what}: {path} is {_kind(mode)}, not a regular file")
 
@@ -46,7 +52,7 @@ def check_regular(path: str | Path, what: str, *, missing_ok: bool = False) -> b
     except FileNotFoundError:
         if missing_ok:
             return False
-        raise UsageError(f"{what}: file not found: {path}") from None
+        raise _not_found(what, path) from None
     except (OSError, ValueError) as exc:
         raise UsageError(f"{what}: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     if not stat.S_ISREG(mode):
@@ -64,7 +70,7 @@ def read_bytes(path: str | Path, what: str, limit: int) -> bytes:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise UsageError(f"{what}: file not found: {path}") from None
+        raise _not_found(what, path) from None
     except IsADirectoryError:
         raise UsageError(f"{what}: {path} is a directory, not a regular file") from None
     except (OSError, ValueError) as exc:

@@ -87,5 +87,5 @@ def test_binary_file_is_rejected(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="file not found"):
+    with pytest.raises(UsageError, match="report not found"):
         report_json.load(tmp_path / "nope.json")
