@@ -177,13 +177,12 @@ def demo(
         from preflight.engine import run
         from preflight.registry import FAMILIES
 
-        from preflight.cli.options import one_stdout as check_outputs
         from preflight.report.output import check_output_dir
 
         language = resolve_lang(lang)
         check_output_dir(output_dir)
-        check_outputs(html=str(output_dir / "report.html"), json=str(output_dir / "report.json"),
-                      markdown=str(output_dir / "report.md"))
+        one_stdout(html=str(output_dir / "report.html"), json=str(output_dir / "report.json"),
+                   markdown=str(output_dir / "report.md"))
         now = datetime.now(timezone.utc).replace(microsecond=0)
         with lab_dns() as server, lab_smtp(now) as smtp_server:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
@@ -332,10 +331,8 @@ def lists_command(
         from preflight.net.dns import DnsClient, DnsConfig, Nameserver
         from preflight.report.output import write_text
 
-        from preflight.cli.options import one_stdout as check_outputs
-
         no_empty(nameserver=nameserver, spamhaus_dqs_key=spamhaus_dqs_key, json=json_out, lang=lang)
-        check_outputs(json=json_out)
+        one_stdout(json=json_out)
         plan = load_plan(config) if config is not None else {}
         language = resolve_lang(lang, plan=plan)
         settings = blocklist_settings.from_options(plan, dqs_key=spamhaus_dqs_key)
