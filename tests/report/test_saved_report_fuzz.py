@@ -62,13 +62,32 @@ def _replace(data: Any, path: Path_, value: Any) -> Any:
 
 
 MARK = "\u2063HOSTILE\u2063"
+SAME_TYPE: dict[type, st.SearchStrategy[Any]] = {
+    str: st.one_of(st.text(max_size=40), st.sampled_from(
+        ["", "\x1b[2J\x1b]8;;http://x/\x07", "<script>alert(1)</script>", "{{ 7*7 }}", "a" * 5000,
+         "[]", '[{"key": "x", "params": {"lang": "ja"}}]', "\u202eevil", "%s %(x)s {0}"])),
+    int: st.integers(-10**39, 10**39),
+    float: st.floats(allow_nan=False, allow_infinity=False),
+    bool: st.booleans(),
+}
+
+
+def _get(data: Any, path: Path_) -> Any:
+    for step in path:
+        data = data[step]
+    return data
 
 
 @st.composite
 def mutated(draw: st.DrawFn) -> str:
     """Report text with one hostile change."""
-    kind = draw(st.sampled_from(["replace", "replace", "replace", "delete", "truncate", "deep", "huge"]))
+    kind = draw(st.sampled_from(["replace", "replace", "same-type", "same-type", "delete", "truncate", "deep",
+                                 "huge"]))
     path = draw(st.sampled_from(PATHS))
+    if kind == "same-type":  # still schema-valid (mostly): stresses the renderers, not the validator
+        old = _get(BASE, path)
+        new = draw(SAME_TYPE.get(type(old), values))
+        return json.dumps(_replace(BASE, path, new), ensure_ascii=False)
     if kind == "replace":
         return json.dumps(_replace(BASE, path, draw(values)), ensure_ascii=False)
     if kind == "delete" and path:
@@ -164,6 +183,8 @@ def test_the_sample_and_the_schema_are_what_jsonschema_says() -> None:
     (lambda d: d["resolver"].update(nameservers=[1]), "resolver.nameservers[0]: expected string"),
     (lambda d: d["old_ips"][0].update(ip=None), "old_ips[0].ip: expected string, got null"),
     (lambda d: d.update(schema_version="2.0.0"), "written by a newer preflight"),
+    (lambda d: d.update(schema_version="0.9.0"), "no longer reads"),
+    (lambda d: d.update(schema_version=1), "schema_version: expected string"),
 ])
 def test_a_bad_field_is_named(mutation: Any, message: str, tmp_path: Path) -> None:
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
@@ -176,9 +197,11 @@ def test_a_bad_field_is_named(mutation: Any, message: str, tmp_path: Path) -> No
     assert not (tmp_path / "x.html").exists()
 
 
-def test_an_older_minor_version_is_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["1.0.0", "1.7.3"])
+def test_every_1x_version_is_read(version: str, tmp_path: Path) -> None:
+    # 1.0.0 is the oldest this preflight reads; a later minor only adds sections (semver)
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    data["schema_version"] = "1.0.0"
+    data["schema_version"] = version
     report = tmp_path / "report.json"
     report.write_text(json.dumps(data), encoding="utf-8")
     assert _run(["render", str(report), "--html", str(tmp_path / "x.html")])[0] == 0
