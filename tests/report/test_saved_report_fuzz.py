@@ -205,3 +205,24 @@ def test_every_1x_version_is_read(version: str, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     report.write_text(json.dumps(data), encoding="utf-8")
     assert _run(["render", str(report), "--html", str(tmp_path / "x.html")])[0] == 0
+
+
+@pytest.mark.parametrize("coded", [
+    "[" * 5000 + "]" * 5000,
+    json.dumps([{"key": "blocklist_role_sending", "params": {"x": [{"key": "k", "params": {"x": []}}]}}]) * 1,
+    "[" + "9" * 5000 + "]",
+    '[{"key": "x", "params": ' + '{"p": [' * 400 + "]}" * 400 + "}]",
+])
+def test_nested_coded_text_falls_back_to_the_stored_words(coded: str, tmp_path: Path) -> None:
+    # Given a result whose coded text (a JSON string inside params) is nested or huge
+    data = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    result = next(r for r in data["results"] if "roles_i18n" in r["params"])
+    result["params"]["roles_i18n"] = coded
+    row = next(r for r in data["blocklists"] if "meaning_i18n" in r)
+    row["meaning_i18n"] = coded
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps(data), encoding="utf-8")
+    # Then it renders in either language, with the stored words where the code cannot be read
+    for lang in ("en", "ja"):
+        code, output = _run(["render", str(report), "--lang", lang, "--html", str(tmp_path / "x.html")])
+        assert code == 0, output
