@@ -11,7 +11,7 @@ from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
 from preflight.cli.families import configure_families, with_family_options
 from preflight.cli.message import message_command  # noqa: F401  (registers 'preflight message')
-from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
+from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, no_empty, one_stdout, say
 from preflight.cli.session import (
     build_config,
     execute,
@@ -62,23 +62,26 @@ def check(
     def body() -> ExitCode:
         from preflight.config import load_plan
         from preflight.i18n.lang import resolve_lang
+        from preflight.registry import FAMILIES
 
-        plan = load_plan(config) if config else {}
+        no_empty(ip=ip, hostname=hostname, domain=domain, dkim_selector=dkim_selector,
+                 nameserver=nameserver, html=html, json=json_out, markdown=markdown, lang=lang,
+                 old_ip=old_ip, **{o.name: family_flags.get(o.name) for o in FAMILY_OPTIONS if o.kind is str})
+        plan = load_plan(config) if config is not None else {}
+        # Every output path is checked before any work (and any network traffic).
+        html_path = html if html is not None else plan.get("report.html")
+        json_path = json_out if json_out is not None else plan.get("report.json")
+        md_path = markdown if markdown is not None else plan.get("report.markdown")
+        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path)
         language = resolve_lang(lang, plan=plan)
         run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
                                   selectors=dkim_selector, nameservers=nameserver,
                                   timeout=timeout, strict=strict)
         run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
                                   propagation=propagation)
-        from preflight.registry import FAMILIES
-
         run_config = configure_families(run_config, plan, family_flags, FAMILIES, language,
                                         plan_dir=config.parent if config else None)
-        saved = load_baseline(baseline) if baseline else None
-        html_path = html or plan.get("report.html")
-        json_path = json_out or plan.get("report.json")
-        md_path = markdown or plan.get("report.markdown")
-        to_stdout = one_stdout(json=json_path, markdown=md_path)
+        saved = load_baseline(baseline) if baseline is not None else None
         return execute(run_config, html=html_path, json_out=json_path,
                        quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language)
 
@@ -107,9 +110,12 @@ def demo(
         from preflight.lab.environment import lab_dns, lab_smtp, lab_test_message
         from preflight.registry import FAMILIES
         from preflight.report import console
+        from preflight.report.output import check_output_dir
 
         language = resolve_lang(lang)
-        output_dir.mkdir(parents=True, exist_ok=True)
+        check_output_dir(output_dir)
+        one_stdout(html=str(output_dir / "report.html"), json=str(output_dir / "report.json"),
+                   markdown=str(output_dir / "report.md"))
         now = datetime.now(timezone.utc).replace(microsecond=0)
         with lab_dns() as server, lab_smtp(now) as smtp_server:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
@@ -149,9 +155,9 @@ def render(
         from preflight.i18n.localize import localize
         from preflight.report import json as report_json
 
-        if not html and not json_out and not markdown:
+        if html is None and json_out is None and markdown is None:
             raise UsageError("nothing to write: give --html PATH (or --json PATH, --markdown PATH)")
-        to_stdout = one_stdout(json=json_out, markdown=markdown)
+        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown)
         data = report_json.load(report)
         language = resolve_lang(lang, saved=data.get("lang"))
         data = localize(data, language)
@@ -164,7 +170,8 @@ def render(
 # -- diff / history ---------------------------------------------------------------------------
 
 
-@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error.")
+@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error, "
+                "130 interrupted (Ctrl-C), 143 terminated (SIGTERM).")
 def diff(
     before: Path = typer.Argument(..., help="The baseline report (JSON), e.g. from before cutover."),
     after: Path = typer.Argument(..., help="A later report (JSON)."),
@@ -182,7 +189,7 @@ def diff(
         from preflight.report import console
         from preflight.report import json as report_json
 
-        to_stdout = one_stdout(json=json_out, markdown=markdown)
+        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown)
         old, new = report_json.load(before), report_json.load(after)
         language = resolve_lang(lang, saved=new.get("lang"))
         old, new = localize(old, language), localize(new, language)
@@ -209,6 +216,7 @@ def history(
         from preflight.i18n.localize import localize
         from preflight.report import json as report_json
 
+        one_stdout(html=html)
         loaded = [report_json.load(p) for p in reports]
         latest = max(loaded, key=lambda d: str(d.get("generated_at", "")))
         language = resolve_lang(lang, saved=latest.get("lang"))
@@ -226,7 +234,8 @@ def history(
 @app.command(
     name="lists",
     epilog="Exit codes: 0 done (with --probe: every enabled list is usable), 2 bad usage or input, "
-           "3 (--probe) an enabled list is not usable from this resolver, 4 internal error.",
+           "3 (--probe) an enabled list is not usable from this resolver, 4 internal error, "
+           "130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
 )
 def lists_command(
     probe: bool = typer.Option(False, "--probe", help="Self-test the lists through the resolver (RFC 5782 test entries only)."),
@@ -255,7 +264,9 @@ def lists_command(
         from preflight.net.dns import DnsClient, DnsConfig, Nameserver
         from preflight.report.output import write_text
 
-        plan = load_plan(config) if config else {}
+        no_empty(nameserver=nameserver, spamhaus_dqs_key=spamhaus_dqs_key, json=json_out, lang=lang)
+        one_stdout(json=json_out)
+        plan = load_plan(config) if config is not None else {}
         language = resolve_lang(lang, plan=plan)
         settings = blocklist_settings.from_options(plan, dqs_key=spamhaus_dqs_key)
         catalogue = load_catalogue()
@@ -268,7 +279,7 @@ def lists_command(
             probes = listing.probe_zones(client, catalogue, settings)
         rows = listing.catalogue_rows(catalogue, settings, probes, language)
         if json_out:
-            text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2) + "\n"
+            text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2, allow_nan=False) + "\n"
             written = write_text(json_out, text)
             if written:
                 say("cli_wrote", language, path=written)
