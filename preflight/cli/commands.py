@@ -59,7 +59,11 @@ def check(
         None, "--smtp-timeout", metavar="SECONDS", help="Seconds to wait for each SMTP reply (default 10)."
     ),
     ca_file: Optional[Path] = typer.Option(
-        None, "--ca-file", metavar="PEM", help="PEM file of CAs to verify the SMTP certificate against (default: system CAs)."
+        None, "--ca-file", metavar="PEM",
+        help="PEM file of CAs to verify the SMTP and MTA-STS policy certificates against (default: system CAs).",
+    ),
+    https_port: Optional[int] = typer.Option(
+        None, "--https-port", metavar="PORT", help="Port of the MTA-STS policy hosts (default 443; for labs and tests)."
     ),
     config: Optional[Path] = typer.Option(None, "--config", metavar="PLAN.toml", help="TOML migration plan; flags override it."),
     html: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the HTML report here."),
@@ -128,6 +132,10 @@ def check(
             plan, ips=run_config.target.ips, domains=run_config.target.domains, targets=smtp,
             disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file else None,
         ))
+        from preflight.checks.mta_sts import settings as transport
+
+        run_config = transport.with_settings(run_config, transport.from_options(
+            plan, https_port=https_port, ca_file=str(ca_file) if ca_file else plan.get("smtp.ca_file")))
         run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
                                   propagation=propagation)
         run_config = with_ssh(run_config, plan, new=ssh, old=old_ssh, key_file=ssh_key,
@@ -164,7 +172,7 @@ def demo(
         from datetime import datetime, timezone
 
         from preflight.cli.demo import demo_config
-        from preflight.lab.environment import lab_dns, lab_smtp
+        from preflight.lab.environment import lab_dns, lab_https, lab_smtp
         from preflight.i18n.lang import resolve_lang
         from preflight.report import console
         from preflight.engine import run
@@ -173,10 +181,11 @@ def demo(
         language = resolve_lang(lang)
         output_dir.mkdir(parents=True, exist_ok=True)
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        with lab_dns() as server, lab_smtp(now) as smtp_server:
+        with lab_dns() as server, lab_smtp(now) as smtp_server, lab_https(now) as https_server:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
             say("cli_lab_smtp", language, address=f"{smtp_server.address[0]}:{smtp_server.address[1]}")
-            report = run(demo_config(server, smtp=smtp_server), families=FAMILIES, now=now)
+            say("cli_lab_https", language, address=f"{https_server.address[0]}:{https_server.address[1]}")
+            report = run(demo_config(server, smtp=smtp_server, https=https_server), families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),

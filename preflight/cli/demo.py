@@ -10,6 +10,7 @@ from preflight.net.dns import DnsConfig, Nameserver
 
 if TYPE_CHECKING:
     from preflight.lab.dnsserver import LabDnsServer
+    from preflight.lab.httpsserver import LabHttpsServer
     from preflight.lab.smtpserver import LabSmtpServer
 
 __all__ = ["demo_config", "demo_target"]
@@ -27,11 +28,12 @@ def demo_target() -> Target:
 
 
 def demo_config(server: LabDnsServer, timeout: float = 2.0,
-                smtp: LabSmtpServer | None = None) -> RunConfig:
+                smtp: LabSmtpServer | None = None, https: LabHttpsServer | None = None) -> RunConfig:
     """The run configuration of the demo, pointed at a running lab server.
 
     With ``smtp``, the SMTP probe targets that loopback server (never the demo's IPs) and
-    trusts the lab CA.
+    trusts the lab CA. With ``https``, MTA-STS policies are fetched from that server's port (the lab
+    zone points mta-sts.example.com at loopback) and its lab CA is trusted.
     """
     host, port = server.address
     config = RunConfig(
@@ -64,4 +66,9 @@ def demo_config(server: LabDnsServer, timeout: float = 2.0,
         config = with_settings(config, SmtpSettings(
             targets=(SmtpTarget(*smtp.address),), timeout=5.0, ca_file=smtp.ca_file,
         ))
+    if https is not None:
+        from preflight.checks.mta_sts import settings as transport
+
+        config = transport.with_settings(config, transport.TransportSettings(
+            https_port=https.address[1], ca_file=https.ca_file, timeout=5.0))
     return config

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from preflight.lab.dnsserver import LabDnsServer
 
 if TYPE_CHECKING:
+    from preflight.lab.httpsserver import LabHttpsServer
     from preflight.lab.smtpserver import LabSmtpServer
 
 
@@ -52,5 +53,22 @@ def lab_smtp(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[L
     from preflight.lab.smtpserver import LabSmtpServer
 
     server = LabSmtpServer(certificates=make_certificates(("mail.example.com",), now=now), host=host)
+    with server:
+        yield server
+
+
+DEMO_POLICY = b"version: STSv1\r\nmode: enforce\r\nmx: smtp.example.com\r\nmax_age: 604800\r\n"
+"""The demo's MTA-STS policy: enforced, naming only the old MX host (the new one is missing)."""
+
+
+@contextlib.contextmanager
+def lab_https(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[LabHttpsServer]:
+    """Start the lab HTTPS server (a CA and a certificate for mta-sts.example.com made now)
+    serving the demo's MTA-STS policy, on an ephemeral loopback port."""
+    from preflight.lab.certs import make_certificates
+    from preflight.lab.httpsserver import LabHttpsServer, Route
+
+    server = LabHttpsServer(certificates=make_certificates(("mta-sts.example.com",), now=now), host=host)
+    server.routes["mta-sts.example.com"] = Route(DEMO_POLICY)
     with server:
         yield server

@@ -39,6 +39,7 @@ _STRING_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b\d+\.\d\d s\b"), "<SECONDS> s"),
     (re.compile(r"\b\d+\.\d\d 秒"), "<SECONDS> 秒"),
     (re.compile(r"\b[0-9a-f]{2}(?::[0-9a-f]{2}){31}\b"), "<SHA256>"),
+    (re.compile(r"\b[0-9a-f]{64}\b"), "<SHA256>"),  # TLSA association data (the key made at start)
 )
 _KEY_RULES: dict[str, str] = {
     "generated_at": "<TIME>",
