@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import dns.name
+
 from preflight.lab.dnsserver import LabDnsServer
 
 if TYPE_CHECKING:
@@ -38,6 +40,9 @@ def lab_dns(extra_dirs: Sequence[Path] = (), host: str = "127.0.0.1") -> Iterato
     from preflight.lab.blocklists import serve_standins
 
     serve_standins(server)  # every other catalogue list: its RFC 5782 test entries only
+    # example.com stands for a DNSSEC-signed zone behind a validating resolver: its answers carry
+    # the AD flag (the lab signs nothing; this is the validator's verdict, staged).
+    server.validated = frozenset({dns.name.from_text("example.com.")})
     server.start()
     try:
         yield server

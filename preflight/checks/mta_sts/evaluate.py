@@ -15,13 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checkdmarc.mta_sts import (
-    MTASTSError,
-    mx_in_mta_sts_patterns,
-    parse_mta_sts_policy,
-    parse_mta_sts_record,
-)
-
 from preflight.checks.mta_sts import outcomes as o
 from preflight.checks.mta_sts.collect import MtaStsFacts, sts_records
 from preflight.model import CheckResult, Evidence, Outcome
@@ -40,6 +33,12 @@ _FETCH_OUTCOMES: dict[HttpsFailure, Outcome] = {
     HttpsFailure.NOT_UTF8: o.POLICY_NOT_UTF8,
     HttpsFailure.CONTENT_TYPE: o.POLICY_CONTENT_TYPE,
 }
+
+_checkdmarc_note = """checkdmarc loads on first use (it is slow to import). Its package imports every submodule,
+so another family's thread may be importing it at the same moment: importing a submodule first
+takes that submodule's import lock before the package's and can meet the other thread in a
+deadlock that Python resolves by handing out a half-initialised module. Importing the package
+first only ever waits."""
 
 _ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -86,6 +85,9 @@ def evaluate(facts: MtaStsFacts, *, hostname: str | None, baseline: Mapping[str,
         return [o.RECORD_ABSENT(d, ev, domain=d)], None
     if len(found) > 1:
         return [o.RECORD_MULTIPLE(d, ev, domain=d, count=len(found))], None
+    import checkdmarc  # noqa: F401 - the package before a submodule: see _checkdmarc_note
+    from checkdmarc.mta_sts import MTASTSError, parse_mta_sts_record
+
     try:
         tags = parse_mta_sts_record(found[0])["tags"]
     except MTASTSError as exc:
@@ -131,6 +133,9 @@ def _policy(facts: MtaStsFacts, results: list[CheckResult]) -> tuple[Policy, str
         return None
     ev = [Evidence(f"GET {fetched.url}", f"HTTP {fetched.status}, {len(fetched.text.encode())} bytes, "
                                          f"{fetched.tls_version}", fetched.address)]
+    import checkdmarc  # noqa: F401
+    from checkdmarc.mta_sts import MTASTSError, parse_mta_sts_policy
+
     try:
         parsed = parse_mta_sts_policy(fetched.text)["policy"]
     except MTASTSError as exc:
@@ -144,6 +149,9 @@ def _policy(facts: MtaStsFacts, results: list[CheckResult]) -> tuple[Policy, str
 def _coverage(facts: MtaStsFacts, policy: Policy, hostname: str | None,
               ev: list[Evidence]) -> CheckResult | None:
     """mta_sts.mx: the patterns must name the MX hosts in use and the new server."""
+    import checkdmarc  # noqa: F401
+    from checkdmarc.mta_sts import mx_in_mta_sts_patterns
+
     d = facts.domain
     if policy.mode == "none":
         return None

@@ -7,8 +7,6 @@ question goes through preflight's DNS layer. Runs when the transport settings ar
 
 from __future__ import annotations
 
-from checkdmarc.smtp_tls_reporting import SMTPTLSReportingError, parse_smtp_tls_reporting_record
-
 from preflight.checks.mta_sts import settings_of
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, FamilyOutput, Outcome, Status
@@ -39,6 +37,9 @@ def evaluate(domain: str, answer: DnsAnswer | DnsError) -> CheckResult:
         return RECORD_MISSING(domain, ev, domain=domain)
     if len(found) > 1:
         return RECORD_MULTIPLE(domain, ev, domain=domain, count=len(found))
+    import checkdmarc  # noqa: F401 - the package first (see preflight.checks.mta_sts.evaluate)
+    from checkdmarc.smtp_tls_reporting import SMTPTLSReportingError, parse_smtp_tls_reporting_record
+
     try:
         tags = parse_smtp_tls_reporting_record(found[0])["tags"]
     except SMTPTLSReportingError as exc:
