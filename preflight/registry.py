@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from preflight.checks import cutover, dane, dkim, dmarc, mta_sts, mx, propagation, rdns, server, smtp, spf, tls_rpt
+from preflight.checks import client, cutover, dane, dkim, dmarc, mta_sts, mx, propagation, rdns, server, smtp, spf, tls_rpt
 from preflight.checks.blocklists import family as blocklists
 from preflight.checks.partners import family as partners
 from preflight.checks.partners.settings import PLAN_TABLE as PARTNERS_PLAN
@@ -28,6 +28,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("mta_sts", mta_sts.run, {"transport": TRANSPORT_PLAN}),
     Family("tls_rpt", tls_rpt.run),
     Family("dane", dane.run),
+    Family("client", client.run),
     Family("server", server.run, {"ssh": SSH_PLAN}),
     Family("partners", partners.run, {"partners": PARTNERS_PLAN}),
 )

@@ -62,6 +62,16 @@ def check(
         None, "--ca-file", metavar="PEM",
         help="PEM file of CAs to verify the SMTP and MTA-STS policy certificates against (default: system CAs).",
     ),
+    client_name: list[str] = typer.Option(
+        [], "--client-name", metavar="NAME",
+        help="A name users' mail clients connect to, e.g. imap.example.com (repeatable; default: --hostname).",
+    ),
+    client_target: list[str] = typer.Option(
+        [], "--client", metavar="SERVICE=IP[:PORT]",
+        help="A client port to probe: submission, submissions, imap, imaps, pop3 or pop3s (repeatable; "
+             "default: each --ip on 587, 465, 993 and 995).",
+    ),
+    no_client: bool = typer.Option(False, "--no-client", help="Do not probe the client ports (submission, IMAP, POP3)."),
     https_port: Optional[int] = typer.Option(
         None, "--https-port", metavar="PORT", help="Port of the MTA-STS policy hosts (default 443; for labs and tests)."
     ),
@@ -136,6 +146,11 @@ def check(
 
         run_config = transport.with_settings(run_config, transport.from_options(
             plan, https_port=https_port, ca_file=str(ca_file) if ca_file else plan.get("smtp.ca_file")))
+        from preflight.checks.client import settings as client_settings
+
+        run_config = client_settings.with_settings(run_config, client_settings.from_options(
+            plan, ips=run_config.target.ips, names=client_name, targets=client_target, disabled=no_client,
+            ca_file=str(ca_file) if ca_file else plan.get("smtp.ca_file")))
         run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
                                   propagation=propagation)
         run_config = with_ssh(run_config, plan, new=ssh, old=old_ssh, key_file=ssh_key,

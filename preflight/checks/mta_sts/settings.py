@@ -14,7 +14,8 @@ from typing import Any
 
 from preflight.engine import RunConfig
 from preflight.errors import UsageError
-from preflight.values import Validator, as_bool, as_number, checked, parse_timeout
+from preflight.net.mailclient import ClientTarget
+from preflight.values import Validator, as_bool, as_number, as_str_list, checked, parse_hostname, parse_timeout
 
 EXTRAS_KEY = "transport"
 
@@ -39,8 +40,11 @@ PLAN_TABLE: dict[str, Validator] = {
     "enabled": as_bool,
     "https_port": lambda v, key: parse_port(v, f"plan: {key}"),
     "timeout": checked(parse_timeout, as_number),
+    "client": as_bool,
+    "client_names": checked(lambda v: parse_hostname(v, "client name"), as_str_list),
+    "client_targets": checked(ClientTarget.parse, as_str_list),
 }
-"""The plan's ``[transport]`` table."""
+"""The plan's ``[transport]`` table (the ``client*`` keys are read by the ``client`` family)."""
 
 
 @dataclass(frozen=True)
