@@ -187,7 +187,7 @@ def demo(
         from datetime import datetime, timezone
 
         from preflight.cli.demo import demo_config
-        from preflight.lab.environment import lab_dns, lab_https, lab_smtp
+        from preflight.lab.environment import lab_dns, lab_https, lab_mail, lab_smtp
         from preflight.i18n.lang import resolve_lang
         from preflight.report import console
         from preflight.engine import run
@@ -196,11 +196,15 @@ def demo(
         language = resolve_lang(lang)
         output_dir.mkdir(parents=True, exist_ok=True)
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        with lab_dns() as server, lab_smtp(now) as smtp_server, lab_https(now) as https_server:
+        with lab_dns() as server, lab_smtp(now) as smtp_server, lab_https(now) as https_server, \
+                lab_mail(now) as mail_servers:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
             say("cli_lab_smtp", language, address=f"{smtp_server.address[0]}:{smtp_server.address[1]}")
             say("cli_lab_https", language, address=f"{https_server.address[0]}:{https_server.address[1]}")
-            report = run(demo_config(server, smtp=smtp_server, https=https_server), families=FAMILIES, now=now)
+            say("cli_lab_client", language, addresses=", ".join(f"{m.service.value} {m.address[0]}:{m.address[1]}"
+                                                                for m in mail_servers))
+            report = run(demo_config(server, smtp=smtp_server, https=https_server, mail=mail_servers),
+                         families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),

@@ -18,6 +18,7 @@ from preflight.lab.dnsserver import LabDnsServer
 
 if TYPE_CHECKING:
     from preflight.lab.httpsserver import LabHttpsServer
+    from preflight.lab.mailstandin import LabMailServer
     from preflight.lab.smtpserver import LabSmtpServer
 
 
@@ -77,3 +78,20 @@ def lab_https(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[
     server.routes["mta-sts.example.com"] = Route(DEMO_POLICY)
     with server:
         yield server
+
+
+@contextlib.contextmanager
+def lab_mail(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[tuple[LabMailServer, ...]]:
+    """Start the lab's client-port stand-ins (submission 587-style, IMAPS, POP3S), one lab CA and
+    certificate for mail.example.com made now, each on an ephemeral loopback port."""
+    from preflight.lab.certs import make_certificates
+    from preflight.lab.mailstandin import LabMailServer
+    from preflight.net.mailclient import Service
+
+    certificates = make_certificates(("mail.example.com",), now=now)
+    servers = tuple(LabMailServer(s, certificates=certificates, host=host)
+                    for s in (Service.SUBMISSION, Service.IMAPS, Service.POP3S))
+    with contextlib.ExitStack() as stack:
+        for server in servers:
+            stack.enter_context(server)
+        yield servers
