@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from preflight.checks import client, cutover, dane, dkim, dmarc, mta_sts, mx, propagation, rdns, server, smtp, spf, tls_rpt
+from preflight.checks import (
+    client,
+    cutover,
+    dane,
+    dkim,
+    dmarc,
+    mta_sts,
+    mx,
+    propagation,
+    rdns,
+    server,
+    smtp,
+    spf,
+    tls_rpt,
+)
 from preflight.checks.blocklists import family as blocklists
+from preflight.checks.blocklists.settings import PLAN_TABLE as BLOCKLISTS_PLAN
+from preflight.checks.mta_sts.settings import PLAN_TABLE as TRANSPORT_PLAN
 from preflight.checks.partners import family as partners
 from preflight.checks.partners.settings import PLAN_TABLE as PARTNERS_PLAN
-from preflight.checks.blocklists.settings import PLAN_TABLE as BLOCKLISTS_PLAN
 from preflight.checks.server.settings import PLAN_TABLE as SSH_PLAN
 from preflight.checks.smtp.settings import PLAN_TABLE as SMTP_PLAN
-from preflight.checks.mta_sts.settings import PLAN_TABLE as TRANSPORT_PLAN
 from preflight.engine import Family
 from preflight.values import Validator
 

@@ -86,7 +86,7 @@ class LabMailServer:
                 return
             try:
                 conn, _ = listener.accept()
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:
                 continue
             except OSError:
                 return

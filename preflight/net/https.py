@@ -142,7 +142,7 @@ def fetch_text(
     with _Watchdog(timeout) as watchdog:
         try:
             raw = socket.create_connection((address, port), timeout=timeout)
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise fail(HttpsFailure.TIMEOUT, f"no connection within {timeout:g} s") from None
         except OSError as exc:
             raise fail(HttpsFailure.CONNECT, exc.strerror or str(exc)) from None
@@ -204,7 +204,7 @@ def _exchange(tls: ssl.SSLSocket, host: str, port: int, path: str, url: str, whe
             raise fail(HttpsFailure.NOT_UTF8, f"byte {exc.start} is not UTF-8") from None
     except HttpsError:
         raise
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise fail(HttpsFailure.TIMEOUT, f"not complete within {timeout:g} s") from None
     except (http.client.HTTPException, ValueError) as exc:
         if watchdog.fired:

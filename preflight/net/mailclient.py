@@ -138,7 +138,7 @@ class _Line:
             self.sock.settimeout(self._timeout())
             try:
                 chunk = self.sock.recv(4096)
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:
                 raise _Stop(MailFailure.TIMEOUT, "no answer in time") from None
             except OSError as exc:
                 raise _Stop(MailFailure.CLOSED, f"connection lost: {exc.strerror or exc}") from None
@@ -258,7 +258,7 @@ def _dialogue(service: Service, address: str, port: int, server_name: str | None
     deadline = time.monotonic() + timeout * 4
     try:
         sock = socket.create_connection((address, port), timeout=timeout)
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         return replace(found, failure=MailFailure.TIMEOUT, detail=f"no connection within {timeout:g} s")
     except ConnectionRefusedError:
         return replace(found, failure=MailFailure.REFUSED, detail="connection refused")

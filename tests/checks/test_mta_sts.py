@@ -184,7 +184,7 @@ def facts(policy: str | HttpsError | None = None, *, mx: tuple[str, ...] = ("10 
 
 
 def policy(mode: str = "enforce", *mx: str, max_age: int = 604800) -> str:
-    lines = [f"version: STSv1", f"mode: {mode}", *(f"mx: {m}" for m in mx), f"max_age: {max_age}"]
+    lines = ["version: STSv1", f"mode: {mode}", *(f"mx: {m}" for m in mx), f"max_age: {max_age}"]
     return "\n".join(lines) + "\n"
 
 

@@ -55,7 +55,7 @@ def collect_srv(dns: DnsClient, domain: str) -> list[Srv]:
     for service in SRV_SERVICES:
         name = f"{service}.{domain}"
         try:
-            answer: DnsAnswer | DnsError = dns.query(name, "SRV")
+            answer = dns.query(name, "SRV")
         except DnsError as exc:
             out.append(Srv(name, exc))
             continue

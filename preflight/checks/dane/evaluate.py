@@ -28,6 +28,7 @@ from preflight.checks.dane.outcomes import (
 from preflight.model import CheckResult, Evidence
 from preflight.net.dns import DnsAnswer, DnsError
 
+
 @dataclass(frozen=True)
 class Presented:
     """What the new server presented in the SMTP probe: leaf certificates (DER), or why none."""

@@ -15,7 +15,15 @@ from typing import Any
 from preflight.engine import RunConfig
 from preflight.errors import UsageError
 from preflight.net.mailclient import ClientTarget
-from preflight.values import Validator, as_bool, as_number, as_str_list, checked, parse_hostname, parse_timeout
+from preflight.values import (
+    Validator,
+    as_bool,
+    as_number,
+    as_str_list,
+    checked,
+    parse_hostname,
+    parse_timeout,
+)
 
 EXTRAS_KEY = "transport"
 
