@@ -22,6 +22,7 @@ from preflight.checks import (
 from preflight.checks.blocklists import family as blocklists
 from preflight.checks.blocklists.settings import PLAN_TABLE as BLOCKLISTS_PLAN
 from preflight.checks.mta_sts.settings import PLAN_TABLE as TRANSPORT_PLAN
+from preflight.checks.message import family as message
 from preflight.checks.partners import family as partners
 from preflight.checks.partners.settings import PLAN_TABLE as PARTNERS_PLAN
 from preflight.checks.server.settings import PLAN_TABLE as SSH_PLAN
@@ -45,6 +46,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("client", client.run),
     Family("server", server.run, {"ssh": SSH_PLAN}),
     Family("partners", partners.run, {"partners": PARTNERS_PLAN}),
+    Family("message", message.run),
 )
 
 PLAN_SECTIONS: Mapping[str, Mapping[str, Validator]] = {

@@ -9,6 +9,7 @@ import typer
 
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
+from preflight.cli.message import MESSAGE_OPTION, with_message
 from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
 from preflight.cli.partners import (
     PARTNER_IP_OPTION,
@@ -120,6 +121,7 @@ def check(
     partners_log_days: Optional[str] = PARTNERS_LOG_DAYS_OPTION,
     partners_log_top: Optional[str] = PARTNERS_LOG_TOP_OPTION,
     server_rbl: list[str] = SERVER_RBL_OPTION,
+    message: list[str] = MESSAGE_OPTION,
 ) -> None:
     """Check the new server and domains before cutover; write HTML/JSON reports."""
 
@@ -159,6 +161,7 @@ def check(
         run_config = with_partners(run_config, plan, domains=partner, ips=partner_ip,
                                    from_log=partners_from_log, log_days=partners_log_days,
                                    log_top=partners_log_top, server_rbls=server_rbl)
+        run_config = with_message(run_config, plan, message, config.parent if config else None)
         saved = load_baseline(baseline) if baseline else None
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")
@@ -186,8 +189,8 @@ def demo(
     def body() -> ExitCode:
         from datetime import datetime, timezone
 
-        from preflight.cli.demo import demo_config
-        from preflight.lab.environment import lab_dns, lab_https, lab_mail, lab_smtp
+        from preflight.cli.demo import demo_config, demo_target
+        from preflight.lab.environment import lab_dns, lab_https, lab_mail, lab_smtp, lab_test_message
         from preflight.i18n.lang import resolve_lang
         from preflight.report import console
         from preflight.engine import run
@@ -203,8 +206,11 @@ def demo(
             say("cli_lab_https", language, address=f"{https_server.address[0]}:{https_server.address[1]}")
             say("cli_lab_client", language, addresses=", ".join(f"{m.service.value} {m.address[0]}:{m.address[1]}"
                                                                 for m in mail_servers))
-            report = run(demo_config(server, smtp=smtp_server, https=https_server, mail=mail_servers),
-                         families=FAMILIES, now=now)
+            eml_path = output_dir / "message.eml"
+            eml_path.write_bytes(lab_test_message(server, smtp_server, now, client_ip=str(demo_target().ips[0])))
+            say("cli_lab_message", language, path=eml_path.resolve())
+            report = run(demo_config(server, smtp=smtp_server, message=eml_path, https=https_server,
+                                     mail=mail_servers), families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),

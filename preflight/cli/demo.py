@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from preflight.engine import RunConfig, Target
@@ -29,14 +30,15 @@ def demo_target() -> Target:
 
 
 def demo_config(server: LabDnsServer, timeout: float = 2.0,
-                smtp: LabSmtpServer | None = None, https: LabHttpsServer | None = None,
-                mail: tuple[LabMailServer, ...] = ()) -> RunConfig:
+                smtp: LabSmtpServer | None = None, message: Path | None = None,
+                https: LabHttpsServer | None = None, mail: tuple[LabMailServer, ...] = ()) -> RunConfig:
     """The run configuration of the demo, pointed at a running lab server.
 
     With ``smtp``, the SMTP probe targets that loopback server (never the demo's IPs) and
-    trusts the lab CA. With ``https``, MTA-STS policies are fetched from that server's port (the lab
-    zone points mta-sts.example.com at loopback) and its lab CA is trusted. With ``mail``, the client
-    ports probed are those loopback stand-ins (never the demo's IPs), users' name mail.example.com.
+    trusts the lab CA. With ``message``, that saved test message is analysed too. With ``https``,
+    MTA-STS policies are fetched from that server's port (the lab zone points mta-sts.example.com at
+    loopback) and its lab CA is trusted. With ``mail``, the client ports probed are those loopback
+    stand-ins (never the demo's IPs), users' name mail.example.com.
     """
     host, port = server.address
     config = RunConfig(
@@ -81,4 +83,8 @@ def demo_config(server: LabDnsServer, timeout: float = 2.0,
         config = client.with_settings(config, client.ClientSettings(
             targets=tuple(ClientTarget(m.service, *m.address) for m in mail), names=("mail.example.com",),
             timeout=5.0, ca_file=mail[0].ca_file))
+    if message is not None:
+        from preflight.checks.message import settings as messages
+
+        config = messages.with_settings(config, messages.from_options({}, [message]))
     return config
