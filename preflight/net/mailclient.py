@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from preflight.errors import UsageError
+from preflight.errors import InputError
 from preflight.net.address import host_port, split_host_port
 from preflight.textsafe import clean
 
@@ -324,12 +324,12 @@ class ClientTarget:
         try:
             service = Service(name.strip().lower())
         except ValueError:
-            raise UsageError(f"invalid client target {text!r}: give SERVICE=IP[:PORT], SERVICE one of {known}") from None
+            raise InputError(f"invalid client target {text!r}: give SERVICE=IP[:PORT], SERVICE one of {known}") from None
         if not sep:
-            raise UsageError(f"invalid client target {text!r}: give SERVICE=IP[:PORT]")
+            raise InputError(f"invalid client target {text!r}: give SERVICE=IP[:PORT]")
         try:
             host, port, _ = split_host_port(rest.strip(), service.port)
             ipaddress.ip_address(host)
         except ValueError:
-            raise UsageError(f"invalid client target {text!r}: give an IP address, optionally with :PORT") from None
+            raise InputError(f"invalid client target {text!r}: give an IP address, optionally with :PORT") from None
         return cls(service, host, port)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from preflight.engine import RunConfig
-from preflight.errors import UsageError
+from preflight.errors import InputError
 from preflight.net.mailclient import ClientTarget
 from preflight.values import (
     Validator,
@@ -34,13 +34,13 @@ DEFAULT_TIMEOUT = 10.0
 def parse_port(value: Any, what: str = "--https-port") -> int:
     """A TCP port number, 1-65535."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise UsageError(f"{what}: give a port number 1-65535")
+        raise InputError(f"{what}: give a port number 1-65535")
     try:
         port = int(str(value).strip())
     except ValueError:
-        raise UsageError(f"{what}: {value!r} is not a port number (1-65535)") from None
+        raise InputError(f"{what}: {value!r} is not a port number (1-65535)") from None
     if not 1 <= port <= 65535 or str(value).strip() != str(port):
-        raise UsageError(f"{what}: {value!r} is not a port number (1-65535)")
+        raise InputError(f"{what}: {value!r} is not a port number (1-65535)")
     return port
 
 
