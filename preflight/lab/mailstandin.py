@@ -170,7 +170,7 @@ class LabMailServer:
             conn.close()
 
     def _loop_tls(self, conn: socket.socket) -> None:
-        # Same dialogue without a greeting: reuse _session's command loop by faking nothing.
+        # The same commands as before TLS, with logins as configured for after TLS.
         reader = conn.makefile("rb")
         protocol = self.service.protocol
         while True:
