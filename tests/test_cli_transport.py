@@ -99,3 +99,24 @@ def test_bad_plan_keys_are_exit_2(dns_server: LabDnsServer, tmp_path: Path, tabl
     plan.write_text(f"[transport]\n{table}\n", encoding="utf-8")
     result = runner.invoke(app, [*base(dns_server), "--config", str(plan)])
     assert result.exit_code == 2 and "transport." in result.stderr, result.stderr
+
+
+def test_a_baseline_tells_a_changed_policy_under_the_same_id(dns_server: LabDnsServer, https: LabHttpsServer,
+                                                             tmp_path: Path) -> None:
+    assert https.ca_file
+    args = [*base(dns_server), "--domain", "covered.transport.test", "--https-port", str(https.address[1]),
+            "--ca-file", https.ca_file, "--no-client"]
+    saved = tmp_path / "before.json"
+    assert runner.invoke(app, [*args, "--json", str(saved), "-q"]).exit_code in (0, 1)
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    # Given the saved policy differed (same id), when checked against that baseline, the id check fails
+    data["mta_sts"]["domains"]["covered.transport.test"]["policy_sha256"] = "0" * 64
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    result = runner.invoke(app, [*args, "--baseline", str(saved), "--json", "-"])
+    found = {(r["check_id"], r["outcome"]) for r in json.loads(result.stdout)["results"]}
+    assert ("mta_sts.id", "changed_same_id") in found
+    # and a hostile value in that section is refused with one line, exit 2
+    data["mta_sts"]["domains"]["covered.transport.test"]["policy_sha256"] = "\x1b[31m"
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    refused = runner.invoke(app, [*args, "--baseline", str(saved)])
+    assert refused.exit_code == 2 and "policy_sha256" in refused.stderr
