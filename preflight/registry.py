@@ -11,10 +11,13 @@ from collections.abc import Mapping
 
 from preflight.checks import (
     blocklists,
+    client,
     cutover,
+    dane,
     dkim,
     dmarc,
     message,
+    mta_sts,
     mx,
     partners,
     propagation,
@@ -22,6 +25,7 @@ from preflight.checks import (
     server,
     smtp,
     spf,
+    tls_rpt,
 )
 from preflight.engine.family import CliOption, Family
 from preflight.values import Validator
@@ -36,6 +40,10 @@ FAMILIES: tuple[Family, ...] = (
     cutover.FAMILY,
     propagation.FAMILY,
     smtp.FAMILY,
+    mta_sts.FAMILY,
+    tls_rpt.FAMILY,
+    dane.FAMILY,
+    client.FAMILY,
     server.FAMILY,
     partners.FAMILY,
     message.FAMILY,

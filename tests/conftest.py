@@ -65,8 +65,9 @@ def dns_client(dns_server: LabDnsServer) -> DnsClient:
 
 def make_config(server: LabDnsServer, *, ips: tuple[str, ...], hostname: str | None = None,
                 domains: tuple[str, ...] = (), selectors: tuple[str, ...] = (),
-                timeout: float = 0.5, settings: tuple[object, ...] = ()) -> RunConfig:
-    """A RunConfig aimed at the lab server (with the families' ``settings`` objects)."""
+                timeout: float = 0.5, settings: tuple[object, ...] = (), **named: object) -> RunConfig:
+    """A RunConfig aimed at the lab server, with the families' settings objects (``settings``, or
+    named for readability: ``smtp=SmtpSettings(...)``; the names are only labels)."""
     return RunConfig(
         target=Target(
             ips=tuple(ipaddress.ip_address(i) for i in ips),
@@ -75,7 +76,7 @@ def make_config(server: LabDnsServer, *, ips: tuple[str, ...], hostname: str | N
             dkim_selectors=selectors,
         ),
         dns=DnsConfig(nameservers=(lab_nameserver(server),), timeout=timeout, retries=0),
-        settings=settings,
+        settings=(*settings, *named.values()),
     )
 
 

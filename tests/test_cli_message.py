@@ -55,7 +55,7 @@ def test_lab_mail_flow_is_stamped_as_a_receiver_would(lab_eml: Path) -> None:
 def test_preflight_message_reads_the_lab_message(dns_server: LabDnsServer, lab_eml: Path, tmp_path: Path) -> None:
     html = tmp_path / "m.html"
     result = runner.invoke(app, ["message", str(lab_eml), "--ip", "203.0.113.25", "--nameserver", ns(dns_server),
-                                 "--timeout", "1", "--json", "-", "--html", str(html)])
+                                 "--timeout", "5", "--json", "-", "--html", str(html)])
     data = json.loads(result.stdout)
     jsonschema.validate(data, schema())
     by = {(r["check_id"], r["subject"].split(": ")[-1]): r for r in data["results"]}
@@ -98,7 +98,7 @@ def test_untrusted_text_is_escaped_in_every_output(dns_server: LabDnsServer, tmp
                      b"From: \x1b[31m<a@example.com>\r\nSubject: |`*x*`|\r\n\r\nbody")
     html, md = tmp_path / "e.html", tmp_path / "e.md"
     result = runner.invoke(app, ["message", str(evil), "--ip", "203.0.113.25", "--nameserver", ns(dns_server),
-                                 "--timeout", "1", "--html", str(html), "--markdown", str(md), "-q"])
+                                 "--timeout", "5", "--html", str(html), "--markdown", str(md), "-q"])
     assert result.exit_code in (0, 1, 3)
     page = html.read_text()
     assert "<script>" not in page and "<img" not in page and "\x1b" not in page
@@ -148,7 +148,7 @@ def test_real_subprocess_of_the_installed_entry_point(dns_server: LabDnsServer, 
     exe = shutil.which("preflight", path=str(Path(sys.executable).parent))
     assert exe is not None
     done = subprocess.run([exe, "message", str(lab_eml), "--ip", "203.0.113.25", "--nameserver", ns(dns_server),
-                           "--timeout", "1", "--json", "-"], check=False, capture_output=True, text=True,
+                           "--timeout", "5", "--json", "-"], check=False, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["verdict"] == "not_ready"

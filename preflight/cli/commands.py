@@ -107,7 +107,13 @@ def demo(
         from preflight.cli.demo import demo_config, demo_target
         from preflight.engine import run
         from preflight.i18n.lang import resolve_lang
-        from preflight.lab.environment import lab_dns, lab_smtp, lab_test_message
+        from preflight.lab.environment import (
+            lab_dns,
+            lab_https,
+            lab_mail,
+            lab_smtp,
+            lab_test_message,
+        )
         from preflight.registry import FAMILIES
         from preflight.report import console
         from preflight.report.output import check_output_dir
@@ -117,13 +123,18 @@ def demo(
         one_stdout(html=str(output_dir / "report.html"), json=str(output_dir / "report.json"),
                    markdown=str(output_dir / "report.md"))
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        with lab_dns() as server, lab_smtp(now) as smtp_server:
+        with lab_dns() as server, lab_smtp(now) as smtp_server, lab_https(now) as https_server, \
+                lab_mail(now) as mail_servers:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
             say("cli_lab_smtp", language, address=f"{smtp_server.address[0]}:{smtp_server.address[1]}")
+            say("cli_lab_https", language, address=f"{https_server.address[0]}:{https_server.address[1]}")
+            say("cli_lab_client", language, addresses=", ".join(f"{m.service.value} {m.address[0]}:{m.address[1]}"
+                                                                for m in mail_servers))
             eml_path = output_dir / "message.eml"
             eml_path.write_bytes(lab_test_message(server, smtp_server, now, client_ip=str(demo_target().ips[0])))
             say("cli_lab_message", language, path=eml_path.resolve())
-            report = run(demo_config(server, smtp=smtp_server, message=eml_path), families=FAMILIES, now=now)
+            report = run(demo_config(server, smtp=smtp_server, message=eml_path, https=https_server,
+                                     mail=mail_servers), families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),

@@ -83,12 +83,12 @@ def _flag_value(option: CliOption, value: Any, lang: str) -> Any:
 def configure_families(config: RunConfig, plan: Mapping[str, Any], flags: Mapping[str, Any],
                        families: Sequence[Family], lang: str, *, plan_dir: Path | None = None) -> RunConfig:
     """Add each family's settings (from the plan and its flags) to ``config``, in registry order."""
+    values = {o.name: _flag_value(o, flags.get(o.name, [] if o.many else o.default), lang)
+              for family in families for o in family.options}
     for family in families:
         if family.configure is None:
             continue
-        own = {o.name: _flag_value(o, flags.get(o.name, [] if o.many else o.default), lang)
-               for o in family.options}
-        settings = family.configure(Setup(plan=plan, flags=own, config=config, plan_dir=plan_dir))
+        settings = family.configure(Setup(plan=plan, flags=values, config=config, plan_dir=plan_dir))
         if settings is not None:
             config = config.with_settings(settings)
     return config

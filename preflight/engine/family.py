@@ -63,8 +63,9 @@ class CliOption:
 @dataclass(frozen=True)
 class Setup:
     """What a family's ``configure`` gets: the validated plan (flat keys such as ``smtp.timeout``),
-    its own flag values by :attr:`CliOption.name`, and the run config built so far (target,
-    resolver, and the settings of the families before it in the registry)."""
+    the flag values of every family's options by :attr:`CliOption.name` (its own, and options it
+    shares with others such as the smtp family's ``--ca-file``), and the run config built so far
+    (target, resolver, and the settings of the families before it in the registry)."""
 
     plan: Mapping[str, Any]
     flags: Mapping[str, Any]

@@ -17,10 +17,11 @@ from preflight.checks.smtp.settings import OPTIONS, PLAN_TABLE, SmtpSettings, co
 from preflight.engine.family import Family, outcomes_in
 
 if TYPE_CHECKING:
+    from preflight.checks.smtp.family import probes
     from preflight.engine import RunContext
     from preflight.model import FamilyOutput
 
-__all__ = ["FAMILY", "SmtpSettings", "outcomes"]
+__all__ = ["FAMILY", "SmtpSettings", "outcomes", "probes"]
 
 
 def _run(ctx: RunContext) -> FamilyOutput:
