@@ -23,7 +23,10 @@ Shape (``schema`` 1; also in ``preflight/schema/report.schema.json``)::
              "log_count": int | null, "lists": [{"zone", "list", "state", "codes", "usable", "meaning",
              "delist_url"}], "postscreen": {"score", "threshold", "outcome"} | null,
              "hostname": {"state", "ptr": [...], "detail"}, "rejected_by": [...],
-             "fix": [...], "delist": [{"zone", "where", "link"}], "unknown_lists": [...]}
+             "fix": [...], "delist": [{"zone", "where", "link"}], "unknown_lists": [...],
+             "delayed": bool, "reply": {"code", "stage", "by", "notes": [...]}}
+    # reply: Postfix's simulated answer with the DNS answers this run saw (the "could not tell"
+    # cases included); delayed: the refusal is a 4xx (the partner's server retries).
     # delist: "where" is the catalogue's delisting page ("link": true) or, for a list preflight
     # does not know, its TXT reason as the list answered it ("link": false: never made a link).
 
@@ -52,9 +55,8 @@ def _reason(judged: Judged) -> str:
     if p.verdict is Verdict.REJECTED:
         return "; ".join(p.by)
     if p.verdict is Verdict.UNKNOWN:
-        if p.rbl is None:
-            return "could not use: " + ", ".join(f"{r.list.shown} ({r.state.value})" for r in p.unknown)
-        return f"reverse DNS: {p.hostname.detail}"
+        return "could not use: " + ", ".join([f"{r.list.shown} ({r.state.value})" for r in p.unknown]
+                                             + [f"{t} (not read)" for t in p.unknown_tables])
     listed = [f"{r.list.shown} ({' '.join(r.codes)})" for r in p.readings if r.listed]
     return f"listed on {', '.join(listed)}, not rejected: {judged.why}" if listed else "not listed"
 
@@ -104,6 +106,9 @@ def entry(judged: Judged, threshold: int) -> dict[str, Any]:
         "delist": [{"zone": zone, "where": clean(where, 300), "link": _is_page(judged, zone, where)}
                    for zone, where in judged.delist],
         "unknown_lists": [r.list.shown for r in p.unknown],
+        "delayed": p.delayed,
+        "reply": {"code": p.reply.code, "stage": p.reply.stage, "by": clean(p.reply.by, 300),
+                  "notes": [clean(n, 300) for n in p.reply.notes[:20]]},
     }
 
 
