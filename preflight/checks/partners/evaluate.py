@@ -22,7 +22,7 @@ from preflight.checks.partners.predict import (
 )
 from preflight.data.catalogue import Catalogue, ListState
 from preflight.inventory.parse import PostscreenOutcome, RblPolicy, expand, redact_zone, split_list
-from preflight.inventory.rbl import norm_zone
+from preflight.inventory.rbl import norm_zone, redact_text
 from preflight.inventory.smtpdconfig import STAGE_PARAMETERS, restriction_list
 from preflight.model import CheckResult, Evidence
 from preflight.net.dns import DnsAnswer
@@ -140,7 +140,8 @@ def fix_lines(prediction: Prediction, facts: PartnerFacts) -> tuple[str, ...]:
         return ()
     dead = {r.list.name for r in prediction.readings if r.list.dead}
     refused = {r.list.name for r in prediction.readings if r.state is ListState.REFUSED}
-    return fix_for(model.params, model.rbl, model.tables, prediction.world, dead, refused).lines
+    lines = fix_for(model.params, model.rbl, model.tables, prediction.world, dead, refused).lines
+    return tuple(redact_text(line) for line in lines)  # an access key shows as <key>: put yours back
 
 
 def _delist(prediction: Prediction, facts: PartnerFacts) -> tuple[tuple[str, str], ...]:
@@ -205,9 +206,9 @@ def _evidence(partner: Partner, ip: str, origins: str, prediction: Prediction, f
     if host.state is not Hostname.NOT_REQUIRED:
         out.append(Evidence("reverse DNS", f"{host.state.value}: {host.detail}", "PTR"))
     reply = prediction.reply
-    out.append(Evidence("Postfix's answer", f"{reply.code} {reply.by}".strip(), reply.stage or "smtpd"))
-    out += [Evidence("assumed", note, "not modelled") for note in reply.notes[:20]]
-    out += [Evidence("logged only", warning, "warn_if_reject") for warning in reply.warnings[:20]]
+    out.append(Evidence("Postfix's answer", redact_text(f"{reply.code} {reply.by}".strip()), reply.stage or "smtpd"))
+    out += [Evidence("assumed", redact_text(note), "not modelled") for note in reply.notes[:20]]
+    out += [Evidence("logged only", redact_text(w), "warn_if_reject") for w in reply.warnings[:20]]
     return out
 
 
@@ -224,7 +225,7 @@ def judge(partner: Partner, ip: str, origins: str, facts: PartnerFacts) -> Judge
     delist: tuple[tuple[str, str], ...] = ()
     if prediction.verdict is Verdict.REJECTED:
         fix, delist = fix_lines(prediction, facts), _delist(prediction, facts)
-        args = {"partner": partner.name, "ip": ip, "by": "; ".join(prediction.by),
+        args = {"partner": partner.name, "ip": ip, "by": redact_text("; ".join(prediction.by)),
                 "code": prediction.code, "fix": " | ".join(fix) or NONE}
         if prediction.dead:
             result = o.REJECTED_DEAD(subject, evidence, **args)
@@ -270,7 +271,7 @@ def evaluate_lists(facts: PartnerFacts, catalogue: Catalogue, judged: Sequence[J
             continue
         shown = redact_zone(zone)
         note = known.dead_note or f"{known.name} is {known.status.value}"
-        fix = " | ".join(_removal(model.params, zone)) or NONE
+        fix = " | ".join(redact_text(line) for line in _removal(model.params, zone)) or NONE
         ev = [Evidence("catalogue", f"{known.name}: {known.status.value}"
                        + (f" since {known.dead_since}" if known.dead_since else ""),
                        "; ".join(known.sources[:2]) or "preflight/data/blocklists.toml")]

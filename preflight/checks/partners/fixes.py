@@ -59,10 +59,9 @@ def join_list(items: Sequence[str]) -> str:
             item = f"{{ {item} }}"
         if pending:
             out[-1] = f"{out[-1]} {item}"
-            pending = False
         else:
             out.append(item)
-            pending = item.lower() in WITH_ARGUMENT
+        pending = item.lower() in WITH_ARGUMENT or item.lower() == "warn_if_reject"
     return ", ".join(out)
 
 

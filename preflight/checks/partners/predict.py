@@ -151,11 +151,15 @@ def reading(ref: ListRef, health: Health | None, answers: Answers, ip: str) -> L
     if health is None:
         return ListReading(ref, ListState.LISTED if codes else ListState.CLEAR, codes, "", True)
     found = read(ref.ref, health, result)
+    if not health.usable and not ref.dead and found.state is not ListState.REFUSED:
+        # A list failing its RFC 5782 self-test (not known dead): its answer may be this
+        # resolver's trouble rather than what the list says. Tried both ways.
+        return ListReading(ref, health.state or ListState.UNRELIABLE, codes, found.meaning, False)
     if found.state is ListState.REFUSED or (codes and ref.known and ref.ref.zone.classify(codes[0])[0]
                                               is ListState.REFUSED):
         return ListReading(ref, ListState.REFUSED, codes, found.meaning, False)
-    if any(not _in_loopback(c) for c in codes):
-        return ListReading(ref, ListState.UNRELIABLE, codes, found.meaning, True)
+    if any(not _in_loopback(c) for c in codes):  # a resolver that lies (NXDOMAIN rewriting)
+        return ListReading(ref, ListState.UNRELIABLE, codes, found.meaning, False)
     state = found.state if health.usable else (ListState.LISTED if codes else ListState.CLEAR)
     return ListReading(ref, state, codes, found.meaning, True)
 
@@ -323,7 +327,8 @@ def predict(policy: Policy, refs: Sequence[ListRef], health: Mapping[str, Health
         dnsxl[(r.list.name, ip.lower())] = None if r.failed else r.codes
     base = World(client, dnsxl, policy.tables)
     reply = simulate(policy.params, policy.rbl, base)
-    hidden = [r for r in readings if not r.usable and not (not reply.accepted and reply.zone == r.list.name)]
+    hidden = [r for r in readings if not r.usable and not (
+        r.state is ListState.REFUSED and not reply.accepted and reply.zone == r.list.name)]
     unread = [t for t in policy.unread if t not in policy.tables]
     choices: list[list[tuple[str, object]]] = [[("zone", (r.list.name, c)) for c in _candidates(policy.rbl, r.list.name)]
                                                 for r in hidden]
@@ -359,7 +364,8 @@ def predict(policy: Policy, refs: Sequence[ListRef], health: Mapping[str, Health
         verdict, rbl = Verdict.ACCEPTED, False
     else:
         verdict, rbl = Verdict.REJECTED, by_list
-    by = (reply.by,) if verdict is Verdict.REJECTED else ()
+    by = (f"{reply.by} ({reply.stage})" if reply.stage.startswith("smtpd_") else reply.by,) \
+        if verdict is Verdict.REJECTED else ()
     return Prediction(ip, verdict, readings, decision, host, rbl, by,
                       reply.code if verdict is Verdict.REJECTED else "", tuple(hidden), reply, base,
                       tuple(unread))

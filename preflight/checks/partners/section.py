@@ -45,6 +45,7 @@ from preflight.checks.partners.evaluate import Judged, partner_verdict
 from preflight.checks.partners.predict import ReplyCodes, Verdict
 from preflight.checks.partners.settings import PartnerSettings
 from preflight.checks.server.section import rbl_policy_to_dict
+from preflight.inventory.rbl import redact_text
 from preflight.textsafe import clean
 
 SCHEMA = 1
@@ -53,7 +54,7 @@ SCHEMA = 1
 def _reason(judged: Judged) -> str:
     p = judged.prediction
     if p.verdict is Verdict.REJECTED:
-        return "; ".join(p.by)
+        return redact_text("; ".join(p.by))
     if p.verdict is Verdict.UNKNOWN:
         return "could not use: " + ", ".join([f"{r.list.shown} ({r.state.value})" for r in p.unknown]
                                              + [f"{t} (not read)" for t in p.unknown_tables])
@@ -99,7 +100,7 @@ def entry(judged: Judged, threshold: int) -> dict[str, Any]:
         "postscreen": screen,
         "hostname": {"state": p.hostname.state.value, "ptr": list(p.hostname.ptr),
                      "detail": clean(p.hostname.detail, 300)},
-        "rejected_by": [clean(b, 300) for b in p.by],
+        "rejected_by": [clean(redact_text(b), 300) for b in p.by],
         "listed": [f"{r.list.shown} ({' '.join(r.codes)})" for r in p.readings if r.listed],
         "accepted_why": judged.why or None,
         "fix": list(judged.fix),
@@ -107,8 +108,8 @@ def entry(judged: Judged, threshold: int) -> dict[str, Any]:
                    for zone, where in judged.delist],
         "unknown_lists": [r.list.shown for r in p.unknown],
         "delayed": p.delayed,
-        "reply": {"code": p.reply.code, "stage": p.reply.stage, "by": clean(p.reply.by, 300),
-                  "notes": [clean(n, 300) for n in p.reply.notes[:20]]},
+        "reply": {"code": p.reply.code, "stage": p.reply.stage, "by": clean(redact_text(p.reply.by), 300),
+                  "notes": [clean(redact_text(n), 300) for n in p.reply.notes[:20]]},
     }
 
 

@@ -155,6 +155,10 @@ def parse_server_rbls(lines: Iterable[str], what: str = "plan: partners.server_r
     policy = parse_rbl_config(params)
     if policy.problems:
         raise UsageError(f"{what}: {policy.problems[0]}")
+    if not any(name.startswith(("smtpd_", "postscreen_")) and name.endswith(("_restrictions", "_sites", "_list"))
+               for name in params):
+        raise UsageError(f"{what}: no smtpd_*_restrictions, postscreen_dnsbl_sites or postscreen_access_list "
+                         "and no bare restriction: nothing to predict with")
     return PlanPolicy(tuple(redact_keys(line) for line in given), MappingProxyType(dict(params)), policy)
 
 

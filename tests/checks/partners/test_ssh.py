@@ -143,10 +143,14 @@ def test_the_new_servers_policy_and_the_old_servers_log(dns_server: LabDnsServer
     }
     listed = next(e for e in report.sections["partners"]["entries"] if e["ip"] == "198.19.7.11")
     assert [o["kind"] for o in listed["origins"]] == ["mx", "spf", "log"] and listed["log_count"] == 6
-    # 198.19.7.21 is on heavy (postscreen 2 = threshold 2) and has no PTR: both are named.
+    # 198.19.7.21 is on heavy (postscreen 2 = threshold 2) and has no PTR: postscreen answers
+    # first (550); the fix lets it past both postscreen and reject_unknown_client_hostname.
     both = find(results, "partners.rejected", "198.19.7.21")
     assert both.params["code"] == "550"
-    assert "postscreen_dnsbl_sites" in both.params["by"] and "reject_unknown_client_hostname" in both.params["by"]
+    assert "postscreen_dnsbl_sites" in both.params["by"]
+    assert "postscreen_access_list = cidr:/etc/postfix/postscreen_access.cidr" in both.params["fix"]
+    assert "check_client_access cidr:/etc/postfix/partners_access.cidr, reject_unknown_client_hostname" in \
+        both.params["fix"] or "partners_rcpt_access.cidr, reject_unknown_client_hostname" in both.params["fix"]
     assert report.sections["partners"]["policy"]["source"] == "ssh"
     assert report.sections["inventory"]["servers"]["new"]["connected"]
 
