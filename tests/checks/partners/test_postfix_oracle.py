@@ -26,10 +26,11 @@ from preflight.checks.partners.collect import collect
 from preflight.checks.partners.family import assemble
 from preflight.checks.partners.fixes import apply_lines
 from preflight.checks.partners.settings import PartnerSettings, parse_server_rbls, with_settings
-from preflight.data.catalogue import Catalogue, load_catalogue
+from preflight.data.catalogue import Catalogue
+from preflight.data.loader import load_catalogue
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.net.dns import DnsClient
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 RCPT = "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination"
 BL = {"bl.lab.test": "127.0.0.2"}

@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 from conftest import require
 
-from preflight.checks.blocklists.health import zone_health
-from preflight.checks.blocklists.queries import label_of, probe_points
+from preflight.checks.blocklists import zone_health
 from preflight.checks.partners.collect import build_policy
 from preflight.checks.partners.fixes import apply_lines, fix_for
 from preflight.checks.partners.predict import Policy, Verdict, list_refs, predict
@@ -23,8 +22,9 @@ from preflight.checks.partners.screen import simulate
 from preflight.checks.partners.settings import parse_server_rbls
 from preflight.checks.partners.smtpd import Client, World
 from preflight.checks.rdns import PtrFacts
-from preflight.data.catalogue import load_catalogue
+from preflight.data.loader import load_catalogue
 from preflight.data.postfix_defaults import postfix_defaults
+from preflight.data.probes import label_of, probe_points
 from preflight.inventory.access import parse_table
 from preflight.net.dns import DnsAnswer, DnsError
 
