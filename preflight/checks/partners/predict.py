@@ -356,7 +356,8 @@ def predict(policy: Policy, refs: Sequence[ListRef], health: Mapping[str, Health
                 agreed = None
                 break
     decision = policy.rbl.decide({r.list.name: r.codes for r in readings if r.usable and not r.failed})
-    host = hostname_reading(client)
+    uses = policy.rbl.reject_unknown_client_hostname or policy.rbl.reject_unknown_reverse_client_hostname
+    host = hostname_reading(client) if uses else HostnameReading(Hostname.NOT_REQUIRED)
     by_list = bool(reply.zone) or reply.kind.startswith("postscreen_dnsbl")
     if agreed is None:
         verdict, rbl = Verdict.UNKNOWN, None
