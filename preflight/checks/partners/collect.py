@@ -23,6 +23,7 @@ from preflight.checks.partners.addresses import DomainFacts, Origin, discover
 from preflight.checks.partners.logread import LogFacts, read_log
 from preflight.checks.partners.predict import ListRef, Policy, list_refs, lookup, name_question
 from preflight.checks.partners.smtpd import with_networks
+from preflight.checks.partners.tables import lookup_keys, read_tables
 from preflight.checks.partners.settings import PartnerSettings
 from preflight.checks.rdns import PtrFacts, collect_ptr
 from preflight.data.catalogue import Catalogue
@@ -59,6 +60,9 @@ class PolicyFacts:
     plan_lines: tuple[str, ...] = ()
     model: Policy | None = None
     """Everything the simulation needs (effective parameters with Postfix's defaults, tables)."""
+    inputs: PolicyInputs | None = None
+    """What ``model`` was built from (SSH: rebuilt once the server's tables are read)."""
+    table_problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,9 +104,11 @@ def policy_facts(ctx: RunContext, settings: PartnerSettings) -> PolicyFacts:
         if postfix is None or postfix.policy is None:
             unread = postfix.unread.skip_reason if postfix is not None and postfix.unread else ""
             return PolicyFacts("ssh", server, error=unread or "no Postfix configuration was read")
-        model = build_policy(postfix.main, postfix.master, postfix.policy, {},
-                             postfix.effective.get("mynetworks"))
-        return PolicyFacts("ssh", server, model.rbl, MappingProxyType(dict(model.params)), model=model)
+        inputs = PolicyInputs(postfix.main, postfix.master, postfix.policy, postfix.effective.get("mynetworks"),
+                              postfix.defaults)
+        model = inputs.build({}, {})
+        return PolicyFacts("ssh", server, model.rbl, MappingProxyType(dict(model.params)), model=model,
+                           inputs=inputs)
     assert settings.plan_policy is not None
     plan = settings.plan_policy
     main = {"compatibility_level": PLAN_COMPATIBILITY_LEVEL, **plan.params}
@@ -111,14 +117,31 @@ def policy_facts(ctx: RunContext, settings: PartnerSettings) -> PolicyFacts:
                        plan_lines=plan.lines, model=model)
 
 
+@dataclass(frozen=True)
+class PolicyInputs:
+    """The server's configuration as read over SSH, to build (and rebuild) the model from."""
+
+    main: Mapping[str, str]
+    master: MasterConfig | None
+    rbl: RblPolicy
+    networks: str | None
+    defaults: Mapping[str, str]
+
+    def build(self, texts: Mapping[str, str], answered: Mapping[str, Table]) -> Policy:
+        """The model with these table contents."""
+        return build_policy(self.main, self.master, self.rbl, texts, self.networks, self.defaults, answered)
+
+
 def build_policy(main: Mapping[str, str], master: MasterConfig | None, rbl: RblPolicy,
-                 texts: Mapping[str, str], networks: str | None) -> Policy:
+                 texts: Mapping[str, str], networks: str | None, defaults: Mapping[str, str] | None = None,
+                 answered: Mapping[str, Table] | None = None) -> Policy:
     """The simulation's view of a server: parameters with defaults, ``mynetworks``, the tables.
 
-    ``texts`` holds the tables' contents (``type:name`` → text); ``networks`` the server's own
-    effective ``mynetworks`` when known (``postconf -x``).
+    ``texts`` holds the tables' contents (``type:name`` → text), ``answered`` indexed tables known
+    by their answers (``postmap -q``); ``networks`` the server's own effective ``mynetworks`` when
+    known (``postconf -x``); ``defaults`` the server's ``postconf -d`` (else Postfix 3.7's).
     """
-    params, _, _ = smtpd_params(main, master, postfix_defaults())
+    params, _, _ = smtpd_params(main, master, {**postfix_defaults(), **(defaults or {})})
     if networks is not None and "mynetworks" not in main:
         params["mynetworks"] = networks
     params = with_networks(params)
@@ -128,6 +151,8 @@ def build_policy(main: Mapping[str, str], master: MasterConfig | None, rbl: RblP
         kind = spec.partition(":")[0].lower()
         if kind == "inline":
             tables[spec] = parse_table(spec, None)
+        elif answered and spec in answered:
+            tables[spec] = answered[spec]
         elif spec in texts and (kind in FILE_TYPES or kind in ("hash", "lmdb", "btree")):
             tables[spec] = parse_table(spec, texts[spec])
         else:
@@ -137,6 +162,21 @@ def build_policy(main: Mapping[str, str], master: MasterConfig | None, rbl: RblP
         extra = parse_rbl_config({"smtpd_client_restrictions": ", ".join(answers[:MAX_TABLE_ANSWERS])}).rules
         rbl = dataclasses.replace(rbl, rules=(*rbl.rules, *extra))
     return Policy(MappingProxyType(params), rbl, MappingProxyType(tables), tuple(unread))
+
+
+def with_server_tables(ctx: RunContext, policy: PolicyFacts, ips: Sequence[str], names: Sequence[str]
+                       ) -> PolicyFacts:
+    """SSH mode: the access tables the policy names, read on the new server (see :mod:`.tables`)."""
+    if policy.inputs is None or policy.model is None or not policy.model.unread or not ips:
+        return policy
+    from preflight.checks.server import settings_of as ssh_settings_of
+
+    ssh = ssh_settings_of(ctx.config)
+    if ssh is None or ssh.new is None:
+        return policy
+    read = read_tables(ssh.new, ssh.options(), policy.model.unread, lookup_keys(ips, names))
+    model = policy.inputs.build(read.texts, read.answered)
+    return dataclasses.replace(policy, policy=model.rbl, model=model, table_problems=read.problems)
 
 
 def log_facts(ctx: RunContext, settings: PartnerSettings) -> LogFacts | None:
@@ -223,12 +263,14 @@ def collect(ctx: RunContext, settings: PartnerSettings, catalogue: Catalogue) ->
     if policy.policy is None:
         return PartnerFacts(policy, partners, tuple(domains), log)
     ips = list(dict.fromkeys(ip for p in partners for ip, _ in p.addresses))
-    refs = list_refs(policy.policy, catalogue)
-    answers = list_answers(ctx.dns, refs, ips) if refs and ips else {}
-    health = {r.name: zone_health(r.ref, answers) for r in refs if r.ref is not None}
     ptrs = dict(zip(ips, concurrent_map(lambda ip: collect_ptr(ctx.dns, ip), ips, workers=16)))
     names = {n for facts in ptrs.values() if isinstance(facts.ptr, DnsAnswer)
              for n in [r.lower().rstrip(".") for r in facts.ptr.records[:4]]}
+    policy = with_server_tables(ctx, policy, ips, sorted(names))
+    assert policy.policy is not None
+    refs = list_refs(policy.policy, catalogue)
+    answers = list_answers(ctx.dns, refs, ips) if refs and ips else {}
+    health = {r.name: zone_health(r.ref, answers) for r in refs if r.ref is not None}
     names |= {p.name for p in partners if p.kind == "domain"}
     rhsbl = [name_question(r.zone, n) for r in policy.policy.rules if not r.kind.queries_client_ip
              for n in sorted(names)]

@@ -72,6 +72,10 @@ def evaluate_policy(facts: PolicyFacts, ignored_plan: bool = False) -> CheckResu
     if facts.policy is None:
         return o.POLICY_UNAVAILABLE("new server", server=facts.server or NONE, reason=facts.error)
     evidence = [Evidence("postfix", line, "plan [partners] server_rbls") for line in facts.plan_lines]
+    evidence += [Evidence("access table not read", redact_text(p), facts.server or "plan") for p in facts.table_problems]
+    if facts.model is not None:
+        evidence += [Evidence("access table", f"{t}: contents unknown (tried both ways)", facts.server or "plan")
+                     for t in facts.model.unread]
     if ignored_plan:
         evidence.append(Evidence("server_rbls", "not used: the new server's own configuration wins",
                                  "plan [partners]"))
