@@ -240,8 +240,10 @@ def judge(partner: Partner, ip: str, origins: str, facts: PartnerFacts) -> Judge
         elif prediction.rbl:
             result = o.REJECTED(subject, evidence, **args,
                                 delist="; ".join(f"{zone}: {where}" for zone, where in delist) or NONE)
-        else:
+        elif prediction.reply.kind.startswith("reject_unknown"):
             result = o.REJECTED_HOSTNAME(subject, evidence, **args)
+        else:
+            result = o.REJECTED_RULE(subject, evidence, **args)
     elif prediction.verdict is Verdict.UNKNOWN:
         zones = [f"{r.list.shown} ({r.state.value}: {r.meaning[:160]})" for r in prediction.unknown]
         zones += [f"{t} (not read)" for t in prediction.unknown_tables]

@@ -39,6 +39,7 @@ REJECTED = Outcome("partners.rejected", "rejected", Status.FAIL,
                    ("partner", "ip", "by", "code", "fix", "delist"))
 REJECTED_HOSTNAME = Outcome("partners.rejected", "rejected_hostname", Status.FAIL,
                             ("partner", "ip", "by", "code", "fix"))
+REJECTED_RULE = Outcome("partners.rejected", "rejected_rule", Status.FAIL, ("partner", "ip", "by", "code", "fix"))
 DELAYED = Outcome("partners.rejected", "delayed", Status.FAIL, ("partner", "ip", "by", "code", "fix"))
 REJECTED_DEAD = Outcome("partners.rejected", "rejected_dead", Status.FAIL, ("partner", "ip", "by", "code", "fix"))
 REJECTED_REFUSAL = Outcome("partners.rejected", "rejected_refusal", Status.FAIL,
