@@ -29,7 +29,7 @@ from typing import Any
 
 from preflight.lab.dnsserver import LabDnsServer
 
-SMTP_TIMEOUT = 60.0  # Postfix waits at most a few seconds on DNS here (timeout:1 attempts:1)
+SMTP_TIMEOUT = 30.0  # Postfix waits at most a few seconds here (DNS timeout:1 attempts:1, greet wait 2s)
 READY_TIMEOUT = 60.0
 
 

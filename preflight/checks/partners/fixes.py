@@ -26,7 +26,7 @@ from preflight.checks.partners.screen import simulate
 from preflight.checks.partners.smtpd import WITH_ARGUMENT, Reply, World
 from preflight.inventory.access import Table, parse_table
 from preflight.inventory.parse import RblPolicy, parse_rbl_config
-from preflight.inventory.smtpdconfig import restriction_list
+from preflight.inventory.smtpdconfig import STAGE_PARAMETERS, restriction_list
 
 POSTSCREEN_TABLE = "/etc/postfix/postscreen_access.cidr"
 SMTPD_TABLE = "/etc/postfix/partners_access.cidr"
@@ -139,6 +139,19 @@ class _Fixer:
         self.add_line(path, f"{host_network(self.world.client.ip)} {'permit_auth_destination' if rcpt else 'OK'}")
         return True
 
+    def empty_class(self) -> bool:
+        """Remove restriction classes without a definition (fatal for smtpd) and their uses."""
+        declared = restriction_list(self.params, "smtpd_restriction_classes")
+        empty = {c.lower() for c in declared if not restriction_list(self.params, c)}
+        if not empty:
+            return False
+        self.set("smtpd_restriction_classes", [c for c in declared if c.lower() not in empty])
+        for stage in STAGE_PARAMETERS:
+            tokens = restriction_list(self.params, stage)
+            if any(t.lower() in empty for t in tokens):
+                self.set(stage, [t for t in tokens if t.lower() not in empty])
+        return True
+
     def run(self) -> Fix:
         accepted = False
         for _ in range(MAX_ROUNDS):
@@ -146,7 +159,10 @@ class _Fixer:
             if reply.accepted:
                 accepted = True
                 break
-            if reply.stage in ("postscreen", "postscreen_access_list"):
+            if reply.stage == "smtpd_restriction_classes":
+                if not self.empty_class():
+                    break
+            elif reply.stage in ("postscreen", "postscreen_access_list"):
                 if not self.postscreen(reply):
                     break
             elif reply.stage.startswith("smtpd_"):

@@ -335,9 +335,6 @@ class _Smtpd:
             return self.access(arg, domain_keys(who, self.parent), depth, warned)
         if name in self.classes:
             tokens = restriction_list(self.params, name) if depth < MAX_DEPTH else []
-            if not tokens:
-                return _Result("reject", "451", f"restriction class {name} is empty: smtpd stops "
-                               "(server configuration error)", kind="class")
             res = self.run(tokens, depth + 1, warned)
             if res is not None:
                 res.by = f"{name}: {res.by}"
@@ -378,6 +375,11 @@ class _Smtpd:
 def simulate_smtpd(params: Mapping[str, str], world: World) -> Reply:
     """smtpd's first refusal of the client at CONNECT/HELO/MAIL/RCPT/DATA/end of data, or 250."""
     sim = _Smtpd(params, world)
+    for name in sorted(sim.classes):
+        if not restriction_list(params, name):
+            # smtpd_check_init(): "restriction class `x' needs a definition" is fatal at start.
+            return Reply("421", "smtpd_restriction_classes", -1, f"restriction class {name} is empty: smtpd "
+                         "stops at start (fatal), the client is cut off", kind="class")
     checks: list[list[Stage]] = [[Stage.CLIENT], [Stage.HELO], [Stage.SENDER], [Stage.RELAY, Stage.RECIPIENT],
                                  [Stage.DATA], [Stage.END_OF_DATA]]
     for stages in checks:
