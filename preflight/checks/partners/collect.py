@@ -87,6 +87,8 @@ class PartnerFacts:
     answers: Answers = field(default_factory=lambda: MappingProxyType({}))
     health: Mapping[str, Health] = field(default_factory=lambda: MappingProxyType({}))
     ptrs: Mapping[str, PtrFacts] = field(default_factory=lambda: MappingProxyType({}))
+    dead_zones: frozenset[str] = frozenset()
+    """Zones of the policy the catalogue knows as dead or wildcarded (the fix removes them)."""
 
 
 def policy_facts(ctx: RunContext, settings: PartnerSettings) -> PolicyFacts:
@@ -276,5 +278,7 @@ def collect(ctx: RunContext, settings: PartnerSettings, catalogue: Catalogue) ->
              for n in sorted(names)]
     if rhsbl:
         answers = asyncio.run(_ask(ctx.dns, [_Key(k) for k in rhsbl], answers))
+    dead = frozenset(z for z in policy.policy.zones if (k := catalogue.find_by_zone_name(z)) is not None
+                     and not k.is_active)
     return PartnerFacts(policy, partners, tuple(domains), log, tuple(refs), MappingProxyType(answers),
-                        MappingProxyType(health), MappingProxyType(ptrs))
+                        MappingProxyType(health), MappingProxyType(ptrs), dead)

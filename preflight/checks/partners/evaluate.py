@@ -142,7 +142,7 @@ def fix_lines(prediction: Prediction, facts: PartnerFacts) -> tuple[str, ...]:
     model = facts.policy.model
     if model is None or prediction.world is None:
         return ()
-    dead = {r.list.name for r in prediction.readings if r.list.dead}
+    dead = {r.list.name for r in prediction.readings if r.list.dead} | set(facts.dead_zones)
     refused = {r.list.name for r in prediction.readings if r.state is ListState.REFUSED}
     lines = fix_for(model.params, model.rbl, model.tables, prediction.world, dead, refused).lines
     return tuple(redact_text(line) for line in lines)  # an access key shows as <key>: put yours back
@@ -231,7 +231,7 @@ def judge(partner: Partner, ip: str, origins: str, facts: PartnerFacts) -> Judge
         fix, delist = fix_lines(prediction, facts), _delist(prediction, facts)
         args = {"partner": partner.name, "ip": ip, "by": redact_text("; ".join(prediction.by)),
                 "code": prediction.code, "fix": " | ".join(fix) or NONE}
-        if prediction.dead:
+        if prediction.dead or (prediction.reply.zone and prediction.reply.zone in facts.dead_zones):
             result = o.REJECTED_DEAD(subject, evidence, **args)
         elif prediction.refusal:
             result = o.REJECTED_REFUSAL(subject, evidence, **args)
