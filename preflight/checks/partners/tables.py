@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from preflight.inventory.access import FILE_TYPES, SERVER_TYPES, Table, address_keys, domain_keys
-from preflight.net.ssh import Access, ConnectOptions, SshError, SshTarget, connect
+from preflight.errors import InputError
+from preflight.net.ssh import Access, ConnectOptions, SshError, SshTarget, build_command, connect
 
 MAX_LOOKUPS = 2_000
 
@@ -38,18 +39,31 @@ def lookup_keys(ips: Sequence[str], names: Sequence[str], parent_style: bool = T
     return list(dict.fromkeys(k.lower() for k in keys))
 
 
+def _ok(problems: list[str], spec: str, command: str, *args: str) -> bool:
+    """True when the allowlist accepts these arguments (else the table stays unread, noted)."""
+    try:
+        build_command(command, *args)
+    except InputError as exc:
+        problems.append(f"{spec}: not read ({exc})")
+        return False
+    return True
+
+
 def read_tables(target: SshTarget, options: ConnectOptions, specs: Sequence[str], keys: Sequence[str]
                 ) -> ServerTables:
     """Read ``specs`` on the new server (a login failure is a problem, not an exception)."""
-    files = [s for s in specs if s.partition(":")[0].lower() in FILE_TYPES]
-    indexed = [s for s in specs if s.partition(":")[0].lower() in SERVER_TYPES]
+    problems: list[str] = []
+    files = [s for s in specs if s.partition(":")[0].lower() in FILE_TYPES and _ok(problems, s, "read_file",
+                                                                                  s.partition(":")[2])]
+    indexed = [s for s in specs if s.partition(":")[0].lower() in SERVER_TYPES and _ok(problems, s, "postmap_q",
+                                                                                       "probe", s)]
+    keys = [k for k in keys if _ok([], k, "postmap_q", k, "hash:/etc/postfix/x")]
     if not files and not indexed:
-        return ServerTables({}, {})
+        return ServerTables({}, {}, tuple(problems))
     try:
         session = connect(target, options)
     except SshError as exc:
-        return ServerTables({}, {}, (f"access tables not read: {exc.detail}",))
-    problems: list[str] = []
+        return ServerTables({}, {}, (*problems, f"access tables not read: {exc.detail}"))
     texts: dict[str, str] = {}
     answered: dict[str, Table] = {}
     with session:

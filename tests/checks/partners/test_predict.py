@@ -223,3 +223,14 @@ def test_defaults_are_those_of_the_installed_postfix() -> None:
     installed = dict(line.split(" = ", 1) if " = " in line else (line.rstrip(" ="), "")
                      for line in done.stdout.splitlines())
     assert {k: installed.get(k) for k in shipped} == dict(shipped)
+
+
+def test_tables_outside_the_allowlist_are_never_asked() -> None:
+    from preflight.checks.partners.tables import read_tables
+    from preflight.net.ssh import ConnectOptions, SshTarget
+
+    # Given only tables the allowlist refuses (outside /etc, relative), nothing connects:
+    read = read_tables(SshTarget("nobody", "127.0.0.1", 1), ConnectOptions(known_hosts="/nonexistent"),
+                       ["cidr:/home/admin/x.cidr", "hash:relative/access"], ["192.0.2.7"])
+    assert read.texts == {} and read.answered == {}
+    assert [p.split(":")[0] for p in read.problems] == ["cidr", "hash"]
