@@ -239,3 +239,14 @@ def test_only_catalogue_pages_become_links(partners_run: Run) -> None:
     data = {"schema_version": "1.0.0", "verdict": "not_ready", "results": [], "counts": {}, "target": {},
             "resolver": {}, "partners": json.loads(json.dumps(out.sections["partners"]))}
     assert 'href="https://rbl.partners.test' not in render(data, "en")
+
+
+def test_a_4xx_reads_delayed_not_rejected_in_the_report(partners_run: Run) -> None:
+    from preflight.report.sections.partners import view
+
+    # Given no PTR and reject_unknown_client_hostname (450): the table says "delayed", in both languages.
+    out = partners_run([f"reject_rbl_client block.{RBL}", "reject_unknown_client_hostname"], ips=["198.19.7.30"])
+    entry = out.sections["partners"]["entries"][0]
+    assert (entry["verdict"], entry["code"], entry["delayed"]) == ("rejected", "450", True)
+    assert view(out.sections["partners"], "en")["rows"][0]["verdict_label"] == "delayed (the partner retries)"
+    assert view(out.sections["partners"], "ja")["rows"][0]["verdict_label"] == "遅延（取引先が再送）"
