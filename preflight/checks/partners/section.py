@@ -115,6 +115,10 @@ def entry(judged: Judged, threshold: int) -> dict[str, Any]:
 
 def _list_state(facts: PartnerFacts, name: str) -> dict[str, str]:
     """A list's self-test state; ``why_i18n`` renders ``why`` in the report's language."""
+    ref = next((r for r in facts.refs if r.name == name), None)
+    if ref is not None and ref.dead and ref.ref is not None:
+        zone = ref.ref.zone
+        return {"state": "dead", "why": clean(zone.dead_note or f"{zone.name} is {zone.status.value}", 300)}
     health = facts.health.get(name)
     if health is None:
         return {"state": "unreliable", "why": "not a DNS name that can be asked"}
@@ -160,7 +164,7 @@ def partners_section(facts: PartnerFacts, settings: PartnerSettings, judged: Seq
                 "zone": ref.shown,
                 "list": ref.ref.zone.name if ref.ref is not None and ref.known else ref.shown,
                 "known": ref.known,
-                "usable": bool(facts.health.get(ref.name) and facts.health[ref.name].usable),
+                "usable": bool(facts.health.get(ref.name) and facts.health[ref.name].usable) and not ref.dead,
                 **_list_state(facts, ref.name),
             } for ref in facts.refs],
         },

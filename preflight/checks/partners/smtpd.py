@@ -26,7 +26,6 @@ is assumed to answer DUNNO. Each such assumption that a client's path meets is k
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -402,8 +401,3 @@ def with_networks(params: Mapping[str, str]) -> dict[str, str]:
     out = dict(params)
     out["mynetworks"] = ", ".join(mynetworks(params))
     return out
-
-
-def replace(reply: Reply, **changes: object) -> Reply:
-    """``reply`` with fields changed."""
-    return dataclasses.replace(reply, **changes)  # type: ignore[arg-type]

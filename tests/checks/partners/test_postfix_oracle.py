@@ -118,6 +118,10 @@ CASES: tuple[Case, ...] = (
     Case("sender_reject_terminal", ("smtpd_sender_restrictions = reject_rbl_client weak.lab.test, permit",),
          {"weak.lab.test": "127.0.0.4"}),
     Case("unknown_restriction", ("smtpd_client_restrictions = reject_frobnicated_clients",)),
+    Case("defer_terminal", ("smtpd_client_restrictions = defer",)),
+    Case("end_of_data_stage", ("smtpd_end_of_data_restrictions = reject_rbl_client bl.lab.test",), BL),
+    Case("helo_access_parent", ("smtpd_helo_restrictions = check_helo_access texthash:/etc/postfix/helo",),
+         tables={"texthash:/etc/postfix/helo": "partner.test REJECT not this HELO"}),
     Case("empty_class", ("smtpd_restriction_classes = nothing", "nothing =", f"{RCPT}, nothing")),
     # -- refusal codes and dead lists
     Case("refusal_unfiltered", (f"{RCPT}, reject_rbl_client zen.lab.test",), {"zen.lab.test": "127.255.255.254"}),
@@ -169,6 +173,9 @@ CASES: tuple[Case, ...] = (
     Case("postscreen_access_permit", ("postscreen_dnsbl_sites = bl.lab.test", "postscreen_dnsbl_action = enforce",
                                       "postscreen_access_list = permit_mynetworks, cidr:/etc/postfix/ps.cidr"), BL,
          tables={"cidr:/etc/postfix/ps.cidr": "{ip}/32 permit"}),
+    Case("postscreen_denylist", ("postscreen_access_list = permit_mynetworks, cidr:/etc/postfix/ps.cidr",
+                                 "postscreen_denylist_action = enforce"),
+         tables={"cidr:/etc/postfix/ps.cidr": "192.0.2.0/24 reject"}),
     Case("postscreen_then_smtpd", ("postscreen_dnsbl_sites = bl.lab.test*1", "postscreen_dnsbl_threshold = 2",
                                    "postscreen_dnsbl_action = enforce", f"{RCPT}, reject_rbl_client bl.lab.test"), BL),
 )
