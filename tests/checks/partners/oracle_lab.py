@@ -247,6 +247,9 @@ def prerequisites() -> str | None:
         pwd.getpwnam("postfix")
     except KeyError:
         return "the Postfix oracle needs the postfix user (apt-get install postfix)"
+    probe = subprocess.run(["unshare", "--mount", "--net", "true"], capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        return f"the Postfix oracle needs private namespaces (unshare --mount --net: {probe.stderr.strip()[:100]})"
     return None
 
 
