@@ -52,6 +52,8 @@ relay_transport = discard
 mail_owner = postfix
 setgid_group = postdrop
 postscreen_greet_wait = 2s
+# A loaded test machine must not trip postscreen's watchdog (10s by default).
+postscreen_watchdog_timeout = 60s
 """
 BASE_MASTER = """\
 pickup    unix  n       -       n       60      1       pickup
