@@ -68,7 +68,8 @@ LINES = st.lists(st.one_of(st.text(max_size=60), st.sampled_from([
 @settings(max_examples=150, deadline=None)
 @given(kind=st.sampled_from(["cidr", "regexp", "pcre", "texthash", "hash"]), lines=LINES, key=st.text(max_size=40))
 def test_hostile_tables_never_crash(kind: str, lines: list[str], key: str) -> None:
-    table = parse_table(f"{kind}:/etc/postfix/t", "\n".join(lines))
+    text = "\n".join(lines)
+    table = parse_table(f"{kind}:/etc/postfix/t", text)
     found = table.find(key)
     assert found is None or isinstance(found, str)
-    assert len(table.problems) <= len(lines) + 1
+    assert len(table.problems) <= len(text.splitlines()) + 1  # at most one problem a line (+ an open 'if')
