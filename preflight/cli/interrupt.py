@@ -19,8 +19,8 @@ from typing import Any
 from preflight.exitcodes import ExitCode
 from preflight.report.output import discard_temporary
 
-_CODES = {signal.SIGINT: (ExitCode.INTERRUPTED, "interrupted"),
-          signal.SIGTERM: (ExitCode.TERMINATED, "terminated")}
+_CODES: dict[int, tuple[ExitCode, str]] = {signal.SIGINT: (ExitCode.INTERRUPTED, "interrupted"),
+                                           signal.SIGTERM: (ExitCode.TERMINATED, "terminated")}
 
 
 def _stop(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature

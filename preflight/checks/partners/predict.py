@@ -25,6 +25,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import cast
 
 from preflight.checks.blocklists import (
     Answers,
@@ -353,10 +354,10 @@ def predict(policy: Policy, refs: Sequence[ListRef], health: Mapping[str, Health
             tables = dict(policy.tables)
             for what, value in world:
                 if what == "zone":
-                    zone, codes = value  # type: ignore[misc]
+                    zone, codes = cast("tuple[str, Lookup]", value)
                     zones[(zone, ip.lower())] = codes
                 else:
-                    name, answer = value  # type: ignore[misc]
+                    name, answer = cast("tuple[str, str]", value)
                     tables[name] = Table.of_answers(name, {}) if not answer else _answering(name, answer)
             seen.add(_class(simulate(policy.params, policy.rbl, World(client, zones, tables))))
             if len(seen) > 1:
