@@ -29,6 +29,7 @@ from enum import Enum
 from preflight.errors import InputError
 from preflight.net.address import host_port, split_host_port
 from preflight.textsafe import clean
+from preflight.values import parse_hostname
 
 MAX_LINE = 2048
 """Longest reply line accepted, in bytes (RFC 5321 allows 512)."""
@@ -94,8 +95,6 @@ class SmtpTarget:
             return cls(str(ipaddress.ip_address(host)), port)
         except ValueError:
             pass
-        from preflight.values import parse_hostname
-
         try:
             return cls(parse_hostname(host, "SMTP server"), port)
         except InputError:
@@ -112,8 +111,6 @@ def parse_mailbox(text: str, what: str = "address", *, allow_null: bool = False)
     local, at, domain = raw.rpartition("@")
     if not at or not _LOCAL.match(local) or local.startswith(".") or ".." in local:
         raise InputError(f"invalid {what} {raw[:80]!r}: expected local@domain")
-    from preflight.values import parse_hostname
-
     return f"{local}@{parse_hostname(domain, f'{what} domain')}"
 
 

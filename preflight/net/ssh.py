@@ -28,6 +28,7 @@ from typing import Any
 
 from preflight.errors import InputError
 from preflight.net.address import host_port, split_host_port
+from preflight.net.pool import concurrent_map
 from preflight.net.ssh_commands import (
     COMMANDS,
     ENV_PREFIX,
@@ -176,8 +177,6 @@ class SshSession:
 
     def run_many(self, calls: Sequence[tuple[object, ...]]) -> list[CommandResult]:
         """Run several ``(name, *args)`` calls on parallel channels (bounded), keeping order."""
-        from preflight.net.pool import concurrent_map
-
         return concurrent_map(lambda c: self.run(str(c[0]), *c[1:]), calls, MAX_PARALLEL_COMMANDS)
 
     def _exec(self, name: str, command: str, limit: float, started: float) -> CommandResult:

@@ -8,12 +8,20 @@ the old server's reputation but are not part of the new server's verdict.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from typing import Any
 
+from preflight.checks.blocklists import (
+    BlocklistSettings,
+    build_plan,
+    collect_lists,
+    evaluate_subject,
+)
 from preflight.checks.rdns import collect_ptr
 from preflight.checks.spf import check_host
 from preflight.data.catalogue import ListState
+from preflight.data.loader import load_catalogue
 from preflight.engine import RunContext, concurrent_map
 from preflight.engine.compare import first_seen
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
@@ -65,16 +73,6 @@ def _reference(ctx: RunContext, ip: str) -> dict[str, Any]:
 
 def _old_listings(ctx: RunContext, old: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """The old IPs on the enabled blocklists, for reference only (no results, no verdict)."""
-    import dataclasses
-
-    from preflight.checks.blocklists import (
-        BlocklistSettings,
-        build_plan,
-        collect_lists,
-        evaluate_subject,
-    )
-    from preflight.data.loader import load_catalogue
-
     settings = ctx.config.settings_of(BlocklistSettings) or BlocklistSettings()
     if not settings.enabled:
         return {}
