@@ -39,6 +39,8 @@ def _typer_option(option: CliOption) -> Any:
         extra.update(envvar=option.envvar, show_envvar=True, show_default=False)
     if option.metavar:
         extra["metavar"] = option.metavar
+    if option.panel:
+        extra["rich_help_panel"] = option.panel
     default = [] if option.many else option.default
     return typer.Option(default, *option.flags.split(" "), help=option.help, **extra)
 

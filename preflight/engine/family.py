@@ -58,6 +58,8 @@ class CliOption:
     """Catalogue key (``ui``) of the prompt for a secret asked on the terminal."""
     secret_envvar: str | None = None
     """The environment variable to use instead when there is no terminal (named in the error)."""
+    panel: str | None = None
+    """The group it is listed under in ``preflight check --help`` ("SMTP", "SSH", ...)."""
 
 
 @dataclass(frozen=True)

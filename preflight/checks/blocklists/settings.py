@@ -215,12 +215,12 @@ def from_options(
 # -- the command line ------------------------------------------------------------------------------
 
 OPTIONS: tuple[CliOption, ...] = (
-    CliOption("spamhaus_dqs_key", "--spamhaus-dqs-key", metavar="KEY", envvar=DQS_ENV,
+    CliOption("spamhaus_dqs_key", "--spamhaus-dqs-key", panel="Blocklists", metavar="KEY", envvar=DQS_ENV,
               help="Spamhaus DQS key: ask <key>.<zone>.dq.spamhaus.net instead of the public mirrors "
                    "(never shown in reports)."),
-    CliOption("blocklists", "--blocklists/--no-blocklists", kind=bool,
+    CliOption("blocklists", "--blocklists/--no-blocklists", panel="Blocklists", kind=bool,
               help="Check DNS blocklists and reputation (default: on)."),
-    CliOption("neighbourhood", "--neighbourhood/--no-neighbourhood", kind=bool,
+    CliOption("neighbourhood", "--neighbourhood/--no-neighbourhood", panel="Blocklists", kind=bool,
               help="Also check the IPv4 /24 around each IP on the block lists (collateral risk)."),
 )
 """The options ``preflight check`` gets from this family."""

@@ -61,12 +61,12 @@ def from_options(plan: Mapping[str, Any], *, ips: Iterable[IPAddress], names: Se
 # -- the command line ------------------------------------------------------------------------------
 
 OPTIONS: tuple[CliOption, ...] = (
-    CliOption("client_name", "--client-name", many=True, metavar="NAME",
+    CliOption("client_name", "--client-name", panel="Clients", many=True, metavar="NAME",
               help="A name users' mail clients connect to, e.g. imap.example.com (repeatable; default: --hostname)."),
-    CliOption("client", "--client", many=True, metavar="SERVICE=IP[:PORT]",
+    CliOption("client", "--client", panel="Clients", many=True, metavar="SERVICE=IP[:PORT]",
               help="A client port to probe: submission, submissions, imap, imaps, pop3 or pop3s (repeatable; "
                    "default: each --ip on 587, 465, 993 and 995)."),
-    CliOption("no_client", "--no-client", kind=bool, default=False,
+    CliOption("no_client", "--no-client", panel="Clients", kind=bool, default=False,
               help="Do not probe the client ports (submission, IMAP, POP3)."),
 )
 """The options ``preflight check`` gets from this family (the CAs to trust: ``--ca-file``)."""

@@ -84,7 +84,7 @@ def from_options(plan: Mapping[str, Any], *, https_port: int | None = None, ca_f
 # -- the command line ------------------------------------------------------------------------------
 
 OPTIONS: tuple[CliOption, ...] = (
-    CliOption("https_port", "--https-port", kind=int, metavar="PORT",
+    CliOption("https_port", "--https-port", panel="DNS", kind=int, metavar="PORT",
               help="Port of the MTA-STS policy hosts (default 443; for labs and tests)."),
 )
 """The options ``preflight check`` gets from this family (the policy host's CAs: ``--ca-file``)."""

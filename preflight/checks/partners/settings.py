@@ -250,19 +250,19 @@ __all__ = [
 # -- the command line ------------------------------------------------------------------------------
 
 OPTIONS: tuple[CliOption, ...] = (
-    CliOption("partner", "--partner", many=True, metavar="DOMAIN",
+    CliOption("partner", "--partner", panel="Partners", many=True, metavar="DOMAIN",
               help="A partner domain whose mail must keep arriving (repeatable): its MX and SPF addresses are "
                    "checked against the new server's RBL policy."),
-    CliOption("partner_ip", "--partner-ip", many=True, metavar="IP",
+    CliOption("partner_ip", "--partner-ip", panel="Partners", many=True, metavar="IP",
               help="A partner's sending address (repeatable)."),
-    CliOption("partners_from_log", "--partners-from-log/--no-partners-from-log", kind=bool,
+    CliOption("partners_from_log", "--partners-from-log/--no-partners-from-log", panel="Partners", kind=bool,
               help="Also check the client IPs that delivered most often to the old server (its mail log, "
                    "read over --old-ssh)."),
-    CliOption("partners_log_days", "--partners-log-days", metavar="DAYS",
+    CliOption("partners_log_days", "--partners-log-days", panel="Partners", metavar="DAYS",
               help="Days of the old server's log to count (default 30)."),
-    CliOption("partners_log_top", "--partners-log-top", metavar="N",
+    CliOption("partners_log_top", "--partners-log-top", panel="Partners", metavar="N",
               help="How many of the busiest log clients to check (default 20)."),
-    CliOption("server_rbl", "--server-rbl", many=True, metavar="LINE",
+    CliOption("server_rbl", "--server-rbl", panel="Partners", many=True, metavar="LINE",
               help="The new server's RBL policy without --ssh, as main.cf lines or restrictions (repeatable), "
                    "e.g. 'reject_rbl_client zen.spamhaus.org' (plan: [partners] server_rbls)."),
 )

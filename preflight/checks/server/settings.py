@@ -205,17 +205,17 @@ __all__ = [
 # -- the command line ------------------------------------------------------------------------------
 
 OPTIONS: tuple[CliOption, ...] = (
-    CliOption("ssh", "--ssh", metavar="USER@HOST[:PORT]",
+    CliOption("ssh", "--ssh", panel="SSH", metavar="USER@HOST[:PORT]",
               help="Inventory the new server over SSH, USER@HOST[:PORT] (read-only commands)."),
-    CliOption("old_ssh", "--old-ssh", metavar="USER@HOST[:PORT]",
+    CliOption("old_ssh", "--old-ssh", panel="SSH", metavar="USER@HOST[:PORT]",
               help="Also inventory the old server, USER@HOST[:PORT], and compare settings."),
-    CliOption("ssh_key", "--ssh-key", metavar="PATH",
+    CliOption("ssh_key", "--ssh-key", panel="SSH", metavar="PATH",
               help="Private key for SSH (default: ssh-agent, then ~/.ssh/id_*)."),
-    CliOption("known_hosts", "--known-hosts", metavar="PATH",
+    CliOption("known_hosts", "--known-hosts", panel="SSH", metavar="PATH",
               help="known_hosts file to verify host keys (default ~/.ssh/known_hosts)."),
-    CliOption("ssh_accept_new", "--ssh-accept-new", kind=bool,
+    CliOption("ssh_accept_new", "--ssh-accept-new", panel="SSH", kind=bool,
               help="Record an unknown host key in known_hosts (never a changed one)."),
-    CliOption("ssh_password", "--ssh-password", kind=bool, default=False,
+    CliOption("ssh_password", "--ssh-password", panel="SSH", kind=bool, default=False,
               secret_prompt="cli_prompt_ssh_password", secret_envvar=PASSWORD_ENV,
               help="Prompt for the SSH password (terminal only; or set PREFLIGHT_SSH_PASSWORD)."),
 )

@@ -146,12 +146,12 @@ def from_options(
 # -- the command line ------------------------------------------------------------------------------
 
 OPTIONS: tuple[CliOption, ...] = (
-    CliOption("smtp", "--smtp", many=True, metavar="HOST[:PORT]",
+    CliOption("smtp", "--smtp", panel="SMTP", many=True, metavar="HOST[:PORT]",
               help="SMTP server to probe, HOST[:PORT] (repeatable; default: each --ip on port 25)."),
-    CliOption("no_smtp", "--no-smtp", kind=bool, default=False, help="Do not probe any SMTP server."),
-    CliOption("smtp_timeout", "--smtp-timeout", kind=float, metavar="SECONDS",
+    CliOption("no_smtp", "--no-smtp", panel="SMTP", kind=bool, default=False, help="Do not probe any SMTP server."),
+    CliOption("smtp_timeout", "--smtp-timeout", panel="SMTP", kind=float, metavar="SECONDS",
               help="Seconds to wait for each SMTP reply (default 10)."),
-    CliOption("ca_file", "--ca-file", kind=Path, metavar="PEM",
+    CliOption("ca_file", "--ca-file", panel="SMTP", kind=Path, metavar="PEM",
               help="PEM file of CAs to verify the SMTP certificate against (default: system CAs)."),
 )
 """The options ``preflight check`` gets from this family."""
