@@ -228,6 +228,17 @@ def test_a_current_mx_missing_from_the_policy_fails(outcomes: OutcomeRecorder) -
     outcomes.expect(results, "mta_sts.mx", "misses_current", Status.FAIL, missing="mx1.example.org")
 
 
+def test_testing_mode_missing_a_current_mx_warns(outcomes: OutcomeRecorder) -> None:
+    # RFC 8461 §5: in testing mode senders report a failed validation but still deliver
+    results, _ = evaluate(facts(policy("testing", "mx2.example.org"), mx=("10 mx1.example.org",)),
+                          hostname="mx2.example.org")
+    found = outcomes.expect(results, "mta_sts.mx", "misses_current_testing", Status.WARN,
+                            missing="mx1.example.org", days=7)
+    for lang in ("en", "ja"):
+        assert "mx1.example.org" in (result_text(found.check_id, found.outcome, dict(found.params), lang).remediation
+                                     or "")
+
+
 def test_after_cutover_only_the_mx_in_use_and_the_new_host_count(outcomes: OutcomeRecorder) -> None:
     # After cutover the MX is the new server: a policy naming only it is complete
     results, _ = evaluate(facts(policy("enforce", "mx2.example.org"), mx=("10 mx2.example.org",)),

@@ -162,6 +162,9 @@ def _coverage(facts: MtaStsFacts, policy: Policy, hostname: str | None,
     ev = [*ev, facts.mx.evidence(f"MX {d}")]
     current = _hosts(facts.mx)
     missing_current = [h for h in current if not mx_in_mta_sts_patterns(h, list(policy.mx))]
+    if missing_current and policy.mode == "testing":
+        return o.MX_MISSES_CURRENT_TESTING(d, ev, domain=d, missing=", ".join(missing_current), patterns=patterns,
+                                           days=lead)
     if missing_current:
         return o.MX_MISSES_CURRENT(d, ev, domain=d, missing=", ".join(missing_current), patterns=patterns,
                                    mode=policy.mode, days=lead)
