@@ -24,8 +24,10 @@ class LabMailServer:
 
     def __init__(self, service: Service, *, certificates: LabCertificates | None = None,
                  starttls: bool = True, auth_before_tls: bool = False, auth_after_tls: bool = True,
-                 host: str = "127.0.0.1", name: str = "mail.example.com") -> None:
+                 host: str = "127.0.0.1", name: str = "mail.example.com", legacy_tls: bool = False) -> None:
         self.service = service
+        self.legacy_tls = legacy_tls
+        """Speak TLS 1.0 only (an old server the migration must not copy)."""
         self.certificates = certificates or make_certificates((name,))
         self.starttls = starttls
         self.auth_before_tls = auth_before_tls
@@ -53,6 +55,9 @@ class LabMailServer:
         self.ca_file = str(ca)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(cert), str(key))
+        if self.legacy_tls:
+            context.set_ciphers("ALL:@SECLEVEL=0")
+            context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1
         self._context = context
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         listener = socket.socket(family, socket.SOCK_STREAM)

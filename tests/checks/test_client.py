@@ -155,6 +155,17 @@ def test_no_client_is_a_skip(context_for: Context, outcomes: OutcomeRecorder) ->
     outcomes.expect(results, "client.connect", "disabled", Status.SKIP)
 
 
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1 is deprecated:DeprecationWarning")
+def test_a_tls_1_0_server_is_reported_as_legacy(context_for: Context, outcomes: OutcomeRecorder) -> None:
+    # Given a real IMAPS stand-in that speaks TLS 1.0 only: the probe must learn the version (not
+    # stop at a failed handshake), so the finding is "legacy TLSv1", with its chain and names judged
+    with LabMailServer(Service.IMAPS, name=NAME, legacy_tls=True) as server:
+        results = run(context_for, (target_of(server),), ca_file=server.ca_file)
+    outcomes.expect(results, "client.tls", "legacy", Status.FAIL, version="TLSv1")
+    outcomes.expect(results, "client.cert_chain", "trusted", Status.PASS)
+    outcomes.expect(results, "client.cert_name", "covered", Status.PASS, names=NAME)
+
+
 def test_legacy_tls_and_unknown_names_from_literal_facts(outcomes: OutcomeRecorder) -> None:
     der = __import__("cryptography.x509", fromlist=["x"]).load_pem_x509_certificate(
         make_certificates((NAME,)).cert_pem).public_bytes(__import__(
