@@ -166,6 +166,18 @@ def test_a_tls_1_0_server_is_reported_as_legacy(context_for: Context, outcomes: 
     outcomes.expect(results, "client.cert_name", "covered", Status.PASS, names=NAME)
 
 
+def test_an_expired_certificate_is_untrusted(context_for: Context, outcomes: OutcomeRecorder) -> None:
+    # Mail clients refuse an expired certificate: the chain check judges dates (unlike the SMTP probe's)
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    certificates = make_certificates((NAME,), not_before=now - timedelta(days=100), not_after=now - timedelta(days=1))
+    with LabMailServer(Service.POP3S, name=NAME, certificates=certificates) as server:
+        results = run(context_for, (target_of(server),), ca_file=server.ca_file)
+    found = outcomes.expect(results, "client.cert_chain", "untrusted", Status.FAIL)
+    assert "expired" in str(found.params["reason"])
+
+
 def test_legacy_tls_and_unknown_names_from_literal_facts(outcomes: OutcomeRecorder) -> None:
     der = __import__("cryptography.x509", fromlist=["x"]).load_pem_x509_certificate(
         make_certificates((NAME,)).cert_pem).public_bytes(__import__(
