@@ -80,8 +80,12 @@ def test_a_policy_naming_only_the_old_mx_fails_with_the_lead_time(
 def test_two_records_are_no_policy(context_for: Context, https: LabHttpsServer, policies: dict[str, Route],
                                    outcomes: OutcomeRecorder) -> None:
     results = run(context_for, https, "double.transport.test")
-    outcomes.expect(results, "mta_sts.record", "multiple", Status.WARN, count=2)
+    found = outcomes.expect(results, "mta_sts.record", "multiple", Status.WARN, count=2)
     assert [r.check_id for r in results] == ["mta_sts.record"]
+    # RFC 8461 §5.1: senders that cached the policy keep it until max_age runs out - the advice says so
+    en = result_text(found.check_id, found.outcome, dict(found.params)).remediation or ""
+    ja = result_text(found.check_id, found.outcome, dict(found.params), "ja").remediation or ""
+    assert "cached" in en and "max_age" in en and "キャッシュ" in ja and "max_age" in ja
 
 
 def test_an_invalid_record(context_for: Context, https: LabHttpsServer, policies: dict[str, Route],
