@@ -274,6 +274,8 @@ def _dialogue(service: Service, address: str, port: int, server_name: str | None
         found = replace(found, tls_version=tls.version(), certificate_der=tls.getpeercert(binary_form=True),
                         verified=True if context.verify_mode == ssl.CERT_REQUIRED else found.verified)
         caps = _caps(service, io, service.implicit_tls, "a3")
+        if service.protocol == "pop3" and not caps:
+            return found  # no CAPA (RFC 2449 is optional): the login methods are not known
         return replace(found, tls_auth=logins(service, caps))
     except _Stop as stop:
         return replace(found, failure=stop.failure, detail=stop.detail)

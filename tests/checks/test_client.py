@@ -178,6 +178,15 @@ def test_an_expired_certificate_is_untrusted(context_for: Context, outcomes: Out
     assert "expired" in str(found.params["reason"])
 
 
+def test_a_pop3_server_without_capa_is_not_judged_on_logins(context_for: Context) -> None:
+    # RFC 2449's CAPA is optional: a POP3 server that refuses it may still take USER/PASS, so the
+    # logins are unknown - never "no login method" (a fail)
+    with LabMailServer(Service.POP3S, name=NAME, capa=False) as server:
+        results = run(context_for, (target_of(server),), ca_file=server.ca_file)
+    assert [r.outcome for r in results if r.check_id == "client.tls"] == ["ok"]
+    assert not [r for r in results if r.check_id == "client.auth"]
+
+
 def test_legacy_tls_and_unknown_names_from_literal_facts(outcomes: OutcomeRecorder) -> None:
     der = __import__("cryptography.x509", fromlist=["x"]).load_pem_x509_certificate(
         make_certificates((NAME,)).cert_pem).public_bytes(__import__(
