@@ -3,6 +3,7 @@ states a real server is needlessly slow or awkward to stage (every state of ever
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,7 +25,7 @@ from preflight.net.https import HttpsError, HttpsFailure, HttpsResponse
 
 Context = Callable[..., RunContext]
 NEW = "mail.transport.test"
-NAMES = tuple(f"mta-sts.{d}.transport.test" for d in ("covered", "stale", "double", "hostless", "broken"))
+NAMES = tuple(f"mta-sts.{d}.transport.test" for d in ("covered", "stale", "double", "hostless", "broken", "keptsts"))
 COVERED = b"version: STSv1\r\nmode: enforce\r\nmx: old.transport.test\r\nmx: *.transport.test\r\nmax_age: 86400\r\n"
 STALE = b"version: STSv1\nmode: enforce\nmx: old.transport.test\nmax_age: 604800\n"
 
@@ -75,6 +76,22 @@ def test_a_policy_naming_only_the_old_mx_fails_with_the_lead_time(
     assert "mx: mail.transport.test" in (text.remediation or "") and "7 day" in (text.remediation or "")
     ja = result_text(found.check_id, found.outcome, dict(found.params), "ja")
     assert "7 日" in (ja.remediation or "") and "id" in (ja.remediation or "")
+
+
+def test_a_kept_mx_name_leading_to_the_new_server_is_enough(
+        context_for: Context, https: LabHttpsServer, policies: dict[str, Route], outcomes: OutcomeRecorder) -> None:
+    # Senders match MX names only: the MX name is kept and already resolves to the new IP, so the
+    # new server's own host name (mail.transport.test) need not be in the policy
+    policies["mta-sts.keptsts.transport.test"] = Route(
+        b"version: STSv1\nmode: enforce\nmx: mx.keptsts.transport.test\nmax_age: 86400\n")
+    results = run(context_for, https, "keptsts.transport.test")
+    found = outcomes.expect(results, "mta_sts.mx", "covered", Status.PASS, hosts="mx.keptsts.transport.test")
+    assert any("192.0.2.25" in e.value for e in found.evidence)
+    # the same policy with the MX name still at the old address: the new host name is missing
+    old = dataclasses.replace(facts(policy("enforce", "mx1.example.org")),
+                              mx_addresses=(("mx1.example.org", ("192.0.2.10",)),))
+    results, _ = evaluate(old, hostname="mx2.example.org", new_ips=frozenset({"192.0.2.25"}))
+    outcomes.expect(results, "mta_sts.mx", "misses_new", Status.FAIL, missing="mx2.example.org")
 
 
 def test_two_records_are_no_policy(context_for: Context, https: LabHttpsServer, policies: dict[str, Route],

@@ -69,11 +69,12 @@ def _hosts(mx: DnsAnswer) -> list[str]:
 
 
 def evaluate(facts: MtaStsFacts, *, hostname: str | None, baseline: Mapping[str, Any] | None = None,
-             since: str = "") -> tuple[list[CheckResult], dict[str, Any] | None]:
+             since: str = "", new_ips: frozenset[str] = frozenset()) -> tuple[list[CheckResult], dict[str, Any] | None]:
     """Results for one domain and its ``mta_sts`` report-section entry (None: no policy seen).
 
     ``baseline`` is this domain's entry of a saved report's ``mta_sts`` section (hostile data:
-    only well-formed values are used), ``since`` that report's date.
+    only well-formed values are used), ``since`` that report's date. ``new_ips`` are the new
+    server's addresses: a current MX name already leading there is how senders reach it.
     """
     d = facts.domain
     record = facts.record
@@ -103,7 +104,7 @@ def evaluate(facts: MtaStsFacts, *, hostname: str | None, baseline: Mapping[str,
                     url)]
     results.append(mode_outcome(d, pev, domain=d))
     results.append(o.MAX_AGE_OK(d, pev, domain=d, max_age=parsed.max_age, days=days(parsed.max_age)))
-    mx_result = _coverage(facts, parsed, hostname, pev)
+    mx_result = _coverage(facts, parsed, hostname, pev, new_ips)
     if mx_result is not None:
         results.append(mx_result)
     results.extend(_id_change(d, sts_id, parsed, baseline, since, ev + pev))
@@ -147,8 +148,10 @@ def _policy(facts: MtaStsFacts, results: list[CheckResult]) -> tuple[Policy, str
 
 
 def _coverage(facts: MtaStsFacts, policy: Policy, hostname: str | None,
-              ev: list[Evidence]) -> CheckResult | None:
-    """mta_sts.mx: the patterns must name the MX hosts in use and the new server."""
+              ev: list[Evidence], new_ips: frozenset[str] = frozenset()) -> CheckResult | None:
+    """mta_sts.mx: the patterns must name the MX hosts in use and the new server. Senders match
+    MX names only: when a (covered) MX name in use already leads to the new server's address, the
+    new server's own host name need not be in the policy (a migration that keeps the MX name)."""
     import checkdmarc  # noqa: F401
     from checkdmarc.mta_sts import mx_in_mta_sts_patterns
 
@@ -168,6 +171,10 @@ def _coverage(facts: MtaStsFacts, policy: Policy, hostname: str | None,
     if missing_current:
         return o.MX_MISSES_CURRENT(d, ev, domain=d, missing=", ".join(missing_current), patterns=patterns,
                                    mode=policy.mode, days=lead)
+    kept = [(h, addrs) for h, addrs in facts.mx_addresses if h in current and set(addrs) & new_ips]
+    if kept and not (hostname and mx_in_mta_sts_patterns(hostname, list(policy.mx))):
+        ev = [*ev, *(Evidence(f"A/AAAA {h}", ", ".join(addrs), "DNS") for h, addrs in kept)]
+        return o.MX_COVERED(d, ev, domain=d, hosts=", ".join(current), patterns=patterns)
     if not hostname:
         return o.MX_NO_NEW_HOST(d, ev, domain=d, patterns=patterns)
     if not mx_in_mta_sts_patterns(hostname, list(policy.mx)):
