@@ -11,7 +11,7 @@ import pytest
 
 from checks.support import OutcomeRecorder
 from preflight.checks import client
-from preflight.checks.client.evaluate import covers, evaluate_probe
+from preflight.checks.client.evaluate import evaluate_probe
 from preflight.checks.client.settings import ClientSettings, from_options
 from preflight.engine import RunContext
 from preflight.errors import UsageError
@@ -201,10 +201,16 @@ def test_legacy_tls_and_unknown_names_from_literal_facts(outcomes: OutcomeRecord
     assert [(r.outcome, r.subject) for r in lost] == [("unreachable", "pop3s [2001:db8::25]:995")]
 
 
-def test_wildcards_cover_one_label() -> None:
-    assert covers(("*.transport.test",), "imap.transport.test")
-    assert not covers(("*.transport.test",), "a.b.transport.test")
-    assert not covers(("*.test",), "transport.test")
+def test_wildcards_cover_one_label(outcomes: OutcomeRecorder) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    der = x509.load_pem_x509_certificate(make_certificates(("*.transport.test",)).cert_pem).public_bytes(
+        serialization.Encoding.DER)
+    probe = ClientProbe(Service.IMAPS, "192.0.2.25", 993, tls_version="TLSv1.3", certificate_der=der, verified=True)
+    outcomes.expect(evaluate_probe(probe, ("imap.transport.test",)), "client.cert_name", "covered", Status.PASS)
+    outcomes.expect(evaluate_probe(probe, ("a.b.transport.test", "transport.test")), "client.cert_name", "missing",
+                    Status.FAIL, missing="a.b.transport.test, transport.test")
 
 
 # -- SRV and autoconfig ---------------------------------------------------------------------------------
