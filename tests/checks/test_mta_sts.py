@@ -237,6 +237,16 @@ def test_testing_mode_missing_the_new_host_warns(outcomes: OutcomeRecorder) -> N
     outcomes.expect(results, "mta_sts.mx", "misses_new_testing", Status.WARN, missing="mx2.example.org", days=7)
 
 
+def test_a_policy_with_thousands_of_patterns_is_summarised(outcomes: OutcomeRecorder) -> None:
+    # A hostile (or generated) policy within the 64 KiB cap: the report names a few patterns, not all
+    many = tuple(f"mx{i}.example.net" for i in range(2000))
+    results, entry = evaluate(facts(policy("enforce", "mx1.example.org", *many)), hostname="mx2.example.org")
+    found = outcomes.expect(results, "mta_sts.mx", "misses_new", Status.FAIL, missing="mx2.example.org")
+    assert str(found.params["patterns"]).endswith("… (+1989)")
+    assert all(len(e.value) < 1000 for r in results for e in r.evidence)
+    assert entry is not None and len(entry["mx"]) == 1000  # the report schema's limit (digest: whole policy)
+
+
 def test_mode_none_warns_and_skips_the_mx_check(outcomes: OutcomeRecorder) -> None:
     results, _ = evaluate(facts(policy("none")), hostname="mx2.example.org")
     outcomes.expect(results, "mta_sts.mode", "none", Status.WARN)

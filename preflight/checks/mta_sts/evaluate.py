@@ -59,6 +59,20 @@ class Policy:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+MAX_SAVED_MX = 1000
+"""mx patterns kept in the report section: the report schema's limit, so a saved report with a huge
+policy can still be rendered and used as --baseline (the digest covers the whole policy)."""
+
+MAX_SHOWN = 12
+"""mx patterns named in a result; a hostile policy may hold thousands (64 KiB of them)."""
+
+
+def shown(patterns: tuple[str, ...]) -> str:
+    """The patterns for a summary: the first :data:`MAX_SHOWN`, then how many more."""
+    more = len(patterns) - MAX_SHOWN
+    return ", ".join(patterns[:MAX_SHOWN]) + (f", … (+{more})" if more > 0 else "")
+
+
 def days(seconds: int) -> int:
     """Whole days, rounded up (a lead time)."""
     return max(0, math.ceil(seconds / 86400))
@@ -100,7 +114,7 @@ def evaluate(facts: MtaStsFacts, *, hostname: str | None, baseline: Mapping[str,
         return results, None
     parsed, url = policy
     mode_outcome = {"enforce": o.MODE_ENFORCE, "testing": o.MODE_TESTING}.get(parsed.mode, o.MODE_NONE)
-    pev = [Evidence("policy", f"mode: {parsed.mode}; max_age: {parsed.max_age}; mx: {', '.join(parsed.mx)}",
+    pev = [Evidence("policy", f"mode: {parsed.mode}; max_age: {parsed.max_age}; mx: {shown(parsed.mx)}",
                     url)]
     results.append(mode_outcome(d, pev, domain=d))
     results.append(o.MAX_AGE_OK(d, pev, domain=d, max_age=parsed.max_age, days=days(parsed.max_age)))
@@ -109,7 +123,7 @@ def evaluate(facts: MtaStsFacts, *, hostname: str | None, baseline: Mapping[str,
         results.append(mx_result)
     results.extend(_id_change(d, sts_id, parsed, baseline, since, ev + pev))
     entry = {"id": sts_id, "url": url, "mode": parsed.mode, "max_age": parsed.max_age,
-             "mx": list(parsed.mx), "policy_sha256": parsed.digest}
+             "mx": list(parsed.mx[:MAX_SAVED_MX]), "policy_sha256": parsed.digest}
     return results, entry
 
 
@@ -158,7 +172,7 @@ def _coverage(facts: MtaStsFacts, policy: Policy, hostname: str | None,
     d = facts.domain
     if policy.mode == "none":
         return None
-    patterns = ", ".join(policy.mx)
+    patterns = shown(policy.mx)
     lead = days(policy.max_age)
     if isinstance(facts.mx, DnsError):
         return o.MX_UNKNOWN(d, [facts.mx.evidence()], domain=d, reason=facts.mx.reason)
