@@ -247,6 +247,15 @@ def test_a_policy_with_thousands_of_patterns_is_summarised(outcomes: OutcomeReco
     assert entry is not None and len(entry["mx"]) == 1000  # the report schema's limit (digest: whole policy)
 
 
+def test_an_mx_pattern_longer_than_a_domain_name_is_invalid(outcomes: OutcomeRecorder) -> None:
+    # Labels of 63 characters pass the parser, but a name of 388 is no domain name (and would not fit
+    # the report section that --baseline reads back)
+    long = ".".join(["a" * 63] * 6) + ".test"
+    results, entry = evaluate(facts(policy("enforce", "mx1.example.org", long)), hostname="mx2.example.org")
+    found = outcomes.expect(results, "mta_sts.policy", "syntax", Status.FAIL)
+    assert "253" in str(found.params["reason"]) and entry is None
+
+
 def test_mode_none_warns_and_skips_the_mx_check(outcomes: OutcomeRecorder) -> None:
     results, _ = evaluate(facts(policy("none")), hostname="mx2.example.org")
     outcomes.expect(results, "mta_sts.mode", "none", Status.WARN)

@@ -59,6 +59,9 @@ class Policy:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+MAX_NAME = 253
+"""The longest domain name (RFC 1035 §2.3.4, presentation form without the final dot)."""
+
 MAX_SAVED_MX = 1000
 """mx patterns kept in the report section: the report schema's limit, so a saved report with a huge
 policy can still be rendered and used as --baseline (the digest covers the whole policy)."""
@@ -156,9 +159,14 @@ def _policy(facts: MtaStsFacts, results: list[CheckResult]) -> tuple[Policy, str
     except MTASTSError as exc:
         results.append(o.POLICY_SYNTAX(d, ev, domain=d, url=fetched.url, reason=str(exc)[:300]))
         return None
+    patterns = tuple(str(p) for p in parsed["mx"])
+    too_long = next((p for p in patterns if len(p) > MAX_NAME), None)
+    if too_long is not None:  # checkdmarc checks labels, not the whole name (RFC 1035: 253 characters)
+        results.append(o.POLICY_SYNTAX(d, ev, domain=d, url=fetched.url,
+                                       reason=f"mx pattern longer than {MAX_NAME} characters: {too_long[:60]}…"))
+        return None
     results.append(o.POLICY_OK(d, ev, domain=d, url=fetched.url))
-    policy = Policy(str(parsed["mode"]), int(parsed["max_age"]), tuple(str(p) for p in parsed["mx"]))
-    return policy, fetched.url
+    return Policy(str(parsed["mode"]), int(parsed["max_age"]), patterns), fetched.url
 
 
 def _coverage(facts: MtaStsFacts, policy: Policy, hostname: str | None,
