@@ -324,3 +324,15 @@ def test_a_malformed_baseline_entry_is_ignored(hostile: object) -> None:
     results, _ = evaluate(facts(policy("enforce", "mx1.example.org", "mx2.example.org")),
                           hostname="mx2.example.org", baseline=hostile)  # type: ignore[arg-type]
     assert not [r for r in results if r.check_id == "mta_sts.id"]
+
+
+@pytest.mark.parametrize(("check_id", "outcome", "lead"), [
+    ("mta_sts.mx", "misses_new", "days_wait"), ("mta_sts.mx", "misses_current_testing", "days_wait"),
+    ("mta_sts.id", "changed_same_id", "days_wait"), ("mta_sts.mx", "no_new_host", "hours"),
+    ("dane.tlsa", "mismatch", "before_cutover"),
+])
+def test_policy_changes_are_listed_by_their_worst_case_lead_time(check_id: str, outcome: str, lead: str) -> None:
+    # A new mx in a policy with max_age 604800 is not a "one to two days" fix: cached copies last max_age
+    from preflight.report import actions
+
+    assert actions.load().classify(check_id, outcome, "fail") == lead
