@@ -17,11 +17,12 @@ from preflight.checks.smtp.settings import OPTIONS, PLAN_TABLE, SmtpSettings, co
 from preflight.engine.family import Family, outcomes_in
 
 if TYPE_CHECKING:
+    from preflight.checks.smtp.facts import name_matches, read_certificate
     from preflight.checks.smtp.family import probes
     from preflight.engine import RunContext
     from preflight.model import FamilyOutput
 
-__all__ = ["FAMILY", "SmtpSettings", "outcomes", "probes"]
+__all__ = ["FAMILY", "SmtpSettings", "name_matches", "outcomes", "probes", "read_certificate"]
 
 
 def _run(ctx: RunContext) -> FamilyOutput:
