@@ -7,13 +7,13 @@ import binascii
 import hashlib
 import re
 
-from preflight.checks.dkim import parse_tags
 from preflight.checks.server import outcomes as o
 from preflight.checks.server.evaluate_host import source
 from preflight.checks.server.facts import DkimSigner, KeyProbe, PlanFacts, ServerFacts
 from preflight.model import CheckResult, Evidence
 from preflight.net.dns import DnsAnswer, DnsError
 from preflight.net.ssh import Access
+from preflight.rfc.dkim import parse_tags
 
 _PORT = re.compile(r"inet6?:(\d{1,5})")
 
