@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
+from preflight.net.checkdmarc_bridge import checkdmarc_resolver
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.rfc.dmarc import (
     DmarcRecord,
@@ -110,7 +111,7 @@ def _advice(dns: DnsClient, location: str, record: str) -> tuple[str, ...]:
     from checkdmarc import dmarc as cdmarc
 
     try:
-        parsed = cdmarc.parse_dmarc_record(record, location, resolver=dns.resolver(),
+        parsed = cdmarc.parse_dmarc_record(record, location, resolver=checkdmarc_resolver(dns),
                                            timeout=dns.config.timeout)
     except cdmarc.DMARCError as exc:
         return (str(exc),)

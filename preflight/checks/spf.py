@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
+from preflight.net.checkdmarc_bridge import checkdmarc_resolver
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.net.spfbridge import pyspf_resolver
 from preflight.rfc.spf import is_spf_record, risky_terms, syntax_error
@@ -76,7 +77,7 @@ def _parse(dns: DnsClient, domain: str, record: str) -> tuple[str | None, str | 
     # checkdmarc's grammar wants the version in lower case; RFC 7208 §4.5 does not.
     record = "v=spf1" + record[len("v=spf1"):]
     try:
-        parsed = cspf.parse_spf_record(record, domain, resolver=dns.resolver(),
+        parsed = cspf.parse_spf_record(record, domain, resolver=checkdmarc_resolver(dns),
                                        timeout=dns.config.timeout)
     except cspf.SPFTooManyVoidDNSLookups as exc:
         return str(exc), "void", None, None
@@ -136,7 +137,47 @@ def collect(dns: DnsClient, domain: str, ips: tuple[str, ...], helo: str | None 
         return SpfFacts(domain, txt, records, check_host=checks)
     raw = _raw_record(txt)
     error, kind, lookups, void = _parse(dns, domain, records[0])
+    if kind == "syntax":
+        # checkdmarc refused a record of the chain: ours, or one it includes? Judge the included
+        # records with the RFC 7208 grammar; a bad one is a permanent error of the chain.
+        found = _chain_syntax_error(dns, records[0])
+        if found:
+            error, kind = found, "chain"
     return SpfFacts(domain, txt, records, error, kind, lookups, void, checks, raw)
+
+
+def _chain_syntax_error(dns: DnsClient, record: str, budget: int = 10) -> str | None:
+    """The first include:/redirect= target (without macros) whose record breaks RFC 7208 §12."""
+    todo, seen = [record], set()
+    while todo and budget > 0:
+        for target in _targets(todo.pop(0)):
+            if target in seen or budget <= 0:
+                continue
+            seen.add(target)
+            budget -= 1
+            try:
+                found = [r for r in dns.query(target, "TXT").raw if is_spf_record(r)]
+            except DnsError:
+                continue
+            if len(found) != 1:
+                continue
+            problem = syntax_error(found[0])
+            if problem:
+                return f"{target}: {problem}"
+            todo.append(found[0].decode("ascii", "replace"))
+    return None
+
+
+def _targets(record: str) -> list[str]:
+    """Domains named by include: and redirect= (those without macros)."""
+    out = []
+    for term in record.split(" ")[1:]:
+        body = term.lstrip("+-~?")
+        for prefix in ("include:", "redirect="):
+            value = body[len(prefix):]
+            if body.lower().startswith(prefix) and value and "%" not in value:
+                out.append(value.lower().rstrip("."))
+    return out
 
 
 def evaluate(facts: SpfFacts) -> list[CheckResult]:

@@ -39,29 +39,35 @@ CASES = {suite: [c for c in applicable(load(suite))] for suite in ("rfc7208", "r
 ALL = [c for cases in CASES.values() for c in cases]
 
 
-def rfc_result(client: DnsClient, case: Case) -> str:
-    """preflight's RFC 7208 result for the case's IP, through ``spf.collect``."""
+def rfc_result(client: DnsClient, case: Case) -> tuple[str, str, str]:
+    """preflight's RFC 7208 result for the case's IP, its spf.record and spf.lookups outcomes."""
     assert case.domain is not None
     facts = spf.collect(client, case.domain, (case.host,), helo=case.helo or None)
     if isinstance(facts.txt, DnsError):
-        return "temperror"
+        return "temperror", "error", "error"
     ((_ip, result, _explanation),) = facts.check_host
-    spf.evaluate(facts)  # the verdicts build from these facts without error
-    return result
+    outcomes = {r.check_id: r.outcome for r in spf.evaluate(facts)}
+    return result, outcomes["spf.record"], outcomes.get("spf.lookups", "-")
 
 
 @pytest.fixture(scope="module")
-def results() -> Iterator[dict[str, str]]:
+def verdicts() -> Iterator[dict[str, tuple[str, str, str]]]:
     """Run every applicable case once, scenario by scenario, on one lab DNS server."""
     with LabDnsServer(log_queries=False) as server:
         scenarios = ScenarioServer(server)
         host, port = server.address
-        out: dict[str, str] = {}
+        out: dict[str, tuple[str, str, str]] = {}
         for case in ALL:
             scenarios.serve(case.scenario)
             client = DnsClient(DnsConfig((Nameserver(host, port),), timeout=TIMEOUT, retries=0))
             out[case.key] = rfc_result(client, case)
         yield out
+
+
+@pytest.fixture(scope="module")
+def results(verdicts: dict[str, tuple[str, str, str]]) -> dict[str, str]:
+    """The check_host() result of every case."""
+    return {key: value[0] for key, value in verdicts.items()}
 
 
 @pytest.mark.parametrize("case", ALL, ids=lambda c: c.key)
@@ -89,3 +95,22 @@ def test_by_design_cases_are_listed_in_the_readme() -> None:
     text = README.read_text(encoding="utf-8")
     for key in BY_DESIGN:
         assert f"`{key.split(':', 1)[1]}`" in text, key
+
+
+def test_spf_record_is_invalid_only_where_the_suite_says_permerror(
+    verdicts: dict[str, tuple[str, str, str]],
+) -> None:
+    # The spf.record grammar verdict is an oracle claim too: "invalid" must mean receivers permerror.
+    wrong = [(c.key, c.expected) for c in ALL
+             if verdicts[c.key][1] == "invalid" and "permerror" not in c.expected]
+    assert wrong == []
+
+
+def test_every_permerror_of_the_suite_is_flagged_by_record_or_lookups(
+    verdicts: dict[str, tuple[str, str, str]],
+) -> None:
+    # Where receivers can only answer permerror, spf.record or spf.lookups must not both pass.
+    passing = {("valid", "within_limits"), ("pass_all", "within_limits"), ("ptr", "within_limits")}
+    missed = [c.key for c in ALL if c.expected == ("permerror",)
+              and verdicts[c.key][0] != "temperror" and verdicts[c.key][1:] in passing]
+    assert missed == []
