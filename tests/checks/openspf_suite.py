@@ -24,8 +24,9 @@ import dns.rdatatype
 import dns.zone
 import yaml
 
-from preflight.config import InputError, parse_hostname
+from preflight.errors import InputError
 from preflight.lab.dnsserver import LabDnsServer
+from preflight.values import parse_hostname
 
 SUITES = {"rfc7208": "rfc7208-tests.yml", "rfc4408": "rfc4408-tests.yml"}
 FOLDER = Path(__file__).parent / "openspf"

@@ -22,7 +22,7 @@ from preflight.rfc.dmarc import (
     parse,
     report_authorization_name,
 )
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 RECORD_OK = Outcome("dmarc.record", "valid", Status.PASS, ("domain", "location", "record"))
 RECORD_MISSING = Outcome("dmarc.record", "missing", Status.FAIL, ("domain",))

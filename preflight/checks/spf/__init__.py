@@ -17,7 +17,7 @@ from preflight.net.checkdmarc_bridge import checkdmarc_resolver
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.net.spfbridge import pyspf_resolver
 from preflight.rfc.spf import is_spf_record, risky_terms, syntax_error
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 RECORD_OK = Outcome("spf.record", "valid", Status.PASS, ("domain", "record"))
 RECORD_MISSING = Outcome("spf.record", "missing", Status.FAIL, ("domain",))

@@ -19,7 +19,7 @@ from preflight.rfc.dkim import (
     parse_key_record,
     parse_tags,
 )
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 __all__ = ["KeyInfo", "parse_key_record", "parse_tags", "collect", "evaluate", "run"]
 
