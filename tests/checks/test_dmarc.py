@@ -52,6 +52,7 @@ def test_enforcing_record_with_reports_passes(dns_client: DnsClient, outcomes: O
     outcomes.expect(results, "dmarc.policy", "enforced", Status.PASS, policy="reject")
     outcomes.expect(results, "dmarc.reporting", "rua", Status.PASS,
                     rua="mailto:dmarc-reports@good.test")
+    outcomes.expect(results, "dmarc.advice", "none", Status.PASS, domain="good.test")
 
 
 def test_no_record_anywhere_is_missing(
@@ -298,3 +299,9 @@ def test_discarded_values_are_reported_as_advice() -> None:
     assert "pct=150" in advice.params["warnings"]
     assert advice.evidence[0].source == "preflight"
     assert [r.outcome for r in results if r.check_id == "dmarc.policy"] == ["enforced"]
+
+
+def test_pct_below_100_is_partial(outcomes: OutcomeRecorder) -> None:
+    results = evaluate(_found("d.test", "d.test", p="reject", pct="25"))
+    outcomes.expect(results, "dmarc.policy", "partial", Status.WARN, policy="reject", pct=25,
+                    rest="quarantine")
