@@ -61,6 +61,14 @@ class DmarcFacts:
     """checkdmarc's warnings (and the message of an exception it raised)."""
 
 
+_COVERED = (
+    "A p tag value of none",
+    "An sp tag value of none",
+    "rua tag (destination for aggregate reports) not found",
+)
+"""checkdmarc warnings dmarc.policy (none) and dmarc.reporting (no_rua) already report."""
+
+
 def organizational_domain(domain: str) -> str:
     """The registrable domain (public suffix + 1), as DMARC defines it."""
     from checkdmarc.utils import get_base_domain
@@ -115,7 +123,7 @@ def _advice(dns: DnsClient, location: str, record: str) -> tuple[str, ...]:
                                            timeout=dns.config.timeout)
     except cdmarc.DMARCError as exc:
         return (str(exc),)
-    return tuple(str(w) for w in parsed.get("warnings", []))
+    return tuple(str(w) for w in parsed.get("warnings", []) if not str(w).startswith(_COVERED))
 
 
 def evaluate(facts: DmarcFacts) -> list[CheckResult]:
@@ -158,7 +166,8 @@ def _policy(d: str, facts: DmarcFacts, record: DmarcRecord, location: str) -> Ch
     policy = record.policy or "none"
     if facts.location != d and record.subdomain_policy:
         policy = record.subdomain_policy
-    ev = [Evidence("policy in effect", f"{policy}; pct={record.pct}", location)]
+    shown = f"{policy}; pct={record.pct}" if "pct" in record.tags else policy
+    ev = [Evidence("policy in effect", shown, location)]
     if policy == "none":
         return POLICY_NONE(d, ev, domain=d)
     sampled, rest = effective_policy(policy, record.pct)
