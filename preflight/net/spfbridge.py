@@ -45,7 +45,7 @@ def _spf_lookup(name: str, qtype: str, strict: bool = True, timeout: float = 20)
         raise spf.TempError(f"DNS {exc.reason}: {qtype} {name}") from None
     key = (name, qtype)
     if qtype == "TXT":
-        raw = answer.raw or tuple(r.encode("utf-8", errors="surrogateescape") for r in answer.records)
+        raw = answer.raw or tuple(r.encode("utf-8", "surrogateescape") for r in answer.records)
         return [(key, [value]) for value in raw]
     if qtype == "MX":
         return [(key, (pref, host)) for pref, host in answer.mx()]

@@ -101,7 +101,9 @@ def parse(text: str) -> DmarcRecord:
     rua = _uris(tags.get("rua"), "rua", notes)
     ruf = _uris(tags.get("ruf"), "ruf", notes)
     if policy not in POLICIES:
-        problem = "no p= tag" if "p" not in tags else f"p={tags['p'][:60]} is not none, quarantine or reject"
+        problem = "no p= tag"
+        if "p" in tags:
+            problem = f"p={tags['p'][:60]} is not none, quarantine or reject"
         if rua:
             # §6.6.3 step 6: with a usable rua, act as if p=none had been published.
             notes.append(f"{problem}: receivers act as if p=none (RFC 7489 §6.6.3)")
@@ -111,14 +113,16 @@ def parse(text: str) -> DmarcRecord:
             policy = None
     subdomain = tags.get("sp", "").lower() or None
     if subdomain is not None and subdomain not in POLICIES:
-        notes.append(f"sp={tags['sp'][:20]} is not a policy; p= applies to subdomains (RFC 7489 §6.3)")
+        notes.append(f"sp={tags['sp'][:20]} is not a policy; p= applies to subdomains "
+                     "(RFC 7489 §6.3)")
         subdomain = None
     pct = 100
     if "pct" in tags:
         if re.fullmatch(r"\d{1,3}", tags["pct"]) and int(tags["pct"]) <= 100:
             pct = int(tags["pct"])
         else:
-            notes.append(f"pct={tags['pct'][:20]} is not 0-100; the default 100 applies (RFC 7489 §6.3)")
+            notes.append(f"pct={tags['pct'][:20]} is not 0-100; the default 100 applies "
+                         "(RFC 7489 §6.3)")
     for name, allowed in (("adkim", ("r", "s")), ("aspf", ("r", "s"))):
         if name in tags and tags[name].lower() not in allowed:
             notes.append(f"{name}={tags[name][:20]} is not r or s; r applies (RFC 7489 §6.3)")

@@ -122,12 +122,15 @@ def _ip_error(name: str, rest: str) -> str | None:
         return f"{name} needs ':' and a network (RFC 7208 §5.6)"
     network, _, length = rest[1:].partition("/")
     limit = 32 if name == "ip4" else 128
-    if length and not re.fullmatch(r"0|[1-9][0-9]{0,2}", length) or (length and int(length) > limit):
+    bad_length = not re.fullmatch(r"0|[1-9][0-9]{0,2}", length) or int(length) > limit
+    if length and bad_length:
         return f"bad prefix length /{length[:5]} (RFC 7208 §5.6)"
     if "/" in rest[1:] and not length:
         return "empty prefix length (RFC 7208 §5.6)"
     if name == "ip4":
-        return None if _IP4.match(network) else f"{network[:45]!r} is not an IPv4 address (RFC 7208 §5.6)"
+        if _IP4.match(network):
+            return None
+        return f"{network[:45]!r} is not an IPv4 address (RFC 7208 §5.6)"
     try:
         ipaddress.IPv6Address(network)
     except ValueError:

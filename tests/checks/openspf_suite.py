@@ -102,7 +102,8 @@ def _txt(rdtype: str, value: Any) -> dns.rdata.Rdata:
         raw = str(text).encode("utf-8")
         parts.extend([raw[i:i + 255] for i in range(0, len(raw), 255)] or [b""])
     kind = dns.rdatatype.from_text(rdtype)
-    return dns.rdata.get_rdata_class(dns.rdataclass.IN, kind)(dns.rdataclass.IN, kind, parts or [b""])
+    cls = dns.rdata.get_rdata_class(dns.rdataclass.IN, kind)
+    return cls(dns.rdataclass.IN, kind, parts or [b""])
 
 
 def _rdata(rdtype: str, value: Any) -> dns.rdata.Rdata | None:

@@ -24,8 +24,10 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 TIMEOUT = 0.5
 """Seconds per lab query: the lab answers in milliseconds; TIMEOUT names never answer."""
 
-_LOCAL_PART = "the sender is postmaster@<domain>: %{l} macros see 'postmaster', not the suite's local part"
-_CNAME_LOOP = "a CNAME loop is a DNS error in our DNS layer (as a recursive resolver's SERVFAIL): could not check"
+_LOCAL_PART = ("the sender is postmaster@<domain>: %{l} macros see 'postmaster', "
+               "not the suite's local part")
+_CNAME_LOOP = ("a CNAME loop is a DNS error in our DNS layer (as a recursive resolver's "
+               "SERVFAIL): could not check")
 BY_DESIGN: dict[str, tuple[str, str]] = {
     # key: (preflight's result, reason) — also listed in the README
     "rfc7208:macro-reverse-split-on-dash": ("neutral", _LOCAL_PART),
@@ -100,7 +102,7 @@ def test_by_design_cases_are_listed_in_the_readme() -> None:
 def test_spf_record_is_invalid_only_where_the_suite_says_permerror(
     verdicts: dict[str, tuple[str, str, str]],
 ) -> None:
-    # The spf.record grammar verdict is an oracle claim too: "invalid" must mean receivers permerror.
+    # The spf.record grammar verdict is an oracle claim too: "invalid" means receivers permerror.
     wrong = [(c.key, c.expected) for c in ALL
              if verdicts[c.key][1] == "invalid" and "permerror" not in c.expected]
     assert wrong == []

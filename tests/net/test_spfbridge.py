@@ -25,7 +25,9 @@ def client_for(dns_server: LabDnsServer) -> Client:
     return build
 
 
-def test_pyspf_lookups_go_through_the_client(dns_client: DnsClient, dns_server: LabDnsServer) -> None:
+def test_pyspf_lookups_go_through_the_client(
+    dns_client: DnsClient, dns_server: LabDnsServer,
+) -> None:
     dns_server.reset_stats()
     with pyspf_resolver(dns_client):
         txt = spf.DNSLookup("good.test", "TXT")
@@ -63,7 +65,9 @@ def test_txt_bytes_reach_pyspf_unchanged(dns_client: DnsClient) -> None:
     assert result == "permerror"  # RFC 7208 §3.1, not the "\\xe9" text an escaped copy would be
 
 
-def test_pyspf_bridge_raises_temperror_on_timeout(client_for: Client, dns_server: LabDnsServer) -> None:
+def test_pyspf_bridge_raises_temperror_on_timeout(
+    client_for: Client, dns_server: LabDnsServer,
+) -> None:
     dns_server.add_fault("good.test", "timeout", "TXT")
     client = client_for(timeout=0.3)
     with pyspf_resolver(client):

@@ -1,4 +1,4 @@
-"""Record shapes with the RFC's answer and the section that gives it: SPF (RFC 7208), DMARC (RFC 7489).
+"""Record shapes with the RFC's answer and the section giving it: SPF (RFC 7208), DMARC (RFC 7489).
 
 Each row is a published record and what the RFC makes of it; the code under test is the pure reader
 in ``preflight.rfc`` and, for SPF, the ``spf.record`` verdict built on it.
@@ -67,7 +67,8 @@ SPF_SHAPES: list[tuple[str | bytes, str, str]] = [
     ("v=spf1 ptr:example.com -all", "valid:ptr", "5.5"),
 ]
 
-OUTCOMES = {"valid": "valid", "permerror": "invalid", "valid:pass_all": "pass_all", "valid:ptr": "ptr"}
+OUTCOMES = {"valid": "valid", "permerror": "invalid", "valid:pass_all": "pass_all",
+            "valid:ptr": "ptr"}
 
 
 def _spf_verdict(record: str | bytes) -> str:
@@ -75,12 +76,13 @@ def _spf_verdict(record: str | bytes) -> str:
     if not is_spf_record(record):
         return "not spf"
     raw = record if isinstance(record, bytes) else record.encode()
-    facts = SpfFacts("example.com", DnsAnswer("example.com", "TXT", (text,), 300, "lab", raw=(raw,)),
-                     (text,), raw=raw)
+    answer = DnsAnswer("example.com", "TXT", (text,), 300, "lab", raw=(raw,))
+    facts = SpfFacts("example.com", answer, (text,), raw=raw)
     return evaluate(facts)[0].outcome
 
 
-@pytest.mark.parametrize(("record", "answer", "section"), SPF_SHAPES, ids=[str(r[0]) for r in SPF_SHAPES])
+@pytest.mark.parametrize(("record", "answer", "section"), SPF_SHAPES,
+                         ids=[str(r[0]) for r in SPF_SHAPES])
 def test_spf_shape(record: str | bytes, answer: str, section: str) -> None:
     expected = "not spf" if answer == "not spf" else OUTCOMES[answer]
     assert _spf_verdict(record) == expected, f"RFC 7208 §{section}"
@@ -137,7 +139,8 @@ def _dmarc_verdict(record: str) -> str:
     return sampled if rest is None else f"{sampled}/{rest}"
 
 
-@pytest.mark.parametrize(("record", "answer", "section"), DMARC_SHAPES, ids=[r[0] for r in DMARC_SHAPES])
+@pytest.mark.parametrize(("record", "answer", "section"), DMARC_SHAPES,
+                         ids=[r[0] for r in DMARC_SHAPES])
 def test_dmarc_shape(record: str, answer: str, section: str) -> None:
     assert _dmarc_verdict(record) == answer, f"RFC 7489 §{section}"
 

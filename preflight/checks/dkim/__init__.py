@@ -33,7 +33,8 @@ KEY_INVALID = Outcome("dkim.key", "invalid", Status.FAIL, ("domain", "selector",
 KEY_ERROR = Outcome("dkim.key", "error", Status.ERROR, ("domain", "selector", "reason"))
 NO_SELECTOR = Outcome("dkim.key", "no_selector", Status.SKIP, ("domain",))
 KEY_SHA1_ONLY = Outcome("dkim.key", "sha1_only", Status.FAIL, ("domain", "selector", "hashes"))
-KEY_NOT_EMAIL = Outcome("dkim.key", "not_for_email", Status.FAIL, ("domain", "selector", "services"))
+KEY_NOT_EMAIL = Outcome("dkim.key", "not_for_email", Status.FAIL,
+                        ("domain", "selector", "services"))
 KEY_TOO_LARGE = Outcome("dkim.key", "rsa_too_large", Status.WARN, ("domain", "selector", "bits"))
 KEY_AMBIGUOUS = Outcome("dkim.key", "ambiguous", Status.WARN, ("domain", "selector", "count"))
 
@@ -76,7 +77,8 @@ def evaluate(facts: DkimFacts) -> CheckResult:
     if info.revoked:
         return KEY_REVOKED(subject, ev, domain=d, selector=s)
     if not info.for_email:
-        return KEY_NOT_EMAIL(subject, ev, domain=d, selector=s, services=":".join(info.services or ()))
+        services = ":".join(info.services or ())
+        return KEY_NOT_EMAIL(subject, ev, domain=d, selector=s, services=services)
     if not info.sha256_allowed:
         return KEY_SHA1_ONLY(subject, ev, domain=d, selector=s, hashes=":".join(info.hashes or ()))
     described = f"{info.key_type.upper()} {info.bits} bits" if info.key_type == "rsa" else "Ed25519"

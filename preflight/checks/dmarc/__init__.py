@@ -32,8 +32,10 @@ RECORD_ERROR = Outcome("dmarc.record", "error", Status.ERROR, ("domain", "reason
 
 POLICY_ENFORCED = Outcome("dmarc.policy", "enforced", Status.PASS, ("domain", "policy"))
 POLICY_NONE = Outcome("dmarc.policy", "none", Status.WARN, ("domain",))
-POLICY_PARTIAL = Outcome("dmarc.policy", "partial", Status.WARN, ("domain", "policy", "pct", "rest"))
-POLICY_PCT_ZERO = Outcome("dmarc.policy", "pct_zero", Status.WARN, ("domain", "policy", "effective"))
+POLICY_PARTIAL = Outcome("dmarc.policy", "partial", Status.WARN,
+                         ("domain", "policy", "pct", "rest"))
+POLICY_PCT_ZERO = Outcome("dmarc.policy", "pct_zero", Status.WARN,
+                          ("domain", "policy", "effective"))
 POLICY_SKIPPED = Outcome("dmarc.policy", "no_record", Status.SKIP, ("domain",))
 
 RUA_OK = Outcome("dmarc.reporting", "rua", Status.PASS, ("domain", "rua"))

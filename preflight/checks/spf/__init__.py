@@ -71,7 +71,9 @@ def _raw_record(txt: DnsAnswer) -> bytes | None:
     return found[0] if len(found) == 1 else None
 
 
-def _parse(dns: DnsClient, domain: str, record: str) -> tuple[str | None, str | None, int | None, int | None]:
+def _parse(
+    dns: DnsClient, domain: str, record: str,
+) -> tuple[str | None, str | None, int | None, int | None]:
     from checkdmarc import spf as cspf
 
     # checkdmarc's grammar wants the version in lower case; RFC 7208 §4.5 does not.
@@ -110,7 +112,9 @@ def _transport_failure(exc: BaseException) -> bool:
     return False
 
 
-def check_host(dns: DnsClient, ip: str, domain: str, helo: str | None = None) -> tuple[str, str, str]:
+def check_host(
+    dns: DnsClient, ip: str, domain: str, helo: str | None = None,
+) -> tuple[str, str, str]:
     """RFC 7208 check_host(ip, domain) through ``dns``: (ip, result, explanation).
 
     ``helo`` is the name the new server greets with (``--hostname``; ``%{h}``), the domain
@@ -189,7 +193,8 @@ def evaluate(facts: SpfFacts) -> list[CheckResult]:
     if not facts.records:
         return [RECORD_MISSING(d, ev, domain=d), LOOKUPS_SKIPPED(d, domain=d)]
     if len(facts.records) > 1:
-        return [RECORD_MULTIPLE(d, ev, domain=d, count=len(facts.records)), LOOKUPS_SKIPPED(d, domain=d)]
+        return [RECORD_MULTIPLE(d, ev, domain=d, count=len(facts.records)),
+                LOOKUPS_SKIPPED(d, domain=d)]
     out: list[CheckResult] = []
     err, kind = facts.parse_error, facts.parse_error_kind
     err_ev = ev + ([Evidence("checkdmarc", err, "SPF parser")] if err else [])
