@@ -67,8 +67,9 @@ _COVERED = (
     "A p tag value of none",
     "An sp tag value of none",
     "rua tag (destination for aggregate reports) not found",
+    "does not indicate that it accepts DMARC reports about",
 )
-"""checkdmarc warnings dmarc.policy (none) and dmarc.reporting (no_rua) already report."""
+"""checkdmarc warnings that dmarc.policy (none) and dmarc.reporting (no_rua, unauthorized) give."""
 
 
 def organizational_domain(domain: str) -> str:
@@ -124,8 +125,10 @@ def _advice(dns: DnsClient, location: str, record: str) -> tuple[str, ...]:
         parsed = cdmarc.parse_dmarc_record(record, location, resolver=checkdmarc_resolver(dns),
                                            timeout=dns.config.timeout)
     except cdmarc.DMARCError as exc:
-        return (str(exc),)
-    return tuple(str(w) for w in parsed.get("warnings", []) if not str(w).startswith(_COVERED))
+        warnings = [str(exc)]
+    else:
+        warnings = [str(w) for w in parsed.get("warnings", [])]
+    return tuple(w for w in warnings if not any(covered in w for covered in _COVERED))
 
 
 def evaluate(facts: DmarcFacts) -> list[CheckResult]:
