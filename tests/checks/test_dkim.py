@@ -265,6 +265,7 @@ def _facts(*records: str) -> dkim.DkimFacts:
         (f"v=DKIM1; p={rsa_spki(4096)}", "strong", Status.PASS),
         (f"v=DKIM1; p={rsa_spki(8192)}", "rsa_too_large", Status.WARN),
         (f"v=DKIM1; p={rsa_spki(16384)}", "rsa_too_large", Status.WARN),
+        (f"v=DKIM1; p={rsa_spki(65536)}", "rsa_too_large", Status.WARN),
         # RFC 8463: Ed25519 keys are 32 raw bytes
         (f"v=DKIM1; k=ed25519; p={ed_raw()}", "strong", Status.PASS),
         (f"v=DKIM1; k=ed25519; h=sha256; p={ed_raw()}", "strong", Status.PASS),
