@@ -56,6 +56,8 @@ class Case:
     host: str
     mailfrom: str
     expected: tuple[str, ...]
+    explanation: str | None = None
+    """The explanation the suite expects (``DEFAULT``: the implementation's own), if any."""
 
     @property
     def domain(self) -> str | None:
@@ -82,9 +84,11 @@ def load(suite: str) -> list[Case]:
             for test_id, test in doc["tests"].items():
                 result = test["result"]
                 expected = tuple(result) if isinstance(result, list) else (result,)
+                explanation = test.get("explanation")
                 cases.append(Case(suite, test_id, scenario, str(test.get("spec", "")),
                                   str(test.get("helo", "")), str(test["host"]),
-                                  str(test.get("mailfrom", "")), expected))
+                                  str(test.get("mailfrom", "")), expected,
+                                  None if explanation is None else str(explanation)))
     return cases
 
 
