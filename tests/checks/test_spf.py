@@ -333,3 +333,12 @@ def test_plus_all_fails_and_ptr_warns(dns_client: DnsClient, outcomes: OutcomeRe
     outcomes.expect(plus_all, "spf.record", "pass_all", Status.FAIL, domain="spf-plusall.cases.test")
     ptr = spf_results(dns_client, "spf-ptr.cases.test", V4)
     outcomes.expect(ptr, "spf.record", "ptr", Status.WARN, record="v=spf1 ptr -all")
+
+
+def test_an_included_record_with_bad_syntax_makes_the_record_invalid(
+    dns_client: DnsClient, outcomes: OutcomeRecorder,
+) -> None:
+    # Given include:spf-invalid.cases.test, whose record has an unknown mechanism
+    results = spf_results(dns_client, "spf-include-bad.cases.test", V4)
+    invalid = outcomes.expect(results, "spf.record", "invalid", Status.FAIL)
+    assert invalid.params["error"].startswith("spf-invalid.cases.test: ")

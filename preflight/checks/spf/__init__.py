@@ -141,9 +141,9 @@ def collect(dns: DnsClient, domain: str, ips: tuple[str, ...], helo: str | None 
         return SpfFacts(domain, txt, records, check_host=checks)
     raw = _raw_record(txt)
     error, kind, lookups, void = _parse(dns, domain, records[0])
-    if kind == "syntax":
-        # checkdmarc refused a record of the chain: ours, or one it includes? Judge the included
-        # records with the RFC 7208 grammar; a bad one is a permanent error of the chain.
+    if kind in (None, "syntax"):
+        # Records reached through include:/redirect= are judged by the RFC 7208 grammar too (and
+        # a syntax error checkdmarc found may be theirs): a bad one is a permanent error.
         found = _chain_syntax_error(dns, records[0])
         if found:
             error, kind = found, "chain"
