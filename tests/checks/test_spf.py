@@ -253,6 +253,9 @@ RECORD = "v=spf1 ip4:192.0.2.1 -all"
          [("spf.record", "invalid"), ("spf.lookups", "error")]),
         (SpfFacts("d.test", _txt(RECORD), (RECORD,), "11/10", "lookups"),
          [("spf.record", "valid"), ("spf.lookups", "too_many")]),
+        # an included record breaking the grammar that checkdmarc let through: counts still shown
+        (SpfFacts("d.test", _txt(RECORD), (RECORD,), None, None, 2, 0, (), None, "x.test: bad"),
+         [("spf.record", "invalid"), ("spf.lookups", "within_limits")]),
         (SpfFacts("d.test", _txt(RECORD), (RECORD,), "3/2", "void"),
          [("spf.record", "valid"), ("spf.lookups", "too_many_void")]),
         (SpfFacts("d.test", _txt(RECORD), (RECORD,), "timeout", "dns"),
@@ -342,3 +345,4 @@ def test_an_included_record_with_bad_syntax_makes_the_record_invalid(
     results = spf_results(dns_client, "spf-include-bad.cases.test", V4)
     invalid = outcomes.expect(results, "spf.record", "invalid", Status.FAIL)
     assert invalid.params["error"].startswith("spf-invalid.cases.test: ")
+    assert not [r for r in results if r.check_id == "spf.lookups" and r.status is Status.PASS]

@@ -59,6 +59,8 @@ class SpfFacts:
     """(ip, result, explanation) per new IP."""
     raw: bytes | None = None
     """The one SPF record as received (its bytes decide RFC 7208 §3.1's ASCII rule)."""
+    chain_error: str | None = None
+    """A record reached through include:/redirect= that breaks the RFC 7208 grammar."""
 
 
 def spf_records(txt: DnsAnswer) -> tuple[str, ...]:
@@ -141,13 +143,14 @@ def collect(dns: DnsClient, domain: str, ips: tuple[str, ...], helo: str | None 
         return SpfFacts(domain, txt, records, check_host=checks)
     raw = _raw_record(txt)
     error, kind, lookups, void = _parse(dns, domain, records[0])
+    chain = None
     if kind in (None, "syntax"):
         # Records reached through include:/redirect= are judged by the RFC 7208 grammar too (and
         # a syntax error checkdmarc found may be theirs): a bad one is a permanent error.
-        found = _chain_syntax_error(dns, records[0])
-        if found:
-            error, kind = found, "chain"
-    return SpfFacts(domain, txt, records, error, kind, lookups, void, checks, raw)
+        chain = _chain_syntax_error(dns, records[0])
+        if chain and kind == "syntax":
+            error, kind = chain, "chain"
+    return SpfFacts(domain, txt, records, error, kind, lookups, void, checks, raw, chain)
 
 
 def _chain_syntax_error(dns: DnsClient, record: str, budget: int = 10) -> str | None:
@@ -205,6 +208,9 @@ def evaluate(facts: SpfFacts) -> list[CheckResult]:
                                   domain=d, error=grammar))
     elif kind == "chain":
         out.append(RECORD_INVALID(d, err_ev, domain=d, error=err))
+    elif facts.chain_error:
+        out.append(RECORD_INVALID(d, ev + [Evidence("RFC 7208", facts.chain_error, "preflight")],
+                                  domain=d, error=facts.chain_error))
     else:
         out.append(_record_ok(d, record, ev))
     if kind == "syntax":
