@@ -62,6 +62,30 @@ class DmarcFacts:
     advice: tuple[str, ...] = ()
     """checkdmarc's warnings (and the message of an exception it raised)."""
 
+    @property
+    def record(self) -> DmarcRecord | None:
+        """The one record found, parsed (None when there are none or several)."""
+        return parse(self.records[0]) if len(self.records) == 1 else None
+
+    @property
+    def parse_error(self) -> str | None:
+        """Why receivers apply no DMARC with the one record found (RFC 7489 §6.6.3), or None."""
+        record = self.record
+        return None if record is None else record.error
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The record's known tags (names and policy/alignment values in lower case); ``p`` is
+        the policy receivers apply (``none`` when only a usable ``rua=`` saved the record)."""
+        record = self.record
+        if record is None:
+            return {}
+        tags = {k: v.lower() if k in ("p", "sp", "adkim", "aspf") else v
+                for k, v in record.tags.items()}
+        if record.policy is not None:
+            tags["p"] = record.policy
+        return tags
+
 
 _COVERED = (
     "A p tag value of none",
