@@ -4,7 +4,7 @@ Every module is parsed with :mod:`ast`; every import counts, inside functions to
 inside a function to dodge a cycle is still a dependency). Each module maps to a layer; a module
 may import modules of its own layer or of layers before it:
 
-    errors, exitcodes, values, textsafe → model → i18n → net → data → inventory → engine
+    errors, exitcodes, values, textsafe, inputfile → model → i18n → net → data → inventory → engine
     → checks/<family> → registry → config → report → cli;  lab beside, using net and data
     (and started by the CLI's ``demo``).
 
@@ -27,7 +27,7 @@ PACKAGE = _SOURCE if _SOURCE.is_dir() else Path(preflight.__file__).resolve().pa
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("preflight", "preflight.errors", "preflight.exitcodes", "preflight.values", "preflight.textsafe",
-     "preflight.rfc"),
+     "preflight.inputfile", "preflight.rfc"),
     ("preflight.model",),
     ("preflight.i18n",),
     ("preflight.net",),
