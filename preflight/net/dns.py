@@ -112,6 +112,8 @@ class DnsAnswer:
     server: str
     nxdomain: bool = False
     cname_chain: tuple[str, ...] = ()
+    authenticated: bool = False
+    """The resolver set the AD flag: it validated the answer with DNSSEC (RFC 4035 §3.2.3)."""
     raw: tuple[bytes, ...] = ()
     """TXT only: each record's character-strings joined, exactly as received (for pyspf)."""
 
@@ -201,6 +203,7 @@ class DnsClient:
         try:
             name = dns.name.from_text(qname)
             query = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
+            query.flags |= dns.flags.AD  # RFC 6840 §5.7: ask the resolver to report validation
         except (dns.exception.DNSException, ValueError) as exc:
             raise DnsError(qname, rdtype, f"invalid query: {exc}", "-") from None
         return query, name
@@ -226,7 +229,7 @@ class DnsClient:
                 records = tuple(_decode_rdata(r) for r in rrset)
                 raw = tuple(b"".join(r.strings) for r in rrset) if want == dns.rdatatype.TXT else ()
                 return DnsAnswer(qname, rdtype, records, rrset.ttl, str(ns), cname_chain=tuple(chain),
-                                 raw=raw)
+                                 authenticated=bool(resp.flags & dns.flags.AD), raw=raw)
             cname = resp.get_rrset(resp.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME)
             if cname is None or want == dns.rdatatype.CNAME:
                 break
@@ -343,7 +346,7 @@ class DnsClient:
     def _chased(qname: str, rdtype: str, chase: _Chase, follow: DnsAnswer) -> DnsAnswer:
         return DnsAnswer(
             qname, rdtype, follow.records, follow.ttl, follow.server, follow.nxdomain,
-            tuple(chase.chain) + follow.cname_chain, follow.raw,
+            tuple(chase.chain) + follow.cname_chain, raw=follow.raw,
         )
 
     async def agather(
