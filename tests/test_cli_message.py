@@ -152,3 +152,19 @@ def test_real_subprocess_of_the_installed_entry_point(dns_server: LabDnsServer, 
                           timeout=120)
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["verdict"] == "not_ready"
+
+
+def test_dmarc_is_undecided_not_failed_when_the_dkim_key_could_not_be_fetched(
+        dns_server: LabDnsServer, lab_eml: Path) -> None:
+    # The lab message's SPF fails (the demo's known problem), so DKIM is its only way to align;
+    # with the key unreachable, "not aligned" would be a fail the evidence does not show.
+    dns_server.add_fault("s2026._domainkey.example.com", "servfail")
+    result = runner.invoke(app, ["message", str(lab_eml), "--ip", "203.0.113.25", "--nameserver", ns(dns_server),
+                                 "--timeout", "1", "--json", "-"])
+    data = json.loads(result.stdout)
+    by = {r["check_id"]: r for r in data["results"] if r["check_id"] in ("message.dkim", "message.dmarc")}
+    assert (by["message.dkim"]["status"], by["message.dkim"]["outcome"]) == ("error", "dns_error")
+    assert (by["message.dmarc"]["status"], by["message.dmarc"]["outcome"]) == ("error", "undecided")
+    assert "DKIM" in by["message.dmarc"]["summary"]
+    assert data["messages"][0]["verdicts"][2] == {"method": "dmarc", "ours": None, "theirs": "pass"}
+    assert result.exit_code == 1  # SPF still fails: that part was checked

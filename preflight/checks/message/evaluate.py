@@ -184,6 +184,19 @@ def alignment_of(facts: MessageFacts, org: Callable[[str], str]) -> Alignment:
     return judge(facts.from_domain, passed, spf_domain, tags.get("adkim", "r"), tags.get("aspf", "r"), org)
 
 
+def undecided_methods(facts: MessageFacts) -> list[str]:
+    """The methods our verification could not decide (``DKIM``, ``SPF``): a DKIM signature not
+    judged or whose key could not be fetched, SPF temperror or a client address never found."""
+    own = facts.own
+    assert own is not None
+    out = []
+    if any(c.outcome in (DkimOutcome.DNS_ERROR, DkimOutcome.NOT_JUDGED) for c in own.dkim):
+        out.append("DKIM")
+    if own.spf is None and facts.receiving is None or own.spf is not None and own.spf.result == "temperror":
+        out.append("SPF")
+    return out
+
+
 def evaluate_dmarc(facts: MessageFacts, org: Callable[[str], str]) -> CheckResult:
     """message.dmarc: the From domain aligned with a passing DKIM d= or SPF domain."""
     name, own = facts.file.name, facts.own
@@ -206,6 +219,11 @@ def evaluate_dmarc(facts: MessageFacts, org: Callable[[str], str]) -> CheckResul
         via = " + ".join(x for x in (f"DKIM d={al.dkim_aligned[0]}" if al.dkim_aligned else "",
                                      f"SPF {al.spf_domain}" if al.spf_aligned else "") if x)
         return o.DMARC_ALIGNED(f"{name}: {d}", ev, domain=d, via=via, policy=policy)
+    unknown = undecided_methods(facts)
+    if unknown:
+        # Not aligned through what was verified, but a signature or SPF that could not be
+        # checked might have aligned: a fail would be redder than the evidence.
+        return o.DMARC_UNDECIDED(f"{name}: {d}", ev, domain=d, unknown=", ".join(unknown))
     return o.DMARC_UNALIGNED(f"{name}: {d}", ev, domain=d, dkim=", ".join(al.dkim_unaligned) or "-",
                              spf=al.spf_domain or "-", policy=policy)
 
@@ -231,7 +249,8 @@ def our_verdicts(facts: MessageFacts, org: Callable[[str], str]) -> dict[str, st
     elif len(dmarc.records) != 1 or dmarc.parse_error:
         out["dmarc"] = "none"
     else:
-        out["dmarc"] = "pass" if alignment_of(facts, org).aligned else "fail"
+        aligned = alignment_of(facts, org).aligned
+        out["dmarc"] = "pass" if aligned else None if undecided_methods(facts) else "fail"
     return out
 
 

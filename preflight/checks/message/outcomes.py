@@ -59,6 +59,7 @@ DMARC_UNALIGNED = Outcome("message.dmarc", "not_aligned", F, ("domain", "dkim", 
 DMARC_NO_RECORD = Outcome("message.dmarc", "no_record", W, ("domain", "aligned"))
 DMARC_NO_FROM = Outcome("message.dmarc", "no_from", F, ("file",))
 DMARC_ERROR = Outcome("message.dmarc", "dns_error", E, ("domain", "reason"))
+DMARC_UNDECIDED = Outcome("message.dmarc", "undecided", E, ("domain", "unknown"))
 
 AGREE = Outcome("message.agreement", "agree", P, ("method", "ours", "theirs"))
 DISAGREE_SPF = Outcome("message.agreement", "disagree_spf", W, ("method", "ours", "theirs"))

@@ -78,6 +78,8 @@ SCENARIOS: list[tuple[str, list[CheckResult]]] = [
     *[(f"spf {r}", run(message(*TOP), own=spf(r))) for r in ("softfail", "neutral", "temperror")],
     ("no client", run(message(*TOP), own=replace(GOOD, spf=None))),
     ("not aligned", run(message(*TOP), own=replace(GOOD, dkim=(), signatures=0, spf=spf("fail").spf))),
+    ("dmarc undecided", run(message(*TOP), own=replace(GOOD, spf=spf("fail").spf, dkim=(
+        DkimCheck("example.com", "s2026", DkimOutcome.DNS_ERROR, "timeout"),)))),
     ("no dmarc", run(message(*TOP), own=replace(GOOD, dmarc=dmarc(records=0)))),
     ("dmarc error", run(message(*TOP), own=replace(GOOD, dmarc=dmarc(error=True)))),
     ("no from", run(message(*TOP).replace(b"From: Example Co. <info@example.com>\r\n", b""),
@@ -112,6 +114,8 @@ def outcome_of(results: list[CheckResult], check_id: str) -> set[str]:
     ("receiver missing + untrusted", "message.untrusted", "before_receiver", Status.SKIP),
     ("other authserv", "message.untrusted", "other_authserv", Status.SKIP),
     ("no dmarc", "message.dmarc", "no_record", Status.WARN),
+    ("dmarc undecided", "message.dmarc", "undecided", Status.ERROR),
+    ("dmarc undecided", "message.agreement", "not_compared", Status.SKIP),
     ("spam", "message.spam", "spam", Status.FAIL),
 ])
 def test_scenario(name: str, check_id: str, expected: str, status: Status) -> None:
