@@ -210,6 +210,18 @@ def test_a_signal_stops_a_slow_run_with_no_output(signum: int, code: int, dns_se
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_signal_while_the_command_line_is_built_is_handled_too() -> None:
+    # Ctrl-C in the first ~0.2 s (imports, typer building the options) used to print a
+    # KeyboardInterrupt traceback: the program installs its handlers before any of that.
+    probe = ("import signal, sys; sys.argv = ['/usr/local/bin/preflight']; import preflight.cli; "
+             "from preflight.cli.interrupt import _stop; "
+             "print(signal.getsignal(signal.SIGINT) is _stop, signal.getsignal(signal.SIGTERM) is _stop)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=BOUND)
+    assert done.stdout.split() == ["True", "True"], done.stderr
+    # A test runner importing the CLI keeps its own Ctrl-C.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_exit_codes_130_and_143_are_documented() -> None:
     code, output = invoke("check", "--help")
     assert code == 0 and "130" in output and "143" in output

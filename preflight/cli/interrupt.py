@@ -31,6 +31,12 @@ def _stop(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler sig
     os._exit(int(code))
 
 
+def stop_now() -> None:
+    """From now on SIGINT exits 130 and SIGTERM 143 at once (main thread only)."""
+    for signum in _CODES:
+        signal.signal(signum, _stop)
+
+
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[None]:
     """While the body runs, SIGINT exits 130 and SIGTERM 143 at once (main thread only)."""
@@ -47,4 +53,4 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
-__all__ = ["stop_on_signals"]
+__all__ = ["stop_now", "stop_on_signals"]
