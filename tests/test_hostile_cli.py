@@ -174,6 +174,19 @@ def test_demo_output_dir_read_only(tmp_path: Path) -> None:
 # -- SIGINT / SIGTERM -----------------------------------------------------------------------------
 
 
+def catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` handles ``signum`` (Linux: SigCgt/SigBlk in /proc/PID/status)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    mask = 0  # caught by a handler, or blocked and taken by the watcher thread (sigwait)
+    for line in status.splitlines():
+        if line.startswith(("SigCgt:", "SigBlk:")):
+            mask |= int(line.split()[1], 16)
+    return bool(mask >> (signum - 1) & 1)
+
+
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_stops_a_slow_run_with_no_output(signum: int, code: int, dns_server: LabDnsServer,
                                                   tmp_path: Path) -> None:
@@ -192,9 +205,13 @@ def test_a_signal_stops_a_slow_run_with_no_output(signum: int, code: int, dns_se
     try:
         # When the run is under way (its first queries reached the lab) and is sent the signal
         deadline = time.monotonic() + BOUND
-        while dns_server.queries == before and time.monotonic() < deadline and proc.poll() is None:
+        # (the lab is shared: another test's late queries can move its counter, so also wait
+        # until this process catches the signal — else it could arrive before Python started)
+        while (dns_server.queries == before or not catches(proc.pid, signum)) \
+                and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         assert dns_server.queries > before, "the run never reached the lab"
+        assert catches(proc.pid, signum), "the program never installed its signal handler"
         proc.send_signal(signum)
         # Then it stops (the rule is 1 s; 10 s here is a generous bound, not a timing test)
         out, err = proc.communicate(timeout=10)
@@ -213,11 +230,14 @@ def test_a_signal_stops_a_slow_run_with_no_output(signum: int, code: int, dns_se
 def test_a_signal_while_the_command_line_is_built_is_handled_too() -> None:
     # Ctrl-C in the first ~0.2 s (imports, typer building the options) used to print a
     # KeyboardInterrupt traceback: the program installs its handlers before any of that.
-    probe = ("import signal, sys; sys.argv = ['/usr/local/bin/preflight']; import preflight.cli; "
-             "from preflight.cli.interrupt import _stop; "
-             "print(signal.getsignal(signal.SIGINT) is _stop, signal.getsignal(signal.SIGTERM) is _stop)")
+    # Both are blocked in every thread and taken by one watcher thread (sigwait), so a worker
+    # thread receiving the signal cannot leave it unnoticed while the main thread waits.
+    probe = ("import signal, sys, threading; sys.argv = ['/usr/local/bin/preflight']; import preflight.cli; "
+             "blocked = signal.pthread_sigmask(signal.SIG_BLOCK, []); "
+             "print(signal.SIGINT in blocked, signal.SIGTERM in blocked, "
+             "any(t.name == 'preflight-signals' and t.is_alive() for t in threading.enumerate()))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=BOUND)
-    assert done.stdout.split() == ["True", "True"], done.stderr
+    assert done.stdout.split() == ["True", "True", "True"], done.stderr
     # A test runner importing the CLI keeps its own Ctrl-C.
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 

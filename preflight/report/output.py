@@ -22,6 +22,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,23 +135,25 @@ class _Pending:
     in_place: bool = False
 
 
+RENAMING = threading.Lock()
+"""Held while prepared files are renamed into place: the signal watcher of the installed program
+(:func:`preflight.cli.interrupt.stop_now`) takes it before it ends the process."""
+
+
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM back (main thread only) while the prepared files are renamed."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    """Hold SIGINT/SIGTERM back while the prepared files are renamed: the watcher thread waits
+    for :data:`RENAMING`; a main-thread handler is held back by the signal mask."""
+    with RENAMING:
+        if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        held = {signal.SIGINT, signal.SIGTERM}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _prepare(item: _Pending, umask: int) -> None:
