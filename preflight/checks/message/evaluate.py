@@ -8,6 +8,7 @@ from preflight.checks.message import outcomes as o
 from preflight.checks.message.alignment import Alignment, judge
 from preflight.checks.message.authresults import MethodResult, receiver_verdicts
 from preflight.checks.message.collect import HopFound, MessageFacts
+from preflight.checks.message.headers import HeaderProblem
 from preflight.checks.message.received import Hop
 from preflight.checks.message.source import MAX_MESSAGE_BYTES
 from preflight.checks.message.spamsignals import SpamVerdict
@@ -322,10 +323,20 @@ def evaluate_spam(facts: MessageFacts) -> CheckResult:
     return o.SPAM_UNCLEAR(name, ev, signals=said)
 
 
+def header_cut(facts: MessageFacts, results: list[CheckResult]) -> list[CheckResult]:
+    """When the header block was cut at the reading limit, what the message seems to lack
+    (a hop, a signature, From, Date, Message-ID, a duplicate) may lie beyond the cut."""
+    if not {HeaderProblem.TOO_MANY_FIELDS, HeaderProblem.HEADER_TOO_LARGE} & set(facts.headers.problems):
+        return results
+    name = facts.file.name
+    return [o.HEADER_CUT[r.check_id](r.subject, list(r.evidence), file=name)
+            if (r.check_id, r.outcome) in o.ABSENCES else r for r in results]
+
+
 def evaluate(facts: MessageFacts, org: Callable[[str], str], selectors: tuple[str, ...] = ()) -> list[CheckResult]:
     """Every ``message.*`` result of one message (``selectors``: the planned DKIM selectors)."""
-    return [
+    return header_cut(facts, [
         evaluate_read(facts), evaluate_path(facts), evaluate_tls(facts), *evaluate_receiver(facts),
         *evaluate_dkim(facts, selectors), evaluate_spf(facts), evaluate_dmarc(facts, org),
         *evaluate_agreement(facts, org), *evaluate_rules(facts), evaluate_spam(facts),
-    ]
+    ])

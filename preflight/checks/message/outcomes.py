@@ -87,3 +87,17 @@ SPAM_INBOX = Outcome("message.spam", "not_spam", P, ("signals",))
 SPAM_JUNK = Outcome("message.spam", "spam", F, ("signals",))
 SPAM_UNCLEAR = Outcome("message.spam", "unclear", W, ("signals",))
 SPAM_NO_SIGNALS = Outcome("message.spam", "no_signals", S, ("receiver",))
+
+# A header block cut at the reading limit (too many or too large fields): what the message seems
+# to lack may sit beyond the cut, so an absence is "could not check", never a fail or a pass.
+PATH_CUT = Outcome("message.path", "header_cut", E, ("file",))
+DKIM_CUT = Outcome("message.dkim", "header_cut", E, ("file",))
+DMARC_CUT = Outcome("message.dmarc", "header_cut", E, ("file",))
+UNSUB_CUT = Outcome("message.unsubscribe", "header_cut", E, ("file",))
+MSGID_CUT = Outcome("message.message_id", "header_cut", E, ("file",))
+DATE_CUT = Outcome("message.date", "header_cut", E, ("file",))
+DUPS_CUT = Outcome("message.duplicates", "header_cut", E, ("file",))
+HEADER_CUT = {x.check_id: x for x in (PATH_CUT, DKIM_CUT, DMARC_CUT, UNSUB_CUT, MSGID_CUT, DATE_CUT, DUPS_CUT)}
+ABSENCES = {(x.check_id, x.name) for x in (
+    PATH_ELSEWHERE, PATH_UNKNOWN, PATH_NO_RECEIVED, DKIM_UNSIGNED, DMARC_NO_FROM, UNSUB_MISSING,
+    MSGID_MISSING, DATE_MISSING, DUPS_NONE)}

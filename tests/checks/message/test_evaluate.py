@@ -88,6 +88,8 @@ SCENARIOS: list[tuple[str, list[CheckResult]]] = [
         b"Message-ID: <20261207021000.test@mail.example.com>", b"Message-ID: nope").replace(
         b"Date: Mon, 07 Dec 2026 02:10:00 +0000", b"Date: soon\r\nSubject: again"))),
     ("missing fields", run(b"\r\n".join([*(t.encode() for t in TOP), b"From: a@example.com", b"", b"x"]))),
+    ("header cut", run(b"X-Filler: x\r\n" * 1001 + b"\r\n".join([*(t.encode() for t in TOP), b"", b"x"]),
+                       own=replace(GOOD, dkim=(), signatures=0, dmarc=None))),
     ("spam", run(message(*TOP[:1], "X-Spam-Flag: YES", TOP[1]))),
     ("not spam", run(message("X-MS-Exchange-Organization-SCL: 1", *TOP))),
     ("unclear", run(message("X-Spam-Status: maybe", *TOP))),
@@ -115,6 +117,7 @@ def outcome_of(results: list[CheckResult], check_id: str) -> set[str]:
     ("other authserv", "message.untrusted", "other_authserv", Status.SKIP),
     ("no dmarc", "message.dmarc", "no_record", Status.WARN),
     ("dmarc undecided", "message.dmarc", "undecided", Status.ERROR),
+    *[("header cut", check_id, "header_cut", Status.ERROR) for check_id in outcomes.HEADER_CUT],
     ("dmarc undecided", "message.agreement", "not_compared", Status.SKIP),
     ("spam", "message.spam", "spam", Status.FAIL),
 ])
