@@ -13,6 +13,7 @@ from preflight.checks.message.received import Hop
 from preflight.checks.message.source import MAX_MESSAGE_BYTES
 from preflight.checks.message.spamsignals import SpamVerdict
 from preflight.checks.message.verify import DkimCheck, DkimOutcome
+from preflight.i18n.messages import encode, piece
 from preflight.model import CheckResult, Evidence
 from preflight.net.dns import DnsError
 
@@ -38,7 +39,9 @@ def evaluate_read(facts: MessageFacts) -> CheckResult:
         return o.READ_TRUNCATED(f.name, ev, file=f.name, size=f.size, limit=MAX_MESSAGE_BYTES)
     problems = [p.value for p in facts.headers.problems]
     if problems:
-        return o.READ_PROBLEMS(f.name, ev, file=f.name, problems=", ".join(problems))
+        # The codes stay in the JSON (problems); the report names them in its language.
+        words = encode([piece(f"message_problem_{p}") for p in problems])
+        return o.READ_PROBLEMS(f.name, ev, file=f.name, problems=", ".join(problems), problems_i18n=words)
     return o.READ_OK(f.name, ev, file=f.name, size=f.size, fields=len(facts.headers.fields), hops=len(facts.hops))
 
 

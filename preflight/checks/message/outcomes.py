@@ -7,7 +7,7 @@ from preflight.model import Outcome, Status
 P, W, F, E, S = Status.PASS, Status.WARN, Status.FAIL, Status.ERROR, Status.SKIP
 
 READ_OK = Outcome("message.read", "parsed", P, ("file", "size", "fields", "hops"))
-READ_PROBLEMS = Outcome("message.read", "problems", W, ("file", "problems"))
+READ_PROBLEMS = Outcome("message.read", "problems", W, ("file", "problems", "problems_i18n"))
 READ_TRUNCATED = Outcome("message.read", "truncated", W, ("file", "size", "limit"))
 
 PATH_OK = Outcome("message.path", "left_new_ip", P, ("ip", "helo", "receiver", "hops"))

@@ -142,3 +142,17 @@ def test_warn_fail_error_results_all_have_words() -> None:
             assert "{" not in text.summary, (r.check_id, r.outcome, text.summary)
             if r.status in (Status.WARN, Status.FAIL, Status.ERROR):
                 assert text.remediation, (r.check_id, r.outcome)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_header_problems_are_named_in_the_reports_language(lang: str) -> None:
+    from preflight.checks.message.headers import HeaderProblem
+    from preflight.i18n.messages import catalogue, result_text
+
+    for problem in HeaderProblem:
+        assert catalogue(lang)["ui"].get(f"message_problem_{problem.value}"), problem
+    [read] = [r for r in dict(SCENARIOS)["problems"] if r.check_id == "message.read"]
+    assert read.outcome == "problems" and read.params["problems"] == "not_utf8"  # the JSON keeps the code
+    text = result_text(read.check_id, read.outcome, dict(read.params), lang).summary
+    assert "not_utf8" not in text
+    assert ("UTF-8 ではない" if lang == "ja" else "not UTF-8") in text
