@@ -139,7 +139,8 @@ def _dkim_result(name: str, check: DkimCheck, selectors: tuple[str, ...] = ()) -
     if check.outcome is DkimOutcome.PASS and selectors and s.lower() not in selectors:
         return o.DKIM_UNPLANNED(subject, ev, domain=d, selector=s, planned=", ".join(selectors))
     if check.outcome is DkimOutcome.PASS:
-        return o.DKIM_PASS(subject, ev, domain=d, selector=s, detail=check.detail)
+        words = encode([piece("message_dkim_key_bits", bits=check.bits)]) if check.bits else ""
+        return o.DKIM_PASS(subject, ev, domain=d, selector=s, detail=check.detail, detail_i18n=words)
     if check.outcome in _DKIM:
         return _DKIM[check.outcome](subject, ev, domain=d, selector=s)
     if check.outcome in _DETAILED:

@@ -34,7 +34,7 @@ UNTRUSTED_NO_RECEIVER = Outcome("message.untrusted", "no_receiver", S, ("authser
 UNTRUSTED = {"before_receiver": UNTRUSTED_BEFORE, "other_authserv": UNTRUSTED_OTHER,
              "no_receiver": UNTRUSTED_NO_RECEIVER}
 
-DKIM_PASS = Outcome("message.dkim", "pass", P, ("domain", "selector", "detail"))
+DKIM_PASS = Outcome("message.dkim", "pass", P, ("domain", "selector", "detail", "detail_i18n"))
 DKIM_UNPLANNED = Outcome("message.dkim", "unplanned_selector", W, ("domain", "selector", "planned"))
 DKIM_BODY = Outcome("message.dkim", "body_changed", F, ("domain", "selector"))
 DKIM_MISMATCH = Outcome("message.dkim", "signature_mismatch", F, ("domain", "selector"))
