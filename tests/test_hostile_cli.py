@@ -152,6 +152,55 @@ def test_replacing_a_report_keeps_its_mode_and_new_files_follow_the_umask(tmp_pa
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_a_symlinked_output_is_written_through_not_replaced(tmp_path: Path) -> None:
+    # (`--json /dev/stdout > file` is such a link: replacing it would replace /dev/stdout itself)
+    real, link = tmp_path / "real.json", tmp_path / "link.json"
+    real.write_text("old", encoding="utf-8")
+    link.symlink_to(real.name)
+    code, output = invoke("render", str(SAMPLE), "--json", str(link))
+    assert code == 0, output
+    assert link.is_symlink() and json.loads(real.read_text(encoding="utf-8"))["schema_version"]
+
+
+def test_a_named_pipe_output_nobody_reads_is_exit_2_at_once(tmp_path: Path) -> None:
+    pipe = tmp_path / "out.pipe"
+    os.mkfifo(pipe)
+    done = preflight("render", str(SAMPLE), "--json", str(pipe), "--html", str(tmp_path / "r.html"))
+    assert done.returncode == 2 and "named pipe that no program reads" in one_error(done.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pipe"]
+
+
+def test_a_named_pipe_output_with_a_reader_gets_the_report(tmp_path: Path) -> None:
+    pipe = tmp_path / "out.pipe"
+    os.mkfifo(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # a reader is there before the run
+    exe = Path(sys.executable).with_name("preflight")
+    proc = subprocess.Popen([str(exe), "render", str(SAMPLE), "--json", str(pipe)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    chunks: list[bytes] = []
+    try:
+        deadline = time.monotonic() + BOUND
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(reader, 1 << 16)
+            except BlockingIOError:
+                chunk = None
+            if chunk:
+                chunks.append(chunk)
+            elif proc.poll() is not None:
+                break
+            else:
+                time.sleep(0.01)
+        _, err = proc.communicate(timeout=BOUND)
+    finally:
+        os.close(reader)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert json.loads(b"".join(chunks))["schema_version"]
+
+
 @pytest.mark.parametrize("problem", ["file", "long"])
 def test_demo_output_dir_problems_are_usage_errors(problem: str, tmp_path: Path) -> None:
     target = tmp_path / "taken"
