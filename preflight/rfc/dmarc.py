@@ -139,8 +139,19 @@ def _uris(value: str | None, name: str, notes: list[str]) -> tuple[ReportUri, ..
         if match is None:
             notes.append(f"{name}: {item[:60]!r} is not a URI; ignored (RFC 7489 §6.2)")
             continue
-        found.append(ReportUri(match.group(1).lower(), match.group(2)))
+        uri = ReportUri(match.group(1).lower(), match.group(2))
+        if uri.scheme == "mailto" and not _mailbox(uri.address):
+            notes.append(f"{name}: {item[:60]!r} names no mailbox (local@domain); ignored "
+                         "(RFC 7489 §6.2)")
+            continue
+        found.append(uri)
     return tuple(found)
+
+
+def _mailbox(address: str) -> bool:
+    """True when a mailto address has a local part and a domain (RFC 6068 addr-spec)."""
+    local, at, host = address.partition("?")[0].rpartition("@")
+    return bool(at and local.strip(" \t") and host.strip(" \t").rstrip("."))
 
 
 def effective_policy(policy: str, pct: int) -> tuple[str, str | None]:
