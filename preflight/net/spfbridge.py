@@ -42,7 +42,7 @@ def cname_loop_error() -> type[Exception]:
     """The ``spf.TempError`` subclass raised for a CNAME loop (a DNS error that is a fact)."""
     import spf
 
-    class CnameLoop(spf.TempError):  # type: ignore[misc]
+    class CnameLoop(spf.TempError):
         """A CNAME loop met during an SPF lookup."""
 
     return CnameLoop
@@ -95,7 +95,7 @@ def rfc_query() -> type[Any]:
     """
     import spf
 
-    class RfcQuery(spf.query):  # type: ignore[misc]
+    class RfcQuery(spf.query):
         def validated_ptrs(self) -> list[str]:
             limit = spf.MAX_PTR if self.strict else spf.MAX_PTR * 4
             names = []
