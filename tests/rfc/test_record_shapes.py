@@ -128,6 +128,11 @@ DMARC_SHAPES: list[tuple[str, str, str]] = [
     ("v=DMARC1; p=reject; rua=notauri", "reject", "6.2"),
     ("v=DMARC1; rua=mailto:d@", "no dmarc", "6.2"),
     ("v=DMARC1; rua=mailto:@example.com", "no dmarc", "6.2"),
+    ("v=DMARC1; rua=mailto:d@[192.0.2.1]", "no dmarc", "6.2"),
+    ("v=DMARC1; rua=mailto:d@example..com", "no dmarc", "6.2"),
+    ("v=DMARC1; rua=mailto:d@" + "a" * 64 + ".example", "no dmarc", "6.2"),
+    ("v=DMARC1; rua=mailto:d@" + ("a" * 50 + ".") * 5 + "example", "no dmarc", "6.2"),
+    ("v=DMARC1; rua=mailto:d@example.com.", "none", "6.2"),
 ]
 
 
