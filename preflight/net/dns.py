@@ -214,7 +214,7 @@ class DnsClient:
 
     def _interpret(
         self, qname: str, rdtype: str, name: dns.name.Name, resp: dns.message.Message, ns: Nameserver
-    ) -> DnsAnswer | str:
+    ) -> DnsAnswer | str | _Chase:
         """Turn a response into an answer, or a failure reason string to try the next server."""
         rcode = resp.rcode()
         if rcode == dns.rcode.NXDOMAIN:
@@ -222,7 +222,7 @@ class DnsClient:
         if rcode != dns.rcode.NOERROR:
             return dns.rcode.to_text(rcode).lower()
         want = dns.rdatatype.from_text(rdtype)
-        current, chain = name, []
+        current, chain = name, list[str]()
         for _ in range(MAX_CNAME_HOPS):
             rrset = resp.get_rrset(resp.answer, current, dns.rdataclass.IN, want)
             if rrset is not None:
