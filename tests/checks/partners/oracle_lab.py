@@ -84,7 +84,7 @@ class Case:
     ``listed``: zone → A answer for the partner's address, or ``servfail``/``timeout``.
     ``named``: zone → A answer for the partner's PTR name (``reject_rhsbl_*``).
     ``ptr``: ``fcrdns`` (PTR mxN.partner.test resolving back), ``none``, ``mismatch`` (the name
-    resolves elsewhere) or ``servfail``.
+    resolves elsewhere), ``servfail`` or ``timeout``.
     """
 
     id: str
@@ -185,8 +185,8 @@ def write_zones(directory: Path, placed: Sequence[Placed]) -> list[dict[str, Any
             (reverse6 if p.case.v6 else reverse4).append(f"{rev} PTR {p.ptr_name}.")
             target = ip if p.case.ptr == "fcrdns" else ("2001:db8:ffff::1" if p.case.v6 else "203.0.113.1")
             forward.append(f"mx{p.n} {kind} {target}")
-        elif p.case.ptr == "servfail" and {"name": rev, "kind": "servfail"} not in faults:
-            faults.append({"name": rev, "kind": "servfail"})
+        elif p.case.ptr in ("servfail", "timeout") and {"name": rev, "kind": p.case.ptr} not in faults:
+            faults.append({"name": rev, "kind": p.case.ptr})
     soa = "@ SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 60\n@ NS ns.lab.test.\n"
     for zone, lines in records.items():
         (directory / f"{zone}.zone").write_text(f"$ORIGIN {zone}.\n$TTL 60\n{soa}" + "\n".join(lines) + "\n")

@@ -176,6 +176,37 @@ CASES: tuple[Case, ...] = (
     Case("postscreen_denylist", ("postscreen_access_list = permit_mynetworks, cidr:/etc/postfix/ps.cidr",
                                  "postscreen_denylist_action = enforce"),
          tables={"cidr:/etc/postfix/ps.cidr": "192.0.2.0/24 reject"}),
+    # -- review: shapes the issue names that the cases above left out
+    Case("ptr_timeout_hostname_before_rbl", (f"{RCPT}, reject_unknown_client_hostname, reject_rbl_client bl.lab.test",),
+         BL, ptr="timeout"),
+    Case("ptr_servfail_hostname_before_rbl", (f"{RCPT}, reject_unknown_client_hostname, "
+                                              "reject_rbl_client bl.lab.test",), BL, ptr="servfail"),
+    Case("dnswl_timeout_then_reject", (f"{RCPT}, permit_dnswl_client wl.lab.test, reject_rbl_client bl.lab.test",),
+         {**BL, "wl.lab.test": "timeout"}),
+    Case("client_ok_does_not_cover_rcpt", ("smtpd_client_restrictions = check_client_access cidr:/etc/postfix/c.cidr",
+                                           f"{RCPT}, reject_rbl_client bl.lab.test"), BL,
+         tables={"cidr:/etc/postfix/c.cidr": "{ip}/32 OK"}),
+    Case("rbl_reply_maps_450", (f"{RCPT}, reject_rbl_client bl.lab.test",
+                                "rbl_reply_maps = texthash:/etc/postfix/rbl_reply"), BL,
+         tables={"texthash:/etc/postfix/rbl_reply": "bl.lab.test 450 4.7.1 Service unavailable; "
+                                                    "$rbl_class [$rbl_what] blocked using $rbl_domain"}),
+    Case("postscreen_dnsbl_reply_map", ("postscreen_dnsbl_sites = bl.lab.test", "postscreen_dnsbl_action = enforce",
+                                        "postscreen_dnsbl_reply_map = texthash:/etc/postfix/dnsbl_reply"), BL,
+         tables={"texthash:/etc/postfix/dnsbl_reply": "bl.lab.test some.other.list"}),
+    Case("mailcow_semicolon_listed", ("postscreen_dnsbl_sites = wl.lab.test=127.0.[0..255].0*-2 "
+                                      "wl.lab.test=127.0.[0..255].1*-4 wl.lab.test=127.0.[0..255].3*-8 "
+                                      "weak.lab.test=127.0.0.[10;11;12]*4 bl.lab.test=127.0.0.2*7", *PS,
+                                      "postscreen_dnsbl_allowlist_threshold = -5"),
+         {**BL, "weak.lab.test": "127.0.0.11"}),
+    Case("mailcow_semicolon_dnswl", ("postscreen_dnsbl_sites = wl.lab.test=127.0.[0..255].0*-2 "
+                                     "wl.lab.test=127.0.[0..255].1*-4 wl.lab.test=127.0.[0..255].3*-8 "
+                                     "weak.lab.test=127.0.0.[10;11;12]*4 bl.lab.test=127.0.0.2*7", *PS,
+                                     "postscreen_dnsbl_allowlist_threshold = -5"),
+         {**BL, "weak.lab.test": "127.0.0.11", "wl.lab.test": "127.0.10.3"}),
+    Case("dead_list_times_out", (f"{RCPT}, reject_rbl_client ahbl.lab.test",), {"ahbl.lab.test": "timeout"}),
+    Case("v6_postscreen", ("postscreen_dnsbl_sites = bl.lab.test", "postscreen_dnsbl_action = enforce"), BL, v6=True),
+    Case("warn_class_then_rbl", ("smtpd_restriction_classes = strict", "strict = reject_unknown_client_hostname",
+                                 f"{RCPT}, warn_if_reject strict, reject_rbl_client bl.lab.test"), BL, ptr="none"),
     Case("postscreen_then_smtpd", ("postscreen_dnsbl_sites = bl.lab.test*1", "postscreen_dnsbl_threshold = 2",
                                    "postscreen_dnsbl_action = enforce", f"{RCPT}, reject_rbl_client bl.lab.test"), BL),
 )

@@ -119,6 +119,20 @@ def test_access_tables(spec: str, text: str, client: Client, code: str) -> None:
     assert answer(lines, {"bl.example": L}, client, {spec: text}) == code
 
 
+@pytest.mark.parametrize(("template", "code"), [
+    ("450 4.7.1 Service unavailable; $rbl_class [$rbl_what] blocked using $rbl_domain", "450"),
+    ("$rbl_code Service unavailable; blocked using $rbl_domain", "550"),  # maps_rbl_reject_code
+    ("", "550"),  # not in the table: default_rbl_reply ($rbl_code)
+])
+def test_rbl_reply_maps_give_the_code(template: str, code: str) -> None:
+    """Postfix looks the list up as written (``zone=filter`` included) in ``rbl_reply_maps``."""
+    spec = "texthash:/etc/postfix/rbl_reply"
+    arg = "bl.example=127.0.0.[2..11]"
+    lines = (f"{RCPT}, reject_rbl_client {arg}", f"rbl_reply_maps = {spec}", "maps_rbl_reject_code = 550")
+    text = f"{arg} {template}" if template else "other.example 421 no"
+    assert answer(lines, {"bl.example": L}, VERIFIED, {spec: text}) == code
+
+
 def test_inline_tables_and_unread_tables() -> None:
     inline = (f"smtpd_client_restrictions = check_client_access inline:{{ {IP}=OK }}, reject_rbl_client bl.example",)
     assert answer(inline, {"bl.example": L}) == "250"
