@@ -265,13 +265,29 @@ def run_oracle(placed: Sequence[Placed], work: Path) -> dict[str, dict[str, Any]
             "probes": probes, "addresses": addresses}
     (work / "spec.json").write_text(json.dumps(spec))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run(["unshare", "--mount", "--net", sys.executable, str(HELPER), str(work / "spec.json")],
-                          capture_output=True, text=True, timeout=600, env=env, check=False)
+    try:
+        done = subprocess.run(["unshare", "--mount", "--net", sys.executable, str(HELPER), str(work / "spec.json")],
+                              capture_output=True, text=True, timeout=600, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        _stop_master(work)
+        raise
     if done.returncode != 0:
         raise RuntimeError(f"oracle failed ({done.returncode}): {done.stderr[-3000:]} {done.stdout[-2000:]}")
     out = json.loads(done.stdout)
     (work / "maillog.txt").write_text(out["maillog"])
     return {r["id"]: r for r in out["results"]}
+
+
+def _stop_master(work: Path) -> None:
+    """The private Postfix's master (started by the helper we killed) must not outlive the run."""
+    queue = work / "pf" / "queue"
+    try:
+        pid = int((queue / "pid" / "master.pid").read_text().split()[0])
+        # Only that master: it runs in its queue directory (a stale pid file names another process).
+        if Path(f"/proc/{pid}/cwd").resolve() == queue.resolve():
+            os.kill(pid, 15)
+    except (OSError, ValueError, IndexError):
+        pass
 
 
 __all__ = ["Case", "Placed", "place", "prerequisites", "run_oracle", "write_zones"]

@@ -329,3 +329,26 @@ def test_dead_lists_and_refusals_are_their_own_results(oracle: dict[str, Any]) -
 
 def test_enough_cases(oracle: dict[str, Any]) -> None:
     assert len(oracle["replies"]) >= 40 + len(oracle["fixes"])
+
+
+def test_the_oracle_stops_its_postfix_when_its_watchdog_fires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run past its bound ends with an error and leaves no Postfix behind (never a hang)."""
+    reason = prerequisites()
+    require(reason is None, reason or "")
+    work = Path(tempfile.mkdtemp(prefix="preflight-postfix-watchdog-"))
+    work.chmod(0o755)
+    # 40 clients whose reverse lookups time out (1s each, 8 at a time) outlast a 2s watchdog.
+    slow = [Case(f"slow{i}", ("smtpd_client_restrictions = reject_unknown_client_hostname",), ptr="timeout")
+            for i in range(40)]
+    monkeypatch.setenv("PREFLIGHT_ORACLE_WATCHDOG", "2")
+    try:
+        with pytest.raises(RuntimeError, match="exceeded 2s"):
+            run_oracle(place(slow), work)
+        pid_file = work / "pf" / "queue" / "pid" / "master.pid"
+        if pid_file.exists():
+            pid = pid_file.read_text().split()[0]
+            # Then the master is gone (or, if the pid was reused, it is not this queue's master).
+            assert not Path(f"/proc/{pid}").exists() or \
+                Path(f"/proc/{pid}/cwd").resolve() != (work / "pf" / "queue").resolve()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
