@@ -207,6 +207,18 @@ CASES: tuple[Case, ...] = (
     Case("v6_postscreen", ("postscreen_dnsbl_sites = bl.lab.test", "postscreen_dnsbl_action = enforce"), BL, v6=True),
     Case("warn_class_then_rbl", ("smtpd_restriction_classes = strict", "strict = reject_unknown_client_hostname",
                                  f"{RCPT}, warn_if_reject strict, reject_rbl_client bl.lab.test"), BL, ptr="none"),
+    Case("refusal_postscreen", ("postscreen_dnsbl_sites = zen.lab.test*3", "postscreen_dnsbl_threshold = 3",
+                                "postscreen_dnsbl_action = enforce"), {"zen.lab.test": "127.255.255.254"}),
+    Case("dms_old_whitelist_threshold", ("postscreen_dnsbl_sites = bl.lab.test*3 "
+                                         "wl.lab.test=127.0.[0..255].[1..3]*-5", "postscreen_dnsbl_threshold = 3",
+                                         "postscreen_dnsbl_action = enforce",
+                                         "postscreen_dnsbl_whitelist_threshold = -1"), BL),
+    Case("default_rbl_reply_450", (f"{RCPT}, reject_rbl_client bl.lab.test",
+                                   "default_rbl_reply = 450 4.7.1 Service unavailable; blocked using $rbl_domain"), BL),
+    Case("rbl_reply_maps_filter_key", (f"{RCPT}, reject_rbl_client zen.lab.test=127.0.0.[2..11]",
+                                       "rbl_reply_maps = texthash:/etc/postfix/rbl_reply"), {"zen.lab.test": "127.0.0.4"},
+         tables={"texthash:/etc/postfix/rbl_reply": "zen.lab.test=127.0.0.[2..11] 421 4.7.1 later\n"
+                                                    "zen.lab.test 550 5.7.1 no"}),
     Case("postscreen_then_smtpd", ("postscreen_dnsbl_sites = bl.lab.test*1", "postscreen_dnsbl_threshold = 2",
                                    "postscreen_dnsbl_action = enforce", f"{RCPT}, reject_rbl_client bl.lab.test"), BL),
 )
