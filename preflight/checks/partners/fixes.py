@@ -26,6 +26,8 @@ from preflight.checks.partners.screen import simulate
 from preflight.checks.partners.smtpd import WITH_ARGUMENT, Reply, World
 from preflight.inventory.access import Table, parse_table
 from preflight.inventory.parse import RblPolicy, parse_rbl_config
+from preflight.inventory.postfix import expand, split_list
+from preflight.inventory.rbl import norm_zone, redact_zone
 from preflight.inventory.smtpdconfig import STAGE_PARAMETERS, restriction_list
 
 POSTSCREEN_TABLE = "/etc/postfix/postscreen_access.cidr"
@@ -65,6 +67,57 @@ def join_list(items: Sequence[str]) -> str:
     return ", ".join(out)
 
 
+_ZONE_RULES = ("reject_rbl", "reject_rhsbl", "permit_dnswl", "permit_rhswl")
+
+
+def without_zones(params: Mapping[str, str], zones: set[str] | frozenset[str]) -> dict[str, str]:
+    """The parameters to change so no restriction list, class or ``postscreen_dnsbl_sites`` names
+    ``zones`` (each rule with its argument and a ``warn_if_reject`` before it). A class left empty
+    would stop smtpd: it is dropped from ``smtpd_restriction_classes`` and from the lists using it."""
+    classes = restriction_list(params, "smtpd_restriction_classes")
+    changed: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    emptied: set[str] = set()
+    for name in [*STAGE_PARAMETERS, *classes]:
+        tokens = restriction_list(params, name)
+        keep: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if i + 1 < len(tokens) and tokens[i].lower().startswith(_ZONE_RULES) \
+                    and norm_zone(tokens[i + 1].partition("=")[0]) in zones:
+                if keep and keep[-1].lower() == "warn_if_reject":
+                    keep.pop()
+                i += 2
+                continue
+            keep.append(tokens[i])
+            i += 1
+        lists[name] = keep
+        if len(keep) != len(tokens):
+            if name in classes and not keep:
+                emptied.add(name.lower())
+            else:
+                changed[name] = join_list(keep)
+    if emptied:
+        changed["smtpd_restriction_classes"] = join_list([c for c in classes if c.lower() not in emptied])
+        for name, keep in lists.items():
+            if name.lower() in emptied:
+                continue
+            dropped: list[str] = []
+            for token in keep:
+                if token.lower() in emptied:
+                    if dropped and dropped[-1].lower() == "warn_if_reject":
+                        dropped.pop()
+                    continue
+                dropped.append(token)
+            if len(dropped) != len(keep):
+                changed[name] = join_list(dropped)
+    sites = split_list(expand(params.get("postscreen_dnsbl_sites", ""), params))
+    kept = [site for site in sites if norm_zone(site.partition("*")[0].partition("=")[0]) not in zones]
+    if len(kept) != len(sites):
+        changed["postscreen_dnsbl_sites"] = join_list(kept)
+    return changed
+
+
 def host_network(ip: str) -> str:
     """``ip/32`` or ``ip/128``."""
     return f"{ip}/{32 if ipaddress.ip_address(ip).version == 4 else 128}"
@@ -82,8 +135,8 @@ class _Fixer:
         self.table_lines: dict[str, list[str]] = {}
         self.removed: list[str] = []
 
-    def set(self, name: str, items: Sequence[str]) -> None:
-        value = join_list(items)
+    def set(self, name: str, items: Sequence[str] | str) -> None:
+        value = items if isinstance(items, str) else join_list(items)
         self.params[name] = value
         self.changed[name] = value
         self.rbl = dataclasses.replace(parse_rbl_config(self.params), postscreen_enabled=self.rbl.postscreen_enabled)
@@ -122,9 +175,14 @@ class _Fixer:
             return False
         start = index - 1 if index > 0 and tokens[index - 1].lower() == "warn_if_reject" else index
         if reply.zone and reply.zone in self.dead and reply.kind.startswith(("reject_rbl", "reject_rhsbl")):
-            self.removed.append(tokens[index + 1].partition("=")[0] if index + 1 < len(tokens) else reply.zone)
-            self.set(reply.stage, tokens[:start] + tokens[index + 2:])
-            return True
+            # Wherever the rule sits (this list, a restriction class); inside an access table's
+            # answer it cannot be removed by main.cf lines: the allowlist below then.
+            change = without_zones(self.params, {reply.zone})
+            if change:
+                self.removed.append(redact_zone(reply.zone))
+                for name, value in change.items():
+                    self.set(name, value)
+                return True
         if reply.zone and reply.zone in self.refused and reply.kind == "reject_rbl_client" \
                 and index + 1 < len(tokens) and "=" not in tokens[index + 1]:
             # The filter stops the rejection of everyone; the allowlist keeps this partner in

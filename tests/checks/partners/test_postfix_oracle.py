@@ -219,6 +219,18 @@ CASES: tuple[Case, ...] = (
                                        "rbl_reply_maps = texthash:/etc/postfix/rbl_reply"), {"zen.lab.test": "127.0.0.4"},
          tables={"texthash:/etc/postfix/rbl_reply": "zen.lab.test=127.0.0.[2..11] 421 4.7.1 later\n"
                                                     "zen.lab.test 550 5.7.1 no"}),
+    Case("dead_in_class", ("smtpd_restriction_classes = strict", "strict = reject_rbl_client ahbl.lab.test",
+                           f"{RCPT}, strict, reject_rbl_client weak.lab.test"),),
+    Case("dead_in_table_value", ("smtpd_client_restrictions = check_client_access cidr:/etc/postfix/c.cidr, "
+                                 "reject_rbl_client weak.lab.test",),
+         tables={"cidr:/etc/postfix/c.cidr": "0.0.0.0/0 reject_rbl_client ahbl.lab.test"}),
+    Case("postscreen_soft_bounce", ("postscreen_dnsbl_sites = bl.lab.test", "postscreen_dnsbl_action = enforce",
+                                    "soft_bounce = yes"), BL),
+    Case("postscreen_drop_soft_bounce", ("postscreen_dnsbl_sites = bl.lab.test", "postscreen_dnsbl_action = drop",
+                                         "soft_bounce = yes"), BL),
+    Case("postscreen_denylist_soft_bounce", ("postscreen_access_list = cidr:/etc/postfix/ps.cidr",
+                                             "postscreen_denylist_action = enforce", "soft_bounce = yes"),
+         tables={"cidr:/etc/postfix/ps.cidr": "192.0.2.0/24 reject"}),
     Case("postscreen_then_smtpd", ("postscreen_dnsbl_sites = bl.lab.test*1", "postscreen_dnsbl_threshold = 2",
                                    "postscreen_dnsbl_action = enforce", f"{RCPT}, reject_rbl_client bl.lab.test"), BL),
 )

@@ -97,6 +97,7 @@ L = ("127.0.0.2",)
     (POSTSCREEN, {"heavy.example.net": L, "allow.example.net": ("127.0.10.1",)}, VERIFIED, "250"),
     ((*POSTSCREEN[:2], "postscreen_dnsbl_action = drop"), {"heavy.example.net": L}, VERIFIED, "521"),
     (POSTSCREEN[:2], {"heavy.example.net": L}, VERIFIED, "250"),  # action ignore (the default) only logs
+    ((*POSTSCREEN, "soft_bounce = yes"), {"heavy.example.net": L}, VERIFIED, "450"),  # postscreen too
 ])
 def test_simulation(lines: tuple[str, ...], listed: Mapping[str, object], client: Client, code: str) -> None:
     assert answer(lines, listed, client) == code
@@ -226,6 +227,33 @@ def test_a_dead_list_is_removed_not_allowlisted() -> None:
     fix = fix_for(pol.params, pol.rbl, pol.tables, world, dead={"dead.example"})
     assert fix.lines[0] == f"{RCPT}, warn_if_reject reject_rbl_client weak.example"
     assert fix.removed == ("dead.example",) and fix.accepted
+
+
+@pytest.mark.parametrize(("lines", "tables", "first"), [
+    # In a restriction class with another rule: the class loses the rule, the lists are untouched.
+    (("smtpd_restriction_classes = strict", "strict = reject_rbl_client dead.example, reject_rbl_client bl.example",
+      f"{RCPT}, strict, reject_rbl_client weak.example"), {}, "strict = reject_rbl_client bl.example"),
+    # A class holding only the dead list would be empty (fatal for smtpd): it goes, with its uses.
+    (("smtpd_restriction_classes = strict", "strict = reject_rbl_client dead.example",
+      f"{RCPT}, warn_if_reject strict, strict, reject_rbl_client weak.example"), {}, "smtpd_restriction_classes = "),
+    # Inside an access table's answer main.cf lines cannot remove it: the partner is allowlisted.
+    (("smtpd_client_restrictions = check_client_access cidr:/etc/postfix/c.cidr, reject_rbl_client weak.example",),
+     {"cidr:/etc/postfix/c.cidr": "0.0.0.0/0 reject_rbl_client dead.example"},
+     "smtpd_client_restrictions = check_client_access cidr:/etc/postfix/partners_access.cidr, "
+     "check_client_access cidr:/etc/postfix/c.cidr, reject_rbl_client weak.example"),
+])
+def test_a_dead_list_outside_the_list_is_removed_validly(lines: tuple[str, ...], tables: dict[str, str],
+                                                         first: str) -> None:
+    """The fix never leaves a list's argument behind as a restriction (Postfix: 451 for everyone)."""
+    pol = policy(*lines, tables=tables)
+    world = World(VERIFIED, {("dead.example", IP): L, ("weak.example", IP): ()}, pol.tables)
+    fix = fix_for(pol.params, pol.rbl, pol.tables, world, dead={"dead.example"})
+    assert fix.accepted and fix.lines[0] == first
+    params, texts = apply_lines({}, dict(tables), fix.lines)
+    again = policy(*lines, *(f"{k} = {v}" for k, v in params.items()), tables=texts)
+    # Then any other client, listed nowhere, is accepted too (no unknown restriction, no empty class).
+    other = World(Client("203.0.113.50"), {("dead.example", "203.0.113.50"): ()}, again.tables)
+    assert simulate(again.params, again.rbl, other).accepted
 
 
 def test_defaults_are_those_of_the_installed_postfix() -> None:
