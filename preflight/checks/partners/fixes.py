@@ -118,6 +118,22 @@ def without_zones(params: Mapping[str, str], zones: set[str] | frozenset[str]) -
     return changed
 
 
+def with_refusal_filter(params: Mapping[str, str], zone: str) -> dict[str, str]:
+    """The lists and classes to change so every unfiltered ``reject_rbl_client zone`` carries
+    :data:`REFUSAL_FILTER` (a refusal code then no longer counts as a listing)."""
+    changed: dict[str, str] = {}
+    for name in [*STAGE_PARAMETERS, *restriction_list(params, "smtpd_restriction_classes")]:
+        tokens = restriction_list(params, name)
+        out = list(tokens)
+        for i in range(len(tokens) - 1):
+            if tokens[i].lower() == "reject_rbl_client" and "=" not in tokens[i + 1] \
+                    and norm_zone(tokens[i + 1]) == zone:
+                out[i + 1] = f"{tokens[i + 1]}={REFUSAL_FILTER}"
+        if out != tokens:
+            changed[name] = join_list(out)
+    return changed
+
+
 def host_network(ip: str) -> str:
     """``ip/32`` or ``ip/128``."""
     return f"{ip}/{32 if ipaddress.ip_address(ip).version == 4 else 128}"
@@ -183,11 +199,13 @@ class _Fixer:
                 for name, value in change.items():
                     self.set(name, value)
                 return True
-        if reply.zone and reply.zone in self.refused and reply.kind == "reject_rbl_client" \
-                and index + 1 < len(tokens) and "=" not in tokens[index + 1]:
-            # The filter stops the rejection of everyone; the allowlist keeps this partner in
-            # whatever the list really says about it (the refusal hid that).
-            tokens = [*tokens[:index + 1], f"{tokens[index + 1]}={REFUSAL_FILTER}", *tokens[index + 2:]]
+        if reply.zone and reply.zone in self.refused and reply.kind == "reject_rbl_client":
+            # The filter stops the rejection of everyone (wherever the rule sits: this list or a
+            # restriction class); the allowlist keeps this partner in whatever the list really
+            # says about it (the refusal hid that).
+            for name, value in with_refusal_filter(self.params, reply.zone).items():
+                self.set(name, value)
+            tokens = restriction_list(self.params, reply.stage)
         rcpt = reply.stage in _RCPT_STAGES
         path = RCPT_TABLE if rcpt else SMTPD_TABLE
         spec = f"cidr:{path}"

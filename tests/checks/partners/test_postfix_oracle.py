@@ -231,6 +231,8 @@ CASES: tuple[Case, ...] = (
     Case("postscreen_denylist_soft_bounce", ("postscreen_access_list = cidr:/etc/postfix/ps.cidr",
                                              "postscreen_denylist_action = enforce", "soft_bounce = yes"),
          tables={"cidr:/etc/postfix/ps.cidr": "192.0.2.0/24 reject"}),
+    Case("refusal_in_class", ("smtpd_restriction_classes = strict", "strict = reject_rbl_client zen.lab.test",
+                              f"{RCPT}, strict, reject_rbl_client weak.lab.test"), {"zen.lab.test": "127.255.255.254"}),
     Case("postscreen_then_smtpd", ("postscreen_dnsbl_sites = bl.lab.test*1", "postscreen_dnsbl_threshold = 2",
                                    "postscreen_dnsbl_action = enforce", f"{RCPT}, reject_rbl_client bl.lab.test"), BL),
 )

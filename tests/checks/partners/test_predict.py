@@ -256,6 +256,24 @@ def test_a_dead_list_outside_the_list_is_removed_validly(lines: tuple[str, ...],
     assert simulate(again.params, again.rbl, other).accepted
 
 
+def test_a_refusal_filter_goes_on_the_rule_even_inside_a_class() -> None:
+    """The filter is put on the list's own argument, never on the next rule's name."""
+    pol = policy("smtpd_restriction_classes = strict", "strict = reject_rbl_client zen.example",
+                 f"{RCPT}, strict, reject_rbl_client weak.example")
+    world = World(VERIFIED, {("zen.example", IP): ("127.255.255.254",), ("weak.example", IP): ()}, pol.tables)
+    fix = fix_for(pol.params, pol.rbl, pol.tables, world, refused={"zen.example"})
+    assert fix.accepted and "strict = reject_rbl_client zen.example=127.0.0.[2..254]" in fix.lines
+    assert f"{RCPT}, check_client_access cidr:/etc/postfix/partners_rcpt_access.cidr, strict, " \
+           "reject_rbl_client weak.example" in fix.lines
+    # Applied as written, a client the list refuses (everyone, through this resolver) is accepted.
+    params, texts = apply_lines({}, {}, fix.lines)
+    again = policy("smtpd_restriction_classes = strict", "strict = reject_rbl_client zen.example",
+                   f"{RCPT}, strict, reject_rbl_client weak.example", *(f"{k} = {v}" for k, v in params.items()),
+                   tables=texts)
+    other = World(Client("203.0.113.50"), {("zen.example", "203.0.113.50"): ("127.255.255.254",)}, again.tables)
+    assert simulate(again.params, again.rbl, other).accepted
+
+
 def test_defaults_are_those_of_the_installed_postfix() -> None:
     require(shutil.which("postconf", path="/usr/sbin:/usr/bin") is not None,
             "postconf (Postfix) is not installed")
