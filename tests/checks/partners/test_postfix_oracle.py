@@ -22,10 +22,12 @@ import pytest
 from conftest import FIXED_NOW, make_config, require
 
 from checks.partners.oracle_lab import Case, Placed, place, prerequisites, run_oracle, write_zones
-from preflight.checks.partners.collect import collect
+from preflight.checks.partners.collect import build_policy, collect
 from preflight.checks.partners.family import assemble
 from preflight.checks.partners.fixes import apply_lines
+from preflight.checks.partners.screen import simulate
 from preflight.checks.partners.settings import PartnerSettings, parse_server_rbls, with_settings
+from preflight.checks.partners.smtpd import Client, World
 from preflight.data.catalogue import Catalogue
 from preflight.data.loader import load_catalogue
 from preflight.lab.dnsserver import LabDnsServer
@@ -331,6 +333,27 @@ def test_every_suggested_fix_applied_as_written_is_accepted(oracle: dict[str, An
         # Then the prediction with the fix accepts, and so does Postfix.
         if fixed_entry["verdict"] != "accepted" or reply["code"] != 250:
             wrong.append(_show(key, oracle))
+    assert not wrong, "\n".join(wrong)
+
+
+def _broken(lines: tuple[str, ...], tables: dict[str, str]) -> str:
+    """How the policy fails a client listed nowhere (an unknown restriction, an empty class), or ''."""
+    plan = parse_server_rbls(lines)
+    pol = build_policy({"compatibility_level": "3.6", **plan.params}, None, plan.policy, tables, None)
+    other = Client("203.0.113.50", "mx.other.test", "ok", "mx.other.test", "ok", ("203.0.113.50",), "mx.other.test")
+    reply = simulate(pol.params, pol.rbl, World(other, {}, pol.tables))
+    return reply.by if reply.kind == "unknown" or reply.stage == "smtpd_restriction_classes" else ""
+
+
+def test_no_fix_breaks_the_policy_for_other_clients(oracle: dict[str, Any]) -> None:
+    """A fix valid for the partner only (a list's name left as a restriction) would answer 451 to all."""
+    wrong = []
+    for key, f in oracle["fixes"].items():
+        before = place([f.case])[0]
+        was = _broken(before.lines, dict(before.tables))
+        now = _broken(f.lines, dict(f.tables))
+        if now and not was:
+            wrong.append(f"{key}: {now} ({[line for line in f.lines if line not in f.case.lines]})")
     assert not wrong, "\n".join(wrong)
 
 
