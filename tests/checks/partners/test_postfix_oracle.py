@@ -235,6 +235,12 @@ CASES: tuple[Case, ...] = (
          tables={"cidr:/etc/postfix/ps.cidr": "192.0.2.0/24 reject"}),
     Case("refusal_in_class", ("smtpd_restriction_classes = strict", "strict = reject_rbl_client zen.lab.test",
                               f"{RCPT}, strict, reject_rbl_client weak.lab.test"), {"zen.lab.test": "127.255.255.254"}),
+    Case("postscreen_dnswl_timeout", ("postscreen_dnsbl_sites = bl.lab.test*3 wl.lab.test=127.0.[0..255].[1..3]*-5",
+                                      "postscreen_dnsbl_threshold = 3", "postscreen_dnsbl_action = enforce"),
+         {**BL, "wl.lab.test": "timeout"}),
+    Case("postscreen_dnsbl_timeout", ("postscreen_dnsbl_sites = bl.lab.test*3 weak.lab.test*3",
+                                      "postscreen_dnsbl_threshold = 3", "postscreen_dnsbl_action = enforce"),
+         {"bl.lab.test": "timeout"}),
     Case("postscreen_then_smtpd", ("postscreen_dnsbl_sites = bl.lab.test*1", "postscreen_dnsbl_threshold = 2",
                                    "postscreen_dnsbl_action = enforce", f"{RCPT}, reject_rbl_client bl.lab.test"), BL),
 )
