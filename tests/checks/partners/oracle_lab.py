@@ -243,6 +243,8 @@ def prerequisites() -> str | None:
     for tool in ("postfix", "unshare", "ip", "mount"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             return f"the Postfix oracle needs {tool}"
+    if not any(Path(d, "postfix-pcre.so").exists() for d in ("/usr/lib/postfix", "/usr/lib64/postfix")):
+        return "the Postfix oracle needs pcre: tables (apt-get install postfix-pcre)"
     try:
         import pwd
 

@@ -392,9 +392,9 @@ def test_the_oracle_stops_its_postfix_when_its_watchdog_fires(monkeypatch: pytes
     require(reason is None, reason or "")
     work = Path(tempfile.mkdtemp(prefix="preflight-postfix-watchdog-"))
     work.chmod(0o755)
-    # 40 clients whose reverse lookups time out (1s each, 8 at a time) outlast a 2s watchdog.
+    # 80 clients whose reverse lookups time out (1s each, 8 at a time: 10s at least) outlast a 2s watchdog.
     slow = [Case(f"slow{i}", ("smtpd_client_restrictions = reject_unknown_client_hostname",), ptr="timeout")
-            for i in range(40)]
+            for i in range(80)]
     monkeypatch.setenv("PREFLIGHT_ORACLE_WATCHDOG", "2")
     try:
         with pytest.raises(RuntimeError, match="exceeded 2s"):
