@@ -185,6 +185,9 @@ class _Fixer:
         return True
 
     def smtpd(self, reply: Reply) -> bool:
+        if reply.kind == "defer_if_permit":
+            # The deferral needs a later permit: the allowlist goes before defer_if_permit itself.
+            reply = self._defer_if_permit(reply)
         tokens = restriction_list(self.params, reply.stage)
         index = reply.index
         if not 0 <= index < len(tokens):
@@ -214,6 +217,13 @@ class _Fixer:
         self.set(reply.stage, [*tokens[:start], "check_client_access", spec, *tokens[start:]])
         self.add_line(path, f"{host_network(self.world.client.ip)} {'permit_auth_destination' if rcpt else 'OK'}")
         return True
+
+    def _defer_if_permit(self, reply: Reply) -> Reply:
+        for stage in STAGE_PARAMETERS:
+            tokens = [t.lower() for t in restriction_list(self.params, stage)]
+            if "defer_if_permit" in tokens:
+                return dataclasses.replace(reply, stage=stage, index=tokens.index("defer_if_permit"))
+        return reply
 
     def empty_class(self) -> bool:
         """Remove restriction classes without a definition (fatal for smtpd) and their uses."""

@@ -241,6 +241,14 @@ CASES: tuple[Case, ...] = (
     Case("postscreen_dnsbl_timeout", ("postscreen_dnsbl_sites = bl.lab.test*3 weak.lab.test*3",
                                       "postscreen_dnsbl_threshold = 3", "postscreen_dnsbl_action = enforce"),
          {"bl.lab.test": "timeout"}),
+    Case("no_delay_reject_ptr_timeout", ("smtpd_client_restrictions = reject_unknown_client_hostname",
+                                         "smtpd_delay_reject = no"), ptr="timeout"),
+    Case("defer_if_permit_then_permit", ("smtpd_client_restrictions = defer_if_permit, permit",)),
+    Case("dead_then_listed", (f"{RCPT}, reject_rbl_client ahbl.lab.test, reject_rbl_client bl.lab.test",), BL),
+    Case("rhswl_permits", ("smtpd_client_restrictions = permit_rhswl_client dbl.lab.test, "
+                           "reject_rbl_client bl.lab.test",), BL, named={"dbl.lab.test": "127.0.1.2"}),
+    Case("warn_dnswl_timeout", (f"{RCPT}, permit_dnswl_client wl.lab.test, warn_if_reject reject_rbl_client "
+                                "bl.lab.test",), {**BL, "wl.lab.test": "timeout"}),
     Case("postscreen_then_smtpd", ("postscreen_dnsbl_sites = bl.lab.test*1", "postscreen_dnsbl_threshold = 2",
                                    "postscreen_dnsbl_action = enforce", f"{RCPT}, reject_rbl_client bl.lab.test"), BL),
 )

@@ -203,6 +203,8 @@ def test_an_unread_table_before_the_rule_makes_it_could_not_tell() -> None:
       "bl.example, permit_mynetworks, reject_unauth_destination"), {"bl.example": L}, IP),
     ((*POSTSCREEN, f"{RCPT}, reject_rbl_client heavy.example.net"), {"heavy.example.net": L}, IP),
     ((f"{RCPT}, reject_rbl_client bl.example",), {"bl.example": L}, "2001:db8::7"),
+    # defer_if_permit defers a later permit: the allowlist goes before it.
+    (("smtpd_client_restrictions = defer_if_permit, permit",), {}, IP),
 ])
 def test_every_fix_applied_as_written_is_accepted(lines: tuple[str, ...], listed: Mapping[str, object],
                                                   ip: str) -> None:
