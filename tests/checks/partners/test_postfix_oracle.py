@@ -249,6 +249,14 @@ CASES: tuple[Case, ...] = (
                            "reject_rbl_client bl.lab.test",), BL, named={"dbl.lab.test": "127.0.1.2"}),
     Case("warn_dnswl_timeout", (f"{RCPT}, permit_dnswl_client wl.lab.test, warn_if_reject reject_rbl_client "
                                 "bl.lab.test",), {**BL, "wl.lab.test": "timeout"}),
+    Case("v6_texthash_prefix", ("smtpd_client_restrictions = check_client_access texthash:/etc/postfix/c, "
+                                "reject_rbl_client bl.lab.test",), BL, v6=True,
+         tables={"texthash:/etc/postfix/c": "2001:db8:99 OK"}),
+    Case("v6_texthash_full", ("smtpd_client_restrictions = check_client_access texthash:/etc/postfix/c, "
+                              "reject_rbl_client bl.lab.test",), BL, v6=True, ptr="none",
+         tables={"texthash:/etc/postfix/c": "{ip} OK"}),
+    Case("v6_dnswl", (f"{RCPT}, permit_dnswl_client wl.lab.test, reject_rbl_client bl.lab.test",),
+         {**BL, "wl.lab.test": "127.0.10.2"}, v6=True),
     Case("postscreen_then_smtpd", ("postscreen_dnsbl_sites = bl.lab.test*1", "postscreen_dnsbl_threshold = 2",
                                    "postscreen_dnsbl_action = enforce", f"{RCPT}, reject_rbl_client bl.lab.test"), BL),
 )
