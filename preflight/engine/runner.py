@@ -8,6 +8,7 @@ unexpected exception in a family becomes an ``error`` result, never a crash and 
 from __future__ import annotations
 
 import concurrent.futures
+import importlib
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,14 @@ class Observer(Protocol):
     def family_started(self, name: str) -> None: ...
 
     def family_finished(self, name: str, output: FamilyOutput) -> None: ...
+
+
+def _load(family: Family) -> None:
+    """Import a family's checks before the threads start: a family package loads its checks on
+    first use, and two threads importing modules that import each other can deadlock in importlib."""
+    module = getattr(family.run, "__module__", "") or ""
+    if module.startswith("preflight.checks.") and module.count(".") == 2:
+        importlib.import_module(module + ".family")
 
 
 def _run_family(family: Family, ctx: RunContext) -> FamilyOutput:
@@ -101,6 +110,8 @@ def run(
     ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0),
                      baseline)
     chosen = list(families)
+    for family in chosen:
+        _load(family)
     outputs: dict[str, FamilyOutput] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(12, len(chosen)))) as pool:
         futures = {}
