@@ -18,12 +18,14 @@ from typing import Any, Protocol, TypeVar
 from preflight import __version__
 from preflight.config import RunConfig
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status, Verdict, verdict_for
-from preflight.net.dns import DnsClient
+from preflight.net.dns import DnsClient, DnsError, reverse_name
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 FAMILY_CRASHED = Outcome("internal.family", "crashed", Status.ERROR, ("family", "error"))
+RESOLVER_SILENT = Outcome("dns.resolver", "no_answer", Status.ERROR, ("resolver", "reason"))
+"""The one result of a run whose resolver answered none of the first questions."""
 
 
 class RunMemo:
@@ -148,6 +150,38 @@ def _forget_library_caches() -> None:
         utils.DNS_CACHE.clear()
 
 
+def probe_questions(config: RunConfig) -> list[tuple[str, str]]:
+    """``. NS`` (every recursive resolver answers it) and up to three questions the run asks
+    anyway (their answers stay cached for the families)."""
+    target = config.target
+    questions = [(".", "NS")]
+    if target.hostname:
+        questions.append((target.hostname, "A"))
+    if target.domains:
+        questions.append((target.domains[0], "MX"))
+    if target.ips:
+        questions.append((reverse_name(str(target.ips[0])), "PTR"))
+    return questions
+
+
+def silent_resolver(dns: DnsClient, questions: list[tuple[str, str]]) -> CheckResult | None:
+    """The ``dns.resolver`` result when no server answered any of ``questions``, else None.
+
+    One name timing out (a lame reverse zone) is that name's problem; every question timing
+    out, refused or unreadable is the resolver's. An answer, NXDOMAIN, NODATA or a SERVFAIL for one name (a broken zone) shows the resolver is
+    alive. The questions go out together: this costs at most about one ``--timeout`` per server.
+    """
+    if not questions:
+        return None
+    found = dns.gather(questions)
+    errors = [f for f in found if isinstance(f, DnsError) and f.silent]
+    if len(errors) < len(found):
+        return None
+    resolver = ", ".join(str(ns) for ns in dns.nameservers)
+    return RESOLVER_SILENT(resolver, [e.evidence() for e in errors],
+                           resolver=resolver, reason=errors[0].reason)
+
+
 def default_families() -> list[Family]:
     """All check families, in report order."""
     from preflight.checks.registry import FAMILIES
@@ -169,6 +203,10 @@ def run(
     ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0),
                      baseline)
     chosen = list(families if families is not None else default_families())
+    silent = silent_resolver(dns_client, probe_questions(config)) if chosen else None
+    if silent is not None:  # one clear result instead of one "could not check" per question
+        return Report(generated_at=ctx.now, target=config.target.to_dict(),
+                      resolver=dns_client.describe(), results=(silent,))
     outputs: dict[str, FamilyOutput] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(12, len(chosen)))) as pool:
         futures = {}

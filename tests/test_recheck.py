@@ -184,11 +184,43 @@ def _report(date: str, *results: tuple[str, str, str], blocklists: list[dict] | 
     ("pass", "error", "unverified"),
     ("error", "fail", "new_problem"),
     ("error", "pass", "changed"),
-    ("pass", "skip", "changed"),
+    ("pass", "skip", "unverified"),
+    # A could-not-check or skip in the new run is never resolved, never a regression
+    ("fail", "skip", "unverified"),
+    ("warn", "skip", "unverified"),
+    ("fail", "error", "unverified"),
+    ("warn", "error", "unverified"),
+    ("skip", "skip", None),
+    # Resolved means checked and passed: fail → warn is better, but still open
+    ("fail", "warn", "unchanged_problem"),
+    ("warn", "pass", "resolved"),
 ])
 def test_compare_table(before: str, after: str, change: str) -> None:
     result = compare(_report("d1", ("a.b", "s", before)), _report("d2", ("a.b", "s", after)))
-    assert [c["change"] for c in result["changes"]] == [change]
+    assert [c["change"] for c in result["changes"]] == ([change] if change else [])
+    assert result["resolved"] == (change == "resolved")
+    assert result["unchecked"] == (change == "unverified" and before not in ("error", "skip"))
+
+
+def test_checks_the_new_run_left_out_are_unchecked_not_gone() -> None:
+    # Given a baseline with SPF and PTR results, and a new run that only checked the PTR
+    # (a dead resolver, or a run without --domain)
+    base = _report("d1", ("spf.record", "example.com", "fail"), ("rdns.ptr", "192.0.2.1", "pass"))
+    new = _report("d2", ("rdns.ptr", "192.0.2.1", "pass"))
+    result = compare(base, new)
+    # Then the SPF failure is "could not recheck", counted as unchecked, never resolved
+    assert [(c["key"], c["change"]) for c in result["changes"]] == [
+        ("spf.record|example.com", "unverified")]
+    assert (result["resolved"], result["regressions"], result["unchecked"]) == (0, 0, 1)
+
+
+def test_a_per_list_result_that_disappears_is_gone_when_its_check_still_ran() -> None:
+    # blocklist.ip has one result per list that is not clear: its absence is a fact
+    base = _report("d1", ("blocklist.ip", "192.0.2.1 in zen.test", "fail"), ("blocklist.ip", "192.0.2.1", "pass"))
+    new = _report("d2", ("blocklist.ip", "192.0.2.1", "pass"))
+    result = compare(base, new)
+    assert [c["change"] for c in result["changes"]] == ["gone"]
+    assert result["unchecked"] == 0
 
 
 def test_compare_blocklists_and_new_items() -> None:

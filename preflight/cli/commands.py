@@ -9,7 +9,7 @@ import typer
 
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
-from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
+from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, NAGIOS_OPTION, one_stdout, say
 from preflight.cli.partners import (
     PARTNER_IP_OPTION,
     PARTNER_OPTION,
@@ -23,6 +23,7 @@ from preflight.cli.session import (
     build_config,
     execute,
     load_baseline,
+    print_nagios,
     render_outputs,
     with_cutover,
     with_ssh,
@@ -106,10 +107,11 @@ def check(
     partners_log_days: Optional[str] = PARTNERS_LOG_DAYS_OPTION,
     partners_log_top: Optional[str] = PARTNERS_LOG_TOP_OPTION,
     server_rbl: list[str] = SERVER_RBL_OPTION,
+    nagios: bool = NAGIOS_OPTION,
 ) -> None:
     """Check the new server and domains before cutover; write HTML/JSON reports."""
 
-    def body() -> ExitCode:
+    def body() -> int:
         from preflight.config import load_plan
         from preflight.lang import resolve_lang
 
@@ -140,9 +142,10 @@ def check(
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")
         md_path = markdown or plan.get("report.markdown")
-        to_stdout = one_stdout(json=json_path, markdown=md_path)
+        to_stdout = one_stdout(json=json_path, markdown=md_path, nagios="-" if nagios else None)
         return execute(run_config, html=html_path, json_out=json_path,
-                       quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language)
+                       quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language,
+                       nagios=nagios)
 
     raise typer.Exit(int(_guarded(body)))
 
@@ -222,7 +225,9 @@ def render(
 # -- diff / history ---------------------------------------------------------------------------
 
 
-@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error.")
+@app.command(epilog="Exit codes: 0 no regressions and every baseline item rechecked, 1 regressions, "
+                    "2 bad usage or input, 3 the later report left baseline items unchecked, "
+                    "4 internal error. With --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
 def diff(
     before: Path = typer.Argument(..., help="The baseline report (JSON), e.g. from before cutover."),
     after: Path = typer.Argument(..., help="A later report (JSON)."),
@@ -230,26 +235,30 @@ def diff(
     json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the later report with the comparison as JSON ('-' = stdout)."),
     markdown: Optional[str] = MARKDOWN_OPTION,
     lang: Optional[str] = LANG_OPTION,
+    nagios: bool = NAGIOS_OPTION,
 ) -> None:
     """Compare two saved reports: regressions first, then what was resolved. Exit 1 on regressions."""
 
-    def body() -> ExitCode:
-        from preflight.compare import compare
+    def body() -> int:
+        from preflight.compare import compare, recheck_exit
         from preflight.report import console
         from preflight.report import json as report_json
 
         from preflight.lang import resolve_lang
         from preflight.report.localize import localize
 
-        to_stdout = one_stdout(json=json_out, markdown=markdown)
+        to_stdout = one_stdout(json=json_out, markdown=markdown, nagios="-" if nagios else None)
         old, new = report_json.load(before), report_json.load(after)
         language = resolve_lang(lang, saved=new.get("lang"))
         old, new = localize(old, language), localize(new, language)
         new["comparison"] = compare(old, new)
-        render_outputs(new, html=html, json_out=json_out, quiet=to_stdout, lang=language, markdown=markdown)
+        render_outputs(new, html=html, json_out=json_out, quiet=to_stdout or nagios, lang=language,
+                       markdown=markdown)
+        if nagios:
+            return print_nagios(new)
         if not to_stdout:
             console.print_comparison(new, language)
-        return ExitCode.NOT_READY if new["comparison"]["regressions"] else ExitCode.READY
+        return recheck_exit(new["comparison"])
 
     raise typer.Exit(int(_guarded(body)))
 

@@ -19,6 +19,12 @@ MARKDOWN_OPTION: Any = typer.Option(
     None, "--markdown", metavar="PATH|-", help="Write a Markdown summary for a ticket here ('-' = stdout)."
 )
 
+NAGIOS_OPTION: Any = typer.Option(
+    False, "--nagios",
+    help="Print one Monitoring Plugins status line on stdout and exit 0 OK, 1 WARNING, 2 CRITICAL "
+         "(not ready, or a regression), 3 UNKNOWN (inconclusive) — for Nagios, Icinga, Zabbix.",
+)
+
 
 def one_stdout(**targets: str | None) -> bool:
     """Check that at most one output goes to stdout; return True when one does.

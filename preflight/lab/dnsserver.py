@@ -14,7 +14,9 @@ Design notes:
   chasing, negative answers, truncation) is computed by :mod:`preflight.lab.dnsanswer`; this
   module receives packets, applies faults, keeps statistics and sends the replies.
 * RA is set on every response: preflight points its stub resolver at the lab as if it were the
-  site's recursive resolver, and a recursive resolver advertises RA.
+  site's recursive resolver, and a recursive resolver advertises RA. Like one, it answers a
+  question about the root (``. NS``, preflight's "is the resolver alive" probe) with NOERROR
+  (no data) rather than REFUSED.
 * Not implemented (the lab does not need them): zone cuts and referrals (NS records below an apex
   are plain data), additional-section glue, DNSSEC, zone transfers (AXFR/IXFR are REFUSED).
 """
@@ -411,6 +413,8 @@ class LabDnsServer:
                 response.authority.append(served.negative_soa)
         elif rdclass != dns.rdataclass.IN or rdtype in (dns.rdatatype.AXFR, dns.rdatatype.IXFR):
             response.set_rcode(dns.rcode.REFUSED)
+        elif qname == dns.name.root and self._zone_for(qname) is None:
+            pass  # a recursive resolver answers for the root: NOERROR (NODATA here), never REFUSED
         else:
             resolve(response, qname, rdtype, self._zone_for)
         delay = self.latency + (fault.delay if fault else 0.0)

@@ -87,6 +87,11 @@ class DnsConfig:
     """Queries in flight at once (per async batch)."""
 
 
+_ANSWERED = frozenset(dns.rcode.to_text(code).lower() for code in dns.rcode.Rcode
+                      if code not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN, dns.rcode.REFUSED))
+"""Failure reasons that are a server's own answer code (it is alive), see :attr:`DnsError.silent`."""
+
+
 class DnsError(Exception):
     """The question could not be answered: timeout, SERVFAIL, REFUSED, network error."""
 
@@ -96,6 +101,15 @@ class DnsError(Exception):
         self.rdtype = rdtype
         self.reason = reason
         self.server = server
+
+    @property
+    def silent(self) -> bool:
+        """True when no server answered at all: timeout, network error, refused, unreadable.
+
+        False for an answer code about this name (SERVFAIL, NOTIMP, FORMERR…): the resolver is
+        alive, the name's zone may be broken.
+        """
+        return self.reason not in _ANSWERED
 
     def evidence(self, label: str | None = None) -> Evidence:
         """This failure as evidence for a result."""
@@ -382,7 +396,7 @@ class DnsClient:
         (a broken zone, not a dead resolver). The answer stays cached for the families.
         """
         result = self.ask(qname, rdtype)
-        if isinstance(result, DnsError) and result.reason != "servfail":
+        if isinstance(result, DnsError) and result.silent:
             return result
         return None
 
