@@ -15,6 +15,8 @@ from preflight import __version__
 from preflight.cli import app
 from preflight.lab.dnsserver import LabDnsServer
 
+STATES = Path(__file__).resolve().parent / "states"
+
 runner = CliRunner()
 
 
@@ -76,10 +78,13 @@ def test_unanswered_query_exits_3(dns_server: LabDnsServer) -> None:
 
 
 def test_strict_turns_warnings_into_exit_1(dns_server: LabDnsServer) -> None:
-    # 203.0.113.26 has a generic (dynamic-looking) PTR: a warning only
-    args = ("check", "--ip", "203.0.113.26", "--nameserver", ns(dns_server), "--timeout", "1", "-q", "--no-smtp")
-    assert invoke(*args).exit_code == 0
-    assert invoke(*args, "--strict").exit_code == 1
+    # A DMARC p=none is a warning only (the recheck lab's "before" state has one)
+    with LabDnsServer.from_directory(STATES / "before") as server:
+        args = ("check", "--ip", "198.51.100.77", "--hostname", "mail.move.test", "--domain",
+                "move.test", "--dkim-selector", "s1", "--nameserver", ns(server), "--timeout", "1",
+                "-q", "--no-smtp", "--no-blocklists")
+        assert invoke(*args).exit_code == 0
+        assert invoke(*args, "--strict").exit_code == 1
 
 
 def test_plan_file_and_flag_override(dns_server: LabDnsServer, tmp_path: Path) -> None:
