@@ -59,12 +59,10 @@ def collect(dns: DnsClient, domain: str) -> DmarcFacts:
         candidates.append(org)
     for name in candidates:
         qname = f"_dmarc.{name}"
-        try:
-            answer = dns.query(qname, "TXT")
-        except DnsError as exc:
-            answers.append(exc)
-            return DmarcFacts(domain, tuple(answers))
+        answer = dns.ask(qname, "TXT")
         answers.append(answer)
+        if isinstance(answer, DnsError):
+            return DmarcFacts(domain, tuple(answers))
         records = dmarc_records(answer)
         if records:
             if len(records) > 1:

@@ -105,10 +105,9 @@ def check_host(dns: DnsClient, ip: str, domain: str) -> tuple[str, str, str]:
 
 def collect(dns: DnsClient, domain: str, ips: tuple[str, ...]) -> SpfFacts:
     """Fetch, parse and evaluate the SPF of ``domain`` for every IP."""
-    try:
-        txt = dns.query(domain, "TXT")
-    except DnsError as exc:
-        return SpfFacts(domain, exc)
+    txt = dns.ask(domain, "TXT")
+    if isinstance(txt, DnsError):
+        return SpfFacts(domain, txt)
     records = spf_records(txt)
     if len(records) != 1:
         return SpfFacts(domain, txt, records)

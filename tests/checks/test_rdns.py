@@ -52,6 +52,30 @@ def test_ip_without_ptr_fails_and_skips_the_rest(dns_client: DnsClient, outcomes
     outcomes.expect(results, "rdns.hostname_match", "no_ptr", Status.SKIP)
 
 
+@pytest.mark.parametrize(("ip", "shown"), [
+    ("192.0.2.41", "mail\\001\\010.cases.test"),      # control bytes, shown escaped
+    ("192.0.2.42", "<script>alert\\(1\\)</script>.cases.test"),
+    ("192.0.2.43", "mail\\032x.cases.test"),           # a space
+    ("192.0.2.44", "-bad-.cases.test"),                 # hyphens at the ends of a label
+    ("192.0.2.45", "<b>x</b>.cases.test"),              # markup
+])
+def test_ptr_name_that_is_no_host_name_fails_and_nothing_relies_on_it(
+    dns_client: DnsClient, dns_server: LabDnsServer, outcomes: OutcomeRecorder, ip: str, shown: str,
+) -> None:
+    # Given a PTR name receivers treat as invalid (hostile data from the network)
+    dns_server.reset_stats()
+    results = ptr_results(dns_client, ip)
+    # Then rdns.ptr fails naming it (escaped), and the checks that would trust it do not pass
+    bad = outcomes.expect(results, "rdns.ptr", "invalid_name", Status.FAIL, ip=ip, ptr=shown)
+    assert bad.params["problem"]
+    outcomes.expect(results, "rdns.fcrdns", "invalid_ptr", Status.SKIP)
+    outcomes.expect(results, "rdns.generic", "invalid_ptr", Status.SKIP)
+    outcomes.expect(results, "rdns.hostname_match", "invalid_ptr", Status.SKIP)
+    assert not any(r.status is Status.PASS for r in results)
+    # and the invalid name is never sent out as a question
+    assert dns_server.count_queries("cases.test", suffix=True) == 0
+
+
 def test_two_ptr_names_warn_and_either_may_confirm(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
     results = ptr_results(dns_client, "192.0.2.31")
     multiple = outcomes.expect(results, "rdns.ptr", "multiple", Status.WARN, ip="192.0.2.31")

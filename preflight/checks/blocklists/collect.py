@@ -50,10 +50,7 @@ async def _ask(dns: DnsClient, questions: Iterable[Question],
 
 
 def _ptr(dns: DnsClient, ip: str) -> DnsAnswer | DnsError:
-    try:
-        return dns.ptr(ip)
-    except DnsError as exc:
-        return exc
+    return dns.ptr(ip)
 
 
 async def acollect(dns: DnsClient, plan: Plan, catalogue: Catalogue) -> Facts:
