@@ -6,6 +6,7 @@ Two lab states (tests/states/before and after) are served by two loopback DNS se
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -270,3 +271,50 @@ def test_compare_tolerates_malformed_sections(section: str, value: object) -> No
     assert compare(bad, good)["regressions"] == 0
     assert compare(good, bad)["regressions"] == 0
     assert history([bad, good])["rows"] == []
+
+
+# -- recheck exit codes (issue 12): 1 regression, else 3 unchecked, else 0 ------------------------
+
+DIFF_LINE = r"\APREFLIGHT (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+ \| passed=\d+ warnings=\d+ failed=\d+ unknown=\d+ regressions=\d+ unchecked=\d+\n\Z"
+
+
+def test_recheck_that_could_not_check_is_never_resolved_and_exits_3(
+    before: LabDnsServer, tmp_path: Path
+) -> None:
+    # Given a baseline with a warning (DMARC p=none), and a recheck whose answers arrive
+    # truncated over UDP and TCP alike for the domain (could not check)
+    base = saved(before, tmp_path / "before.json")
+    assert any(r["status"] == "warn" for r in base["results"])
+    before.add_fault("move.test", "truncate_tcp", suffix=True)
+    try:
+        saved(before, tmp_path / "after.json")
+        recheck = check(before, "--baseline", str(tmp_path / "before.json"), "--json", "-")
+    finally:
+        before.clear_faults()
+    # Then nothing is resolved, nothing regressed, and the run exits 3 (not 0, not 1)
+    comparison = json.loads(recheck.stdout)["comparison"]
+    assert comparison["resolved"] == 0 and comparison["regressions"] == 0
+    assert comparison["unchecked"] > 0
+    assert recheck.exit_code == 3
+    # and diff of the two saved reports says the same
+    result = runner.invoke(app, ["diff", str(tmp_path / "before.json"), str(tmp_path / "after.json")])
+    assert result.exit_code == 3, result.stderr
+    nagios = runner.invoke(app, ["diff", str(tmp_path / "before.json"), str(tmp_path / "after.json"),
+                                 "--nagios"])
+    assert nagios.exit_code == 3
+    assert re.match(DIFF_LINE, nagios.stdout) and nagios.stdout.startswith("PREFLIGHT UNKNOWN")
+
+
+def test_diff_nagios_regression_is_critical(before: LabDnsServer, after: LabDnsServer, tmp_path: Path) -> None:
+    saved(before, tmp_path / "before.json")
+    saved(after, tmp_path / "after.json")
+    result = runner.invoke(app, ["diff", str(tmp_path / "before.json"), str(tmp_path / "after.json"),
+                                 "--nagios"])
+    assert result.exit_code == 2
+    assert re.match(DIFF_LINE, result.stdout), result.stdout
+    assert result.stdout.startswith("PREFLIGHT CRITICAL - ") and "rdns.generic" in result.stdout
+    # Without regressions, the plugin state is the later report's verdict (here: one PTR name of
+    # the "after" lab does not resolve at all → inconclusive → UNKNOWN), while plain diff exits 0
+    same = runner.invoke(app, ["diff", str(tmp_path / "after.json"), str(tmp_path / "after.json"), "--nagios"])
+    assert same.exit_code == 3 and same.stdout.startswith("PREFLIGHT UNKNOWN - inconclusive"), same.stdout
+    assert "regressions=0 unchecked=0" in same.stdout
