@@ -12,7 +12,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, catalogue, check_about, check_title, result_text, ui
+from preflight.i18n.messages import DEFAULT_LANG, catalogue, check_about, check_title, result_text, ui
 from preflight.report import change_request
 
 STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "skip": 4}

@@ -14,7 +14,7 @@ from preflight.checks.rdns import HostFacts, PtrFacts, evaluate_host, evaluate_p
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]

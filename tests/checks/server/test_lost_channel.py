@@ -22,7 +22,7 @@ from preflight.model import Status
 from preflight.net.dns import DnsClient
 from preflight.net.ssh import SshTarget
 from preflight.net.ssh_commands import Access, CommandResult
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 from servers.sshd import FileSpec, SshdServer, keygen, missing_prerequisite, postfix_missing, start_sshd
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postfix]

@@ -10,18 +10,20 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import traceback
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, TypeVar
 
-from preflight import __version__
-from preflight.config import RunConfig
-from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status, Verdict, verdict_for
+from preflight.engine.runconfig import RunConfig
+from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Report, Status
 from preflight.net.dns import DnsClient, DnsError, reverse_name
+from preflight.net.pool import concurrent_map
+from preflight.values import Validator
 
 T = TypeVar("T")
-R = TypeVar("R")
+
+__all__ = ["FAMILY_CRASHED", "Family", "Observer", "Report", "RunContext", "RunMemo", "concurrent_map", "run"]
 
 FAMILY_CRASHED = Outcome("internal.family", "crashed", Status.ERROR, ("family", "error"))
 RESOLVER_SILENT = Outcome("dns.resolver", "no_answer", Status.ERROR, ("resolver", "reason"))
@@ -83,6 +85,8 @@ class Family:
 
     name: str
     run: Callable[[RunContext], FamilyOutput]
+    plan: Mapping[str, Mapping[str, Validator]] = field(default_factory=dict)
+    """The plan-file tables this family reads: ``[section]`` name → key validators."""
 
 
 class Observer(Protocol):
@@ -91,32 +95,6 @@ class Observer(Protocol):
     def family_started(self, name: str) -> None: ...
 
     def family_finished(self, name: str, output: FamilyOutput) -> None: ...
-
-
-@dataclass(frozen=True)
-class Report:
-    """The outcome of a run: inputs, resolver, results and extra sections."""
-
-    generated_at: datetime
-    target: dict[str, Any]
-    resolver: dict[str, Any]
-    results: tuple[CheckResult, ...]
-    sections: dict[str, Any] = field(default_factory=dict)
-    tool_version: str = __version__
-
-    @property
-    def verdict(self) -> Verdict:
-        """The readiness verdict derived from the results."""
-        return verdict_for(r.status for r in self.results)
-
-
-def concurrent_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 8) -> list[R]:
-    """``[fn(x) for x in items]`` on a small thread pool, keeping order."""
-    items = list(items)
-    if len(items) <= 1:
-        return [fn(x) for x in items]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
-        return list(pool.map(fn, items))
 
 
 def _run_family(family: Family, ctx: RunContext) -> FamilyOutput:
@@ -168,8 +146,8 @@ def silent_resolver(dns: DnsClient, questions: list[tuple[str, str]]) -> CheckRe
     """The ``dns.resolver`` result when no server answered any of ``questions``, else None.
 
     One name timing out (a lame reverse zone) is that name's problem; every question timing
-    out, refused or unreadable is the resolver's. An answer, NXDOMAIN, NODATA or a SERVFAIL for one name (a broken zone) shows the resolver is
-    alive. The questions go out together: this costs at most about one ``--timeout`` per server.
+    out, refused or unreadable is the resolver's. An answer, NXDOMAIN, NODATA or a SERVFAIL for
+    one name (a broken zone) shows the resolver is alive. The questions go out together: this costs at most about one ``--timeout`` per server.
     """
     if not questions:
         return None
@@ -182,27 +160,21 @@ def silent_resolver(dns: DnsClient, questions: list[tuple[str, str]]) -> CheckRe
                            resolver=resolver, reason=errors[0].reason)
 
 
-def default_families() -> list[Family]:
-    """All check families, in report order."""
-    from preflight.checks.registry import FAMILIES
-
-    return list(FAMILIES)
-
-
 def run(
     config: RunConfig,
     *,
-    families: Sequence[Family] | None = None,
+    families: Sequence[Family],
     observer: Observer | None = None,
     now: datetime | None = None,
     baseline: dict[str, Any] | None = None,
 ) -> Report:
-    """Run every family against ``config`` and return the report."""
+    """Run ``families`` (all of them: :data:`preflight.registry.FAMILIES`) against ``config``
+    and return the report."""
     _forget_library_caches()
     dns_client = DnsClient(config.dns)
     ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0),
                      baseline)
-    chosen = list(families if families is not None else default_families())
+    chosen = list(families)
     silent = silent_resolver(dns_client, probe_questions(config)) if chosen else None
     if silent is not None:  # one clear result instead of one "could not check" per question
         return Report(generated_at=ctx.now, target=config.target.to_dict(),

@@ -10,7 +10,7 @@ exit 3, unless something failed).
 from __future__ import annotations
 
 from preflight.model import CheckResult, FamilyOutput, Outcome, Status
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 HOSTNAME_NOT_GIVEN = Outcome("scope.hostname", "not_given", Status.ERROR, ("flag",))
 DOMAIN_NOT_GIVEN = Outcome("scope.domain", "not_given", Status.ERROR, ("flag",))
