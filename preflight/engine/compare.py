@@ -199,7 +199,7 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]
 def _change(key: str, b: Item | None, a: Item | None, since: str) -> Change:
     ref = a or b
     assert ref is not None
-    base = {"kind": ref.kind, "key": ref.key, "label": ref.label,
+    base: dict[str, Any] = {"kind": ref.kind, "key": ref.key, "label": ref.label,
             "before": b.state if b else None, "after": a.state if a else None, "detail": ref.detail}
     if a is None:
         return Change("gone", **base)
@@ -263,7 +263,7 @@ def history(reports: Iterable[dict[str, Any]]) -> dict[str, Any]:
     keys = sorted({k for items in per_report for k, item in items.items() if item.rank != 0})
     rows = []
     for key in keys:
-        cells = [items.get(key).state if items.get(key) else None for items in per_report]
+        cells = [items[key].state if key in items else None for items in per_report]
         label = next(items[key].label for items in per_report if key in items)
         rows.append({"key": key, "label": label, "states": cells})
     return {"columns": columns, "rows": rows}

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import re
 import contextvars
 import ipaddress
+import re
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Sequence
@@ -37,8 +37,8 @@ import dns.reversename
 
 from preflight.errors import NoNameserverError, UsageError
 from preflight.model import Evidence
-from preflight.net.address import host_port, split_host_port
 from preflight.net._udpmux import UdpMux
+from preflight.net.address import host_port, split_host_port
 
 MAX_CNAME_HOPS = 8
 
@@ -306,7 +306,7 @@ class DnsClient:
         if rcode != dns.rcode.NOERROR:
             return dns.rcode.to_text(rcode).lower()
         want = dns.rdatatype.from_text(rdtype)
-        current, chain = name, []
+        current, chain = name, list[str]()
         for _ in range(MAX_CNAME_HOPS):
             rrset = resp.get_rrset(resp.answer, current, dns.rdataclass.IN, want)
             if rrset is not None:

@@ -96,6 +96,13 @@ def test_mx_host_that_is_no_host_name_fails(
     assert not any(r.status is Status.PASS for r in results)
 
 
+def test_mx_host_aliased_to_a_name_that_is_no_host_name_fails(
+    dns_client: DnsClient, outcomes: OutcomeRecorder,
+) -> None:
+    results = mx_results(dns_client, "mx-alias-bad.cases.test")
+    outcomes.expect(results, "mx.present", "invalid_name", Status.FAIL, host="bad\\032name.cases.test")
+
+
 def test_mx_host_without_address_fails(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
     results = mx_results(dns_client, "mx-noaddr.cases.test")
     dead = outcomes.expect(results, "mx.present", "unresolvable", Status.FAIL, hosts="noaddr.cases.test")

@@ -185,6 +185,16 @@ def test_hostname_without_aaaa_for_the_ipv6_ip_fails(dns_client: DnsClient, outc
                     ip="2001:db8:10::40", addresses="192.0.2.40")
 
 
+def test_hostname_aliased_to_a_name_that_is_no_host_name_fails(
+    dns_client: DnsClient, outcomes: OutcomeRecorder,
+) -> None:
+    # Given a CNAME to "bad name.cases.test" (a space), which does have the new IP
+    results = host_results(dns_client, "cname-hostile.cases.test", "192.0.2.10")
+    # Then host.forward fails on the invalid target instead of passing on its address
+    outcomes.expect(results, "host.forward", "invalid_cname", Status.FAIL,
+                    hostname="cname-hostile.cases.test", target="bad\\032name.cases.test")
+
+
 def test_hostname_that_does_not_exist_fails(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
     results = host_results(dns_client, "nonexistent.cases.test", "192.0.2.10")
     outcomes.expect(results, "host.forward", "nxdomain", Status.FAIL, hostname="nonexistent.cases.test")

@@ -14,7 +14,14 @@ import concurrent.futures
 import pytest
 
 from preflight.lab.dnsserver import FaultKind, LabDnsServer
-from preflight.net.dns import DnsAnswer, DnsClient, DnsConfig, DnsError, Nameserver, host_name_problem
+from preflight.net.dns import (
+    DnsAnswer,
+    DnsClient,
+    DnsConfig,
+    DnsError,
+    Nameserver,
+    host_name_problem,
+)
 
 BROKEN = [
     (FaultKind.TRUNCATE_TCP, "truncated"),

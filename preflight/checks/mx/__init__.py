@@ -83,6 +83,11 @@ def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
     unanswered: list[str] = []
     for host, answers in facts.hosts:
         ev.extend(a.evidence() for a in answers)
+        aliased = [t for a in answers if isinstance(a, DnsAnswer) for t in a.cname_chain
+                   if host_name_problem(t)]
+        if aliased:  # the exchange is an alias to a name that is no host name
+            return [MX_INVALID(d, ev, domain=d, host=aliased[0], problem=host_name_problem(aliased[0])),
+                    NEW_HOST_SKIPPED(d, domain=d)]
         errors = [a for a in answers if isinstance(a, DnsError)]
         found = [r for a in answers if isinstance(a, DnsAnswer) for r in a.records]
         if errors and not found:

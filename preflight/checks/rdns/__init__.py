@@ -42,6 +42,7 @@ MATCH_INVALID = Outcome("rdns.hostname_match", "invalid_ptr", Status.SKIP, ("ip"
 
 HOST_OK = Outcome("host.forward", "resolves", Status.PASS, ("hostname", "addresses"))
 HOST_MISSING_IP = Outcome("host.forward", "missing_ip", Status.FAIL, ("hostname", "ip", "addresses"))
+HOST_INVALID_CNAME = Outcome("host.forward", "invalid_cname", Status.FAIL, ("hostname", "target", "problem"))
 HOST_NXDOMAIN = Outcome("host.forward", "nxdomain", Status.FAIL, ("hostname",))
 HOST_ERROR = Outcome("host.forward", "error", Status.ERROR, ("hostname", "reason"))
 HOST_NOT_GIVEN = Outcome("host.forward", "no_hostname", Status.SKIP, ())
@@ -189,6 +190,17 @@ def _fcrdns(facts: PtrFacts) -> CheckResult:
                            rrtype=rrtype)
 
 
+def invalid_target(*answers: DnsAnswer | DnsError) -> tuple[str, str] | None:
+    """The first CNAME target in ``answers`` that is not a valid host name, and why."""
+    for answer in answers:
+        if isinstance(answer, DnsAnswer):
+            for target in answer.cname_chain:
+                problem = host_name_problem(target)
+                if problem:
+                    return target, problem
+    return None
+
+
 def evaluate_host(facts: HostFacts, ips: tuple[str, ...]) -> list[CheckResult]:
     """host.forward: the new host name resolves to every new IP of its family."""
     host = facts.hostname
@@ -201,6 +213,9 @@ def evaluate_host(facts: HostFacts, ips: tuple[str, ...]) -> list[CheckResult]:
     assert isinstance(a, DnsAnswer) and isinstance(aaaa, DnsAnswer)
     if a.nxdomain and aaaa.nxdomain:
         return [HOST_NXDOMAIN(host, evidence, hostname=host)]
+    bad = invalid_target(a, aaaa)
+    if bad:  # an alias to a name that is no host name: nothing may rely on it
+        return [HOST_INVALID_CNAME(host, evidence, hostname=host, target=bad[0], problem=bad[1])]
     found = {ipaddress.ip_address(x) for x in (*a.records, *aaaa.records)}
     shown = ", ".join(sorted(str(x) for x in found)) or "none"
     missing = [ip for ip in ips if ipaddress.ip_address(ip) not in found]

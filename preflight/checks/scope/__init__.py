@@ -9,8 +9,8 @@ exit 3, unless something failed).
 
 from __future__ import annotations
 
-from preflight.model import CheckResult, FamilyOutput, Outcome, Status
 from preflight.engine import RunContext
+from preflight.model import CheckResult, FamilyOutput, Outcome, Status
 
 HOSTNAME_NOT_GIVEN = Outcome("scope.hostname", "not_given", Status.ERROR, ("flag",))
 DOMAIN_NOT_GIVEN = Outcome("scope.domain", "not_given", Status.ERROR, ("flag",))

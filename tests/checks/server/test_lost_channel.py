@@ -12,18 +12,25 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXED_NOW, make_config
+from servers.sshd import (
+    FileSpec,
+    SshdServer,
+    keygen,
+    missing_prerequisite,
+    postfix_missing,
+    start_sshd,
+)
 
 from checks.server.conftest import DOMAIN, NEW_HOST, NEW_IP, new_server_files
 from checks.support import describe
 from preflight.checks.server import run
 from preflight.checks.server.settings import SshSettings, with_settings
+from preflight.engine import RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.dns import DnsClient
 from preflight.net.ssh import SshTarget
 from preflight.net.ssh_commands import Access, CommandResult
-from preflight.engine import RunContext
-from servers.sshd import FileSpec, SshdServer, keygen, missing_prerequisite, postfix_missing, start_sshd
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postfix]
 
