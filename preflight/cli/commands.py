@@ -29,9 +29,9 @@ from preflight.cli.session import (
     with_ssh,
     write_outputs,
 )
-from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
+from preflight.exitcodes import CHECK_EXIT_CODE_HELP, EXIT_CODE_HELP, ExitCode
 
-@app.command(epilog=EXIT_CODE_HELP)
+@app.command(epilog=CHECK_EXIT_CODE_HELP)
 def check(
     ip: list[str] = typer.Option([], "--ip", metavar="IP", help="A new IP of the server (repeat for IPv4 and IPv6)."),
     hostname: Optional[str] = typer.Option(None, "--hostname", metavar="NAME", help="The new server's HELO/EHLO name."),
