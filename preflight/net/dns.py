@@ -351,7 +351,11 @@ class DnsClient:
             return slot.result()
         try:
             steps = self._steps(qname, rdtype, self._rounds())
-            slot.set_result(_drive(steps, self._exchange))
+            try:
+                result = _drive(steps, self._exchange)
+            except Exception as exc:  # noqa: BLE001 - a response we failed to read: could not check
+                result = DnsError(qname, rdtype, transport_reason(exc), "-")
+            slot.set_result(result)
         except BaseException:
             self._abandon(qname, rdtype, slot)
             raise
@@ -410,7 +414,11 @@ class DnsClient:
             # In a batch, retries are resent within one timeout: a dead server costs one timeout.
             rounds = list(self.nameservers) if batch is not None else self._rounds()
             steps = self._steps(qname, rdtype, rounds)
-            slot.set_result(await _adrive(steps, lambda q, ns: self._aexchange(q, ns, batch)))
+            try:
+                result = await _adrive(steps, lambda q, ns: self._aexchange(q, ns, batch))
+            except Exception as exc:  # noqa: BLE001 - a response we failed to read: could not check
+                result = DnsError(qname, rdtype, transport_reason(exc), "-")
+            slot.set_result(result)
         except BaseException:
             self._abandon(qname, rdtype, slot)
             raise
