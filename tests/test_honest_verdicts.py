@@ -181,3 +181,28 @@ def test_nagios_and_json_on_stdout_is_a_usage_error(dns_server: LabDnsServer) ->
     result = check(ns(dns_server), FULL, "--nagios", "--json", "-")
     assert result.exit_code == 2
     assert "only one output can go to stdout" in result.stderr
+
+
+# -- names from the network are escaped everywhere -------------------------------------------------
+
+
+def test_hostile_ptr_name_fails_and_is_escaped_in_every_output(dns_server: LabDnsServer, tmp_path: Path) -> None:
+    # Given IPs whose PTR names carry markup and control bytes
+    result = runner.invoke(app, [
+        "check", "--ip", "192.0.2.45", "--ip", "192.0.2.41", "--hostname", "mx.good.test",
+        "--domain", "good.test", "--dkim-selector", "sel1", "--no-smtp", "--no-blocklists",
+        "--timeout", "1", "--nameserver", ns(dns_server), "--json", str(tmp_path / "r.json"),
+        "--html", str(tmp_path / "r.html"), "--markdown", str(tmp_path / "r.md")])
+    # Then rdns.ptr fails for both, and nothing passes on the strength of those names
+    assert result.exit_code == 1, result.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    rdns = {(r["check_id"], r["subject"]): r for r in data["results"] if r["check_id"].startswith("rdns.")}
+    for ip in ("192.0.2.45", "192.0.2.41"):
+        assert (rdns[("rdns.ptr", ip)]["status"], rdns[("rdns.ptr", ip)]["outcome"]) == ("fail", "invalid_name")
+        assert all(r["status"] != "pass" for (_, subject), r in rdns.items() if subject == ip)
+    # and the markup never reaches HTML or Markdown as markup; control bytes stay escaped
+    html, md = (tmp_path / "r.html").read_text(), (tmp_path / "r.md").read_text()
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    assert "<b>x</b>" not in md
+    for text in (html, md, (tmp_path / "r.json").read_text()):
+        assert "\x01" not in text and "\x08" not in text
