@@ -311,8 +311,9 @@ def lists_command(
     ),
     config: Optional[Path] = typer.Option(None, "--config", metavar="PLAN.toml", help="TOML migration plan; its [blocklists] table decides what is enabled."),
     json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the list as JSON here ('-' = stdout)."),
+    lang: Optional[str] = LANG_OPTION,
 ) -> None:
-    """Show the blocklist catalogue: id, zone, kind, subjects, enabled, status (and, with --probe, usable now)."""
+    """Show the blocklist catalogue: id, zone, kind, subjects, enabled, status, why it is (not) on by default (and, with --probe, usable now)."""
 
     def body() -> ExitCode:
         import json
@@ -321,10 +322,12 @@ def lists_command(
         from preflight.checks.blocklists import settings as blocklist_settings
         from preflight.config import load_plan, parse_timeout
         from preflight.data.loader import load_catalogue
+        from preflight.i18n.lang import resolve_lang
         from preflight.net.dns import DnsClient, DnsConfig, Nameserver
         from preflight.report.output import write_text
 
         plan = load_plan(config) if config else {}
+        language = resolve_lang(lang, plan=plan)
         settings = blocklist_settings.from_options(plan, dqs_key=spamhaus_dqs_key)
         catalogue = load_catalogue()
         probes = None
@@ -334,7 +337,7 @@ def lists_command(
             seconds = parse_timeout(timeout) if timeout is not None else plan.get("timeout", 3.0)
             client = DnsClient(DnsConfig(nameservers=servers, timeout=seconds))
             probes = listing.probe_zones(client, catalogue, settings)
-        rows = listing.catalogue_rows(catalogue, settings, probes)
+        rows = listing.catalogue_rows(catalogue, settings, probes, language)
         if json_out:
             text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2) + "\n"
             written = write_text(json_out, text)
