@@ -234,6 +234,15 @@ def test_compare_blocklists_and_new_items() -> None:
     assert result["regressions"] == 2
 
 
+@pytest.mark.parametrize("state", ["unreachable", "not_applicable", "refused", "unreliable"])
+def test_listed_to_not_asked_is_never_resolved(state: str) -> None:
+    b = _report("d1", blocklists=[{"zone": "zen.test", "subject": "192.0.2.1", "state": "listed"}])
+    a = _report("d2", blocklists=[{"zone": "zen.test", "subject": "192.0.2.1", "state": state}])
+    result = compare(b, a)
+    assert [c["change"] for c in result["changes"]] == ["unverified"]
+    assert (result["resolved"], result["unchecked"]) == (0, 1)
+
+
 def test_listed_to_unreachable_is_not_resolved() -> None:
     b = _report("d1", blocklists=[{"zone": "zen.test", "subject": "192.0.2.1", "state": "listed"}])
     a = _report("d2", blocklists=[{"zone": "zen.test", "subject": "192.0.2.1", "state": "unreachable"}])

@@ -18,11 +18,13 @@ from preflight.exitcodes import ExitCode
 # neither prove a regression nor a fix, and are reported as "unverified" (could not recheck).
 RANK = {"pass": 0, "info": 0, "warn": 1, "fail": 2}
 STATE_RANK = {
-    "clear": 0, "allowlisted": 0, "not_applicable": 0, "accepted": 0,
+    "clear": 0, "allowlisted": 0, "accepted": 0,
     "policy": 1,
     "listed": 2, "rejected": 2,
 }
-UNVERIFIED = {"error", "skip", "refused", "unreliable", "unreachable", "unknown"}
+UNVERIFIED = {"error", "skip", "refused", "unreliable", "unreachable", "unknown", "not_applicable"}
+"""States that say nothing about the item: "not_applicable" is a list not asked (it does not take
+that kind of subject, or the run did not ask it) — never "clear"."""
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,8 @@ def history(reports: Iterable[dict[str, Any]]) -> dict[str, Any]:
     ordered = sorted(reports, key=lambda d: str(d.get("generated_at", "")))
     columns = [{"generated_at": str(d.get("generated_at", "")), "verdict": d.get("verdict")} for d in ordered]
     per_report = [items_of(d) for d in ordered]
-    keys = sorted({k for items in per_report for k, item in items.items() if item.rank != 0})
+    keys = sorted({k for items in per_report for k, item in items.items()
+                   if item.rank != 0 and item.state != "not_applicable"})
     rows = []
     for key in keys:
         cells = [items[key].state if key in items else None for items in per_report]
