@@ -206,3 +206,20 @@ def test_hostile_ptr_name_fails_and_is_escaped_in_every_output(dns_server: LabDn
     assert "<b>x</b>" not in md
     for text in (html, md, (tmp_path / "r.json").read_text()):
         assert "\x01" not in text and "\x08" not in text
+
+
+def test_tcp_closed_for_every_zone_leaves_nothing_passing(dns_server: LabDnsServer) -> None:
+    # Given every served zone (blocklists, reverse zones, partners, domains) truncated over UDP
+    # with the TCP retry hung up on; only the root answers, so the resolver is alive
+    for origin in dns_server.origins:
+        if origin != ".":
+            dns_server.add_fault(origin, FaultKind.TCP_CLOSE, suffix=True)
+    result = check(ns(dns_server), {**FULL, "--domain": "example.com"}, "--json", "-",
+                   "--partner", "partner-a.example", "--server-rbl", "reject_rbl_client zen.spamhaus.org")
+    data = json.loads(result.stdout)
+    # Then every family ran without crashing, and only facts that need no DNS pass
+    assert not [r for r in data["results"] if r["check_id"] == "internal.family"]
+    passing = {r["check_id"] for r in data["results"] if r["status"] == "pass"}
+    assert passing <= {"blocklist.resolver", "partners.policy"}, passing
+    assert not [r for r in data["results"] if r["status"] == "fail"]
+    assert (result.exit_code, data["verdict"]) == (3, "inconclusive")
