@@ -382,8 +382,12 @@ class DnsClient:
         return self.ask(_reverse_name(ip), "PTR")
 
     def resolver(self) -> dns.resolver.Resolver:
-        """A dnspython resolver on the same servers, for libraries that take one (checkdmarc)."""
-        res = dns.resolver.Resolver(configure=False)
+        """A dnspython resolver on the same servers, for libraries that take one (checkdmarc).
+
+        It holds to the same transport truth: an answer still truncated over TCP is "all
+        nameservers failed", never NODATA or NXDOMAIN.
+        """
+        res = WholeAnswerResolver(configure=False)
         res.nameservers = [dns.nameserver.Do53Nameserver(ns.host, ns.port) for ns in self.nameservers]
         res.timeout = self.config.timeout
         res.lifetime = self.config.timeout * (self.config.retries + 1) * len(self.nameservers)
@@ -488,6 +492,32 @@ class DnsClient:
     def gather(self, questions: Iterable[tuple[str, str]]) -> list[DnsAnswer | DnsError]:
         """Sync entry to :meth:`agather`: runs its own event loop (call from a worker thread)."""
         return asyncio.run(self.agather(list(questions)))
+
+
+class WholeAnswerResolver(dns.resolver.Resolver):
+    """dnspython's resolver, except that a response still truncated (TC) after the TCP retry is
+    a failure to answer (:class:`dns.resolver.NoNameservers`), never an answer or an absence."""
+
+    def resolve(self, qname: Any, rdtype: Any = dns.rdatatype.A, *args: Any,
+                **kwargs: Any) -> dns.resolver.Answer:
+        try:
+            answer = super().resolve(qname, rdtype, *args, **kwargs)
+        except dns.resolver.NoAnswer as exc:
+            _refuse_truncated(exc.response(), qname, rdtype)
+            raise
+        except dns.resolver.NXDOMAIN as exc:
+            for response in exc.responses().values():
+                _refuse_truncated(response, qname, rdtype)
+            raise
+        _refuse_truncated(answer.response, qname, rdtype)
+        return answer
+
+
+def _refuse_truncated(response: dns.message.Message | None, qname: Any, rdtype: Any) -> None:
+    if response is not None and response.flags & dns.flags.TC:
+        request = dns.message.make_query(qname, rdtype)
+        raise dns.resolver.NoNameservers(
+            request=request, errors=[("-", True, 53, "truncated answer (TC set over TCP too)", None)])
 
 
 _Steps = Generator[tuple[dns.message.Message, Nameserver], "dns.message.Message | str",

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 
+import dns.exception
+
 import pytest
 
 from preflight.lab.dnsserver import FaultKind, LabDnsServer
@@ -138,3 +140,30 @@ def test_probe_tells_a_dead_resolver_from_a_broken_name(
 ])
 def test_host_name_problem(name: str, bad: bool) -> None:
     assert (host_name_problem(name) is not None) == bad
+
+
+# -- libraries that take a dnspython resolver (checkdmarc) keep to the same truth ------------------
+
+
+@pytest.mark.parametrize("kind", [FaultKind.TRUNCATE_TCP, FaultKind.TCP_CLOSE])
+def test_library_resolver_never_turns_a_broken_answer_into_absence(
+    dns_server: LabDnsServer, kind: FaultKind
+) -> None:
+    import dns.resolver
+
+    dns_server.add_fault("good.test", kind, "TXT")
+    with pytest.raises(dns.exception.DNSException) as caught:
+        _client(dns_server).resolver().resolve("good.test", "TXT")
+    assert not isinstance(caught.value, (dns.resolver.NoAnswer, dns.resolver.NXDOMAIN))
+
+
+def test_spf_include_truncated_over_tcp_is_could_not_check(dns_server: LabDnsServer) -> None:
+    from preflight.checks import spf
+
+    # Given "include:slow.cases.test" whose TXT arrives truncated over UDP and TCP alike
+    dns_server.add_fault("slow.cases.test", FaultKind.TRUNCATE_TCP, "TXT")
+    results = spf.evaluate(spf.collect(_client(dns_server), "spf-tempfail.cases.test", ("192.0.2.10",)))
+    # Then nothing about the include is a fact: no "no SPF record at the include" failure
+    statuses = {(r.check_id, r.status.value) for r in results}
+    assert ("spf.authorizes", "error") in statuses
+    assert not [r for r in results if r.status.value == "fail"], statuses
