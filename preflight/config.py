@@ -53,6 +53,7 @@ PLAN_KEYS: dict[str, Validator] = {
     "old_ips": checked(lambda v: parse_ip(v, "old IP address"), as_str_list),
     "phase": checked(lambda v: parse_phase(v), as_str),
     "propagation_nameservers": checked(Nameserver.parse, as_str_list),
+    "messages": as_str_list,
 }
 """Top-level keys of a plan file and how each is checked."""
 

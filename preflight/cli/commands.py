@@ -9,6 +9,7 @@ import typer
 
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
+from preflight.cli.message import MESSAGE_OPTION, with_message
 from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, NAGIOS_OPTION, one_stdout, say
 from preflight.cli.partners import (
     PARTNER_IP_OPTION,
@@ -107,6 +108,7 @@ def check(
     partners_log_days: Optional[str] = PARTNERS_LOG_DAYS_OPTION,
     partners_log_top: Optional[str] = PARTNERS_LOG_TOP_OPTION,
     server_rbl: list[str] = SERVER_RBL_OPTION,
+    message: list[str] = MESSAGE_OPTION,
     nagios: bool = NAGIOS_OPTION,
 ) -> None:
     """Check the new server and domains before cutover; write HTML/JSON reports."""
@@ -138,6 +140,7 @@ def check(
         run_config = with_partners(run_config, plan, domains=partner, ips=partner_ip,
                                    from_log=partners_from_log, log_days=partners_log_days,
                                    log_top=partners_log_top, server_rbls=server_rbl)
+        run_config = with_message(run_config, plan, message, config.parent if config else None)
         saved = load_baseline(baseline) if baseline else None
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")
@@ -166,8 +169,8 @@ def demo(
     def body() -> ExitCode:
         from datetime import datetime, timezone
 
-        from preflight.cli.demo import demo_config
-        from preflight.lab.environment import lab_dns, lab_smtp
+        from preflight.cli.demo import demo_config, demo_target
+        from preflight.lab.environment import lab_dns, lab_smtp, lab_test_message
         from preflight.i18n.lang import resolve_lang
         from preflight.report import console
         from preflight.engine import run
@@ -179,7 +182,10 @@ def demo(
         with lab_dns() as server, lab_smtp(now) as smtp_server:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
             say("cli_lab_smtp", language, address=f"{smtp_server.address[0]}:{smtp_server.address[1]}")
-            report = run(demo_config(server, smtp=smtp_server), families=FAMILIES, now=now)
+            eml_path = output_dir / "message.eml"
+            eml_path.write_bytes(lab_test_message(server, smtp_server, now, client_ip=str(demo_target().ips[0])))
+            say("cli_lab_message", language, path=eml_path.resolve())
+            report = run(demo_config(server, smtp=smtp_server, message=eml_path), families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),

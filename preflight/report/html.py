@@ -17,7 +17,8 @@ from preflight.report import change_request
 
 STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "skip": 4}
 
-SECTION_ORDER = ("comparison", "history", "blocklists", "reputation", "smtp", "inventory", "partners", "old_ips")
+SECTION_ORDER = ("comparison", "history", "blocklists", "reputation", "smtp", "inventory", "partners", "messages",
+                 "old_ips")
 """Extra report sections, in page order; each has a template ``sections/<name>.html.j2``."""
 
 
