@@ -32,7 +32,7 @@ def ns(server: LabDnsServer) -> str:
 
 
 def check(server_ns: str, parts: dict[str, str], *extra: str):
-    args = ["check", "--timeout", "1", "--no-smtp", "--nameserver", server_ns]
+    args = ["check", "--timeout", "1", "--no-smtp", "--no-client", "--nameserver", server_ns]
     for flag, value in parts.items():
         args += [flag, value]
     return runner.invoke(app, [*args, *extra])
@@ -190,7 +190,7 @@ def test_hostile_ptr_name_fails_and_is_escaped_in_every_output(dns_server: LabDn
     # Given IPs whose PTR names carry markup and control bytes
     result = runner.invoke(app, [
         "check", "--ip", "192.0.2.45", "--ip", "192.0.2.41", "--hostname", "mx.good.test",
-        "--domain", "good.test", "--dkim-selector", "sel1", "--no-smtp", "--no-blocklists",
+        "--domain", "good.test", "--dkim-selector", "sel1", "--no-smtp", "--no-client", "--no-blocklists",
         "--timeout", "1", "--nameserver", ns(dns_server), "--json", str(tmp_path / "r.json"),
         "--html", str(tmp_path / "r.html"), "--markdown", str(tmp_path / "r.md")])
     # Then rdns.ptr fails for both, and nothing passes on the strength of those names
