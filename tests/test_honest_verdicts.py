@@ -223,3 +223,17 @@ def test_tcp_closed_for_every_zone_leaves_nothing_passing(dns_server: LabDnsServ
     assert passing <= {"blocklist.resolver", "partners.policy"}, passing
     assert not [r for r in data["results"] if r["status"] == "fail"]
     assert (result.exit_code, data["verdict"]) == (3, "inconclusive")
+
+
+def test_quiet_keeps_the_scope_line_out_but_still_exits_3(dns_server: LabDnsServer) -> None:
+    parts = {k: v for k, v in FULL.items() if k != "--dkim-selector"}
+    result = check(ns(dns_server), parts, "-q")
+    assert result.exit_code == 3
+    assert result.stderr == ""
+
+
+def test_quiet_still_says_the_resolver_is_silent(dead_port: int) -> None:
+    resolver = f"127.0.0.1:{dead_port}"
+    result = check(resolver, FULL, "-q")
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [f"preflight: resolver {resolver} did not answer (timeout)"]

@@ -179,7 +179,7 @@ def check(
         saved = load_baseline(baseline) if baseline is not None else None
         return execute(run_config, html=html_path, json_out=json_path,
                        quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language,
-                       nagios=nagios)
+                       nagios=nagios, explain=not quiet)
 
     raise typer.Exit(int(_guarded(body)))
 

@@ -93,12 +93,14 @@ def load_baseline(path: Path) -> dict[str, Any]:
 def execute(config: RunConfig, *, html: str | None, json_out: str | None,
             quiet: bool = False, baseline: dict[str, Any] | None = None,
             markdown: str | None = None, lang: str = "en", nagios: bool = False,
-            families: list[Family] | None = None) -> int:
+            families: list[Family] | None = None, explain: bool = True) -> int:
     """Run the checks for ``config``, write the reports, print the summary; return the exit code.
 
     With a baseline, the report gains a comparison section: any regression exits 1, else baseline
     items the run left unchecked exit 3, else the verdict decides. With ``nagios``, stdout gets
     one Monitoring Plugins line and the exit code is the plugin's (0 OK … 3 UNKNOWN).
+    ``explain`` (off with ``--quiet``) says on stderr which flags the scope rule misses; a silent
+    resolver is an error and always said.
     """
     from preflight.engine.compare import recheck_exit
     from preflight.model import exit_code_for
@@ -115,7 +117,7 @@ def execute(config: RunConfig, *, html: str | None, json_out: str | None,
             observer.close()
     data = write_outputs(report, html=html, json_out=json_out, quiet=quiet or nagios,
                          baseline=baseline, markdown=markdown, lang=lang)
-    explain_verdict(data, lang)
+    explain_verdict(data, lang, scope=explain)
     if nagios:
         return print_nagios(data)
     if not quiet:
@@ -131,7 +133,7 @@ _RECHECK_ORDER = (ExitCode.READY, ExitCode.INCONCLUSIVE, ExitCode.NOT_READY)
 """Exit codes of ``check --baseline``, weakest first: a regression beats unchecked items."""
 
 
-def explain_verdict(data: dict[str, Any], lang: str) -> None:
+def explain_verdict(data: dict[str, Any], lang: str, *, scope: bool = True) -> None:
     """One line on stderr when the run could not judge: a silent resolver, or parts not given.
 
     ``preflight: resolver 127.0.0.1:9 did not answer (timeout)``, or the flags to add.
@@ -145,7 +147,7 @@ def explain_verdict(data: dict[str, Any], lang: str) -> None:
             return
     flags = [str((r.get("params") or {}).get("flag", "")) for r in results
              if str(r.get("check_id", "")).startswith("scope.")]
-    if flags:
+    if flags and scope:
         say("cli_scope_missing", lang, flags=", ".join(flags))
 
 
