@@ -5,7 +5,7 @@ checkdmarc parses and counts, pyspf evaluates: both really run, on the lab throu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -244,9 +244,18 @@ RECORD = "v=spf1 ip4:192.0.2.1 -all"
         (SpfFacts("d.test", _txt()), [("spf.record", "missing"), ("spf.lookups", "no_record")]),
         (SpfFacts("d.test", _txt(RECORD, RECORD), (RECORD, RECORD)),
          [("spf.record", "multiple"), ("spf.lookups", "no_record")]),
-        (SpfFacts("d.test", _txt(RECORD), (RECORD,), "bad", "syntax"), [("spf.record", "invalid")]),
+        # a permanent error found through an include (loop, target without SPF)
+        (SpfFacts("d.test", _txt(RECORD), (RECORD,), "loop", "chain"), [("spf.record", "invalid")]),
+        # checkdmarc's own grammar refusing a record RFC 7208 accepts: valid, lookups not counted
+        (SpfFacts("d.test", _txt(RECORD), (RECORD,), "bad", "syntax"),
+         [("spf.record", "valid"), ("spf.lookups", "error")]),
+        (SpfFacts("d.test", _txt("v=spf1 bogus -all"), ("v=spf1 bogus -all",), "bad", "syntax"),
+         [("spf.record", "invalid"), ("spf.lookups", "error")]),
         (SpfFacts("d.test", _txt(RECORD), (RECORD,), "11/10", "lookups"),
          [("spf.record", "valid"), ("spf.lookups", "too_many")]),
+        # an included record breaking the grammar that checkdmarc let through: counts still shown
+        (SpfFacts("d.test", _txt(RECORD), (RECORD,), None, None, 2, 0, (), None, "x.test: bad"),
+         [("spf.record", "invalid"), ("spf.lookups", "within_limits")]),
         (SpfFacts("d.test", _txt(RECORD), (RECORD,), "3/2", "void"),
          [("spf.record", "valid"), ("spf.lookups", "too_many_void")]),
         (SpfFacts("d.test", _txt(RECORD), (RECORD,), "timeout", "dns"),
@@ -278,3 +287,118 @@ def test_unknown_check_host_result_is_a_fail_that_names_it() -> None:
     facts = SpfFacts("d.test", _txt(RECORD), (RECORD,), None, None, 0, 0, ((V4, "ambiguous", ""),))
     (auth,) = [r for r in evaluate(facts) if r.check_id == "spf.authorizes"]
     assert (auth.outcome, auth.status, auth.params["result"]) == ("fail", Status.FAIL, "ambiguous")
+
+
+# -- RFC 7208 fidelity (issue 14) -------------------------------------------------------------------
+
+
+def test_helo_macro_expands_to_the_hostname(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
+    # Given "exists:%{h}._helo.cases.test" and only mx.good.test._helo published
+    domain = "spf-helo.cases.test"
+    with_hostname = evaluate(spf.collect(dns_client, domain, (V4,), helo="mx.good.test"))
+    outcomes.expect(with_hostname, "spf.authorizes", "pass", Status.PASS, ip=V4)
+    # Without --hostname the domain itself is the HELO name, which is not published
+    without = evaluate(spf.collect(dns_client, domain, (V4,)))
+    outcomes.expect(without, "spf.authorizes", "fail", Status.FAIL, ip=V4)
+
+
+def test_run_uses_the_hostname_as_helo(context_for: Context, outcomes: OutcomeRecorder) -> None:
+    ctx = context_for(ips=(V4,), hostname="mx.good.test", domains=("spf-helo.cases.test",))
+    outcomes.expect(spf.run(ctx).results, "spf.authorizes", "pass", Status.PASS, ip=V4)
+
+
+def test_cnames_to_ipv4_only_hosts_do_not_make_a_void_permerror(
+    dns_client: DnsClient, outcomes: OutcomeRecorder,
+) -> None:
+    # Given a:www and mx, both CNAMEs to an IPv4-only host, then ip6:<new IPv6>
+    results = spf_results(dns_client, "spf-cnv6.cases.test", V6)
+    outcomes.expect(results, "spf.authorizes", "pass", Status.PASS, ip=V6)
+
+
+def test_non_ascii_record_is_invalid_and_a_permerror(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
+    results = spf_results(dns_client, "spf-nonascii.cases.test", V4)
+    invalid = outcomes.expect(results, "spf.record", "invalid", Status.FAIL)
+    assert "ASCII" in invalid.params["error"]
+    outcomes.expect(results, "spf.authorizes", "permerror", Status.FAIL, ip=V4)
+
+
+@pytest.mark.parametrize("domain", ["spf-case.cases.test", "spf-domainspec.cases.test"])
+def test_valid_records_the_old_parser_refused_are_valid(
+    dns_client: DnsClient, outcomes: OutcomeRecorder, domain: str,
+) -> None:
+    results = spf_results(dns_client, domain, V4)
+    outcomes.expect(results, "spf.record", "valid", Status.PASS)
+    outcomes.expect(results, "spf.authorizes", "pass", Status.PASS, ip=V4)
+
+
+def test_plus_all_fails_and_ptr_warns(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
+    plus_all = spf_results(dns_client, "spf-plusall.cases.test", V4)
+    outcomes.expect(plus_all, "spf.record", "pass_all", Status.FAIL, domain="spf-plusall.cases.test")
+    ptr = spf_results(dns_client, "spf-ptr.cases.test", V4)
+    outcomes.expect(ptr, "spf.record", "ptr", Status.WARN, record="v=spf1 ptr -all")
+
+
+def test_an_included_record_with_bad_syntax_makes_the_record_invalid(
+    dns_client: DnsClient, outcomes: OutcomeRecorder,
+) -> None:
+    # Given include:spf-invalid.cases.test, whose record has an unknown mechanism
+    results = spf_results(dns_client, "spf-include-bad.cases.test", V4)
+    invalid = outcomes.expect(results, "spf.record", "invalid", Status.FAIL)
+    assert invalid.params["error"].startswith("spf-invalid.cases.test: ")
+    assert not [r for r in results if r.check_id == "spf.lookups" and r.status is Status.PASS]
+
+
+# -- ptr validation (RFC 7208 §5.5) -----------------------------------------------------------------
+
+_PTR_ZONE = """$ORIGIN ptrloop.test.
+$TTL 300
+@ IN SOA ns1 h 1 3600 600 1209600 300
+@ IN NS ns1
+ns1 IN A 192.0.2.1
+@ IN TXT "v=spf1 ptr -all"
+loop IN CNAME loop2
+loop2 IN CNAME loop
+slow IN A 192.0.2.78
+"""
+
+
+@pytest.fixture()
+def ptr_loop_lab(dns_server: LabDnsServer) -> Iterator[LabDnsServer]:
+    """ptrloop.test ("v=spf1 ptr -all"); 192.0.2.77's PTR is a CNAME loop, 192.0.2.78's is slow."""
+    import dns.zone
+
+    zone = dns.zone.from_text(_PTR_ZONE, relativize=False)
+    reverse = dns.zone.from_text(
+        "$ORIGIN 77.2.0.192.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.ptrloop.test. h.ptrloop.test. "
+        "1 3600 600 1209600 300\n@ IN NS ns1.ptrloop.test.\n@ IN PTR loop.ptrloop.test.\n",
+        relativize=False)
+    reverse78 = dns.zone.from_text(
+        "$ORIGIN 78.2.0.192.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.ptrloop.test. h.ptrloop.test. "
+        "1 3600 600 1209600 300\n@ IN NS ns1.ptrloop.test.\n@ IN PTR slow.ptrloop.test.\n",
+        relativize=False)
+    for z in (zone, reverse, reverse78):
+        dns_server.add_zone(z)
+    try:
+        yield dns_server
+    finally:
+        for origin in ("ptrloop.test", "77.2.0.192.in-addr.arpa", "78.2.0.192.in-addr.arpa"):
+            dns_server.remove_zone(origin)
+
+
+def test_ptr_name_in_a_cname_loop_is_skipped(
+    ptr_loop_lab: LabDnsServer, client_for: Client, outcomes: OutcomeRecorder,
+) -> None:
+    # RFC 7208 §5.5: a DNS error on the A lookup of a PTR name skips that name (OpenSPF
+    # ptr-cname-loop): the ptr mechanism does not match and -all decides, a fact, not temperror.
+    results = spf_results(client_for(timeout=0.5), "ptrloop.test", "192.0.2.77")
+    outcomes.expect(results, "spf.authorizes", "fail", Status.FAIL, ip="192.0.2.77")
+
+
+@pytest.mark.parametrize("kind", ["timeout", "servfail"])
+def test_ptr_name_that_cannot_be_resolved_is_could_not_check(
+    ptr_loop_lab: LabDnsServer, client_for: Client, outcomes: OutcomeRecorder, kind: str,
+) -> None:
+    # Our resolver failing to answer says nothing about what receivers find: never fail/pass.
+    ptr_loop_lab.add_fault("slow.ptrloop.test", kind, "A")
+    results = spf_results(client_for(timeout=0.3), "ptrloop.test", "192.0.2.78")
+    outcomes.expect(results, "spf.authorizes", "temperror", Status.ERROR, ip="192.0.2.78")
