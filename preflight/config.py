@@ -7,6 +7,7 @@ validated here, once, so checks can trust their inputs: a bad value is a
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 import sys
@@ -98,6 +99,17 @@ def parse_phase(text: str) -> str:
     return value
 
 
+def parse_date(text: str, what: str = "cutover date") -> str:
+    """A calendar date ``YYYY-MM-DD`` (ISO 8601), returned in that form."""
+    value = str(text).strip()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise InputError(f"invalid {what} {str(text)[:40]!r}: use YYYY-MM-DD")
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InputError(f"invalid {what} {value!r}: no such day") from None
+
+
 # -- run configuration -----------------------------------------------------------------------
 
 
@@ -113,6 +125,8 @@ class Target:
     """The old server's addresses (after cutover: must leave SPF after a settling period)."""
     phase: str = "before"
     """``before`` cutover (default) or ``after`` it: after, MX must point at the new server."""
+    cutover_date: str | None = None
+    """The planned cutover day (``YYYY-MM-DD``): the report counts each fix's start-by date back from it."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -123,6 +137,7 @@ class Target:
             "dkim_selectors": list(self.dkim_selectors),
             "old_ips": [str(ip) for ip in self.old_ips],
             "phase": self.phase,
+            **({"cutover_date": self.cutover_date} if self.cutover_date else {}),
         }
 
 
@@ -183,6 +198,13 @@ def _wrap(convert: Callable[[Any], Any], base: Validator) -> Validator:
     return check
 
 
+def _toml_date(value: Any) -> Any:
+    """A TOML date literal (``cutover_date = 2026-12-24``) as its ISO text; anything else as is."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return value
+
+
 PLAN_KEYS: dict[str, Validator] = {
     "ips": _wrap(parse_ip, _str_list),
     "hostname": _wrap(parse_hostname, _str),
@@ -193,6 +215,7 @@ PLAN_KEYS: dict[str, Validator] = {
     "strict": _bool,
     "old_ips": _wrap(lambda v: parse_ip(v, "old IP address"), _str_list),
     "phase": _wrap(lambda v: parse_phase(v), _str),
+    "cutover_date": lambda v, key: _wrap(parse_date, _str)(_toml_date(v), key),
     "propagation_nameservers": _wrap(Nameserver.parse, _str_list),
 }
 """Top-level keys of a plan file and how each is checked."""

@@ -76,6 +76,10 @@ def check(
         help="Judge as after cutover: MX must point at the new server, old IPs should leave SPF.",
     ),
     old_ip: list[str] = typer.Option([], "--old-ip", metavar="IP", help="An IP of the old server (repeatable)."),
+    cutover_date: Optional[str] = typer.Option(
+        None, "--cutover-date", metavar="YYYY-MM-DD",
+        help="The planned cutover day: the report gives each fix a start-by date (plan: cutover_date).",
+    ),
     propagation: bool = typer.Option(
         False, "--propagation",
         help="Compare MX, SPF, A/AAAA and PTR across resolvers (plan: propagation_nameservers, "
@@ -129,7 +133,7 @@ def check(
             disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file else None,
         ))
         run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
-                                  propagation=propagation)
+                                  propagation=propagation, cutover_date=cutover_date)
         run_config = with_ssh(run_config, plan, new=ssh, old=old_ssh, key_file=ssh_key,
                               known_hosts=known_hosts, accept_new=ssh_accept_new,
                               prompt=ssh_password)
@@ -163,7 +167,7 @@ def demo(
     def body() -> ExitCode:
         from datetime import datetime, timezone
 
-        from preflight.lab.environment import demo_config, lab_dns, lab_smtp
+        from preflight.lab.environment import demo_config, demo_cutover, lab_dns, lab_smtp
         from preflight.lang import resolve_lang
         from preflight.report import console
         from preflight.runner import run
@@ -174,7 +178,7 @@ def demo(
         with lab_dns() as server, lab_smtp(now) as smtp_server:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
             say("cli_lab_smtp", language, address=f"{smtp_server.address[0]}:{smtp_server.address[1]}")
-            report = run(demo_config(server, smtp=smtp_server), now=now)
+            report = run(demo_config(server, smtp=smtp_server, cutover_date=demo_cutover(now)), now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),

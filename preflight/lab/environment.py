@@ -7,9 +7,10 @@ describe one plausible company migration; :func:`demo_target` is that migration'
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import ipaddress
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,8 +71,17 @@ def lab_smtp(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[L
         yield server
 
 
+DEMO_LEAD_DAYS = 21
+"""The demo's cutover is three weeks after the run: long enough that every fix can still start."""
+
+
+def demo_cutover(now: datetime) -> str:
+    """The demo's cutover day for a run at ``now`` (``YYYY-MM-DD``)."""
+    return (now + timedelta(days=DEMO_LEAD_DAYS)).date().isoformat()
+
+
 def demo_config(server: LabDnsServer, timeout: float = 2.0,
-                smtp: LabSmtpServer | None = None) -> RunConfig:
+                smtp: LabSmtpServer | None = None, cutover_date: str | None = None) -> RunConfig:
     """The run configuration of the demo, pointed at a running lab server.
 
     With ``smtp``, the SMTP probe targets that loopback server (never the demo's IPs) and
@@ -79,7 +89,7 @@ def demo_config(server: LabDnsServer, timeout: float = 2.0,
     """
     host, port = server.address
     config = RunConfig(
-        target=demo_target(),
+        target=dataclasses.replace(demo_target(), cutover_date=cutover_date),
         dns=DnsConfig(nameservers=(Nameserver(host, port),), timeout=timeout, retries=1),
     )
     from preflight.checks.blocklists import settings as blocklists
