@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from preflight.messages import DEFAULT_LANG, catalogue, check_about, check_title, result_text, ui
-from preflight.report import change_request
+from preflight.report import blockers, change_request, glossary, markup
+from preflight.report.dates import format_moment
 
 STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "skip": 4}
 
@@ -35,7 +36,7 @@ def environment() -> Any:
     """The Jinja2 environment (autoescape always on, strict undefined)."""
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -43,6 +44,10 @@ def environment() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["rich"] = markup.rich
+    env.filters["links"] = markup.links
+    env.filters["css_string"] = markup.css_string
+    return env
 
 
 _EVIDENCE_WORDS = {"not a known public resolver": "evidence_not_public_resolver"}
@@ -101,6 +106,9 @@ def view_model(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]
     counts = data.get("counts", {})
     target = data.get("target", {})
     resolver = data.get("resolver", {})
+    passed = _passed(results, lang)
+    verdict_text = ui(f"verdict_{data['verdict']}", lang)
+    generated = format_moment(data.get("generated_at", ""), lang)
     return {
         "lang": lang,
         "ui": {key: ui(key, lang) for key in _UI_KEYS},
@@ -125,9 +133,29 @@ def view_model(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]
         "comparison": _comparison_view(data.get("comparison"), lang),
         "section_views": section_views(data, lang),
         "cr": change_request.view(data, lang),
+        "blockers": blockers.view(data, lang),
+        "passed": passed,
+        "passed_intro": ui("passed_intro", lang, count=sum(len(g["subjects"]) for g in passed)),
+        "glossary": glossary.entries([r["check_id"] for r in results], lang,
+                                     to_fix=[r["check_id"] for r in results if r["status"] != "pass"]),
+        "generated_label": generated,
+        "footer": {"left": f"{verdict_text} · {generated}", "page": ui("footer_page", lang)},
         "state_labels": state_labels(lang),
         "data": data,
     }
+
+
+def _passed(results: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Passing results, one row per check id with its subjects (the compact appendix)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for r in results:
+        if r["status"] != "pass":
+            continue
+        row = rows.setdefault(r["check_id"], {"check_id": r["check_id"], "title": check_title(r["check_id"], lang),
+                                              "subjects": []})
+        if r["subject"] not in row["subjects"]:
+            row["subjects"].append(r["subject"])
+    return sorted(rows.values(), key=lambda row: row["check_id"])
 
 
 def section_views(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]:
@@ -174,7 +202,10 @@ _UI_KEYS = (
     "label_subject", "label_status", "label_result", "label_source",
     "heading_comparison", "label_before", "label_after", "label_first_seen", "label_item", "label_change",
     "heading_history", "heading_old_ips", "label_ptr", "label_forward_confirmed", "label_blocklists", "yes", "no",
-    "heading_overview",
+    "heading_overview", "heading_blockers", "heading_warnings", "heading_not_checked", "heading_fixes",
+    "heading_manual", "heading_passed", "heading_glossary", "blockers_none", "warnings_none", "not_checked_none",
+    "not_checked_intro", "label_fix", "label_owner", "label_lead", "label_start_by", "label_checks", "label_late",
+    "glossary_why", "glossary_fix", "copy_button", "copy_done",
 )
 
 
