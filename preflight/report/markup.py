@@ -63,7 +63,7 @@ def rich(value: object) -> Markup:
         url = match.group(0).rstrip(_TRAILING)
         end = match.start() + len(url)
         out.append(_tokens(text[last:match.start()]))
-        out.append(Markup('<a class="url" href="') + escape(url) + Markup('">') + escape(url) + Markup("</a>"))
+        out.append(Markup('<a class="url" rel="nofollow noopener noreferrer" href="') + escape(url) + Markup('">') + escape(url) + Markup("</a>"))
         last = end
     out.append(_tokens(text[last:]))
     return Markup("").join(out)
@@ -79,7 +79,7 @@ def links(value: object) -> Markup:
     for match in URL.finditer(text):
         url = match.group(0).rstrip(_TRAILING)
         out.append(escape(text[last:match.start()]))
-        out.append(Markup('<a class="url" href="') + escape(url) + Markup('">') + escape(url) + Markup("</a>"))
+        out.append(Markup('<a class="url" rel="nofollow noopener noreferrer" href="') + escape(url) + Markup('">') + escape(url) + Markup("</a>"))
         last = match.start() + len(url)
     out.append(escape(text[last:]))
     return Markup("").join(out)
