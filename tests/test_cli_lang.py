@@ -43,10 +43,10 @@ def test_check_in_japanese(dns_server: LabDnsServer, tmp_path: Path) -> None:
     data = json.loads(js.read_text(encoding="utf-8"))
     assert data["lang"] == "ja"
     spf = next(r for r in data["results"] if r["check_id"] == "spf.authorizes" and r["status"] == "fail")
-    assert spf["summary"] == "example.com の SPF は 203.0.113.25 を許可していません（結果：fail）"
+    assert spf["summary"] == "example.com の SPF は 203.0.113.25 を許可していません（結果：拒否）"
     assert spf["title"] == "SPF が新しい IP を許可しているか"
     page = html.read_text(encoding="utf-8")
-    assert '<html lang="ja">' in page and "切り替え前の対応事項" in page and "承認" in page
+    assert '<html lang="ja">' in page and "切り替え前に解消が必要な問題" in page and "承認" in page
     assert "What to do" not in page
     assert md.read_text(encoding="utf-8").startswith("## メールサーバー移行 事前確認レポート")
     # The CLI's own lines are Japanese too: the written files and the console summary.
