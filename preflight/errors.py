@@ -13,3 +13,11 @@ class UsageError(PreflightError):
 
 class InputError(UsageError):
     """A value the user gave (IP, hostname, domain, selector, ...) is invalid."""
+
+
+class NoNameserverError(UsageError):
+    """No resolver to ask (none given, none configured on the system).
+
+    The message says what is missing; the command line adds how to give one (``--nameserver``),
+    so the network layer never names a CLI flag.
+    """

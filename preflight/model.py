@@ -5,9 +5,11 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from preflight import __version__
 from preflight.exitcodes import ExitCode
 from preflight.textsafe import clean
 
@@ -138,3 +140,20 @@ class FamilyOutput:
 
     results: tuple[CheckResult, ...] = ()
     sections: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of a run: inputs, resolver, results and extra sections."""
+
+    generated_at: datetime
+    target: dict[str, Any]
+    resolver: dict[str, Any]
+    results: tuple[CheckResult, ...]
+    sections: dict[str, Any] = field(default_factory=dict)
+    tool_version: str = __version__
+
+    @property
+    def verdict(self) -> Verdict:
+        """The readiness verdict derived from the results."""
+        return verdict_for(r.status for r in self.results)

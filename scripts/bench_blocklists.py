@@ -44,7 +44,8 @@ def serve(latency: float, ready: multiprocessing.connection.Connection,
     import dns.rdata
 
     from preflight.checks.blocklists.queries import label_of
-    from preflight.data.catalogue import Requirement, load_catalogue
+    from preflight.data.catalogue import Requirement
+    from preflight.data.loader import load_catalogue
     from preflight.lab.blocklists import listing_code, standin_zone
     from preflight.lab.dnsserver import LabDnsServer
     from preflight.lab.environment import zones_dir
@@ -90,9 +91,10 @@ def main() -> None:
     from preflight.checks.blocklists.plan import build_plan
     from preflight.checks.blocklists.settings import BlocklistSettings
     from preflight.config import RunConfig, Target, parse_ip
-    from preflight.data.catalogue import Requirement, ZoneKind, load_catalogue
+    from preflight.data.catalogue import Requirement, ZoneKind
+    from preflight.data.loader import load_catalogue
     from preflight.net.dns import DnsClient, DnsConfig, DnsError, Nameserver
-    from preflight.runner import RunContext
+    from preflight.engine import RunContext
 
     catalogue = load_catalogue()
     every = tuple(z for z in catalogue.active() if Requirement.KEY not in z.requires)

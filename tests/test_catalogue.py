@@ -9,8 +9,8 @@ import re
 import pytest
 
 import preflight
-import preflight.runner
-from preflight.messages import LANGUAGES, catalogue
+import preflight.engine
+from preflight.i18n.messages import LANGUAGES, catalogue
 from preflight.model import Outcome, Status, template_fields
 
 ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
@@ -72,7 +72,7 @@ def test_catalogue_has_no_orphans() -> None:
 
 def test_outcome_rejects_wrong_params() -> None:
     with pytest.raises(TypeError):
-        preflight.runner.FAMILY_CRASHED("x", family="y")
+        preflight.engine.FAMILY_CRASHED("x", family="y")
 
 
 def test_every_check_id_is_documented_in_readme() -> None:
@@ -169,7 +169,7 @@ def test_japanese_texts_are_japanese() -> None:
 @pytest.mark.parametrize("outcome", ["found", "found_large", "partial"])
 def test_one_partner_address_reads_right(outcome: str) -> None:
     # A partner with a single mail server is common: "1 sending addresses" reads as a mistake
-    from preflight.messages import result_text
+    from preflight.i18n.messages import result_text
 
     params = {"domain": "partner.example", "count": "1", "mx": "1", "spf": "1",
               "senders": "Google", "reason": "timeout"}

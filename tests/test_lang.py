@@ -6,7 +6,7 @@ import pytest
 
 from preflight.config import validate_plan
 from preflight.errors import UsageError
-from preflight.lang import from_locale, parse_lang, resolve_lang
+from preflight.i18n.lang import from_locale, parse_lang, resolve_lang
 
 
 @pytest.mark.parametrize("environ, expected", [

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from preflight.cli import app
-from preflight.compare import compare, history
+from preflight.engine.compare import compare, history
 from preflight.lab.dnsserver import LabDnsServer
 
 STATES = Path(__file__).resolve().parent / "states"

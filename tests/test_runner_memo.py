@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from preflight.runner import RunMemo, concurrent_map
+from preflight.engine import RunMemo, concurrent_map
 
 
 def test_the_first_caller_computes_and_the_others_wait() -> None:

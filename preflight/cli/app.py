@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 import typer
 
 from preflight import __version__
-from preflight.errors import PreflightError
+from preflight.errors import NoNameserverError, PreflightError
 from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 
 app = typer.Typer(
@@ -51,6 +51,8 @@ def guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
     except typer.Exit:
         raise
+    except NoNameserverError as exc:
+        fail(f"{exc}; pass --nameserver HOST[:PORT]")
     except PreflightError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

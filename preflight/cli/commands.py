@@ -115,7 +115,7 @@ def check(
 
     def body() -> ExitCode:
         from preflight.config import load_plan
-        from preflight.lang import resolve_lang
+        from preflight.i18n.lang import resolve_lang
 
         plan = load_plan(config) if config else {}
         language = resolve_lang(lang, plan=plan)
@@ -167,10 +167,12 @@ def demo(
     def body() -> ExitCode:
         from datetime import datetime, timezone
 
-        from preflight.lab.environment import demo_config, demo_cutover, lab_dns, lab_smtp
-        from preflight.lang import resolve_lang
+        from preflight.cli.demo import demo_config, demo_cutover
+        from preflight.lab.environment import lab_dns, lab_smtp
+        from preflight.i18n.lang import resolve_lang
         from preflight.report import console
-        from preflight.runner import run
+        from preflight.engine import run
+        from preflight.registry import FAMILIES
 
         language = resolve_lang(lang)
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -178,7 +180,8 @@ def demo(
         with lab_dns() as server, lab_smtp(now) as smtp_server:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
             say("cli_lab_smtp", language, address=f"{smtp_server.address[0]}:{smtp_server.address[1]}")
-            report = run(demo_config(server, smtp=smtp_server, cutover_date=demo_cutover(now)), now=now)
+            report = run(demo_config(server, smtp=smtp_server, cutover_date=demo_cutover(now)),
+                         families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),
@@ -208,8 +211,8 @@ def render(
         from preflight.errors import UsageError
         from preflight.report import json as report_json
 
-        from preflight.lang import resolve_lang
-        from preflight.report.localize import localize
+        from preflight.i18n.lang import resolve_lang
+        from preflight.i18n.localize import localize
 
         if not html and not json_out and not markdown:
             raise UsageError("nothing to write: give --html PATH (or --json PATH, --markdown PATH)")
@@ -238,12 +241,12 @@ def diff(
     """Compare two saved reports: regressions first, then what was resolved. Exit 1 on regressions."""
 
     def body() -> ExitCode:
-        from preflight.compare import compare
+        from preflight.engine.compare import compare
         from preflight.report import console
         from preflight.report import json as report_json
 
-        from preflight.lang import resolve_lang
-        from preflight.report.localize import localize
+        from preflight.i18n.lang import resolve_lang
+        from preflight.i18n.localize import localize
 
         to_stdout = one_stdout(json=json_out, markdown=markdown)
         old, new = report_json.load(before), report_json.load(after)
@@ -267,11 +270,11 @@ def history(
     """Render a history view over several dated reports, such as daily rechecks after cutover."""
 
     def body() -> ExitCode:
-        from preflight.compare import history as build_history
+        from preflight.engine.compare import history as build_history
         from preflight.report import json as report_json
 
-        from preflight.lang import resolve_lang
-        from preflight.report.localize import localize
+        from preflight.i18n.lang import resolve_lang
+        from preflight.i18n.localize import localize
 
         loaded = [report_json.load(p) for p in reports]
         latest = max(loaded, key=lambda d: str(d.get("generated_at", "")))
@@ -313,7 +316,7 @@ def lists_command(
         from preflight.checks.blocklists import listing
         from preflight.checks.blocklists import settings as blocklist_settings
         from preflight.config import load_plan, parse_timeout
-        from preflight.data.catalogue import load_catalogue
+        from preflight.data.loader import load_catalogue
         from preflight.net.dns import DnsClient, DnsConfig, Nameserver
         from preflight.report.output import write_text
 

@@ -35,6 +35,6 @@ def one_stdout(**targets: str | None) -> bool:
 
 def say(key: str, lang: str, **params: object) -> None:
     """A status line on stderr, in the run's language."""
-    from preflight.messages import ui
+    from preflight.i18n.messages import ui
 
     typer.echo(ui(key, lang, **params), err=True)

@@ -13,7 +13,7 @@ from preflight.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from preflight.config import RunConfig
-    from preflight.runner import Report
+    from preflight.model import Report
 
 
 def build_config(
@@ -99,11 +99,12 @@ def execute(config: RunConfig, *, html: str | None, json_out: str | None,
     """
     from preflight.model import exit_code_for
     from preflight.report import console
-    from preflight.runner import run
+    from preflight.engine import run
+    from preflight.registry import FAMILIES
 
     observer = console.Progress(lang) if not quiet and sys.stderr.isatty() else None
     try:
-        report = run(config, observer=observer, baseline=baseline)
+        report = run(config, families=FAMILIES, observer=observer, baseline=baseline)
     finally:
         if observer:
             observer.close()
@@ -121,7 +122,7 @@ def write_outputs(report: Report, *, html: str | None, json_out: str | None,
                   quiet: bool = False, lang: str = "en",
                   baseline: dict[str, Any] | None = None, markdown: str | None = None) -> dict[str, Any]:
     """Write the requested report files (with a comparison when a baseline is given)."""
-    from preflight.compare import compare
+    from preflight.engine.compare import compare
     from preflight.report import json as report_json
 
     data = report_json.to_dict(report, lang)

@@ -48,34 +48,6 @@ _LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _URL_FIELDS = frozenset({"ip", "subject"})
-_OCTET = r"(\d{1,3}|\*|\[\d{1,3}\.\.\d{1,3}\])"
-_CODE_RE = re.compile(rf"^{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}$")
-
-
-def _parse_octet(text: str) -> tuple[int, int]:
-    if text == "*":
-        return 0, 255
-    lo, _, hi = text.strip("[]").partition("..")
-    low, high = int(lo), int(hi or lo)
-    if not 0 <= low <= high <= 255:
-        raise ValueError(f"bad octet {text!r}")
-    return low, high
-
-
-def check_code(code: Code) -> tuple[tuple[int, int], ...]:
-    """Validate one :class:`Code`; return its per-octet ``(low, high)`` ranges."""
-    match = _CODE_RE.match(code.code)
-    if match is None or match.group(1) != "127":
-        raise ValueError(f"code {code.code!r} is not a 127.x.y.z address or pattern")
-    ranges = tuple(_parse_octet(o) for o in match.groups())
-    if not code.meaning.strip():
-        raise ValueError(f"code {code.code!r} has an empty meaning")
-    if (code.state is CodeState.REPUTATION) != (code.grade is not None):
-        raise ValueError(f"code {code.code!r}: 'grade' is required for, and only for, "
-                         "state 'reputation'")
-    return ranges
-
-
 def validate_zone_name(name: object) -> str:
     """Return ``name`` normalised (lower case, no trailing dot) if it is a valid DNS zone name.
 

@@ -1,26 +1,24 @@
 """Typed, validated view of the curated DNS blocklist catalogue (``blocklists.toml``).
 
 The catalogue is data: zone names, return codes, refusal codes, test points, terms and sources
-live in ``preflight/data/blocklists.toml``. This module reads that file (the only I/O here),
-turns it into frozen dataclasses (the validation itself lives in :mod:`preflight.data._schema`).
+live in ``preflight/data/blocklists.toml``. This module holds the frozen dataclasses;
+:mod:`preflight.data.loader` reads the file (the only I/O) and validates it through
+:mod:`preflight.data._schema`.
 :meth:`Zone.classify` is a pure function from one DNSBL answer to a :class:`ListState`; nothing
 here sends a DNS query.
 """
 
 from __future__ import annotations
 
-import functools
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
-from typing import Any
 
 __all__ = [
     "Catalogue", "Code", "CodeState", "Grade", "ListState", "Lookup", "PointBasis", "Requirement",
-    "Subject", "TestPoints", "UnknownCode", "Zone", "ZoneKind", "ZoneStatus", "load_catalogue",
-    "parse_catalogue", "parse_custom_zone", "validate_zone_name",
+    "Subject", "TestPoints", "UnknownCode", "Zone", "ZoneKind", "ZoneStatus", "check_code",
 ]
 
 PACKAGE = "preflight.data"
@@ -132,6 +130,34 @@ _BY_KIND = {
 }
 
 
+_OCTET = r"(\d{1,3}|\*|\[\d{1,3}\.\.\d{1,3}\])"
+_CODE_RE = re.compile(rf"^{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}$")
+
+
+def _parse_octet(text: str) -> tuple[int, int]:
+    if text == "*":
+        return 0, 255
+    lo, _, hi = text.strip("[]").partition("..")
+    low, high = int(lo), int(hi or lo)
+    if not 0 <= low <= high <= 255:
+        raise ValueError(f"bad octet {text!r}")
+    return low, high
+
+
+def check_code(code: Code) -> tuple[tuple[int, int], ...]:
+    """Validate one :class:`Code`; return its per-octet ``(low, high)`` ranges."""
+    match = _CODE_RE.match(code.code)
+    if match is None or match.group(1) != "127":
+        raise ValueError(f"code {code.code!r} is not a 127.x.y.z address or pattern")
+    ranges = tuple(_parse_octet(o) for o in match.groups())
+    if not code.meaning.strip():
+        raise ValueError(f"code {code.code!r} has an empty meaning")
+    if (code.state is CodeState.REPUTATION) != (code.grade is not None):
+        raise ValueError(f"code {code.code!r}: 'grade' is required for, and only for, "
+                         "state 'reputation'")
+    return ranges
+
+
 @dataclass(frozen=True)
 class Code:
     """One documented answer: an exact address or a ``127.0.[2..20].3``-style pattern."""
@@ -145,8 +171,6 @@ class Code:
     _ranges: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        from preflight.data._schema import check_code
-
         object.__setattr__(self, "_ranges", check_code(self))
 
     def meaning_in(self, lang: str) -> str:
@@ -397,42 +421,3 @@ class Catalogue:
 
 def _fill(template: str, subject: str) -> str:
     return template.replace("{ip}", subject).replace("{subject}", subject)
-
-
-@functools.lru_cache(maxsize=8)
-def load_catalogue(path: str | Path | None = None) -> Catalogue:
-    """Load and validate the catalogue (the packaged file unless ``path`` is given); cached."""
-    from preflight.data import _schema
-
-    return _schema.load(path)
-
-
-def validate_zone_name(name: object) -> str:
-    """Return ``name`` normalised (lower case, no trailing dot) if it is a valid DNS zone name.
-
-    Labels are 1-63 letters, digits or hyphens (not at either end), at least two labels, at most
-    253 characters, and the last label is not all digits. Raises :class:`ValueError` otherwise.
-    """
-    from preflight.data import _schema
-
-    return _schema.validate_zone_name(name)
-
-
-def parse_catalogue(data: Mapping[str, Any]) -> Catalogue:
-    """Validate a parsed ``blocklists.toml`` document and build the :class:`Catalogue`."""
-    from preflight.data import _schema
-
-    return _schema.parse_catalogue(data)
-
-
-def parse_custom_zone(mapping: Mapping[str, Any]) -> Zone:
-    """Build a :class:`Zone` from a user's plan entry; raise a one-line ValueError on bad input.
-
-    Keys: ``zone`` (required DNS name), ``name``, ``subjects`` (default ``["ipv4"]``), ``kind``
-    (default ``"block"``), ``codes`` (optional ``{code, meaning, state[, grade]}`` tables),
-    ``delist_url`` (optional). Any 127.0.0.0/8 answer not in ``codes`` counts as a listing of the
-    zone's kind (block -> listed, policy/collateral -> policy, allow -> allowlisted).
-    """
-    from preflight.data import _schema
-
-    return _schema.parse_custom_zone(mapping)

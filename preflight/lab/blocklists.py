@@ -18,8 +18,9 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.zone
 
-from preflight.checks.blocklists.queries import label_of, probe_points
-from preflight.data.catalogue import Code, CodeState, Requirement, Zone, load_catalogue
+from preflight.data.probes import label_of, probe_points
+from preflight.data.catalogue import Code, CodeState, Requirement, Zone
+from preflight.data.loader import load_catalogue
 from preflight.lab.dnsserver import LabDnsServer
 
 _LISTING_STATES = (CodeState.LISTED, CodeState.POLICY, CodeState.ALLOWLISTED, CodeState.REPUTATION)

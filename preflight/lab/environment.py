@@ -1,22 +1,18 @@
 """The embedded lab: loopback servers that stand in for the Internet in the demo and tests.
 
 Zone files live in ``examples/lab/`` (shipped in the wheel as ``preflight/_lab_zones``). They
-describe one plausible company migration; :func:`demo_target` is that migration's input.
+describe one plausible company migration; :mod:`preflight.cli.demo` holds that migration's input.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import ipaddress
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from preflight.config import RunConfig, Target
 from preflight.lab.dnsserver import LabDnsServer
-from preflight.net.dns import DnsConfig, Nameserver
 
 if TYPE_CHECKING:
     from preflight.lab.smtpserver import LabSmtpServer
@@ -29,17 +25,6 @@ def zones_dir() -> Path:
         if candidate.is_dir() and any(candidate.glob("*.zone")):
             return candidate
     raise FileNotFoundError("lab zone files not found (broken installation)")
-
-
-def demo_target() -> Target:
-    """The demo migration: Example Co.'s new server, its two sending domains, its old server."""
-    return Target(
-        ips=(ipaddress.ip_address("203.0.113.25"), ipaddress.ip_address("2001:db8:25::25")),
-        hostname="mail.example.com",
-        domains=("example.com", "example.net"),
-        dkim_selectors=("s2026",),
-        old_ips=(ipaddress.ip_address("198.51.100.10"),),
-    )
 
 
 @contextlib.contextmanager
@@ -69,53 +54,3 @@ def lab_smtp(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[L
     server = LabSmtpServer(certificates=make_certificates(("mail.example.com",), now=now), host=host)
     with server:
         yield server
-
-
-DEMO_LEAD_DAYS = 21
-"""The demo's cutover is three weeks after the run: long enough that every fix can still start."""
-
-
-def demo_cutover(now: datetime) -> str:
-    """The demo's cutover day for a run at ``now`` (``YYYY-MM-DD``)."""
-    return (now + timedelta(days=DEMO_LEAD_DAYS)).date().isoformat()
-
-
-def demo_config(server: LabDnsServer, timeout: float = 2.0,
-                smtp: LabSmtpServer | None = None, cutover_date: str | None = None) -> RunConfig:
-    """The run configuration of the demo, pointed at a running lab server.
-
-    With ``smtp``, the SMTP probe targets that loopback server (never the demo's IPs) and
-    trusts the lab CA.
-    """
-    host, port = server.address
-    config = RunConfig(
-        target=dataclasses.replace(demo_target(), cutover_date=cutover_date),
-        dns=DnsConfig(nameservers=(Nameserver(host, port),), timeout=timeout, retries=1),
-    )
-    from preflight.checks.blocklists import settings as blocklists
-
-    # The demo's plan opts into Barracuda, as `[blocklists] zones = ["barracuda-brbl"]` would;
-    # the lab's resolver is not registered with it.
-    config = blocklists.with_settings(
-        config, blocklists.from_options({"blocklists.zones": ["barracuda-brbl"]})
-    )
-    from preflight.checks.partners import settings as partners
-
-    # Two partners and the RBL policy the new server will run, as `[partners]` in a plan would:
-    # partner-a.example's mail server is on the lab's Spamhaus ZEN, partner-b.example is clean.
-    config = partners.with_settings(config, partners.PartnerSettings(
-        domains=("partner-a.example", "partner-b.example"), plan_policy=partners.parse_server_rbls((
-            ("smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, "
-             "reject_rbl_client zen.spamhaus.org"),
-            "postscreen_dnsbl_sites = zen.spamhaus.org*3 bl.spamcop.net*2",
-            "postscreen_dnsbl_threshold = 3",
-            "postscreen_dnsbl_action = enforce",
-        ))))
-    if smtp is not None:
-        from preflight.checks.smtp.settings import SmtpSettings, with_settings
-        from preflight.net.smtp import SmtpTarget
-
-        config = with_settings(config, SmtpSettings(
-            targets=(SmtpTarget(*smtp.address),), timeout=5.0, ca_file=smtp.ca_file,
-        ))
-    return config

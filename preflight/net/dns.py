@@ -31,7 +31,7 @@ import dns.rdatatype
 import dns.resolver
 import dns.reversename
 
-from preflight.errors import UsageError
+from preflight.errors import NoNameserverError, UsageError
 from preflight.model import Evidence
 from preflight.net.address import host_port, split_host_port
 from preflight.net._udpmux import UdpMux
@@ -177,13 +177,11 @@ class DnsClient:
             try:
                 system = dns.resolver.Resolver(configure=True)
             except dns.resolver.NoResolverConfiguration:
-                raise UsageError(
-                    "no system resolver configured (/etc/resolv.conf); pass --nameserver HOST[:PORT]"
-                ) from None
+                raise NoNameserverError("no system resolver configured (/etc/resolv.conf)") from None
             self.nameservers = tuple(Nameserver(str(ns), system.port) for ns in system.nameservers)
             self.system = True
         if not self.nameservers:
-            raise UsageError("no nameserver to query; pass --nameserver HOST[:PORT]")
+            raise NoNameserverError("no nameserver to query")
         self._lock = threading.Lock()
         self._memo: dict[tuple[str, str], _Slot] = {}
 

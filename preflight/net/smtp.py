@@ -94,7 +94,7 @@ class SmtpTarget:
             return cls(str(ipaddress.ip_address(host)), port)
         except ValueError:
             pass
-        from preflight.config import parse_hostname
+        from preflight.values import parse_hostname
 
         try:
             return cls(parse_hostname(host, "SMTP server"), port)
@@ -112,7 +112,7 @@ def parse_mailbox(text: str, what: str = "address", *, allow_null: bool = False)
     local, at, domain = raw.rpartition("@")
     if not at or not _LOCAL.match(local) or local.startswith(".") or ".." in local:
         raise InputError(f"invalid {what} {raw[:80]!r}: expected local@domain")
-    from preflight.config import parse_hostname
+    from preflight.values import parse_hostname
 
     return f"{local}@{parse_hostname(domain, f'{what} domain')}"
 

@@ -176,7 +176,7 @@ class SshSession:
 
     def run_many(self, calls: Sequence[tuple[object, ...]]) -> list[CommandResult]:
         """Run several ``(name, *args)`` calls on parallel channels (bounded), keeping order."""
-        from preflight.runner import concurrent_map
+        from preflight.net.pool import concurrent_map
 
         return concurrent_map(lambda c: self.run(str(c[0]), *c[1:]), calls, MAX_PARALLEL_COMMANDS)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, result_text, ui
+from preflight.i18n.messages import DEFAULT_LANG, result_text, ui
 
 if sys.version_info >= (3, 11):
     import tomllib

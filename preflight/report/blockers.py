@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, check_title, ui
+from preflight.i18n.messages import DEFAULT_LANG, check_title, ui
 from preflight.report import actions as action_list
 from preflight.report import snippets
 from preflight.report.dates import format_date, parse_date

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, check_title, ui
+from preflight.i18n.messages import DEFAULT_LANG, check_title, ui
 from preflight.report import actions as action_list
 from preflight.report import providers as provider_rules
 from preflight.report.dates import format_moment

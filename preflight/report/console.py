@@ -9,7 +9,7 @@ import sys
 import threading
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, ui
+from preflight.i18n.messages import DEFAULT_LANG, ui
 from preflight.model import FamilyOutput
 
 _STYLE = {"fail": "bold red", "error": "bold magenta", "warn": "yellow", "pass": "green", "skip": "dim"}

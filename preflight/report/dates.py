@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from preflight.messages import DEFAULT_LANG
+from preflight.i18n.messages import DEFAULT_LANG
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),

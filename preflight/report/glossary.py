@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, catalogue, check_about, check_title, ui
+from preflight.i18n.messages import DEFAULT_LANG, catalogue, check_about, check_title, ui
 
 
 def howto(check_id: str, lang: str = DEFAULT_LANG) -> str:

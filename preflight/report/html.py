@@ -14,7 +14,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, catalogue, check_about, check_title, result_text, ui
+from preflight.i18n.messages import DEFAULT_LANG, catalogue, check_about, check_title, result_text, ui
 from preflight.report import blockers, change_request, glossary, markup
 from preflight.report.dates import format_moment
 

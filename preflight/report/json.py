@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from preflight.errors import UsageError
-from preflight.messages import DEFAULT_LANG, result_text
+from preflight.i18n.messages import DEFAULT_LANG, result_text
 from preflight.model import CheckResult, Status, verdict_for
-from preflight.runner import Report
+from preflight.model import Report
 
 SCHEMA_VERSION = "1.0.0"
 """Semantic version of the report format (see preflight/schema/report.schema.json)."""

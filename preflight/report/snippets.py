@@ -20,7 +20,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, ui
+from preflight.i18n.messages import DEFAULT_LANG, ui
 
 SPF_LOOKUP_LIMIT = 10
 TXT_CHUNK = 255

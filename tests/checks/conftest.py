@@ -10,7 +10,7 @@ from conftest import FIXED_NOW, make_config
 from checks.support import COVERAGE_MODULE, FAMILY_MODULES, OutcomeRecorder
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.net.dns import DnsClient, DnsConfig, Nameserver
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 COLLECTED = pytest.StashKey[list[str]]()
 """Node ids of the family tests collected in this run, before -k / --deselect."""

@@ -25,11 +25,12 @@ from preflight.checks.blocklists.settings import (
     from_options,
     with_rfc_test_points,
 )
-from preflight.data.catalogue import Requirement, Zone, load_catalogue, parse_custom_zone
+from preflight.data.catalogue import Requirement, Zone
+from preflight.data.loader import load_catalogue, parse_custom_zone
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import CheckResult, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsClient
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 CAT = load_catalogue()
 TEST_KEY = "labdqskey4tests0000000000"

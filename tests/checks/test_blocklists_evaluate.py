@@ -26,7 +26,8 @@ from preflight.checks.blocklists.queries import (
 )
 from preflight.checks.blocklists.reputation import parse_as_name, parse_origin
 from preflight.checks.blocklists.settings import DqsKey, with_rfc_test_points
-from preflight.data.catalogue import ListState, Subject, load_catalogue, parse_custom_zone
+from preflight.data.catalogue import ListState, Subject
+from preflight.data.loader import load_catalogue, parse_custom_zone
 from preflight.net.dns import DnsAnswer, DnsError
 
 CAT = load_catalogue()

@@ -12,7 +12,7 @@ from preflight.checks.blocklists.settings import (
     settings_of,
 )
 from preflight.config import RunConfig, Target, validate_plan
-from preflight.data.catalogue import load_catalogue, parse_custom_zone
+from preflight.data.loader import load_catalogue, parse_custom_zone
 from preflight.errors import UsageError
 
 CAT = load_catalogue()

@@ -13,7 +13,8 @@ from conftest import FIXED_NOW, make_config
 from preflight.checks import cutover
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.report import json as report_json
-from preflight.runner import run
+from preflight.engine import run
+from preflight.registry import FAMILIES
 
 
 def test_old_ip_reference_has_ptr_and_blocklists(dns_server: LabDnsServer) -> None:
@@ -22,7 +23,7 @@ def test_old_ip_reference_has_ptr_and_blocklists(dns_server: LabDnsServer) -> No
     old = (ipaddress.ip_address("198.51.100.10"),)
     config = dataclasses.replace(config, target=dataclasses.replace(config.target, old_ips=old))
     # When the run is done
-    report = run(config, now=FIXED_NOW)
+    report = run(config, families=FAMILIES, now=FIXED_NOW)
     data = report_json.to_dict(report)
     # Then the old IP is kept in SPF before cutover, and its reference row is complete
     old = [r for r in data["results"] if r["check_id"] == "spf.old_ip"]

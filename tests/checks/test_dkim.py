@@ -17,7 +17,7 @@ from preflight.checks.dkim import KeyInfo, evaluate, parse_key_record, parse_tag
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import CheckResult, Status
 from preflight.net.dns import DnsClient
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]

@@ -17,7 +17,7 @@ from preflight.checks.dmarc import DmarcFacts, dmarc_records, evaluate, organiza
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]

@@ -1,4 +1,4 @@
-"""The five DNS families together through preflight.runner.run, over the lab.
+"""The five DNS families together through preflight.engine.run, over the lab.
 
 good.test is a well-prepared migration; broken.test has exactly four blocking problems.
 """
@@ -9,10 +9,10 @@ import pytest
 from conftest import FIXED_NOW, make_config
 
 from checks.support import OutcomeRecorder, by_status, describe
-from preflight.checks.registry import FAMILIES
+from preflight.registry import FAMILIES
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status, Verdict
-from preflight.runner import Family, run
+from preflight.engine import Family, run
 
 DNS_FAMILIES = ("rdns", "spf", "dkim", "dmarc", "mx")
 

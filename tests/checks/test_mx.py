@@ -12,7 +12,7 @@ from preflight.checks.mx import TTL_LIMIT, MxFacts, evaluate_mx, evaluate_ttl
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]

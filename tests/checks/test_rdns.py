@@ -14,7 +14,7 @@ from preflight.checks.rdns import HostFacts, PtrFacts, evaluate_host, evaluate_p
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]
@@ -328,7 +328,7 @@ def test_advice_for_a_generic_ptr_never_suggests_it_as_helo_name() -> None:
     facts = PtrFacts("2001:db8:25::25", _answer("r", "PTR", "2001-db8-25--25.v6.provider.test"), ())
     results = {r.check_id: r for r in evaluate_ptr(facts, "mail.example.test")}
     # Then the remediation of hostname_match, in both languages, names only the HELO name as the fix
-    from preflight.messages import result_text
+    from preflight.i18n.messages import result_text
 
     match = results["rdns.hostname_match"]
     for lang in ("en", "ja"):

@@ -35,7 +35,7 @@ from preflight.model import CheckResult, Status
 from preflight.net.smtp import SmtpTarget
 from preflight.report import html as report_html
 from preflight.report import json as report_json
-from preflight.runner import Family, run
+from preflight.engine import Family, run
 
 P, W, F, E, S = Status.PASS, Status.WARN, Status.FAIL, Status.ERROR, Status.SKIP
 TIMEOUT = 1.0

@@ -39,7 +39,7 @@ from preflight.checks.smtp.facts import (
 from preflight.checks.smtp.settings import SmtpSettings, from_options
 from preflight.config import parse_ip, validate_plan
 from preflight.errors import UsageError
-from preflight.messages import catalogue, check_about, check_title, result_text
+from preflight.i18n.messages import catalogue, check_about, check_title, result_text
 from preflight.model import CheckResult, Status, template_fields
 from preflight.net.dns import DnsAnswer, DnsError
 from preflight.net.smtp import Failure, Reply, SmtpTarget

@@ -15,7 +15,7 @@ from preflight.checks.spf import SpfFacts, evaluate, spf_records
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]

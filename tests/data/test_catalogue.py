@@ -11,17 +11,8 @@ from typing import Any
 
 import pytest
 
-from preflight.data.catalogue import (
-    Catalogue,
-    ListState,
-    Subject,
-    Zone,
-    ZoneStatus,
-    load_catalogue,
-    parse_catalogue,
-    parse_custom_zone,
-    validate_zone_name,
-)
+from preflight.data.catalogue import Catalogue, ListState, Subject, Zone, ZoneStatus
+from preflight.data.loader import load_catalogue, parse_catalogue, parse_custom_zone, validate_zone_name
 
 if sys.version_info >= (3, 11):
     import tomllib

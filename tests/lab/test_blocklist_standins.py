@@ -6,7 +6,8 @@ import dns.resolver
 import pytest
 
 from preflight.checks.blocklists.queries import label_of, probe_points
-from preflight.data.catalogue import ListState, Requirement, load_catalogue
+from preflight.data.catalogue import ListState, Requirement
+from preflight.data.loader import load_catalogue
 from preflight.lab.blocklists import listing_code, serve_standins, standin_zone
 from preflight.lab.dnsserver import LabDnsServer
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from preflight.model import Evidence, Outcome, Status
-from preflight.runner import Report
+from preflight.engine import Report
 
 FIXED = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
 SCRIPT = "<script>alert(1)</script>"

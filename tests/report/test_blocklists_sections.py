@@ -8,7 +8,7 @@ from typing import Any
 from preflight.report import html as report_html
 from preflight.report import json as report_json
 from preflight.report.sections import blocklists, reputation
-from preflight.runner import Report
+from preflight.engine import Report
 
 from .conftest import FIXED, SCRIPT
 

@@ -17,13 +17,15 @@ from typing import Any
 import pytest
 from conftest import FIXED_NOW, require
 
-from preflight.lab.environment import demo_config, demo_cutover, lab_dns, lab_smtp
+from preflight.cli.demo import demo_config, demo_cutover
+from preflight.engine import run
+from preflight.lab.environment import lab_dns, lab_smtp
+from preflight.registry import FAMILIES
 from preflight.report import html as report_html
 from preflight.report import json as report_json
 from preflight.report import providers
-from preflight.messages import ui as ui_text
-from preflight.report.localize import localize
-from preflight.runner import run
+from preflight.i18n.localize import localize
+from preflight.i18n.messages import ui as ui_text
 from report.chromium_cdp import Browser, find_chromium
 
 pytestmark = pytest.mark.browser
@@ -54,7 +56,8 @@ def _cjk_font_installed() -> bool:
 def demo_report() -> dict[str, Any]:
     """The demo migration (lab DNS + lab SMTP on loopback) as a report dict: realistic content."""
     with lab_dns() as dns, lab_smtp(FIXED_NOW) as smtp:
-        report = run(demo_config(dns, smtp=smtp, cutover_date=demo_cutover(FIXED_NOW)), now=FIXED_NOW)
+        report = run(demo_config(dns, smtp=smtp, cutover_date=demo_cutover(FIXED_NOW)), families=FAMILIES,
+                     now=FIXED_NOW)
     return report_json.to_dict(report, "en")
 
 

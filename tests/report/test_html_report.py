@@ -6,7 +6,7 @@ import re
 
 from preflight.report import html as report_html
 from preflight.report import json as report_json
-from preflight.runner import Report
+from preflight.engine import Report
 
 
 def render(report: Report) -> str:

@@ -15,12 +15,14 @@ import pytest
 from conftest import FIXED_NOW
 from report.english_words import english_phrases
 
-from preflight.data.catalogue import load_catalogue
-from preflight.lab.environment import demo_config, demo_cutover, lab_dns, lab_smtp
+from preflight.cli.demo import demo_config, demo_cutover
+from preflight.data.loader import load_catalogue
+from preflight.engine import run
+from preflight.i18n.localize import localize
+from preflight.lab.environment import lab_dns, lab_smtp
+from preflight.registry import FAMILIES
 from preflight.report import html as report_html
 from preflight.report import json as report_json
-from preflight.report.localize import localize
-from preflight.runner import run
 
 MAX_ENGLISH = 5
 
@@ -28,7 +30,8 @@ MAX_ENGLISH = 5
 @pytest.fixture(scope="module")
 def demo_report() -> dict[str, Any]:
     with lab_dns() as dns, lab_smtp(FIXED_NOW) as smtp:
-        report = run(demo_config(dns, smtp=smtp, cutover_date=demo_cutover(FIXED_NOW)), now=FIXED_NOW)
+        report = run(demo_config(dns, smtp=smtp, cutover_date=demo_cutover(FIXED_NOW)), families=FAMILIES,
+                     now=FIXED_NOW)
     return report_json.to_dict(report, "en")
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from preflight.checks.smtp.collect import RELAY_NOTE, VERIFY_NOTE
 from preflight.cli import app
 from preflight.report import html as html_report
-from preflight.report.localize import localize
+from preflight.i18n.localize import localize
 from preflight.report.sections.smtp import TRANSCRIPT_NOTES
 
 ENGLISH = (

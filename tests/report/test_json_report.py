@@ -11,7 +11,7 @@ import pytest
 
 from preflight.errors import UsageError
 from preflight.report import json as report_json
-from preflight.runner import Report
+from preflight.engine import Report
 
 
 def schema() -> dict:

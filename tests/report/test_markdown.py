@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 
 from preflight.report import json as report_json
 from preflight.report import markdown
-from preflight.runner import Report
+from preflight.engine import Report
 
 HOSTILE = ["<script>alert(1)</script>", "a|b|c", "`rm -rf /`", "line\nbreak", "# heading", "[x](javascript:alert(1))",
            "![img](https://evil.example/x.png)", "*bold* _it_ ~~s~~", "<img src=x onerror=alert(1)>", "&amp;",

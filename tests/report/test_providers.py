@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from preflight.messages import LANGUAGES, catalogue
+from preflight.i18n.messages import LANGUAGES, catalogue
 from preflight.report import providers
 from preflight.report.providers import ReqState
 

@@ -9,7 +9,7 @@ from typing import Any
 from preflight.report import html as report_html
 from preflight.report import json as report_json
 from preflight.report.sections import smtp as smtp_view
-from preflight.runner import Report
+from preflight.engine import Report
 
 SCRIPT = "<script>alert(1)</script>"
 

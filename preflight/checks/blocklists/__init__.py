@@ -9,5 +9,20 @@ Modules: :mod:`.settings` (plan ``[blocklists]``, flags, DQS key), :mod:`.querie
 names, pure), :mod:`.collect` (all DNS, concurrent), :mod:`.health` and :mod:`.evaluate`
 (pure), :mod:`.reputation` (Team Cymru, graded scores, neighbourhood; pure),
 :mod:`.outcomes` (the check ids), :mod:`.family` (``run(ctx)``), :mod:`.listing` (``preflight
-lists``). This ``__init__`` stays import-free so the plan loader can import :mod:`.settings`.
+lists``). This ``__init__`` is the family's public face: other families (partners, cutover)
+import only the names below, never the modules.
 """
+
+from __future__ import annotations
+
+from preflight.checks.blocklists.collect import collect as collect_lists
+from preflight.checks.blocklists.evaluate import evaluate_subject
+from preflight.checks.blocklists.health import Answers, Health, evidence_of, read, zone_health
+from preflight.checks.blocklists.plan import build_plan
+from preflight.checks.blocklists.queries import Question, ZoneRef
+from preflight.checks.blocklists.settings import settings_of, with_rfc_test_points
+
+__all__ = [
+    "Answers", "Health", "Question", "ZoneRef", "build_plan", "collect_lists", "evaluate_subject",
+    "evidence_of", "read", "settings_of", "with_rfc_test_points", "zone_health",
+]

@@ -17,7 +17,7 @@ from preflight.checks.blocklists.health import Answers, Health, Reading, evidenc
 from preflight.checks.blocklists.plan import LISTINGS, Plan, SubjectRef, roles_code, roles_text
 from preflight.checks.blocklists.queries import ZoneRef, label_of, redact
 from preflight.data.catalogue import Catalogue, ListState, Requirement, Subject, ZoneKind
-from preflight.messages import encode, piece, render_coded
+from preflight.i18n.messages import encode, piece, render_coded
 from preflight.model import CheckResult, Evidence, Outcome
 from preflight.net.dns import DnsAnswer
 from preflight.textsafe import clean

@@ -20,9 +20,10 @@ from preflight.checks.blocklists.reputation import (
     evaluate_scores,
 )
 from preflight.checks.blocklists.settings import settings_of
-from preflight.data.catalogue import Catalogue, load_catalogue
+from preflight.data.catalogue import Catalogue
+from preflight.data.loader import load_catalogue
 from preflight.model import CheckResult, FamilyOutput
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 
 def assemble(plan: Plan, facts: Facts, catalogue: Catalogue,

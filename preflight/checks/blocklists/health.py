@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from preflight.checks.blocklists.queries import Question, ZoneRef, label_of, probe_points, redact
 from preflight.checks.blocklists.settings import DqsKey
 from preflight.data.catalogue import ListState, Zone
-from preflight.messages import Piece, encode, piece, render_coded, text_piece
+from preflight.i18n.messages import Piece, encode, piece, render_coded, text_piece
 from preflight.model import Evidence
 from preflight.net.dns import DnsAnswer, DnsError
 
@@ -38,7 +38,7 @@ class Health:
     """The listed test entry was missing: a dead list or a resolver the list silently ignores."""
     evidence: tuple[Evidence, ...] = ()
     why_i18n: str = ""
-    """``why`` as coded text (:func:`preflight.messages.render_coded`), for other languages."""
+    """``why`` as coded text (:func:`preflight.i18n.messages.render_coded`), for other languages."""
 
     @property
     def usable(self) -> bool:
@@ -54,7 +54,7 @@ class Reading:
     codes: tuple[str, ...] = ()
     meaning: str = ""
     meaning_i18n: str = ""
-    """``meaning`` as coded text (:func:`preflight.messages.render_coded`), for other languages."""
+    """``meaning`` as coded text (:func:`preflight.i18n.messages.render_coded`), for other languages."""
 
 
 def evidence_of(question: Question, result: DnsAnswer | DnsError, key: DqsKey | None) -> Evidence:

@@ -13,7 +13,7 @@ _ONE = ("list_name", "zone", "codes", "meaning", "meaning_i18n", "reason", "deli
 _CANNOT = ("list_name", "zone", "meaning", "meaning_i18n")
 _ROLES = ("domain", "roles", "roles_i18n")
 # A ``x_i18n`` param is ``x`` as coded text, rendered again in the report's language
-# (preflight.messages.localized_params); ``x`` itself stays English for JSON readers.
+# (preflight.i18n.messages.localized_params); ``x`` itself stays English for JSON readers.
 
 # -- blocklist.ip: one result per (IP, list) that is not clear, plus one summary per IP --------
 IP_LISTED = Outcome("blocklist.ip", "listed", Status.FAIL, ("ip", *_ONE))

@@ -24,7 +24,7 @@ from preflight.checks.blocklists.queries import (
 )
 from preflight.checks.blocklists.settings import BlocklistSettings, DqsKey
 from preflight.data.catalogue import Catalogue, ListState, Subject, Zone, ZoneKind
-from preflight.messages import Piece, encode, piece, render_coded, text_piece
+from preflight.i18n.messages import Piece, encode, piece, render_coded, text_piece
 from preflight.net.dns import DnsAnswer
 
 LISTINGS = (ListState.LISTED, ListState.POLICY)

@@ -1,8 +1,9 @@
 """Blocklist settings: a frozen value in ``RunConfig.extras["blocklists"]``, from plan and flags.
 
 A run without these settings checks the catalogue's default zone set. The plan's
-``[blocklists]`` table is validated by :data:`PLAN_TABLE` (wired into
-``preflight.config.PLAN_SECTIONS``); :func:`from_options` merges it with the flags.
+``[blocklists]`` table is validated by :data:`PLAN_TABLE` (registered in
+:mod:`preflight.registry`, read by the plan loader in :mod:`preflight.config`);
+:func:`from_options` merges it with the flags.
 
 The Spamhaus DQS key is a secret: :class:`DqsKey` never shows its value in ``repr``/``str``,
 and no message here ever quotes it.
@@ -16,20 +17,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from preflight.data.catalogue import (
-    Catalogue,
-    PointBasis,
-    Requirement,
-    Subject,
-    TestPoints,
-    Zone,
-    load_catalogue,
-    parse_custom_zone,
-)
+from preflight.data.catalogue import Catalogue, PointBasis, Requirement, Subject, TestPoints, Zone
+from preflight.data.loader import load_catalogue, parse_custom_zone
 from preflight.errors import UsageError
 
 if TYPE_CHECKING:
-    from preflight.config import RunConfig
+    from preflight.engine import RunConfig
 
 EXTRAS_KEY = "blocklists"
 DQS_ENV = "PREFLIGHT_SPAMHAUS_DQS_KEY"

@@ -10,6 +10,6 @@ Partners come from ``--partner DOMAIN`` (MX hosts and SPF, walked with bounds), 
 and ``--partners-from-log`` (the busiest clients of the old server's mail log, counted on the
 server). :mod:`.collect` does all I/O; :mod:`.evaluate`, :mod:`.predict` and :mod:`.section` are
 pure; :mod:`.family` holds ``run(ctx)``. Nothing runs unless the run's config carries
-:class:`.settings.PartnerSettings`. This ``__init__`` stays import-free so the plan loader can
-import :mod:`.settings`.
+:class:`.settings.PartnerSettings`. The plan table (``[partners]``) reaches the plan loader
+through :mod:`preflight.registry`.
 """

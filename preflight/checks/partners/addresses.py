@@ -15,7 +15,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from preflight.checks.blocklists.queries import is_public
+from preflight.data.probes import is_public
 from preflight.checks.partners.senders import LargeSender, SenderTable
 from preflight.model import Evidence
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError

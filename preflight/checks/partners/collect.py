@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from preflight.checks.blocklists.health import Answers, Health, zone_health
-from preflight.checks.blocklists.queries import Question
+from preflight.checks.blocklists import Answers, Health, Question, zone_health
 from preflight.checks.partners import senders as large_senders
 from preflight.checks.partners.addresses import DomainFacts, Origin, discover
 from preflight.checks.partners.logread import LogFacts, read_log
@@ -27,7 +26,7 @@ from preflight.checks.rdns import PtrFacts, collect_ptr
 from preflight.data.catalogue import Catalogue
 from preflight.inventory.parse import RblPolicy
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 BATCH_LIMIT = 256
 
@@ -95,7 +94,7 @@ def log_facts(ctx: RunContext, settings: PartnerSettings) -> LogFacts | None:
     if not settings.from_log:
         return None
     from preflight.checks.server import server_facts
-    from preflight.checks.server.settings import settings_of as ssh_settings_of
+    from preflight.checks.server import settings_of as ssh_settings_of
 
     ssh = ssh_settings_of(ctx.config)
     assert ssh is not None and ssh.old is not None  # checked when the settings were built
@@ -146,7 +145,7 @@ def _listed(answers: Answers, question: Question | None) -> bool:
 
 def list_answers(dns: DnsClient, refs: Sequence[ListRef], ips: Sequence[str]) -> dict[tuple[str, str], Any]:
     """Self-tests and lookups in one batch, then the TXT reasons of what is listed."""
-    from preflight.checks.blocklists.queries import label_of, probe_points
+    from preflight.data.probes import label_of, probe_points
 
     probes = [r.ref.question(label_of(subject, kind)) for r in refs if r.ref is not None
               for subject, kind, _ in probe_points(r.ref.zone)]

@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from preflight.checks.blocklists.health import evidence_of
+from preflight.checks.blocklists import evidence_of
 from preflight.checks.partners import outcomes as o
 from preflight.checks.partners.addresses import DomainFacts, origins_text
 from preflight.checks.partners.collect import Partner, PartnerFacts, PolicyFacts

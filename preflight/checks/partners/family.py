@@ -15,9 +15,9 @@ from preflight.checks.partners.evaluate import (
 from preflight.checks.partners.predict import ReplyCodes
 from preflight.checks.partners.section import partners_section
 from preflight.checks.partners.settings import PartnerSettings, settings_of
-from preflight.data.catalogue import load_catalogue
+from preflight.data.loader import load_catalogue
 from preflight.model import CheckResult, FamilyOutput
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 
 def assemble(facts: PartnerFacts, settings: PartnerSettings) -> FamilyOutput:

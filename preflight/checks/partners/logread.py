@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from preflight.checks.blocklists.queries import is_public
+from preflight.data.probes import is_public
 from preflight.net.ssh import Access, CommandResult, SshError, SshTarget
 
 COMMAND_SECONDS = 110

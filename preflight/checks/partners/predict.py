@@ -23,11 +23,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from preflight.checks.blocklists.health import Answers, Health, read
-from preflight.checks.blocklists.queries import Question, ZoneRef, kind_of, label_of
-from preflight.checks.blocklists.settings import with_rfc_test_points
+from preflight.checks.blocklists import Answers, Health, Question, ZoneRef, read, with_rfc_test_points
 from preflight.checks.rdns import PtrFacts
-from preflight.data.catalogue import Catalogue, ListState, parse_custom_zone
+from preflight.data.catalogue import Catalogue, ListState
+from preflight.data.loader import parse_custom_zone
+from preflight.data.probes import kind_of, label_of
 from preflight.inventory.parse import PostscreenOutcome, RblDecision, RblPolicy, redact_zone
 from preflight.net.dns import DnsError
 

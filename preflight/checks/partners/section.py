@@ -28,7 +28,7 @@ Shape (``schema`` 1; also in ``preflight/schema/report.schema.json``)::
     # does not know, its TXT reason as the list answered it ("link": false: never made a link).
 
 ``RBL_POLICY`` is :func:`preflight.checks.server.section.rbl_policy_to_dict` (keys hidden).
-:func:`preflight.compare.partner_items` reads ``entries`` (``partner``, ``ip``, ``verdict``,
+:func:`preflight.engine.compare.partner_items` reads ``entries`` (``partner``, ``ip``, ``verdict``,
 ``reason``) to tell a partner that newly would be rejected from one that was fixed.
 """
 
@@ -41,7 +41,7 @@ from preflight.checks.partners.collect import PartnerFacts
 from preflight.checks.partners.evaluate import Judged, partner_verdict
 from preflight.checks.partners.predict import ReplyCodes, Verdict
 from preflight.checks.partners.settings import PartnerSettings
-from preflight.checks.server.section import rbl_policy_to_dict
+from preflight.checks.server import rbl_policy_to_dict
 from preflight.textsafe import clean
 
 SCHEMA = 1

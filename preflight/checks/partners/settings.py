@@ -35,8 +35,8 @@ from preflight.errors import InputError, UsageError
 from preflight.inventory.parse import RblKind, RblPolicy, parse_postconf, parse_rbl_config
 
 if TYPE_CHECKING:
-    from preflight.checks.server.settings import SshSettings
-    from preflight.config import RunConfig
+    from preflight.checks.server import SshSettings
+    from preflight.engine import RunConfig
 
 EXTRAS_KEY = "partners"
 DEFAULT_LOG_DAYS = 30
@@ -163,7 +163,7 @@ def _list(value: Any, key: str) -> list[str]:
 
 
 def _domains(value: Any, key: str) -> list[str]:
-    from preflight.config import parse_hostname
+    from preflight.values import parse_hostname
 
     try:
         return [parse_hostname(v, "partner domain") for v in _list(value, key)]
@@ -172,7 +172,7 @@ def _domains(value: Any, key: str) -> list[str]:
 
 
 def _ips(value: Any, key: str) -> list[str]:
-    from preflight.config import parse_ip
+    from preflight.values import parse_ip
 
     try:
         return [str(parse_ip(v, "partner IP address")) for v in _list(value, key)]
@@ -236,7 +236,7 @@ def from_options(
     ssh: SshSettings | None = None,
 ) -> PartnerSettings | None:
     """Merge ``[partners]`` of the plan with the flags (flags win); None when no partner is named."""
-    from preflight.config import parse_hostname, parse_ip
+    from preflight.values import parse_hostname, parse_ip
 
     chosen_domains = [parse_hostname(d, "partner domain") for d in domains] or \
         list(plan.get("partners.domains", ()))

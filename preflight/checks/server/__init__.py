@@ -35,20 +35,23 @@ from preflight.checks.server.evaluate_postfix import (
 )
 from preflight.checks.server.evaluate_rbl import evaluate_dead, evaluate_rbls, evaluate_resolver
 from preflight.checks.server.facts import PlanFacts, ServerFacts
-from preflight.checks.server.section import inventory_section
+from preflight.checks.server.section import inventory_section, rbl_policy_to_dict
 from preflight.checks.server.settings import (
     MAX_PORT25_TARGETS,
     Port25Target,
     SshSettings,
     settings_of,
 )
-from preflight.data.catalogue import Catalogue, load_catalogue
+from preflight.data.catalogue import Catalogue
+from preflight.data.loader import load_catalogue
 from preflight.inventory.eol import EolTable
 from preflight.model import CheckResult, FamilyOutput
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError, reverse_name
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
-__all__ = ["SshSettings", "evaluate_new", "evaluate_old", "outcomes", "run", "server_facts"]
+__all__ = [
+    "SshSettings", "evaluate_new", "evaluate_old", "outcomes", "rbl_policy_to_dict", "run", "server_facts", "settings_of",
+]
 
 
 def evaluate_new(facts: ServerFacts, plan: PlanFacts, *, table: EolTable | None = None,

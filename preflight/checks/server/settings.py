@@ -14,9 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from preflight.config import RunConfig
+from preflight.engine import RunConfig
 from preflight.errors import InputError, UsageError
 from preflight.net.ssh import ConnectOptions, SshTarget, valid_host
+from preflight.values import Validator, as_bool, as_number, as_str, as_str_list, checked, parse_timeout
+
+PLAN_TABLE: dict[str, Validator] = {
+    "new": as_str, "old": as_str, "key": as_str, "known_hosts": as_str, "accept_new": as_bool,
+    "timeout": checked(parse_timeout, as_number), "port25_targets": as_str_list,
+}
+"""The plan's ``[ssh]`` table (server inventory over SSH); targets, key file and port-25 targets
+are checked in :func:`from_options` (errors name the plan key)."""
 
 EXTRAS_KEY = "ssh"
 PASSWORD_ENV = "PREFLIGHT_SSH_PASSWORD"

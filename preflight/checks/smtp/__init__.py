@@ -19,7 +19,7 @@ from preflight.checks.smtp.evaluate import evaluate
 from preflight.checks.smtp.facts import ProbeFacts
 from preflight.checks.smtp.settings import MAX_POSTMASTER_DOMAINS, SmtpSettings, settings_of
 from preflight.model import FamilyOutput
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 __all__ = ["SmtpSettings", "outcomes", "run", "section"]
 

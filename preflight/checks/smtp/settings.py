@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from preflight.config import IPAddress, RunConfig, parse_timeout
+from preflight.engine import RunConfig
 from preflight.errors import UsageError
-from preflight.net.smtp import SmtpTarget
+from preflight.net.smtp import SmtpTarget, parse_mailbox
+from preflight.values import IPAddress, Validator, as_bool, as_number, as_str, as_str_list, checked, parse_hostname, parse_timeout
 
 EXTRAS_KEY = "smtp"
 
@@ -30,6 +31,17 @@ DEFAULT_RELAY_RECIPIENT = "relay-test@preflight.invalid"
 """Outside address for the open-relay probe. ``.invalid`` (RFC 2606 §2, RFC 6761 §6.4) can never
 be a domain a server hosts or relays for, so accepting it can only mean relaying; and no message
 could ever reach anyone. (``example.com`` is a real domain, and the lab's own local domain.)"""
+
+PLAN_TABLE: dict[str, Validator] = {
+    "targets": checked(SmtpTarget.parse, as_str_list),
+    "enabled": as_bool,
+    "timeout": checked(parse_timeout, as_number),
+    "ca_file": as_str,
+    "helo_name": checked(parse_hostname, as_str),
+    "mail_from": checked(lambda v: parse_mailbox(v, "address", allow_null=True), as_str),
+    "relay_test_recipient": checked(parse_mailbox, as_str),
+}
+"""The plan's ``[smtp]`` table."""
 
 MAX_POSTMASTER_DOMAINS = 20
 """Most ``postmaster@<domain>`` recipients tried in one session."""

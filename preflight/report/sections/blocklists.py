@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, render_coded, ui
+from preflight.i18n.messages import DEFAULT_LANG, render_coded, ui
 
 STATES = ("listed", "policy", "refused", "unreliable", "unreachable", "allowlisted", "clear",
           "not_applicable")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, ui
+from preflight.i18n.messages import DEFAULT_LANG, ui
 
 _UI = (
     "inventory_heading", "inventory_intro", "inventory_comparison", "inventory_setting", "inventory_old",

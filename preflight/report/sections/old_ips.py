@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, ui
+from preflight.i18n.messages import DEFAULT_LANG, ui
 
 
 def _blocklists(entry: Any, lang: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, render_coded, ui
+from preflight.i18n.messages import DEFAULT_LANG, render_coded, ui
 
 _UI = ("heading", "partner", "address", "from", "verdict", "why", "fix", "delist", "large", "lists",
        "list_usable", "list_unusable", "notes")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, ui
+from preflight.i18n.messages import DEFAULT_LANG, ui
 
 _UI = ("heading", "network", "ip", "asn", "prefix", "country", "as_name", "scores", "list", "grade",
        "neighbourhood", "network_range", "checked", "listed", "policy", "by_list")

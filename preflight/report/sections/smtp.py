@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from preflight.messages import DEFAULT_LANG, ui
+from preflight.i18n.messages import DEFAULT_LANG, ui
 
 _UI = (
     "smtp_heading", "smtp_intro", "smtp_target", "smtp_address", "smtp_timings", "smtp_greeting_line",

@@ -14,11 +14,12 @@ from conftest import FIXED_NOW, make_config
 from preflight.checks.partners.collect import collect
 from preflight.checks.partners.family import assemble
 from preflight.checks.partners.settings import PartnerSettings, parse_server_rbls, with_settings
-from preflight.data.catalogue import Catalogue, load_catalogue
+from preflight.data.catalogue import Catalogue
+from preflight.data.loader import load_catalogue
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import CheckResult, FamilyOutput, Status
 from preflight.net.dns import DnsClient
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 NEW_IP = "198.51.100.42"
 RBL = "rbl.partners.test"

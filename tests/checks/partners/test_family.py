@@ -15,7 +15,8 @@ import jsonschema
 import pytest
 
 from checks.partners.conftest import RBL, Run, find, run_partners, verdicts
-from preflight.data.catalogue import Catalogue, load_catalogue
+from preflight.data.catalogue import Catalogue
+from preflight.data.loader import load_catalogue
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 
@@ -209,7 +210,7 @@ def test_the_sentence_when_nothing_can_be_predicted(lang: str) -> None:
 
 
 def test_a_partner_that_newly_would_be_rejected_is_a_regression(partners_run: Run) -> None:
-    from preflight.compare import compare
+    from preflight.engine.compare import compare
     from preflight.report.json import result_to_dict
 
     def saved(out: object, when: str) -> dict[str, object]:

@@ -25,7 +25,7 @@ from preflight.checks.partners.predict import (
 )
 from preflight.checks.partners.settings import parse_server_rbls
 from preflight.checks.rdns import PtrFacts
-from preflight.data.catalogue import load_catalogue
+from preflight.data.loader import load_catalogue
 from preflight.inventory.parse import RblPolicy
 from preflight.net.dns import DnsAnswer, DnsError
 

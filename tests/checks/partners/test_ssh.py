@@ -34,7 +34,7 @@ from preflight.checks.server.settings import with_settings as with_ssh
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.ssh import SshTarget
-from preflight.runner import Family, Report, run
+from preflight.engine import Family, Report, run
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postfix]
 

@@ -37,7 +37,7 @@ from preflight.config import RunConfig
 from preflight.lab.certs import make_certificates
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.net.dns import DnsClient
-from preflight.runner import RunContext
+from preflight.engine import RunContext
 
 SAMPLES = Path(__file__).resolve().parents[2] / "inventory" / "samples"
 NEW_IP = "198.51.100.42"

@@ -48,7 +48,7 @@ from preflight.checks.server.facts import (
     ServerFacts,
 )
 from preflight.checks.server.settings import Port25Target
-from preflight.data.catalogue import load_catalogue
+from preflight.data.loader import load_catalogue
 from preflight.inventory.eol import parse_eol_table
 from preflight.inventory.parse import DkimKey, Mta, parse_rbl_config
 from preflight.lab.certs import make_certificates

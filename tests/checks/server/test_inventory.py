@@ -23,7 +23,7 @@ from preflight.model import CheckResult, Status
 from preflight.net.dns import DnsClient
 from preflight.net.ssh import COMMANDS, ENV_PREFIX
 from preflight.report.json import to_dict
-from preflight.runner import Report, RunContext
+from preflight.engine import Report, RunContext
 
 Build = Callable[..., tuple[RunContext, SshSettings]]
 

@@ -13,7 +13,7 @@ from preflight.checks.server import run
 from preflight.checks.server.settings import SshSettings
 from preflight.report import html
 from preflight.report import json as report_json
-from preflight.runner import Report, RunContext
+from preflight.engine import Report, RunContext
 
 SCHEMA = Path(__file__).resolve().parents[3] / "preflight" / "schema" / "report.schema.json"
 SCRIPT = "<script>alert(1)</script>"

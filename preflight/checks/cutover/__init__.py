@@ -13,10 +13,10 @@ from typing import Any
 
 from preflight.checks.rdns import collect_ptr
 from preflight.checks.spf import check_host
-from preflight.compare import first_seen
+from preflight.engine.compare import first_seen
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 OLD_KEPT = Outcome("spf.old_ip", "kept_before_cutover", Status.PASS, ("domain", "ip"))
 OLD_REMOVED_EARLY = Outcome("spf.old_ip", "removed_too_early", Status.FAIL, ("domain", "ip", "result"))
@@ -61,11 +61,8 @@ def _old_listings(ctx: RunContext, old: tuple[str, ...]) -> dict[str, dict[str, 
     """The old IPs on the enabled blocklists, for reference only (no results, no verdict)."""
     import dataclasses
 
-    from preflight.checks.blocklists.collect import collect as collect_lists
-    from preflight.checks.blocklists.evaluate import evaluate_subject
-    from preflight.checks.blocklists.plan import build_plan
-    from preflight.checks.blocklists.settings import settings_of
-    from preflight.data.catalogue import load_catalogue
+    from preflight.checks.blocklists import build_plan, collect_lists, evaluate_subject, settings_of
+    from preflight.data.loader import load_catalogue
 
     settings = settings_of(ctx.config)
     if not settings.enabled:

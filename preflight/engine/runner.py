@@ -10,18 +10,20 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import traceback
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, TypeVar
 
-from preflight import __version__
-from preflight.config import RunConfig
-from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status, Verdict, verdict_for
+from preflight.engine.runconfig import RunConfig
+from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Report, Status
 from preflight.net.dns import DnsClient
+from preflight.net.pool import concurrent_map
+from preflight.values import Validator
 
 T = TypeVar("T")
-R = TypeVar("R")
+
+__all__ = ["FAMILY_CRASHED", "Family", "Observer", "Report", "RunContext", "RunMemo", "concurrent_map", "run"]
 
 FAMILY_CRASHED = Outcome("internal.family", "crashed", Status.ERROR, ("family", "error"))
 
@@ -81,6 +83,8 @@ class Family:
 
     name: str
     run: Callable[[RunContext], FamilyOutput]
+    plan: Mapping[str, Mapping[str, Validator]] = field(default_factory=dict)
+    """The plan-file tables this family reads: ``[section]`` name → key validators."""
 
 
 class Observer(Protocol):
@@ -89,32 +93,6 @@ class Observer(Protocol):
     def family_started(self, name: str) -> None: ...
 
     def family_finished(self, name: str, output: FamilyOutput) -> None: ...
-
-
-@dataclass(frozen=True)
-class Report:
-    """The outcome of a run: inputs, resolver, results and extra sections."""
-
-    generated_at: datetime
-    target: dict[str, Any]
-    resolver: dict[str, Any]
-    results: tuple[CheckResult, ...]
-    sections: dict[str, Any] = field(default_factory=dict)
-    tool_version: str = __version__
-
-    @property
-    def verdict(self) -> Verdict:
-        """The readiness verdict derived from the results."""
-        return verdict_for(r.status for r in self.results)
-
-
-def concurrent_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 8) -> list[R]:
-    """``[fn(x) for x in items]`` on a small thread pool, keeping order."""
-    items = list(items)
-    if len(items) <= 1:
-        return [fn(x) for x in items]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
-        return list(pool.map(fn, items))
 
 
 def _run_family(family: Family, ctx: RunContext) -> FamilyOutput:
@@ -148,27 +126,21 @@ def _forget_library_caches() -> None:
         utils.DNS_CACHE.clear()
 
 
-def default_families() -> list[Family]:
-    """All check families, in report order."""
-    from preflight.checks.registry import FAMILIES
-
-    return list(FAMILIES)
-
-
 def run(
     config: RunConfig,
     *,
-    families: Sequence[Family] | None = None,
+    families: Sequence[Family],
     observer: Observer | None = None,
     now: datetime | None = None,
     baseline: dict[str, Any] | None = None,
 ) -> Report:
-    """Run every family against ``config`` and return the report."""
+    """Run ``families`` (all of them: :data:`preflight.registry.FAMILIES`) against ``config``
+    and return the report."""
     _forget_library_caches()
     dns_client = DnsClient(config.dns)
     ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0),
                      baseline)
-    chosen = list(families if families is not None else default_families())
+    chosen = list(families)
     outputs: dict[str, FamilyOutput] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(12, len(chosen)))) as pool:
         futures = {}

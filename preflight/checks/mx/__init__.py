@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 MX_OK = Outcome("mx.present", "resolvable", Status.PASS, ("domain", "hosts"))
 MX_MISSING = Outcome("mx.present", "missing", Status.FAIL, ("domain",))

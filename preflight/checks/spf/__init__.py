@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError, pyspf_resolver
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 RECORD_OK = Outcome("spf.record", "valid", Status.PASS, ("domain", "record"))
 RECORD_MISSING = Outcome("spf.record", "missing", Status.FAIL, ("domain",))

@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping
 
 from preflight.errors import UsageError
-from preflight.messages import DEFAULT_LANG, LANGUAGES
+from preflight.i18n.messages import DEFAULT_LANG, LANGUAGES
 
 ENV_VAR = "PREFLIGHT_LANG"
 LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")

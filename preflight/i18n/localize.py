@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from preflight.messages import result_text
+from preflight.i18n.messages import result_text
 
 
 def localize(data: dict[str, Any], lang: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 PTR_FOUND = Outcome("rdns.ptr", "found", Status.PASS, ("ip", "ptr"))
 PTR_MISSING = Outcome("rdns.ptr", "missing", Status.FAIL, ("ip", "hostname"))

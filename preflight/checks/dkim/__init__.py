@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from preflight.model import CheckResult, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 KEY_STRONG = Outcome("dkim.key", "strong", Status.PASS, ("domain", "selector", "key"))
 KEY_1024 = Outcome("dkim.key", "rsa_1024", Status.WARN, ("domain", "selector"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsConfig, DnsError, Nameserver, reverse_name
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 CONSISTENT = Outcome("propagation.consistent", "agree", Status.PASS, ("name", "rrtype", "count"))
 DISAGREE = Outcome("propagation.consistent", "disagree", Status.WARN, ("name", "rrtype", "servers"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.runner import RunContext, concurrent_map
+from preflight.engine import RunContext, concurrent_map
 
 RECORD_OK = Outcome("dmarc.record", "valid", Status.PASS, ("domain", "location", "record"))
 RECORD_MISSING = Outcome("dmarc.record", "missing", Status.FAIL, ("domain",))
