@@ -55,7 +55,7 @@ _LAYOUT_JS = r"""(() => {
         overlaps.push(`${inner.tagName.toLowerCase()}.${inner.className} "${inner.innerText.slice(0, 30)}" sticks out of its cell in #${(cell.closest('section') || {}).id}`);
     }
   }
-  const token = /(?:[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}|[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?:\/[0-9]{1,2})?|(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)+[A-Za-z][A-Za-z0-9_-]{0,62}|AS[0-9]+|--[a-z][a-z0-9-]*[a-z0-9])/g;
+  const token = /(?:(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Fa-f:])|[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?:\/[0-9]{1,2})?|(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)+[A-Za-z][A-Za-z0-9_-]{0,62}|AS[0-9]+|--[a-z][a-z0-9-]*[a-z0-9])/g;
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const broken = [];
   let checked = 0;
