@@ -14,7 +14,7 @@ import contextvars
 import ipaddress
 import socket
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -344,9 +344,12 @@ class DnsClient:
         )
 
     async def agather(
-        self, questions: Sequence[tuple[str, str]], limit: int | None = None
+        self, questions: Sequence[tuple[str, str]], limit: int | None = None,
+        on_answer: Callable[[], None] | None = None,
     ) -> list[DnsAnswer | DnsError]:
         """Ask many questions concurrently; each slot holds an answer or the error.
+
+        ``on_answer`` is called after each question is answered (or failed): progress display.
 
         At most ``limit`` (default: the config's ``concurrency``) are in flight at once, and the
         batch shares one UDP socket per address family instead of one socket per query.
@@ -364,6 +367,8 @@ class DnsClient:
                     results[index] = await self.aquery(qname, rdtype)
                 except DnsError as exc:
                     results[index] = exc
+                if on_answer is not None:
+                    on_answer()
 
         workers = min(len(questions), max(1, limit or self.config.concurrency))
         families = {int(socket.AF_INET6 if ":" in ns.host else socket.AF_INET)
