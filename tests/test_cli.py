@@ -204,3 +204,15 @@ def test_cli_import_stays_light() -> None:
              "'cryptography', 'spf', 'aiosmtpd', 'rich'); print([m for m in heavy if m in sys.modules])")
     out = subprocess.check_output([sys.executable, "-c", probe], text=True).strip()
     assert out == "[]"
+
+
+def test_check_help_groups_options_and_shows_examples() -> None:
+    # `check --help` is grouped into panels (in this order), every option in one, with three examples
+    text = invoke("check", "--help").stdout
+    headings = [line[:-1] for line in text.splitlines() if line.endswith(":") and not line.startswith(" ")]
+    panels = ["Target", "DNS", "Blocklists", "SMTP", "SSH", "Partners", "Recheck", "Output"]
+    assert [h for h in headings if h in panels] == panels
+    assert "Options" not in headings                      # no flat list left over
+    assert text.count("  preflight check ") == 3
+    target = text.split("Target:")[1].split("DNS:")[0]
+    assert "--cutover-date" in target and "--ip" in target
