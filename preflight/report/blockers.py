@@ -156,14 +156,15 @@ def fix_rows(data: Mapping[str, Any], lang: str = DEFAULT_LANG, *, rules: tuple[
 
 
 def not_checked(data: Mapping[str, Any], lang: str = DEFAULT_LANG) -> list[dict[str, Any]]:
-    """Results with status error or skip, one row per check and outcome (subjects listed)."""
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for item in data.get("results", []):
-        if not isinstance(item, dict) or item.get("status") not in ("error", "skip"):
+    """Results with status error or skip, one row per check (could-not-check first), summaries listed."""
+    rows: dict[str, dict[str, Any]] = {}
+    for item in sorted((i for i in data.get("results", []) if isinstance(i, dict)),
+                       key=lambda i: (i.get("status") != "error", str(i.get("check_id")))):
+        if item.get("status") not in ("error", "skip"):
             continue
-        key = (str(item["check_id"]), str(item["outcome"]))
+        key = str(item["check_id"])
         _, summary, _ = action_list.words(item, lang)
-        row = rows.setdefault(key, {"check_id": key[0], "title": check_title(key[0], lang),
+        row = rows.setdefault(key, {"check_id": key, "title": check_title(key, lang),
                                     "status": item["status"], "status_label": ui(f"status_{item['status']}", lang),
                                     "summaries": [], "count": 0})
         row["count"] += 1

@@ -77,6 +77,8 @@ def spf(domain: str, members: list[Mapping[str, Any]], data: Mapping[str, Any], 
         ips = [ipaddress.ip_address(ip).compressed for ip in ips]
     except ValueError:
         return []
+    order = [str(ip) for ip in (data.get("target") or {}).get("ips") or []]
+    ips.sort(key=lambda ip: order.index(ip) if ip in order else len(order))
     current = next((r for r in _results(data, "spf.record") if _param(r, "domain") == domain and _param(r, "record")),
                    None)
     old = [str(ip) for ip in (data.get("target") or {}).get("old_ips") or []]
