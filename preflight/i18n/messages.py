@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from preflight.i18n.dates import format_moment
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -181,6 +183,10 @@ def render_coded(pieces: object, lang: str = DEFAULT_LANG) -> str:
     return ui("list_sep", lang).join(p for p in out if p)
 
 
+DATE_PARAMS = frozenset({"since", "first_seen"})
+"""Parameters holding an ISO date-time of ours: shown in the reader's local form."""
+
+
 def localized_params(params: dict[str, str], lang: str) -> dict[str, str]:
     """``params`` with every ``x`` that has an ``x_i18n`` rendered again in ``lang``.
 
@@ -194,6 +200,8 @@ def localized_params(params: dict[str, str], lang: str) -> dict[str, str]:
         word = words.get(f"value.{name}.{value}")
         if isinstance(word, str):
             out[name] = word
+        elif name in DATE_PARAMS and value:
+            out[name] = format_moment(value, lang)
         if name.endswith(I18N_SUFFIX) and value:
             try:
                 out[name[: -len(I18N_SUFFIX)]] = render_coded(value, lang)

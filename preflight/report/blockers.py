@@ -22,7 +22,7 @@ from typing import Any
 from preflight.i18n.messages import DEFAULT_LANG, check_title, ui
 from preflight.report import actions as action_list
 from preflight.report import snippets
-from preflight.report.dates import format_date, parse_date
+from preflight.i18n.dates import format_date, parse_date
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -14,7 +14,7 @@ from typing import Any
 from preflight.i18n.messages import DEFAULT_LANG, check_title, ui
 from preflight.report import actions as action_list
 from preflight.report import providers as provider_rules
-from preflight.report.dates import format_moment
+from preflight.i18n.dates import format_moment
 
 DETAILS_PER_RULE = 3
 """Results shown under a requirement that is not met or unknown; the rest are counted."""

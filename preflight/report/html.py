@@ -16,7 +16,7 @@ from typing import Any
 
 from preflight.i18n.messages import DEFAULT_LANG, catalogue, check_about, check_title, result_text, ui
 from preflight.report import blockers, change_request, glossary, markup
-from preflight.report.dates import format_moment
+from preflight.i18n.dates import format_moment
 
 STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "skip": 4}
 
@@ -48,6 +48,7 @@ def environment() -> Any:
     )
     env.filters["rich"] = markup.rich
     env.filters["links"] = markup.links
+    env.filters["untrusted"] = markup.untrusted
     env.filters["css_string"] = markup.css_string
     return env
 
@@ -187,12 +188,13 @@ def state_labels(lang: str) -> dict[str, str]:
 def _comparison_view(comparison: Any, lang: str) -> dict[str, Any] | None:
     if not isinstance(comparison, dict):
         return None
-    changes = [dict(c, change_label=ui(f"change_{c.get('change')}", lang))
+    changes = [dict(c, change_label=ui(f"change_{c.get('change')}", lang),
+                    first_seen=format_moment(c.get("first_seen"), lang) if c.get("first_seen") else c.get("first_seen"))
                for c in comparison.get("changes", []) if isinstance(c, dict)]
     return {
         "summary": ui("comparison_summary", lang, regressions=comparison.get("regressions", 0),
                       resolved=comparison.get("resolved", 0),
-                      date=comparison.get("baseline_generated_at", "?")),
+                      date=format_moment(comparison.get("baseline_generated_at", "?"), lang)),
         "changes": changes,
     }
 

@@ -1,4 +1,4 @@
-"""Text to safe HTML for the report: every http(s) URL a link, network tokens kept on one line.
+"""Text to safe HTML for the report: every http(s) URL of ours a link, network tokens kept on one line.
 
 Input is untrusted (DNS TXT, SMTP banners, SSH output reach the report): everything is escaped
 first; only our own ``<a>`` and ``<span class="nb">`` tags are added around escaped pieces.
@@ -65,6 +65,23 @@ def rich(value: object) -> Markup:
         out.append(_tokens(text[last:match.start()]))
         out.append(Markup('<a class="url" rel="nofollow noopener noreferrer" href="') + escape(url) + Markup('">') + escape(url) + Markup("</a>"))
         last = end
+    out.append(_tokens(text[last:]))
+    return Markup("").join(out)
+
+
+def untrusted(value: object) -> Markup:
+    """Text from the network (a list's TXT reason, a delisting page it names): tokens kept whole,
+    but its URLs are NOT links — shown as text to copy, so a hostile answer cannot plant a link."""
+    text = "" if value is None else str(value)
+    if len(text) > MAX_TEXT:
+        return escape(text)
+    out = []
+    last = 0
+    for match in URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        out.append(_tokens(text[last:match.start()]))
+        out.append(Markup('<span class="url untrusted">') + escape(url) + Markup("</span>"))
+        last = match.start() + len(url)
     out.append(_tokens(text[last:]))
     return Markup("").join(out)
 

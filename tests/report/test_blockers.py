@@ -8,7 +8,7 @@ import pytest
 
 from preflight.i18n.messages import catalogue, ui
 from preflight.report import blockers, markup, snippets
-from preflight.report.dates import format_date, format_moment, parse_date
+from preflight.i18n.dates import format_date, format_moment, parse_date
 
 
 def result(check_id: str, outcome: str, status: str, subject: str = "", evidence: list[dict[str, str]] | None = None,
@@ -183,4 +183,11 @@ def test_dates_in_local_form() -> None:
     assert format_date(day, "en") == "Mon 28 Dec 2026" and format_date(day, "ja") == "2026年12月28日（月）"
     assert format_moment("2026-12-07T00:38:24+00:00", "ja") == "2026年12月7日 00:38（UTC）"
     assert format_moment("not a date", "en") == "not a date"
+    assert format_moment("2024-02-01", "en") == "1 Feb 2024"
+    # an ISO moment in a result's params reads in local form too ("since 2026-12-07T00:38:24+00:00")
+    from preflight.i18n.messages import result_text
+
+    text = result_text("spf.old_ip", "still_authorized", {"domain": "example.com", "ip": "198.51.100.10",
+                                                          "since": "2026-12-07T00:38:24+00:00"}, "ja")
+    assert "2026年12月7日 00:38（UTC）から確認" in text.summary and "T00:38" not in text.summary
     assert ui("label_counts", "en", passed=1, warned=1, failed=1, errors=0, skipped=0).startswith("1 passed, 1 warning,")

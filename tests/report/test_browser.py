@@ -119,7 +119,7 @@ def test_report_in_chromium(lang: str, demo_report: dict[str, Any], browser: Bro
           links: [...new Set([...document.querySelectorAll('a[href^="http"]')].map(a => a.href))].length,
           urlsInText: urls,
           unlinked: [...document.querySelectorAll('body *:not(script):not(style)')].flatMap(e => [...e.childNodes])
-            .filter(n => n.nodeType === 3 && /https?:\\/\\//.test(n.data) && !n.parentElement.closest('a, pre'))
+            .filter(n => n.nodeType === 3 && /https?:\\/\\//.test(n.data) && !n.parentElement.closest('a, pre, .untrusted'))
             .map(n => n.data.trim().slice(0, 60)),
           rowLinks: [...document.querySelectorAll('#blockers a.check-id, #warnings a.check-id, #not-checked a.check-id')]
             .map(a => [a.getAttribute('href'), !!document.getElementById(a.getAttribute('href').slice(1))]),

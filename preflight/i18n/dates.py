@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from preflight.i18n.messages import DEFAULT_LANG
+DEFAULT_LANG = "en"
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -37,6 +37,8 @@ def format_date(day: dt.date, lang: str = DEFAULT_LANG, weekday: bool = True) ->
 def format_moment(value: object, lang: str = DEFAULT_LANG) -> str:
     """An ISO date-time in UTC, local form: ``7 Dec 2026, 00:38 UTC`` / ``2026年12月7日 00:38（UTC）``."""
     text = str(value or "")
+    if len(text) == 10 and (day := parse_date(text)) is not None:
+        return format_date(day, lang, weekday=False)
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
