@@ -56,6 +56,7 @@ PLAN_KEYS: dict[str, Validator] = {
     "phase": checked(lambda v: parse_phase(v), as_str),
     "cutover_date": lambda v, key: checked(parse_date, as_str)(toml_date(v), key),
     "propagation_nameservers": checked(Nameserver.parse, as_str_list),
+    "messages": as_str_list,
 }
 """Top-level keys of a plan file and how each is checked."""
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from preflight.checks import cutover, dkim, dmarc, mx, propagation, rdns, server, smtp, spf
 from preflight.checks.blocklists import family as blocklists
+from preflight.checks.message import family as message
 from preflight.checks.partners import family as partners
 from preflight.checks.partners.settings import PLAN_TABLE as PARTNERS_PLAN
 from preflight.checks.blocklists.settings import PLAN_TABLE as BLOCKLISTS_PLAN
@@ -26,6 +27,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("smtp", smtp.run, {"smtp": SMTP_PLAN}),
     Family("server", server.run, {"ssh": SSH_PLAN}),
     Family("partners", partners.run, {"partners": PARTNERS_PLAN}),
+    Family("message", message.run),
 )
 
 PLAN_SECTIONS: Mapping[str, Mapping[str, Validator]] = {

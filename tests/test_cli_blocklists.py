@@ -33,34 +33,55 @@ def test_lists_shows_the_catalogue() -> None:
     result = invoke("lists")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["id", "zone", "kind", "subjects", "enabled", "status"]
+    assert lines[0].split() == ["id", "zone", "kind", "subjects", "enabled", "status", "why"]
     zen = next(line for line in lines if line.startswith("spamhaus-zen "))
-    assert zen.split()[1:] == ["zen.spamhaus.org", "block", "ipv4,ipv6", "yes", "active"]
-    assert next(line for line in lines if line.startswith("sorbs-dnsbl ")).split()[-2:] == ["no", "dead"]
+    assert zen.split()[1:6] == ["zen.spamhaus.org", "block", "ipv4,ipv6", "yes", "active"]
+    assert "on: a mail blocklist receivers use" in zen
+    sorbs = next(line for line in lines if line.startswith("sorbs-dnsbl "))
+    assert sorbs.split()[4:6] == ["no", "dead"] and "never queried" in sorbs
+    # every zone says why it is (not) on by default
+    assert "off: sells express delisting" in next(line for line in lines if line.startswith("uceprotect-1 "))
+    assert "off: cannot be self-tested" in next(line for line in lines if line.startswith("0spam-bl "))
+    assert "a listing only warns" in next(line for line in lines if line.startswith("dronebl "))
+    assert "already contains it" in next(line for line in lines if line.startswith("spamhaus-sbl "))
+
+
+def test_lists_why_follows_the_plan_and_the_language(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[blocklists]\nzones = ["uceprotect-1"]\ndisable = ["spamcop"]\n')
+    result = invoke("lists", "--config", str(plan), "--json", "-")
+    assert result.exit_code == 0, result.stderr
+    zones = {z["id"]: z for z in json.loads(result.stdout)["zones"]}
+    assert zones["uceprotect-1"]["enabled"] and zones["uceprotect-1"]["default_why"] == "user"
+    assert not zones["spamcop"]["enabled"] and zones["spamcop"]["default_why"] == "disabled-by-plan"
+    assert zones["psbl"]["default_why"] == "mail-list" and zones["psbl"]["curated"]
+    japanese = invoke("lists", "--lang", "ja", "--json", "-")
+    rows = {z["id"]: z for z in json.loads(japanese.stdout)["zones"]}
+    assert rows["uceprotect-1"]["why"].startswith("無効")
 
 
 def test_lists_json_to_stdout_is_only_json() -> None:
     result = invoke("lists", "--json", "-")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["catalogue"] == "2026-11-29"
+    assert data["catalogue"] == "2026-12-07"
     row = next(z for z in data["zones"] if z["id"] == "spamcop")
     assert row["enabled"] is True and row["subjects"] == ["ipv4"] and "probe" not in row
 
 
 def test_lists_probe_through_the_lab(dns_server: LabDnsServer) -> None:
     dns_server.reset_stats()
-    result = invoke("lists", "--probe", "--nameserver", ns(dns_server), "--timeout", "0.5", "--json", "-")
+    result = invoke("lists", "--probe", "--nameserver", ns(dns_server), "--timeout", "5", "--json", "-")
     assert result.exit_code == 0, result.stderr
     zones = {z["id"]: z for z in json.loads(result.stdout)["zones"]}
     assert zones["spamhaus-zen"]["probe"] == "usable"
-    assert zones["0spam-bl"]["probe"] == "usable (no test entries)"
+    assert zones["0spam-bl"]["probe"] == "usable (plausibility probe)"   # a random name stayed unlisted
     assert zones["barracuda-brbl"]["probe"] == "unreliable"   # the lab is not registered with it
     assert zones["sorbs-dnsbl"]["probe"] == "-"               # dead lists are never probed
     assert not [q for q in dns_server.query_log if q.name.endswith("sorbs.net.")]
     # self-tests only: every name asked is an RFC 5782 test entry
     entries = ("2.0.0.127.", "1.0.0.127.", "2.0.0.0.0.0.f.7.f.f.f.f.", "1.0.0.0.0.0.f.7.f.f.f.f.",
-               "test.", "invalid.", "dbltest.com.")
+               "test.", "invalid.", "dbltest.com.", "_dnsbl_.test.", "_dnsblneg_.test.", "preflight-probe-")
     assert dns_server.query_log
     assert not [q.name for q in dns_server.query_log if not q.name.startswith(entries)]
 
@@ -69,7 +90,7 @@ def test_lists_probe_exits_3_when_an_enabled_list_is_unusable(dns_server: LabDns
     plan = tmp_path / "plan.toml"
     plan.write_text('[blocklists]\nzones = ["barracuda-brbl"]\n')
     result = invoke("lists", "--probe", "--config", str(plan), "--nameserver", ns(dns_server),
-                    "--timeout", "0.5")
+                    "--timeout", "5")
     assert result.exit_code == 3
     assert "not usable from this resolver: barracuda-brbl" in result.stderr
     assert "unreliable" in next(line for line in result.stdout.splitlines() if line.startswith("barracuda"))
@@ -113,7 +134,7 @@ def test_bad_key_flag_exits_2_without_echoing_it() -> None:
 def test_dqs_key_is_absent_from_json_and_html(dns_server: LabDnsServer, tmp_path: Path, via: str) -> None:
     html, js = tmp_path / "r.html", tmp_path / "r.json"
     args = ["check", "--ip", "198.51.100.65", "--domain", "example.net", "--nameserver", ns(dns_server),
-            "--timeout", "0.5", "--no-smtp", "--html", str(html), "--json", str(js)]
+            "--timeout", "5", "--no-smtp", "--html", str(html), "--json", str(js)]
     env = None
     if via == "flag":
         args += ["--spamhaus-dqs-key", TEST_KEY]
@@ -143,7 +164,7 @@ def test_help_never_shows_the_key_from_the_environment() -> None:
 
 
 def test_no_blocklists_and_neighbourhood_flags(dns_server: LabDnsServer) -> None:
-    base = ("check", "--ip", "203.0.113.25", "--nameserver", ns(dns_server), "--timeout", "0.5",
+    base = ("check", "--ip", "203.0.113.25", "--nameserver", ns(dns_server), "--timeout", "5",
             "--no-smtp", "--json", "-")
     off = json.loads(invoke(*base, "--no-blocklists").stdout)
     assert {r["outcome"] for r in off["results"] if r["check_id"] == "blocklist.ip"} == {"disabled"}

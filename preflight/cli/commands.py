@@ -9,6 +9,7 @@ import typer
 
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
+from preflight.cli.message import MESSAGE_OPTION, with_message
 from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, PanelCommand, one_stdout, say
 from preflight.cli.partners import (
     PARTNER_IP_OPTION,
@@ -126,6 +127,7 @@ def check(
     partners_log_days: Optional[str] = PARTNERS_LOG_DAYS_OPTION,
     partners_log_top: Optional[str] = PARTNERS_LOG_TOP_OPTION,
     server_rbl: list[str] = SERVER_RBL_OPTION,
+    message: list[str] = MESSAGE_OPTION,
 ) -> None:
     """Check the new server and domains before cutover; write HTML/JSON reports."""
 
@@ -156,6 +158,7 @@ def check(
         run_config = with_partners(run_config, plan, domains=partner, ips=partner_ip,
                                    from_log=partners_from_log, log_days=partners_log_days,
                                    log_top=partners_log_top, server_rbls=server_rbl)
+        run_config = with_message(run_config, plan, message, config.parent if config else None)
         saved = load_baseline(baseline) if baseline else None
         html_path = html or plan.get("report.html")
         json_path = json_out or plan.get("report.json")
@@ -183,8 +186,8 @@ def demo(
     def body() -> ExitCode:
         from datetime import datetime, timezone
 
-        from preflight.cli.demo import demo_config, demo_cutover
-        from preflight.lab.environment import lab_dns, lab_smtp
+        from preflight.cli.demo import demo_config, demo_cutover, demo_target
+        from preflight.lab.environment import lab_dns, lab_smtp, lab_test_message
         from preflight.i18n.lang import resolve_lang
         from preflight.report import console
         from preflight.engine import run
@@ -196,7 +199,10 @@ def demo(
         with lab_dns() as server, lab_smtp(now) as smtp_server:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
             say("cli_lab_smtp", language, address=f"{smtp_server.address[0]}:{smtp_server.address[1]}")
-            report = run(demo_config(server, smtp=smtp_server, cutover_date=demo_cutover(now)),
+            eml_path = output_dir / "message.eml"
+            eml_path.write_bytes(lab_test_message(server, smtp_server, now, client_ip=str(demo_target().ips[0])))
+            say("cli_lab_message", language, path=eml_path.resolve())
+            report = run(demo_config(server, smtp=smtp_server, message=eml_path, cutover_date=demo_cutover(now)),
                          families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
@@ -323,8 +329,9 @@ def lists_command(
     ),
     config: Optional[Path] = typer.Option(None, "--config", metavar="PLAN.toml", help="TOML migration plan; its [blocklists] table decides what is enabled."),
     json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the list as JSON here ('-' = stdout)."),
+    lang: Optional[str] = LANG_OPTION,
 ) -> None:
-    """Show the blocklist catalogue: id, zone, kind, subjects, enabled, status (and, with --probe, usable now)."""
+    """Show the blocklist catalogue: id, zone, kind, subjects, enabled, status, why it is (not) on by default (and, with --probe, usable now)."""
 
     def body() -> ExitCode:
         import json
@@ -333,10 +340,12 @@ def lists_command(
         from preflight.checks.blocklists import settings as blocklist_settings
         from preflight.config import load_plan, parse_timeout
         from preflight.data.loader import load_catalogue
+        from preflight.i18n.lang import resolve_lang
         from preflight.net.dns import DnsClient, DnsConfig, Nameserver
         from preflight.report.output import write_text
 
         plan = load_plan(config) if config else {}
+        language = resolve_lang(lang, plan=plan)
         settings = blocklist_settings.from_options(plan, dqs_key=spamhaus_dqs_key)
         catalogue = load_catalogue()
         probes = None
@@ -346,7 +355,7 @@ def lists_command(
             seconds = parse_timeout(timeout) if timeout is not None else plan.get("timeout", 3.0)
             client = DnsClient(DnsConfig(nameservers=servers, timeout=seconds))
             probes = listing.probe_zones(client, catalogue, settings)
-        rows = listing.catalogue_rows(catalogue, settings, probes)
+        rows = listing.catalogue_rows(catalogue, settings, probes, language)
         if json_out:
             text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2) + "\n"
             written = write_text(json_out, text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from preflight.engine import RunConfig, Target
@@ -37,11 +38,12 @@ def demo_target() -> Target:
 
 
 def demo_config(server: LabDnsServer, timeout: float = 2.0,
-                smtp: LabSmtpServer | None = None, cutover_date: str | None = None) -> RunConfig:
+                smtp: LabSmtpServer | None = None, message: Path | None = None,
+                cutover_date: str | None = None) -> RunConfig:
     """The run configuration of the demo, pointed at a running lab server.
 
     With ``smtp``, the SMTP probe targets that loopback server (never the demo's IPs) and
-    trusts the lab CA.
+    trusts the lab CA. With ``message``, that saved test message is analysed too.
     """
     host, port = server.address
     config = RunConfig(
@@ -74,4 +76,8 @@ def demo_config(server: LabDnsServer, timeout: float = 2.0,
         config = with_settings(config, SmtpSettings(
             targets=(SmtpTarget(*smtp.address),), timeout=5.0, ca_file=smtp.ca_file,
         ))
+    if message is not None:
+        from preflight.checks.message import settings as messages
+
+        config = messages.with_settings(config, messages.from_options({}, [message]))
     return config

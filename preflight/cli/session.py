@@ -13,6 +13,7 @@ from preflight.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from preflight.config import RunConfig
+    from preflight.engine import Family
     from preflight.model import Report
 
 
@@ -92,7 +93,7 @@ def load_baseline(path: Path) -> dict[str, Any]:
 
 def execute(config: RunConfig, *, html: str | None, json_out: str | None,
             quiet: bool = False, baseline: dict[str, Any] | None = None,
-            markdown: str | None = None, lang: str = "en") -> ExitCode:
+            markdown: str | None = None, lang: str = "en", families: list[Family] | None = None) -> ExitCode:
     """Run the checks for ``config``, write the reports, print the summary; return the exit code.
 
     With a baseline, the report gains a comparison section, and regressions exit 1.
@@ -104,7 +105,8 @@ def execute(config: RunConfig, *, html: str | None, json_out: str | None,
 
     observer = console.Progress(lang) if not quiet and sys.stderr.isatty() else None
     try:
-        report = run(config, families=FAMILIES, observer=observer, baseline=baseline)
+        report = run(config, families=families if families is not None else FAMILIES, observer=observer,
+                     baseline=baseline)
     finally:
         if observer:
             observer.close()

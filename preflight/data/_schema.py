@@ -27,9 +27,11 @@ from preflight.data.catalogue import (
     Catalogue,
     Code,
     CodeState,
+    DefaultWhy,
     Grade,
     Lookup,
     PointBasis,
+    Purpose,
     Requirement,
     Subject,
     TestPoints,
@@ -147,14 +149,20 @@ _ZONE_KEYS = frozenset({
     "id", "name", "zone", "operator", "subjects", "kind", "enabled", "status", "codes",
     "unknown_code", "bitmask", "dqs_zone", "requires", "terms", "lookup_url", "delist_url",
     "test_points", "sources", "aliases", "match_subzones", "dead_since", "dead_note",
-    "replaced_by", "notes",
+    "replaced_by", "notes", "purpose", "default_why", "curated", "test_points_missing",
+    "unknown_code_basis",
 })
+_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _POINT_KEYS = frozenset(f.name for f in TestPoints.__dataclass_fields__.values())
+
+
+_POINT_LABEL_RE = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
+"""Test-point labels may carry underscores (SEM documents ``_DNSBL_.test``)."""
 
 
 def _valid_subject(kind: Subject, value: str) -> bool:
     if kind is Subject.DOMAIN:
-        return all(_LABEL_RE.match(label) for label in value.lower().split("."))
+        return all(_POINT_LABEL_RE.match(label) for label in value.lower().split("."))
     try:
         (ipaddress.IPv4Address if kind is Subject.IPV4 else ipaddress.IPv6Address)(value)
     except ValueError:
@@ -167,7 +175,7 @@ def _parse_points(t: _Table, subjects: tuple[Subject, ...]) -> TestPoints | None
         return None
     p = _Table(t.data["test_points"], f"{t.where}: key 'test_points'", _POINT_KEYS)
     values: dict[str, str] = {}
-    for key in sorted(_POINT_KEYS - {"basis"}):
+    for key in sorted(_POINT_KEYS - {"basis", "listed_answers"}):
         value = p.text(key)
         if value is None:
             continue
@@ -180,7 +188,13 @@ def _parse_points(t: _Table, subjects: tuple[Subject, ...]) -> TestPoints | None
     if not values:
         raise p.fail("test_points", "empty table (omit it and say why in notes)")
     basis = p.choice("basis", PointBasis, p.data.get("basis", PointBasis.RFC5782.value))
-    return TestPoints(basis=basis, **values)
+    answers = p.texts("listed_answers")
+    for answer in answers:
+        try:
+            Code(answer, "test answer", CodeState.LISTED)  # validates the code
+        except ValueError as exc:
+            raise p.fail("listed_answers", str(exc)) from None
+    return TestPoints(basis=basis, listed_answers=answers, **values)
 
 
 def _parse_codes(t: _Table) -> tuple[Code, ...]:
@@ -233,7 +247,9 @@ def _parse_zone(data: object, where: str, *, allowed: Iterable[str] = _ZONE_KEYS
     if status is ZoneStatus.ACTIVE:
         if not codes and not custom:
             raise t.fail("codes", "an active zone needs at least one documented code")
-        unknown = t.choice("unknown_code", UnknownCode, t.req("unknown_code"))
+        unknown = t.choice("unknown_code", UnknownCode, t.data.get("unknown_code", "unknown"))
+        if unknown is UnknownCode.LISTED and not custom:
+            t.req("unknown_code_basis")  # never a FAIL by default: say who documents it
         for key in ("dead_since", "dead_note"):
             if key in t.data:
                 raise t.fail(key, "only allowed on dead or wildcard zones")
@@ -247,21 +263,41 @@ def _parse_zone(data: object, where: str, *, allowed: Iterable[str] = _ZONE_KEYS
     dead_since = t.text("dead_since")
     if dead_since is not None and not _DATE_RE.match(dead_since):
         raise t.fail("dead_since", f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {dead_since!r}")
+    curated = t.text("curated")
+    if curated is None and not custom:
+        raise t.fail("curated", "missing required value (the date this entry was last checked)")
+    if curated is not None and not _DAY_RE.match(curated):
+        raise t.fail("curated", f"expected YYYY-MM-DD, got {curated!r}")
+    points = _parse_points(t, subjects)
+    missing = t.text("test_points_missing")
+    if points is not None and missing is not None:
+        raise t.fail("test_points_missing", "only for zones without test_points")
+    if points is None and missing is None and status is ZoneStatus.ACTIVE and not custom:
+        raise t.fail("test_points_missing", "an active zone without test_points must say why")
+    purpose = t.choice("purpose", Purpose, t.data.get("purpose", Purpose.MAIL.value))
+    why = t.text("default_why")
+    default_why = None if why is None else t.choice("default_why", DefaultWhy, why)
     sources = t.texts("sources", required=not custom)
     for source in sources:
         if urlsplit(source).scheme not in ("http", "https"):
             raise t.fail("sources", f"not an http(s) URL: {source!r}")
-    return Zone(
+    zone = Zone(
         id=zone_id, name=t.req("name"), zone=name_of("zone", t.req("zone")),
         operator=t.req("operator"), subjects=subjects,
         kind=t.choice("kind", ZoneKind, t.req("kind")), enabled=enabled, status=status,
         codes=codes, unknown_code=unknown, bitmask=bitmask, dqs_zone=dqs, requires=requires,
         terms=t.text("terms"), lookup_url=t.url("lookup_url"), delist_url=t.url("delist_url"),
-        test_points=_parse_points(t, subjects), sources=sources,
+        test_points=points, sources=sources, purpose=purpose, default_why=default_why,
+        curated=curated, test_points_missing=missing,
         aliases=tuple(name_of("aliases", a) for a in t.texts("aliases")),
         match_subzones=t.flag("match_subzones", False), dead_since=dead_since,
         dead_note=t.text("dead_note"), replaced_by=t.text("replaced_by"), notes=t.text("notes"),
+        unknown_code_basis=t.text("unknown_code_basis"),
     )
+    if not custom and zone.is_active and zone.why_default.on != zone.enabled:
+        raise t.fail("default_why", f"{zone.why_default.value!r} does not fit "
+                     f"enabled = {'true' if zone.enabled else 'false'}")
+    return zone
 
 
 def _parse_lookup(data: object, index: int) -> Lookup:
@@ -364,7 +400,7 @@ def parse_custom_zone(mapping: Mapping[str, Any]) -> Zone:
         "id": "custom-" + zone.replace(".", "-")[:56], "name": mapping.get("name", zone),
         "zone": zone, "operator": "user-defined", "subjects": mapping.get("subjects", ["ipv4"]),
         "kind": mapping.get("kind", "block"), "enabled": True, "status": "active",
-        "unknown_code": "listed", "codes": mapping.get("codes", []),
+        "unknown_code": "listed", "codes": mapping.get("codes", []), "default_why": "user",
     }
     if "delist_url" in mapping:
         data["delist_url"] = mapping["delist_url"]

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 __all__ = [
-    "Catalogue", "Code", "CodeState", "Grade", "ListState", "Lookup", "PointBasis", "Requirement",
-    "Subject", "TestPoints", "UnknownCode", "Zone", "ZoneKind", "ZoneStatus", "check_code",
+    "Catalogue", "Code", "CodeState", "DefaultWhy", "Grade", "ListState", "Lookup", "PointBasis",
+    "Purpose", "Requirement", "Subject", "TestPoints", "UnknownCode", "Zone", "ZoneKind",
+    "ZoneStatus", "check_code",
 ]
 
 PACKAGE = "preflight.data"
@@ -103,6 +104,46 @@ class UnknownCode(_StrEnum):
     UNKNOWN = "unknown"
 
 
+class Purpose(_StrEnum):
+    """What a zone lists: mail abuse (a listing fails) or other abuse (a listing only warns)."""
+
+    MAIL = "mail"
+    NON_MAIL = "non-mail"
+    """IRC drones, proxies, fail2ban reports: receivers rarely refuse mail for it."""
+
+
+class DefaultWhy(_StrEnum):
+    """Why a zone is (not) in the default set; the words are ``ui.blocklist_default_<value>``."""
+
+    # on by default
+    MAIL_LIST = "mail-list"
+    ALLOWLIST = "allowlist"
+    DOMAIN_LIST = "domain-list"
+    NON_MAIL = "non-mail"
+    # off by default
+    CONTAINED = "contained"
+    NEEDS_KEY = "needs-key"
+    NEEDS_REGISTRATION = "needs-registration"
+    COLLATERAL = "collateral"
+    PAY_TO_DELIST = "pay-to-delist"
+    UNTESTABLE = "untestable"
+    SPECIAL_PURPOSE = "special-purpose"
+    GRADED = "graded"
+    LOW_ADOPTION = "low-adoption"
+    UNCONFIRMED = "unconfirmed"
+    DEAD = "dead"
+    USER = "user"
+
+    @property
+    def on(self) -> bool:
+        """True for the reasons that put a zone into the default set."""
+        return self in _ON_REASONS
+
+
+_ON_REASONS = frozenset({DefaultWhy.MAIL_LIST, DefaultWhy.ALLOWLIST, DefaultWhy.DOMAIN_LIST,
+                         DefaultWhy.NON_MAIL})
+
+
 class PointBasis(_StrEnum):
     """Where a zone's test points come from."""
 
@@ -112,6 +153,12 @@ class PointBasis(_StrEnum):
 
 
 _LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
+ERROR_RANGE = ipaddress.IPv4Network("127.255.255.0/24")
+"""Where lists put their error and refusal answers (Spamhaus, Validity, ...): never a listing
+unless a zone documents a code there."""
+NEVER_LISTING = frozenset({ipaddress.IPv4Address("127.0.0.0"), ipaddress.IPv4Address("127.0.0.1")})
+"""Answers that are no listing code unless a zone documents them: RFC 5782 section 5 keeps
+127.0.0.1 unlisted, and DNS filters answer it for names they block."""
 _SEVERITY = {
     ListState.NOT_APPLICABLE: 0, ListState.CLEAR: 1, ListState.ALLOWLISTED: 2,
     ListState.POLICY: 3, ListState.LISTED: 4, ListState.REFUSED: 5, ListState.UNREACHABLE: 6,
@@ -209,6 +256,9 @@ class TestPoints:
     domain_listed: str | None = None
     domain_not_listed: str | None = None
     basis: PointBasis = PointBasis.RFC5782
+    listed_answers: tuple[str, ...] = ()
+    """When given, a "listed" test entry must answer exactly these codes (dnswl answers
+    127.0.10.0 for 127.0.0.2; any other answer there is the list refusing the resolver)."""
 
     def listed(self, subject: Subject | str) -> str | None:
         """The subject of this kind that must be listed, if known."""
@@ -249,6 +299,38 @@ class Zone:
     dead_note: str | None = None
     replaced_by: str | None = None
     notes: str | None = None
+    purpose: Purpose = Purpose.MAIL
+    default_why: DefaultWhy | None = None
+    """Why the zone is (not) in the default set, when the catalogue says so explicitly."""
+    curated: str | None = None
+    """When this entry was last checked against its sources (YYYY-MM-DD)."""
+    test_points_missing: str | None = None
+    """Why a zone has no RFC 5782 test points (it then gets the random-label plausibility probe)."""
+    unknown_code_basis: str | None = None
+    """Who documents that any 127/8 answer is a listing (required for ``unknown_code = "listed"``)."""
+
+    @property
+    def why_default(self) -> DefaultWhy:
+        """Why the zone is (not) queried by default: the catalogue's reason, else derived."""
+        if not self.is_active:
+            return DefaultWhy.DEAD
+        if self.default_why is not None:
+            return self.default_why
+        if Requirement.KEY in self.requires:
+            return DefaultWhy.NEEDS_KEY
+        if Requirement.REGISTRATION in self.requires:
+            return DefaultWhy.NEEDS_REGISTRATION
+        if self.kind is ZoneKind.COLLATERAL:
+            return DefaultWhy.COLLATERAL
+        if self.kind is ZoneKind.REPUTATION:
+            return DefaultWhy.GRADED
+        if self.enabled:
+            if self.purpose is Purpose.NON_MAIL:
+                return DefaultWhy.NON_MAIL
+            if self.kind is ZoneKind.ALLOW:
+                return DefaultWhy.ALLOWLIST
+            return DefaultWhy.DOMAIN_LIST if Subject.DOMAIN in self.subjects else DefaultWhy.MAIL_LIST
+        return DefaultWhy.USER
 
     @property
     def is_active(self) -> bool:
@@ -288,6 +370,13 @@ class Zone:
         hit = self._match(address)
         if hit is not None:
             return hit.list_state, hit.meaning_in(lang)
+        if address in ERROR_RANGE:
+            return ListState.REFUSED, (f"undocumented code {address} is in 127.255.255.0/24, the "
+                                       "range lists use for errors and refusals; not a listing")
+        if address in NEVER_LISTING:
+            return ListState.UNRELIABLE, (f"{address} is no listing code (RFC 5782 keeps "
+                                          "127.0.0.1 unlisted; DNS filters answer it for blocked "
+                                          "names); not a listing")
         if self.bitmask:
             return self._classify_bits(address, lang)
         return self._unknown(address)

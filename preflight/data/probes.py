@@ -11,7 +11,7 @@ import ipaddress
 
 from preflight.data.catalogue import Subject, Zone
 
-__all__ = ["is_public", "kind_of", "label_of", "probe_points"]
+__all__ = ["is_public", "kind_of", "label_of", "needs_plausibility", "probe_points"]
 
 _NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
@@ -71,3 +71,13 @@ def probe_points(zone: Zone) -> list[tuple[str, Subject, bool]]:
             out.append((not_listed, kind, False))
         return out
     return []
+
+
+def needs_plausibility(zone: Zone) -> bool:
+    """True when a zone has no "must not be listed" test entry to catch a wildcard.
+
+    Such a zone is trusted only when, in the same run, a random label no list lists stays
+    unlisted (the blocklist family's plausibility probe): a list (or resolver) that answers
+    everything is unusable.
+    """
+    return not any(not must_list for _, _, must_list in probe_points(zone))

@@ -28,7 +28,12 @@ _TTL = 300
 
 
 def listing_code(zone: Zone) -> str | None:
-    """An address the zone answers for a listing (the low end of a pattern), or None."""
+    """An address the zone answers for a listing (the low end of a pattern), or None.
+
+    The documented answer of the zone's test entry (``listed_answers``) comes first.
+    """
+    if zone.test_points is not None and zone.test_points.listed_answers:
+        return _lowest(Code(zone.test_points.listed_answers[0], "test answer", CodeState.LISTED))
     for wanted in _LISTING_STATES:
         for code in zone.codes:
             if code.state is wanted:

@@ -54,3 +54,18 @@ def lab_smtp(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[L
     server = LabSmtpServer(certificates=make_certificates(("mail.example.com",), now=now), host=host)
     with server:
         yield server
+
+
+def lab_test_message(server: LabDnsServer, smtp: LabSmtpServer, now: datetime, *, client_ip: str) -> bytes:
+    """A test message as the receiver stored it: the lab SMTP server (the new server) signs it with
+    the lab DKIM key and delivers it to a lab receiver, which stamps Received and
+    Authentication-Results standing in for a connection from ``client_ip`` (the new server's IP)."""
+    from preflight.lab.receiver import LabReceiver
+    from preflight.net.dns import DnsClient, DnsConfig, Nameserver
+
+    host, port = server.address
+    client = DnsClient(DnsConfig(nameservers=(Nameserver(host, port),), timeout=2.0, retries=1))
+    with LabReceiver(client, client_ip=client_ip, now=now) as receiver:
+        smtp.send_test_message(receiver.address, ca_file=receiver.ca_file, now=now)
+        with receiver.lock:
+            return receiver.messages[-1]

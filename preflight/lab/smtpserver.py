@@ -3,7 +3,9 @@
 It stands in for the new server in ``preflight demo`` and in the tests: it greets with its
 name, offers STARTTLS, accepts recipients at its local domains (so ``postmaster@`` works) and
 answers relay attempts the way a default Postfix does (``454 4.7.1 ... Relay access denied``).
-It never accepts a message (DATA is refused). Switches make it misbehave for tests.
+It never accepts a message (DATA is refused). Switches make it misbehave for tests. As the new
+server it can also send: :meth:`LabSmtpServer.send_test_message` signs a test message with the
+lab DKIM key and delivers it to the lab receiver (:mod:`preflight.lab.receiver`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import shutil
 import ssl
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,27 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         return "554 5.7.1 The lab server accepts no messages"
+
+
+def ephemeral_controller(handler: Any, *, hostname: str, **kwargs: Any) -> Any:
+    """An aiosmtpd Controller bound to an ephemeral port (``.port`` is the real one once started)."""
+    from aiosmtpd.controller import Controller
+
+    class _Ephemeral(Controller):  # type: ignore[misc]
+        """aiosmtpd's Controller, able to bind port 0 (it needs the real port to test it)."""
+
+        def _create_server(self) -> Any:
+            base = super()._create_server()
+
+            async def bound() -> asyncio.AbstractServer:
+                server = await base
+                assert isinstance(server, asyncio.Server)
+                self.port = server.sockets[0].getsockname()[1]
+                return server
+
+            return bound()
+
+    return _Ephemeral(handler, hostname=hostname, port=0, timeout=30, **kwargs)
 
 
 def _refuse_auth(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
@@ -86,34 +110,16 @@ class LabSmtpServer:
 
     def start(self) -> None:
         """Start serving in a background thread."""
-        from aiosmtpd.controller import Controller
-
-        class _Ephemeral(Controller):  # type: ignore[misc]
-            """aiosmtpd's Controller, able to bind port 0 (it needs the real port to test it)."""
-
-            def _create_server(self) -> Any:
-                base = super()._create_server()
-
-                async def bound() -> asyncio.AbstractServer:
-                    server = await base
-                    assert isinstance(server, asyncio.Server)
-                    self.port = server.sockets[0].getsockname()[1]
-                    return server
-
-                return bound()
-
         self._dir = Path(tempfile.mkdtemp(prefix="preflight-lab-smtp-"))
         kwargs: dict[str, Any] = {}
         if self.auth_before_tls:
             kwargs.update(authenticator=_refuse_auth, auth_require_tls=False)
-        self._controller = _Ephemeral(
+        self._controller = ephemeral_controller(
             _Handler(self.local_domains, self.open_relay),
             hostname=self.host,
-            port=0,
             server_hostname=self.banner_name,
             ident="ESMTP preflight-lab",
             tls_context=self._tls_context(),
-            timeout=30,
             **kwargs,
         )
         try:
@@ -122,6 +128,15 @@ class LabSmtpServer:
             self._controller = None
             self._cleanup()
             raise
+
+    def send_test_message(self, receiver: tuple[str, int], *, ca_file: str | None, now: datetime) -> bytes:
+        """As the new server: write a test message, sign it with the lab DKIM key (selector s2026 of
+        example.com) and deliver it over STARTTLS to the lab receiver at ``receiver``."""
+        from preflight.lab.mailflow import deliver, signed_test_message
+
+        message = signed_test_message(self.banner_name, now)
+        deliver(message, receiver, helo=self.banner_name, ca_file=ca_file)
+        return message
 
     def stop(self) -> None:
         """Stop serving and remove the certificate files."""

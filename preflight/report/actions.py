@@ -55,6 +55,8 @@ class LeadTimes:
     default: str
     by_status: Mapping[str, str]
     manual: tuple[ManualStep, ...]
+    manual_results: frozenset[str] = frozenset()
+    """``check_id.outcome`` of skipped results that are a step to do by hand (look in the spam folder)."""
 
     def order(self, lead: str) -> int:
         """Sort key of a class id."""
@@ -98,7 +100,8 @@ def parse(data: Mapping[str, Any]) -> LeadTimes:
     for step in manual:
         if step.url is not None and not str(step.url).startswith("https://"):
             raise ValueError(f"lead times: manual.{step.id}: url must be https://")
-    return LeadTimes(classes, default, by_status, manual)
+    manual_results = frozenset(str(m) for m in data.get("manual_results", []))
+    return LeadTimes(classes, default, by_status, manual, manual_results)
 
 
 @functools.lru_cache(maxsize=1)
@@ -127,7 +130,17 @@ def action_items(data: Mapping[str, Any], lang: str = DEFAULT_LANG,
     """
     table = table or load()
     merged: dict[tuple[str, str], dict[str, Any]] = {}
+    manual: list[dict[str, Any]] = []
     for item in data.get("results", []):
+        if isinstance(item, dict) and item.get("status") == "skip" \
+                and f"{item.get('check_id')}.{item.get('outcome')}" in table.manual_results:
+            title, summary, remediation = words(item, lang)
+            manual.append({
+                "lead": table.classify(item["check_id"], item["outcome"], "skip"), "status": "manual",
+                "check_id": item["check_id"], "title": title, "remediation": remediation,
+                "summaries": [summary], "subjects": [str(item.get("subject", ""))], "manual": True, "url": None,
+            })
+            continue
         if not isinstance(item, dict) or item.get("status") not in STATUS_ORDER:
             continue
         title, summary, remediation = words(item, lang)
@@ -144,7 +157,7 @@ def action_items(data: Mapping[str, Any], lang: str = DEFAULT_LANG,
         if summary not in action["summaries"]:
             action["summaries"].append(summary)
         action["subjects"].append(str(item.get("subject", "")))
-    actions = list(merged.values())
+    actions = list(merged.values()) + manual
     for step in table.manual:
         actions.append({
             "lead": step.lead, "status": "manual", "check_id": f"manual.{step.id}",

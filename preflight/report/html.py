@@ -20,7 +20,8 @@ from preflight.i18n.dates import format_moment
 
 STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "skip": 4}
 
-SECTION_ORDER = ("comparison", "history", "blocklists", "reputation", "smtp", "inventory", "partners", "old_ips")
+SECTION_ORDER = ("comparison", "history", "blocklists", "reputation", "smtp", "inventory", "partners", "messages",
+                 "old_ips")
 """Extra report sections, in page order; each has a template ``sections/<name>.html.j2``."""
 
 

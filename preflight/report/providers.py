@@ -7,7 +7,8 @@ judged again when the rules change.
 
 A rule is **met** or **not met** from the results of its checks, **unknown** when a proving
 check could not run (error, skipped, or not part of this run), and **not checkable** when no
-DNS or SMTP query can show it (spam rate, one-click unsubscribe).
+DNS or SMTP query can show it (spam rate; one-click unsubscribe and message format unless a
+received test message was analysed: ``message.*`` proofs are optional).
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ class Proof:
     outcomes: frozenset[str] | None = None
     warn_met: bool = False
     optional: bool = False
+    veto: bool = False
+    """When it ran and is not met, the rule is not met whatever its other proofs say (a received
+    test message showing it is direct evidence)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,8 @@ def parse(data: Mapping[str, Any]) -> Requirements:
             raise ValueError(f"proofs.{name}: no checks")
         outcomes = raw.get("outcomes")
         proofs[name] = Proof(name, checks, frozenset(outcomes) if outcomes else None,
-                             bool(raw.get("warn_met", False)), bool(raw.get("optional", False)))
+                             bool(raw.get("warn_met", False)), bool(raw.get("optional", False)),
+                             bool(raw.get("veto", False)))
     rules = []
     seen = set()
     for raw in data.get("rules", []):
@@ -198,7 +203,7 @@ def proof_state(proof: Proof, results: Sequence[dict[str, Any]]) -> ReqState | N
 
 
 def _rule_state(rule: Rule, reqs: Requirements, results: Sequence[dict[str, Any]]) -> ReqState:
-    states = []
+    states, vetoed = [], False
     for name in rule.proofs:
         proof = reqs.proofs[name]
         state = proof_state(proof, results)
@@ -206,8 +211,17 @@ def _rule_state(rule: Rule, reqs: Requirements, results: Sequence[dict[str, Any]
             if proof.optional:
                 continue
             state = ReqState.UNKNOWN
+        vetoed = vetoed or (proof.veto and state is ReqState.NOT_MET)
         states.append(state)
+    if vetoed:
+        return ReqState.NOT_MET
     return _all(states) if rule.mode == "all" else _any(states)
+
+
+def _only_optional_unrun(rule: Rule, reqs: Requirements, results: Sequence[dict[str, Any]]) -> bool:
+    """Every proof of ``rule`` is optional and none ran: only a by-hand check can tell."""
+    proofs = [reqs.proofs[p] for p in rule.proofs]
+    return all(p.optional for p in proofs) and all(proof_state(p, results) is None for p in proofs)
 
 
 def _domain(result: dict[str, Any]) -> str | None:
@@ -221,6 +235,8 @@ def judge(rule: Rule, reqs: Requirements, results: Sequence[dict[str, Any]]) -> 
     if rule.mode is None:
         return RuleResult(rule, ReqState.NOT_CHECKABLE)
     mine = [r for r in results if _counts_for(r, reqs, rule)]
+    if _only_optional_unrun(rule, reqs, mine):
+        return RuleResult(rule, ReqState.NOT_CHECKABLE)
     domains = sorted({d for d in map(_domain, mine) if d}) if rule.per_domain else []
     if domains:
         per_domain = {d: _rule_state(rule, reqs, [r for r in mine if _domain(r) in (d, None)])

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import copy
+import ipaddress
 import random
 import string
 import sys
+from datetime import date
 from importlib import resources
 from typing import Any
 
 import pytest
 
-from preflight.data.catalogue import Catalogue, ListState, Subject, Zone, ZoneStatus
-from preflight.data.loader import load_catalogue, parse_catalogue, parse_custom_zone, validate_zone_name
+from preflight.data.catalogue import (
+    ERROR_RANGE,
+    Catalogue,
+    CodeState,
+    DefaultWhy,
+    ListState,
+    Purpose,
+    Subject,
+    Zone,
+    ZoneStatus,
+)
+from preflight.data.loader import (
+    load_catalogue,
+    parse_catalogue,
+    parse_custom_zone,
+    validate_zone_name,
+)
+from preflight.data.probes import needs_plausibility
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,7 +59,7 @@ def zone_table(data: dict[str, Any], zone_id: str) -> dict[str, Any]:
 
 
 def test_packaged_catalogue_loads_and_is_cached(catalogue: Catalogue) -> None:
-    assert catalogue.curated == "2026-11-29"
+    assert catalogue.curated == "2026-12-07"
     assert len(catalogue.zones) > 50
     assert load_catalogue() is catalogue
 
@@ -96,9 +114,10 @@ def test_keyed_and_registered_zones_are_not_enabled_by_default(catalogue: Catalo
 
 def test_default_set_covers_ipv4_ipv6_and_domains(catalogue: Catalogue) -> None:
     enabled = {z.id for z in catalogue.enabled()}
-    assert {"spamhaus-zen", "spamcop", "psbl", "mailspike-bl", "uceprotect-1", "dnswl-list",
+    assert {"spamhaus-zen", "spamcop", "psbl", "mailspike-bl", "dnswl-list",
             "spamhaus-dbl", "surbl-multi", "uribl-multi"} <= enabled
-    assert not {"uceprotect-2", "uceprotect-3", "barracuda-brbl", "abusix-combined"} & enabled
+    assert not {"uceprotect-1", "uceprotect-2", "uceprotect-3", "barracuda-brbl", "abusix-combined",
+                "0spam-bl"} & enabled
     for subject in Subject:
         assert catalogue.for_subject(subject), subject
     for zone in catalogue.for_subject("ipv6"):
@@ -109,7 +128,7 @@ def test_test_points_fit_the_subjects(catalogue: Catalogue) -> None:
     for zone in catalogue.active():
         points = zone.test_points
         if points is None:
-            assert zone.notes, f"{zone.id}: no test points and no note saying why"
+            assert zone.test_points_missing, f"{zone.id}: no test points and no reason why"
             continue
         for subject in Subject:
             if points.listed(subject) or points.not_listed(subject):
@@ -185,8 +204,9 @@ def test_bitmask_meanings_combine(catalogue: Catalogue) -> None:
     state, meaning = surbl.classify("127.0.0.24")  # 8 PH + 16 MW
     assert state is ListState.LISTED
     assert "PH" in meaning and "MW" in meaning
-    state, meaning = surbl.classify("127.0.0.36")  # 4 DM + 32 CT: informational only
-    assert state is ListState.POLICY and "DM" in meaning and "CT" in meaning
+    state, meaning = surbl.classify("127.0.0.36")  # 4 DM + 32 CT: CT is trap-based abuse evidence
+    assert state is ListState.LISTED and "DM" in meaning and "CT" in meaning
+    assert surbl.classify("127.0.0.4")[0] is ListState.POLICY  # DM alone: informational
     state, meaning = surbl.classify("127.1.2.72")  # middle octets are reserved, ignored
     assert state is ListState.LISTED and "ABUSE" in meaning and "PH" in meaning
     state, meaning = catalogue.by_id("uribl-multi").classify("127.0.0.14")
@@ -202,10 +222,13 @@ def test_bitmask_undocumented_bits(catalogue: Catalogue) -> None:
 
 
 def test_unknown_codes_follow_unknown_code(catalogue: Catalogue) -> None:
-    # Plain block list: any 127/8 answer is a listing.
-    assert catalogue.by_id("spamcop").classify("127.0.0.99")[0] is ListState.LISTED
-    # Collateral list: an undocumented answer is still only collateral.
-    assert catalogue.by_id("uceprotect-3").classify("127.0.0.7")[0] is ListState.POLICY
+    # By default an undocumented answer is unreliable, never a listing (never a FAIL).
+    assert catalogue.by_id("spamcop").classify("127.0.0.99")[0] is ListState.UNRELIABLE
+    assert catalogue.by_id("uceprotect-3").classify("127.0.0.7")[0] is ListState.UNRELIABLE
+    assert catalogue.by_id("spamrats-all").classify("127.0.0.40")[0] is ListState.UNRELIABLE
+    # Only where the operator says any answer is a listing (DroneBL, blocklist.de).
+    assert catalogue.by_id("dronebl").classify("127.0.0.99")[0] is ListState.LISTED
+    assert catalogue.by_id("blocklist-de").classify("127.0.0.15")[0] is ListState.LISTED
     # Precise tables: undocumented means unreliable, never listed.
     assert catalogue.by_id("spamhaus-zen").classify("127.0.0.8")[0] is ListState.UNRELIABLE
     assert catalogue.by_id("dnswl-list").classify("127.0.5.7")[0] is ListState.UNRELIABLE
@@ -260,7 +283,22 @@ CASES = [
     ("spamrats-all", "127.0.0.36", ListState.POLICY, "Dyna"),
     ("spamrats-all", "127.0.0.37", ListState.POLICY, "NoPtr"),
     ("spamrats-all", "127.0.0.38", ListState.LISTED, "Spam"),
-    ("spamrats-all", "127.0.0.43", ListState.LISTED, "Auth"),
+    ("spamrats-all", "127.0.0.43", ListState.POLICY, "Auth"),
+    ("spamrats-auth", "127.0.0.43", ListState.POLICY, "inbound"),
+    ("spamhaus-sbl", "127.0.0.8", ListState.LISTED, "unused"),
+    ("mailspike-bl", "127.0.0.14", ListState.CLEAR, "neutral"),
+    ("dnswl-list", "127.0.10.3", ListState.REFUSED, "returnhi"),
+    ("dnswl-dwl", "127.0.10.1", ListState.REFUSED, "returnhi"),
+    ("uribl-multi", "127.0.0.4", ListState.POLICY, "grey"),
+    ("uribl-grey", "127.0.0.2", ListState.POLICY, "false positives"),
+    ("surbl-multi", "127.0.0.32", ListState.LISTED, "CT"),
+    ("dronebl", "127.0.0.5", ListState.LISTED, "bottler"),
+    ("dronebl", "127.0.0.14", ListState.LISTED, "Wingate"),
+    ("dronebl", "127.0.0.19", ListState.LISTED, "VPN"),
+    ("suomispam", "127.0.0.99", ListState.LISTED, "test entry"),
+    ("isipp-iadb", "127.0.1.255", ListState.ALLOWLISTED, "vouched"),
+    ("validity-certified", "127.255.255.255", ListState.REFUSED, "blocked"),
+    ("validity-safe", "127.0.0.3", ListState.ALLOWLISTED, "Safe"),
     ("abusix-combined", "127.0.0.11", ListState.POLICY, "rDNS"),
     ("abusix-combined", "127.0.0.200", ListState.LISTED, "manual"),
     ("uceprotect-1", "127.0.0.2", ListState.LISTED, "Level 1"),
@@ -272,6 +310,9 @@ CASES = [
     ("hostkarma", "127.0.0.4", ListState.LISTED, "brown"),
     ("hostkarma", "127.0.0.3", ListState.CLEAR, "yellow"),
     ("dronebl", "127.0.0.8", ListState.LISTED, "SOCKS"),
+    ("dronebl", "127.255.255.254", ListState.REFUSED, "not a listing"),
+    ("psbl", "127.255.255.254", ListState.REFUSED, "not a listing"),
+    ("psbl", "127.0.0.1", ListState.UNRELIABLE, "no listing code"),
     ("uribl-multi", "127.0.0.2", ListState.LISTED, "black"),
     ("uribl-multi", "127.0.0.8", ListState.POLICY, "red"),
     ("surbl-multi", "127.0.0.64", ListState.LISTED, "ABUSE"),
@@ -421,7 +462,16 @@ def mutate(change: Any) -> dict[str, Any]:
     (lambda d: zone_table(d, "psbl")["codes"].append(
         {"code": "127.0.0.3", "meaning": "x", "state": "listed", "why": 1}), ["psbl", "why"]),
     (lambda d: zone_table(d, "psbl").update(codes=[]), ["psbl", "codes"]),
-    (lambda d: zone_table(d, "psbl").pop("unknown_code"), ["psbl", "unknown_code"]),
+    (lambda d: zone_table(d, "dronebl").pop("unknown_code_basis"), ["dronebl", "unknown_code_basis"]),
+    (lambda d: zone_table(d, "psbl").pop("curated"), ["psbl", "curated"]),
+    (lambda d: zone_table(d, "psbl").update(curated="2026-12"), ["psbl", "curated"]),
+    (lambda d: zone_table(d, "psbl").pop("test_points"), ["psbl", "test_points_missing"]),
+    (lambda d: zone_table(d, "psbl").update(test_points_missing="x"), ["psbl", "test_points_missing"]),
+    (lambda d: zone_table(d, "psbl").update(default_why="pay-to-delist"), ["psbl", "default_why"]),
+    (lambda d: zone_table(d, "uceprotect-1").update(enabled=True), ["uceprotect-1", "default_why"]),
+    (lambda d: zone_table(d, "psbl").update(purpose="irc"), ["psbl", "purpose"]),
+    (lambda d: zone_table(d, "dnswl-list")["test_points"].update(listed_answers=["10.0.0.1"]),
+     ["dnswl-list", "listed_answers"]),
     (lambda d: zone_table(d, "psbl").update(lookup_url="ftp://psbl.org/"), ["psbl", "lookup_url"]),
     (lambda d: zone_table(d, "psbl").update(delist_url="https://x.org/{addr}"), ["psbl", "delist_url"]),
     (lambda d: zone_table(d, "psbl").update(sources=[]), ["psbl", "sources"]),
@@ -520,3 +570,102 @@ def test_custom_zone_rejects_bad_input(mapping: Any) -> None:
 ])
 def test_validate_zone_name_accepts(name: str, expected: str) -> None:
     assert validate_zone_name(name) == expected
+
+
+# --- every zone, one by one (issue 19): the catalogue's own quality bar ---------------------
+
+ZONES = load_catalogue().zones
+_LISTING = (CodeState.LISTED, CodeState.POLICY, CodeState.ALLOWLISTED, CodeState.REPUTATION)
+
+
+@pytest.mark.parametrize("zone", ZONES, ids=lambda z: z.id)
+def test_zone_has_sources_and_a_curation_date(catalogue: Catalogue, zone: Zone) -> None:
+    assert zone.sources, zone.id
+    assert all(s.startswith(("http://", "https://")) for s in zone.sources), zone.id
+    assert zone.curated is not None, f"{zone.id}: no curation date"
+    day = date.fromisoformat(zone.curated)
+    assert date(2026, 1, 1) <= day <= date.fromisoformat(catalogue.curated), zone.id
+
+
+@pytest.mark.parametrize("zone", [z for z in ZONES if z.is_active], ids=lambda z: z.id)
+def test_zone_codes_are_unique_and_classified(zone: Zone) -> None:
+    assert zone.codes, zone.id
+    texts = [c.code for c in zone.codes]
+    assert len(texts) == len(set(texts)), f"{zone.id}: duplicate codes"
+    for code in zone.codes:
+        assert code.state in CodeState and code.meaning.strip(), (zone.id, code.code)
+        assert isinstance(code.list_state, ListState)
+        # a documented code in the error range is always a refusal
+        if not code.is_pattern and ipaddress.IPv4Address(code.code) in ERROR_RANGE:
+            assert code.state is CodeState.REFUSED, (zone.id, code.code)
+    # exact codes never shadow each other: each documented address reads as its own state
+    for code in zone.codes:
+        if not code.is_pattern:
+            assert zone.classify(code.code)[0] is code.list_state, (zone.id, code.code)
+
+
+@pytest.mark.parametrize("zone", [z for z in ZONES if z.is_active], ids=lambda z: z.id)
+def test_zone_has_test_points_or_says_why(zone: Zone) -> None:
+    if zone.test_points is None:
+        assert zone.test_points_missing, f"{zone.id}: no test points and no reason"
+        return
+    assert zone.test_points_missing is None, zone.id
+    listed = [zone.test_points.listed(s) for s in zone.subjects]
+    assert any(listed), f"{zone.id}: test points without a 'listed' entry"
+    for answer in zone.test_points.listed_answers:
+        assert zone.classify(answer)[0] in (ListState.LISTED, ListState.POLICY, ListState.ALLOWLISTED), \
+            (zone.id, answer)
+
+
+@pytest.mark.parametrize("zone", [z for z in ZONES if z.enabled], ids=lambda z: z.id)
+def test_default_zone_is_self_testable_or_plausibility_probed(zone: Zone) -> None:
+    # An RFC 5782 pair (listed + not listed) for some subject kind, or a documented reason why
+    # not - such a zone gets the random-label plausibility probe every run.
+    points = zone.test_points
+    pair = points is not None and any(points.listed(s) and points.not_listed(s) for s in zone.subjects)
+    assert pair or (zone.test_points_missing and needs_plausibility(zone)), zone.id
+
+
+def test_default_set_is_what_a_careful_admin_enables(catalogue: Catalogue) -> None:
+    for zone in catalogue.zones:
+        assert zone.why_default.on == (zone.enabled and zone.is_active), zone.id
+    enabled = catalogue.enabled()
+    assert not [z.id for z in enabled if z.why_default in (DefaultWhy.PAY_TO_DELIST, DefaultWhy.UNTESTABLE)]
+    assert catalogue.by_id("uceprotect-1").why_default is DefaultWhy.PAY_TO_DELIST
+    assert catalogue.by_id("0spam-bl").why_default is DefaultWhy.UNTESTABLE
+    non_mail = {z.id for z in enabled if z.purpose is Purpose.NON_MAIL}
+    assert non_mail == {"dronebl", "blocklist-de"}
+    assert all(z.why_default is DefaultWhy.NON_MAIL for z in enabled if z.id in non_mail)
+    # SEM's URI lists carry the operator's test points, not the RFC's TEST/INVALID
+    for zone_id in ("sem-uribl", "sem-fresh15"):
+        points = catalogue.by_id(zone_id).test_points
+        assert points is not None and points.domain_listed == "_dnsbl_.test"
+        assert points.domain_not_listed == "_dnsblneg_.test" and points.basis.value == "operator"
+
+
+def test_undocumented_answers_are_never_a_listing_by_default(catalogue: Catalogue) -> None:
+    for zone in catalogue.active():
+        if zone.unknown_code.value == "listed":
+            assert zone.unknown_code_basis, zone.id
+        for answer in ("127.255.255.254", "127.255.255.1", "127.0.0.1"):
+            state, _ = zone.classify(answer)
+            documented = any(c.matches(ipaddress.IPv4Address(answer)) for c in zone.codes)
+            if not documented:
+                assert state in (ListState.REFUSED, ListState.UNRELIABLE), (zone.id, answer)
+
+
+@pytest.mark.parametrize(("name", "zone_id", "status"), [
+    ("db.wpbl.info", "wpbl", ZoneStatus.DEAD), ("virbl.dnsbl.bit.nl", "virbl", ZoneStatus.DEAD),
+    ("virbl.bit.nl", "virbl", ZoneStatus.DEAD), ("wormrbl.imp.ch", "imp-wormrbl", ZoneStatus.DEAD),
+    ("spamrbl.imp.ch", "imp-spamrbl", ZoneStatus.DEAD), ("sa-trusted.bondedsender.org", "validity-certified", ZoneStatus.ACTIVE),
+    ("sa-accredit.habeas.com", "validity-safe", ZoneStatus.ACTIVE), ("iadb.isipp.com", "isipp-iadb", ZoneStatus.ACTIVE),
+    ("dbl.nordspam.com", "nordspam-dbl", ZoneStatus.ACTIVE), ("dnsbl.spfbl.net", "spfbl", ZoneStatus.ACTIVE),
+    ("mykey.dblack.mail.abusix.zone", "abusix-dblack", ZoneStatus.ACTIVE),
+    ("mykey.all.spamrats.com", "spamrats-all", ZoneStatus.ACTIVE),
+    ("query.bondedsender.org", "bondedsender", ZoneStatus.DEAD),
+])
+def test_audit_zones_are_known(catalogue: Catalogue, name: str, zone_id: str, status: ZoneStatus) -> None:
+    zone = catalogue.find_by_zone_name(name)
+    assert zone is not None and zone.id == zone_id and zone.status is status
+    if zone_id == "imp-spamrbl":
+        assert zone.replaced_by == "swinog-spamrbl"

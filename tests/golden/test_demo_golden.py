@@ -39,6 +39,8 @@ _STRING_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b\d+\.\d\d s\b"), "<SECONDS> s"),
     (re.compile(r"\b\d+\.\d\d 秒"), "<SECONDS> 秒"),
     (re.compile(r"\b[0-9a-f]{2}(?::[0-9a-f]{2}){31}\b"), "<SHA256>"),
+    # RFC 5322 dates of the demo's test message (Date, Received): the run's clock.
+    (re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d? [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}"), "<DATE>"),
 )
 _KEY_RULES: dict[str, str] = {
     "generated_at": "<TIME>",

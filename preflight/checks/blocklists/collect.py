@@ -121,4 +121,4 @@ def probe(dns: DnsClient, refs: Sequence[ZoneRef], key: DqsKey | None = None) ->
         return await _ask(dns, plan.probes(), {})
 
     answers = asyncio.run(ask())
-    return {ref.zone.id: zone_health(ref, answers, key) for ref in refs}
+    return {ref.zone.id: zone_health(ref, answers, key, plan.nonce) for ref in refs}

@@ -16,7 +16,7 @@ from preflight.checks.blocklists import outcomes as o
 from preflight.checks.blocklists.health import Answers, Health, Reading, evidence_of, read
 from preflight.checks.blocklists.plan import LISTINGS, Plan, SubjectRef, roles_code, roles_text
 from preflight.checks.blocklists.queries import ZoneRef, label_of, redact
-from preflight.data.catalogue import Catalogue, ListState, Requirement, Subject, ZoneKind
+from preflight.data.catalogue import Catalogue, ListState, Purpose, Requirement, Subject, ZoneKind
 from preflight.i18n.messages import encode, piece, render_coded
 from preflight.model import CheckResult, Evidence, Outcome
 from preflight.net.dns import DnsAnswer
@@ -39,14 +39,18 @@ class _Words:
     cannot: Mapping[ListState, Outcome]
     clear: Outcome
     no_lists: Outcome
+    non_mail: Outcome
+    none_usable: Outcome
 
 
 _IP = _Words(o.IP_LISTED, o.IP_POLICY, o.IP_ALLOWLISTED,
              {ListState.REFUSED: o.IP_REFUSED, ListState.UNREACHABLE: o.IP_UNREACHABLE,
-              ListState.UNRELIABLE: o.IP_UNRELIABLE}, o.IP_CLEAR, o.IP_NO_LISTS)
+              ListState.UNRELIABLE: o.IP_UNRELIABLE}, o.IP_CLEAR, o.IP_NO_LISTS,
+             o.IP_LISTED_NON_MAIL, o.IP_NONE_USABLE)
 _DOMAIN = _Words(o.DOMAIN_LISTED, o.DOMAIN_POLICY, o.DOMAIN_ALLOWLISTED,
                  {ListState.REFUSED: o.DOMAIN_REFUSED, ListState.UNREACHABLE: o.DOMAIN_UNREACHABLE,
-                  ListState.UNRELIABLE: o.DOMAIN_UNRELIABLE}, o.DOMAIN_CLEAR, o.DOMAIN_NO_LISTS)
+                  ListState.UNRELIABLE: o.DOMAIN_UNRELIABLE}, o.DOMAIN_CLEAR, o.DOMAIN_NO_LISTS,
+                 o.DOMAIN_LISTED_NON_MAIL, o.DOMAIN_NONE_USABLE)
 
 
 def txt_reason(answer: object) -> str:
@@ -99,7 +103,7 @@ def evaluate_subject(plan: Plan, subject: SubjectRef, answers: Answers,
     results: list[CheckResult] = []
     rows: list[tuple[int, str, dict[str, Any]]] = []
     seen: list[Evidence] = []
-    clear = checked = 0
+    clear = checked = total = 0
     for ref in refs:
         zone = ref.zone
         if not zone.supports(subject.kind):
@@ -107,6 +111,7 @@ def evaluate_subject(plan: Plan, subject: SubjectRef, answers: Answers,
             reading = Reading(ListState.NOT_APPLICABLE, (), render_coded(said), encode(said))
             rows.append((STATE_ORDER[reading.state], ref.shown, row(ref, subject, reading, "", "")))
             continue
+        total += 1
         question = ref.question(label)
         answer = answers.get(question.key)
         state = health[zone.id]
@@ -133,7 +138,9 @@ def evaluate_subject(plan: Plan, subject: SubjectRef, answers: Answers,
         checked += 1
         full = {**who, **names, "codes": ", ".join(reading.codes), **coded,
                 "reason": reason or "none given", "delist_url": delist or "the operator's web site"}
-        if reading.state is ListState.LISTED:
+        if reading.state is ListState.LISTED and zone.purpose is Purpose.NON_MAIL:
+            results.append(words.non_mail(one, evidence, **full))
+        elif reading.state is ListState.LISTED:
             results.append(words.listed(one, evidence, **full))
         elif reading.state is ListState.POLICY:
             results.append(words.policy(one, evidence, **full))
@@ -143,13 +150,15 @@ def evaluate_subject(plan: Plan, subject: SubjectRef, answers: Answers,
             clear += 1
     if checked:
         results.insert(0, words.clear(subject.subject, seen[:60], **who, clear=clear, checked=checked))
+    else:  # "0 of N usable" is could-not-check, never a pass
+        results.insert(0, words.none_usable(subject.subject, seen[:60], **who, total=total))
     return results, [r for _, _, r in sorted(rows, key=lambda x: (x[0], x[1]))]
 
 
 def evaluate_zones(plan: Plan, health: Mapping[str, Health], used: set[str]) -> list[CheckResult]:
     """blocklist.zone: lists that could not be used in this run, dead lists, a self-test summary."""
     results: list[CheckResult] = []
-    tested = passed = 0
+    tested = passed = usable = 0
     for ref in plan.refs:
         zone, state = ref.zone, health[ref.zone.id]
         if zone.id not in used:
@@ -157,6 +166,7 @@ def evaluate_zones(plan: Plan, health: Mapping[str, Health], used: set[str]) -> 
         tested += state.tested
         if state.usable:
             passed += state.tested
+            usable += 1
             continue
         names = {"list_name": zone.name, "zone": ref.shown, "why": state.why, "why_i18n": state.why_i18n}
         url = site(zone.lookup_url or zone.delist_url)
@@ -181,9 +191,11 @@ def evaluate_zones(plan: Plan, health: Mapping[str, Health], used: set[str]) -> 
                                    list_name=zone.name, zone=zone.zone, status=zone.status.value,
                                    since=zone.dead_since or "an unknown date",
                                    note=zone.dead_note or "", instead=instead))
-    if used:
+    if used and usable:
         results.insert(0, o.ZONE_SELF_TESTS("all lists", passed=passed, total=len(used),
                                             untested=len(used) - tested))
+    elif used:  # no list could be used: the self-tests did not pass, whatever the count says
+        results.insert(0, o.ZONE_NONE_USABLE("all lists", total=len(used)))
     return results
 
 

@@ -22,8 +22,8 @@ from preflight.checks.blocklists.reputation import (
 from preflight.checks.blocklists.settings import settings_of
 from preflight.data.catalogue import Catalogue
 from preflight.data.loader import load_catalogue
-from preflight.model import CheckResult, FamilyOutput
 from preflight.engine import RunContext
+from preflight.model import CheckResult, FamilyOutput
 
 
 def assemble(plan: Plan, facts: Facts, catalogue: Catalogue,

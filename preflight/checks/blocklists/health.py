@@ -13,9 +13,16 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from preflight.checks.blocklists.queries import Question, ZoneRef, label_of, probe_points, redact
+from preflight.checks.blocklists.queries import (
+    Question,
+    ZoneRef,
+    label_of,
+    probe_points,
+    redact,
+)
 from preflight.checks.blocklists.settings import DqsKey
-from preflight.data.catalogue import ListState, Zone
+from preflight.data.catalogue import Code, CodeState, ListState, Zone
+from preflight.data.probes import needs_plausibility
 from preflight.i18n.messages import Piece, encode, piece, render_coded, text_piece
 from preflight.model import Evidence
 from preflight.net.dns import DnsAnswer, DnsError
@@ -36,6 +43,8 @@ class Health:
     tested: bool
     silent: bool = False
     """The listed test entry was missing: a dead list or a resolver the list silently ignores."""
+    plausible: bool = False
+    """No RFC 5782 self-test, but a random label stayed unlisted in this run (plausibility probe)."""
     evidence: tuple[Evidence, ...] = ()
     why_i18n: str = ""
     """``why`` as coded text (:func:`preflight.i18n.messages.render_coded`), for other languages."""
@@ -102,50 +111,88 @@ def zone_meaning(zone: Zone, records: Sequence[str]) -> tuple[ListState, Piece]:
     return state, text_piece(en=meaning, ja=zone.classify_answers(records, "ja")[1])
 
 
-def zone_health(ref: ZoneRef, answers: Answers, key: DqsKey | None = None) -> Health:
-    """Judge a zone by its test entries (pure)."""
+def _expected(zone: Zone, records: Sequence[str]) -> bool:
+    """True when the test entry answered exactly what the catalogue documents for it."""
+    wanted = zone.test_points.listed_answers if zone.test_points is not None else ()
+    if not wanted:
+        return True
+    codes = [Code(code, "test answer", CodeState.LISTED) for code in wanted]
+    for record in records:
+        try:
+            address = ipaddress.IPv4Address(record)
+        except ValueError:
+            return False
+        if not any(code.matches(address) for code in codes):
+            return False
+    return True
+
+
+def _check_point(zone: Zone, subject: str, must_list: bool, result: DnsAnswer | DnsError
+                 ) -> tuple[ListState, Piece, bool] | None:
+    """The problem one test answer reveals, if any: ``(state, why, silent)``."""
+    if isinstance(result, DnsError):
+        return ListState.UNREACHABLE, piece("blocklist_why_no_answer", subject=subject, reason=result.reason), False
+    records = result.records
+    if must_list and not records:
+        which = "blocklist_why_missing_nxdomain" if result.nxdomain else "blocklist_why_missing_no_a"
+        return ListState.UNRELIABLE, piece(which, subject=subject), True
+    if not records:
+        return None
+    bad = _outside(records)
+    state, meaning = zone_meaning(zone, records)
+    if bad:
+        return ListState.UNRELIABLE, piece("blocklist_why_outside", subject=subject, records=", ".join(bad)), False
+    if state is ListState.REFUSED:
+        return ListState.REFUSED, meaning, False
+    if not must_list:
+        return ListState.UNRELIABLE, piece("blocklist_why_wildcard", subject=subject, records=", ".join(records)), False
+    if not _expected(zone, records):
+        assert zone.test_points is not None
+        return ListState.UNRELIABLE, piece("blocklist_why_test_unexpected", subject=subject,
+                                           records=", ".join(records),
+                                           expected=", ".join(zone.test_points.listed_answers)), False
+    return None
+
+
+def zone_health(ref: ZoneRef, answers: Answers, key: DqsKey | None = None,
+                nonce: str | None = None) -> Health:
+    """Judge a zone by its test entries, and by the random ``nonce`` label where it has no
+    "must not be listed" entry (pure).
+
+    A "listed" entry must answer inside 127.0.0.0/8 without a refusal (exactly ``listed_answers``
+    when the catalogue gives them: RFC 5782 fixes the entry, not its code); a "not listed" entry
+    and the random label must not be listed.
+    """
     points = probe_points(ref.zone)
-    if not points:
+    plausibility = nonce is not None and needs_plausibility(ref.zone)
+    if not points and not plausibility:
         why, code = _coded([piece("blocklist_why_untested")], key)
         return Health(None, why, tested=False, why_i18n=code)
     evidence: list[Evidence] = []
     problems: list[tuple[ListState, Piece, bool]] = []
-    for subject, kind, must_list in points:
-        question = ref.question(label_of(subject, kind))
+    asked = [(ref.question(label_of(subject, kind)), subject, must_list) for subject, kind, must_list in points]
+    if plausibility:
+        assert nonce is not None
+        asked.append((ref.question(nonce), nonce, False))
+    for question, subject, must_list in asked:
         result = answers.get(question.key)
         if result is None:
             continue
         evidence.append(evidence_of(question, result, key))
-        if isinstance(result, DnsError):
-            problems.append((ListState.UNREACHABLE,
-                             piece("blocklist_why_no_answer", subject=subject, reason=result.reason), False))
-            continue
-        records = result.records
-        if must_list and not records:
-            which = "blocklist_why_missing_nxdomain" if result.nxdomain else "blocklist_why_missing_no_a"
-            problems.append((ListState.UNRELIABLE, piece(which, subject=subject), True))
-            continue
-        if not records:
-            continue
-        bad = _outside(records)
-        state, meaning = zone_meaning(ref.zone, records)
-        if bad:
-            problems.append((ListState.UNRELIABLE,
-                             piece("blocklist_why_outside", subject=subject, records=", ".join(bad)), False))
-        elif state is ListState.REFUSED:
-            problems.append((ListState.REFUSED, meaning, False))
-        elif not must_list:
-            problems.append((ListState.UNRELIABLE,
-                             piece("blocklist_why_wildcard", subject=subject, records=", ".join(records)),
-                             False))
+        problem = _check_point(ref.zone, subject, must_list, result)
+        if problem is not None:
+            problems.append(problem)
     if not problems:
-        why, code = _coded([piece("blocklist_why_passed")], key)
-        return Health(None, why, tested=True, evidence=tuple(evidence), why_i18n=code)
+        which = "blocklist_why_passed" if points else "blocklist_why_plausible"
+        why, code = _coded([piece(which)], key)
+        return Health(None, why, tested=bool(points), evidence=tuple(evidence), why_i18n=code,
+                      plausible=not points)
     for wanted in _PROBLEM_ORDER:
         for state, said, silent in problems:
             if state is wanted:
                 why, code = _coded([said], key)
-                return Health(state, why, True, silent, tuple(evidence), why_i18n=code)
+                return Health(state, why, bool(points), silent=silent, evidence=tuple(evidence),
+                              why_i18n=code)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -13,23 +13,42 @@ from preflight.checks.blocklists.collect import probe
 from preflight.checks.blocklists.health import Health
 from preflight.checks.blocklists.queries import zone_refs
 from preflight.checks.blocklists.settings import BlocklistSettings
-from preflight.data.catalogue import Catalogue, Requirement, Zone
+from preflight.data.catalogue import Catalogue, DefaultWhy, Requirement, Zone
+from preflight.i18n.messages import ui
 from preflight.net.dns import DnsClient
 
-COLUMNS = ("id", "zone", "kind", "subjects", "enabled", "status")
+COLUMNS = ("id", "zone", "kind", "subjects", "enabled", "status", "why")
+
+
+def default_reason(zone: Zone, chosen: bool, lang: str = "en") -> tuple[str, str]:
+    """``(code, words)``: why ``zone`` is (not) queried in this run.
+
+    The catalogue's reason, unless the plan changed the default: a zone the plan adds reads
+    "added by the plan", one it disables keeps its reason with the plan named.
+    """
+    why = zone.why_default
+    if chosen and not why.on:
+        why = DefaultWhy.USER
+    text = ui("blocklist_default_" + why.value.replace("-", "_"), lang)
+    if why.on and not chosen:
+        text = ui("blocklist_default_disabled_by_plan", lang)
+        return "disabled-by-plan", text
+    return why.value, text
 
 
 def _probe_state(health: Health | None) -> str:
     if health is None:
         return "-"
     if health.usable:
-        return "usable" if health.tested else "usable (no test entries)"
+        if health.tested:
+            return "usable"
+        return "usable (plausibility probe)" if health.plausible else "usable (no test entries)"
     assert health.state is not None
     return health.state.value
 
 
 def catalogue_rows(catalogue: Catalogue, settings: BlocklistSettings,
-                   probes: Mapping[str, Health] | None = None) -> list[dict[str, Any]]:
+                   probes: Mapping[str, Health] | None = None, lang: str = "en") -> list[dict[str, Any]]:
     """One row per catalogue zone (and per custom zone of the plan)."""
     chosen = {z.id for z in settings.chosen(catalogue)}
     shown = {ref.zone.id: ref.shown for ref in zone_refs(settings.chosen(catalogue), settings.dqs_key)}
@@ -42,7 +61,9 @@ def catalogue_rows(catalogue: Catalogue, settings: BlocklistSettings,
             "kind": zone.kind.value, "subjects": [s.value for s in zone.subjects],
             "enabled": zone.id in chosen, "status": zone.status.value,
             "requires": [r.value for r in zone.requires],
+            "curated": zone.curated or "",
         }
+        row["default_why"], row["why"] = default_reason(zone, row["enabled"], lang)
         if probes is not None:
             health = probes.get(zone.id)
             row["probe"] = _probe_state(health)

@@ -1,8 +1,9 @@
 """Every outcome of the blocklist and reputation checks (the words are in locales/*/blocklists.toml).
 
-Statuses: a listing on a block list fails; a policy or collateral listing warns; a refusal, an
-unreachable list or a list that failed its self-test is "could not check" (error) - never a pass
-and never a fail; clear and allowlisted pass.
+Statuses: a listing on a block list fails (on a non-mail list it warns); a policy or collateral
+listing warns; a refusal, an unreachable list or a list that failed its self-test is "could not
+check" (error) - never a pass and never a fail; clear and allowlisted pass. A summary passes only
+when at least one list was usable and checked: "0 of N usable" is could-not-check.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ IP_ALLOWLISTED = Outcome("blocklist.ip", "allowlisted", Status.PASS,
 IP_REFUSED = Outcome("blocklist.ip", "refused", Status.ERROR, ("ip", *_CANNOT))
 IP_UNREACHABLE = Outcome("blocklist.ip", "unreachable", Status.ERROR, ("ip", *_CANNOT))
 IP_UNRELIABLE = Outcome("blocklist.ip", "unreliable", Status.ERROR, ("ip", *_CANNOT))
+IP_LISTED_NON_MAIL = Outcome("blocklist.ip", "listed_non_mail", Status.WARN, ("ip", *_ONE))
 IP_CLEAR = Outcome("blocklist.ip", "clear", Status.PASS, ("ip", "clear", "checked"))
+IP_NONE_USABLE = Outcome("blocklist.ip", "none_usable", Status.ERROR, ("ip", "total"))
 IP_NOT_PUBLIC = Outcome("blocklist.ip", "not_public", Status.SKIP, ("ip",))
 IP_NO_LISTS = Outcome("blocklist.ip", "no_lists", Status.SKIP, ("ip", "kind"))
 IP_DISABLED = Outcome("blocklist.ip", "disabled", Status.SKIP, ("ip",))
@@ -38,13 +41,16 @@ DOMAIN_UNREACHABLE = Outcome("blocklist.domain", "unreachable", Status.ERROR,
                              (*_ROLES, *_CANNOT))
 DOMAIN_UNRELIABLE = Outcome("blocklist.domain", "unreliable", Status.ERROR,
                             (*_ROLES, *_CANNOT))
+DOMAIN_LISTED_NON_MAIL = Outcome("blocklist.domain", "listed_non_mail", Status.WARN, (*_ROLES, *_ONE))
 DOMAIN_CLEAR = Outcome("blocklist.domain", "clear", Status.PASS, (*_ROLES, "clear", "checked"))
+DOMAIN_NONE_USABLE = Outcome("blocklist.domain", "none_usable", Status.ERROR, (*_ROLES, "total"))
 DOMAIN_NO_LISTS = Outcome("blocklist.domain", "no_lists", Status.SKIP, _ROLES)
 
 # -- blocklist.zone: each list's self-test, and lists the plan names that are dead -----------
 _ZONE = ("list_name", "zone", "why", "why_i18n")
 ZONE_SELF_TESTS = Outcome("blocklist.zone", "self_tests_passed", Status.PASS,
                           ("passed", "total", "untested"))
+ZONE_NONE_USABLE = Outcome("blocklist.zone", "none_usable", Status.ERROR, ("total",))
 ZONE_REFUSED = Outcome("blocklist.zone", "refused", Status.ERROR, (*_ZONE, "url"))
 ZONE_SILENT = Outcome("blocklist.zone", "silent", Status.ERROR, _ZONE)
 ZONE_UNREGISTERED = Outcome("blocklist.zone", "unregistered", Status.ERROR, (*_ZONE, "url"))

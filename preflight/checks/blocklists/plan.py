@@ -9,7 +9,7 @@ asked) the /24 neighbourhood on the block lists that passed their self-test.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from preflight.checks.blocklists.health import Answers, Health, read, zone_health
 from preflight.checks.blocklists.queries import (
@@ -19,11 +19,13 @@ from preflight.checks.blocklists.queries import (
     kind_of,
     label_of,
     neighbours,
+    new_nonce,
     probe_points,
     zone_refs,
 )
 from preflight.checks.blocklists.settings import BlocklistSettings, DqsKey
 from preflight.data.catalogue import Catalogue, ListState, Subject, Zone, ZoneKind
+from preflight.data.probes import needs_plausibility
 from preflight.i18n.messages import Piece, encode, piece, render_coded, text_piece
 from preflight.net.dns import DnsAnswer
 
@@ -83,6 +85,8 @@ class Plan:
     dead: tuple[Zone, ...] = ()
     neighbourhood: bool = False
     dqs_key: DqsKey | None = None
+    nonce: str = field(default_factory=new_nonce)
+    """This run's random label for the plausibility probe of zones without a negative test entry."""
 
     def lookups(self, subjects: Iterable[SubjectRef]) -> list[tuple[ZoneRef, SubjectRef, Question]]:
         """Every (zone, subject) pair to ask, with its question."""
@@ -98,12 +102,14 @@ class Plan:
 
     def probes(self) -> list[Question]:
         """Every self-test question."""
-        return [ref.question(label_of(point, kind))
-                for ref in self.refs for point, kind, _ in probe_points(ref.zone)]
+        out = [ref.question(label_of(point, kind))
+               for ref in self.refs for point, kind, _ in probe_points(ref.zone)]
+        out += [ref.question(self.nonce) for ref in self.refs if needs_plausibility(ref.zone)]
+        return out
 
     def health(self, answers: Answers) -> dict[str, Health]:
         """Self-test result of each zone, by zone id."""
-        return {ref.zone.id: zone_health(ref, answers, self.dqs_key) for ref in self.refs}
+        return {ref.zone.id: zone_health(ref, answers, self.dqs_key, self.nonce) for ref in self.refs}
 
     def listings(self, subjects: Iterable[SubjectRef], answers: Answers,
                  health: Mapping[str, Health]) -> list[Question]:

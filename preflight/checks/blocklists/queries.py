@@ -9,6 +9,7 @@ rows) is the *shown* form, where the key reads ``<key>``.
 from __future__ import annotations
 
 import ipaddress
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -78,6 +79,14 @@ def redact(text: str, key: DqsKey | None) -> str:
     if key is None or not text:
         return text
     return text.replace(key.value, KEY_PLACEHOLDER).replace(key.value.upper(), KEY_PLACEHOLDER)
+
+
+PLAUSIBILITY_PREFIX = "preflight-probe-"
+
+
+def new_nonce() -> str:
+    """A random DNS label no list lists (one per run): the plausibility probe's subject."""
+    return PLAUSIBILITY_PREFIX + secrets.token_hex(6)
 
 
 def neighbours(ip: str) -> list[str]:

@@ -132,14 +132,13 @@ def with_rfc_test_points(zone: Zone) -> Zone:
     """
     if zone.test_points is not None:
         return zone
-    points: dict[str, str] = {}
-    if zone.supports(Subject.IPV4):
-        points.update(ipv4_listed="127.0.0.2", ipv4_not_listed="127.0.0.1")
-    if zone.supports(Subject.IPV6):
-        points.update(ipv6_listed="::ffff:7f00:2", ipv6_not_listed="::ffff:7f00:1")
-    if zone.supports(Subject.DOMAIN):
-        points.update(domain_listed="test", domain_not_listed="invalid")
-    return dataclasses.replace(zone, test_points=TestPoints(basis=PointBasis.RFC5782, **points))
+    v4, v6, dom = (zone.supports(s) for s in (Subject.IPV4, Subject.IPV6, Subject.DOMAIN))
+    rfc = TestPoints(
+        ipv4_listed="127.0.0.2" if v4 else None, ipv4_not_listed="127.0.0.1" if v4 else None,
+        ipv6_listed="::ffff:7f00:2" if v6 else None, ipv6_not_listed="::ffff:7f00:1" if v6 else None,
+        domain_listed="test" if dom else None, domain_not_listed="invalid" if dom else None,
+        basis=PointBasis.RFC5782)
+    return dataclasses.replace(zone, test_points=rfc)
 
 
 def _key(value: Any, key: str) -> DqsKey:
