@@ -79,13 +79,25 @@ def rule_for(check_id: str, outcome: str, rules: tuple[FixRule, ...]) -> FixRule
     return best
 
 
+KINDS = ("spf", "dmarc", "ptr", "delist", "partners", "ttl")
+"""Fix kinds with their own title (ui ``fix_<kind>_title``) and, some, copy-paste text."""
+
+
 def _key(item: Mapping[str, Any], rule: FixRule) -> tuple[str, ...]:
-    params = item.get("params") or {}
-    if rule.kind == "check" or rule.by is None:
+    """What tells one fix from another: ``(kind, value of the 'by' param)``; ``check`` kinds are per
+    check id and subject. ``kind = "{method}"`` takes the kind from a param (a receiver's verdict
+    on SPF is the SPF fix); ``by = "identity@"`` takes the domain of an address-like param."""
+    params = {str(k): str(v) for k, v in (item.get("params") or {}).items()}
+    kind = rule.kind.format_map(params) if "{" in rule.kind else rule.kind
+    if kind not in KINDS or rule.by is None:
         return ("check", str(item["check_id"]), str(item.get("subject", "")))
     if not rule.by:
-        return (rule.kind,)
-    return (rule.kind, str(params.get(rule.by) or item.get("subject", "")))
+        return (kind,)
+    if rule.by.endswith("@"):
+        value = params.get(rule.by[:-1], "").rpartition("@")[2].strip().lower()
+    else:
+        value = params.get(rule.by, "")
+    return (kind, value or str(item.get("subject", "")))
 
 
 def _title(kind: str, key: tuple[str, ...], members: list[Mapping[str, Any]], data: Mapping[str, Any],
@@ -114,7 +126,7 @@ def fix_rows(data: Mapping[str, Any], lang: str = DEFAULT_LANG, *, rules: tuple[
             continue
         rule = rule_for(str(item["check_id"]), str(item["outcome"]), rules)
         key = _key(item, rule)
-        group = groups.setdefault(key, {"key": key, "kind": "check" if key[0] == "check" else rule.kind,
+        group = groups.setdefault(key, {"key": key, "kind": key[0],
                                         "owner": rule.owner, "members": []})
         group["members"].append(item)
     cutover = parse_date((data.get("target") or {}).get("cutover_date"))

@@ -140,7 +140,9 @@ def view_model(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]
         "blockers": blockers.view(data, lang),
         "passed": passed,
         "passed_intro": ui("passed_intro", lang, count=sum(len(g["subjects"]) for g in passed)),
-        "glossary": glossary.entries([r["check_id"] for r in results], lang,
+        # Appendix B explains the checks a reader must act on or could not rely on (every row of
+        # pages 1-2 links there); passing checks are listed by title in appendix A.
+        "glossary": glossary.entries([r["check_id"] for r in results if r["status"] != "pass"], lang,
                                      to_fix=[r["check_id"] for r in results if r["status"] != "pass"]),
         "generated_label": generated,
         "footer": {"left": f"{verdict_text} · {generated}", "page": ui("footer_page", lang)},

@@ -70,7 +70,8 @@ def spf_with_ips(record: str, ips: list[str]) -> str:
 
 def spf(domain: str, members: list[Mapping[str, Any]], data: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
     """The SPF record to publish for ``domain`` so every new IP passes."""
-    ips = [_param(m, "ip") for m in members if m.get("check_id") == "spf.authorizes" and _param(m, "ip")]
+    ips = [_param(m, "ip") for m in members if m.get("check_id") in ("spf.authorizes", "message.spf") and _param(m, "ip")]
+    ips = list(dict.fromkeys(ips))
     if not ips:
         return []
     try:

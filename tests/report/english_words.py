@@ -22,6 +22,12 @@ NAMES = {
     "rsa", "ecdsa", "sha", "utc", "helo", "ehlo", "starttls", "auth", "mx", "txt", "ptr", "aaaa", "cname",
     "spf", "dkim", "dmarc", "team", "cymru", "cloudflare", "opendns", "quad", "mxtoolbox", "fcrdns", "secp", "rua", "ruf", "bimi", "nxdomain", "servfail", "nodata", "ttl", "tls", "smtp",
 }
+FIELDS = {
+    "authentication-results", "received", "return-path", "message-id", "date", "from", "to", "subject",
+    "reply-to", "dkim-signature", "list-unsubscribe", "list-unsubscribe-post", "arc-seal", "authserv-id",
+    "mailfrom", "helo", "header",
+}
+"""Message header field names and RFC 8601 keywords: identifiers, kept as they are in Japanese too."""
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 JOINED = re.compile(r"[A-Za-z0-9-]*[_./:=@*<>#$%&+~][A-Za-z0-9_./:=@*<>#$%&+~-]*")
 QUOTED = re.compile(r"「[\x21-\x7e ]+」")
@@ -76,7 +82,8 @@ def english_phrases(page: str, exclude: tuple[str, ...] = ()) -> set[str]:
             run: list[str] = []
             for word in match.group(0).split():
                 word = word.strip("'’-")
-                if len(word) >= 2 and not word.isupper() and word.lower() not in NAMES:
+                if (len(word) >= 2 and not word.isupper() and word.lower() not in NAMES
+                        and word.lower() not in FIELDS):
                     run.append(word)
                     continue
                 if run:

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from conftest import FIXED_NOW, require
 
-from preflight.cli.demo import demo_config, demo_cutover
+from preflight.cli.demo import demo_config, demo_cutover, demo_target
 from preflight.engine import run
-from preflight.lab.environment import lab_dns, lab_smtp
+from preflight.lab.environment import lab_dns, lab_smtp, lab_test_message
 from preflight.registry import FAMILIES
 from preflight.report import html as report_html
 from preflight.report import json as report_json
@@ -53,11 +53,14 @@ def _cjk_font_installed() -> bool:
 
 
 @pytest.fixture(scope="module")
-def demo_report() -> dict[str, Any]:
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The demo migration (lab DNS + lab SMTP on loopback) as a report dict: realistic content."""
+    # as `preflight demo` runs it: the lab's test message included
+    eml = tmp_path_factory.mktemp("demo") / "message.eml"
     with lab_dns() as dns, lab_smtp(FIXED_NOW) as smtp:
-        report = run(demo_config(dns, smtp=smtp, cutover_date=demo_cutover(FIXED_NOW)), families=FAMILIES,
-                     now=FIXED_NOW)
+        eml.write_bytes(lab_test_message(dns, smtp, FIXED_NOW, client_ip=str(demo_target().ips[0])))
+        report = run(demo_config(dns, smtp=smtp, message=eml, cutover_date=demo_cutover(FIXED_NOW)),
+                     families=FAMILIES, now=FIXED_NOW)
     return report_json.to_dict(report, "en")
 
 
