@@ -88,7 +88,10 @@ def _key(item: Mapping[str, Any], rule: FixRule) -> tuple[str, ...]:
     check id and subject. ``kind = "{method}"`` takes the kind from a param (a receiver's verdict
     on SPF is the SPF fix); ``by = "identity@"`` takes the domain of an address-like param."""
     params = {str(k): str(v) for k, v in (item.get("params") or {}).items()}
-    kind = rule.kind.format_map(params) if "{" in rule.kind else rule.kind
+    kind = rule.kind
+    if "{" in kind:
+        name = kind.strip("{}")
+        kind = params.get(name, "check")   # a result without that param: one row of its own
     if kind not in KINDS or rule.by is None:
         return ("check", str(item["check_id"]), str(item.get("subject", "")))
     if not rule.by:

@@ -203,6 +203,8 @@ def test_a_test_messages_spf_failures_are_the_domains_spf_fix() -> None:
                identity="smtp.mailfrom=bounce@Example.com", method="spf", reason="", result="fail"),
         result("message.receiver", "fail", "fail", "message.eml: dkim", authserv="mx.receiver.example",
                identity="header.d=example.com", method="dkim", reason="", result="fail"),
+        # another outcome of the same check, without the param the rule reads
+        result("message.receiver", "none", "warn", "message.eml", authserv="mx.receiver.example"),
     ]
     rows = blockers.view(data, "en")["blockers"]
     spf = [r for r in rows if r["kind"] == "spf"]

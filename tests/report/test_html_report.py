@@ -28,7 +28,7 @@ def test_self_contained(hostile_report: Report) -> None:
     # the Content-Security-Policy lets only our own inline script run (by its hash)
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
     assert policy and "default-src 'none'" in policy.group(1)
-    script = re.search(r"<script>(.*?)</script>", page, re.S)
+    script = re.search(r"<script[^>]*>(.*?)</script>", page, re.S)
     assert script
     import base64
     import hashlib
