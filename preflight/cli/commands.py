@@ -10,7 +10,7 @@ import typer
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
 from preflight.cli.message import MESSAGE_OPTION, with_message
-from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, PanelCommand, one_stdout, say
+from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, PanelCommand, no_empty, one_stdout, say
 from preflight.cli.partners import (
     PARTNER_IP_OPTION,
     PARTNER_OPTION,
@@ -76,7 +76,21 @@ def check(
         None, "--smtp-timeout", rich_help_panel="SMTP", metavar="SECONDS", help="Seconds to wait for each SMTP reply (default 10)."
     ),
     ca_file: Optional[Path] = typer.Option(
-        None, "--ca-file", rich_help_panel="SMTP", metavar="PEM", help="PEM file of CAs to verify the SMTP certificate against (default: system CAs)."
+        None, "--ca-file", rich_help_panel="SMTP", metavar="PEM",
+        help="PEM file of CAs to verify the SMTP and MTA-STS policy certificates against (default: system CAs).",
+    ),
+    client_name: list[str] = typer.Option(
+        [], "--client-name", rich_help_panel="Clients", metavar="NAME",
+        help="A name users' mail clients connect to, e.g. imap.example.com (repeatable; default: --hostname).",
+    ),
+    client_target: list[str] = typer.Option(
+        [], "--client", rich_help_panel="Clients", metavar="SERVICE=IP[:PORT]",
+        help="A client port to probe: submission, submissions, imap, imaps, pop3 or pop3s (repeatable; "
+             "default: each --ip on 587, 465, 993 and 995).",
+    ),
+    no_client: bool = typer.Option(False, "--no-client", rich_help_panel="Clients", help="Do not probe the client ports (submission, IMAP, POP3)."),
+    https_port: Optional[int] = typer.Option(
+        None, "--https-port", rich_help_panel="DNS", metavar="PORT", help="Port of the MTA-STS policy hosts (default 443; for labs and tests)."
     ),
     config: Optional[Path] = typer.Option(None, "--config", rich_help_panel="Target", metavar="PLAN.toml", help="TOML migration plan; flags override it."),
     html: Optional[str] = typer.Option(None, "--html", rich_help_panel="Output", metavar="PATH", help="Write the HTML report here."),
@@ -135,7 +149,18 @@ def check(
         from preflight.config import load_plan
         from preflight.i18n.lang import resolve_lang
 
-        plan = load_plan(config) if config else {}
+        no_empty(ip=ip, hostname=hostname, domain=domain, dkim_selector=dkim_selector,
+                 nameserver=nameserver, spamhaus_dqs_key=spamhaus_dqs_key, smtp=smtp, html=html,
+                 json=json_out, markdown=markdown, lang=lang, old_ip=old_ip, ssh=ssh, old_ssh=old_ssh,
+                 ssh_key=ssh_key, known_hosts=known_hosts, partner=partner, partner_ip=partner_ip,
+                 partners_log_days=partners_log_days, partners_log_top=partners_log_top,
+                 server_rbl=server_rbl, message=message)
+        plan = load_plan(config) if config is not None else {}
+        # Every output path is checked before any work (and any network traffic).
+        html_path = html if html is not None else plan.get("report.html")
+        json_path = json_out if json_out is not None else plan.get("report.json")
+        md_path = markdown if markdown is not None else plan.get("report.markdown")
+        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path)
         language = resolve_lang(lang, plan=plan)
         run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
                                   selectors=dkim_selector, nameservers=nameserver,
@@ -148,8 +173,17 @@ def check(
 
         run_config = with_settings(run_config, from_options(
             plan, ips=run_config.target.ips, domains=run_config.target.domains, targets=smtp,
-            disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file else None,
+            disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file is not None else None,
         ))
+        from preflight.checks.mta_sts import settings as transport
+
+        run_config = transport.with_settings(run_config, transport.from_options(
+            plan, https_port=https_port, ca_file=str(ca_file) if ca_file else plan.get("smtp.ca_file")))
+        from preflight.checks.client import settings as client_settings
+
+        run_config = client_settings.with_settings(run_config, client_settings.from_options(
+            plan, ips=run_config.target.ips, names=client_name, targets=client_target, disabled=no_client,
+            ca_file=str(ca_file) if ca_file else plan.get("smtp.ca_file")))
         run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
                                   propagation=propagation, cutover_date=cutover_date)
         run_config = with_ssh(run_config, plan, new=ssh, old=old_ssh, key_file=ssh_key,
@@ -159,11 +193,7 @@ def check(
                                    from_log=partners_from_log, log_days=partners_log_days,
                                    log_top=partners_log_top, server_rbls=server_rbl)
         run_config = with_message(run_config, plan, message, config.parent if config else None)
-        saved = load_baseline(baseline) if baseline else None
-        html_path = html or plan.get("report.html")
-        json_path = json_out or plan.get("report.json")
-        md_path = markdown or plan.get("report.markdown")
-        to_stdout = one_stdout(json=json_path, markdown=md_path)
+        saved = load_baseline(baseline) if baseline is not None else None
         return execute(run_config, html=html_path, json_out=json_path,
                        quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language)
 
@@ -187,22 +217,31 @@ def demo(
         from datetime import datetime, timezone
 
         from preflight.cli.demo import demo_config, demo_cutover, demo_target
-        from preflight.lab.environment import lab_dns, lab_smtp, lab_test_message
+        from preflight.lab.environment import lab_dns, lab_https, lab_mail, lab_smtp, lab_test_message
         from preflight.i18n.lang import resolve_lang
         from preflight.report import console
         from preflight.engine import run
         from preflight.registry import FAMILIES
 
+        from preflight.report.output import check_output_dir
+
         language = resolve_lang(lang)
-        output_dir.mkdir(parents=True, exist_ok=True)
+        check_output_dir(output_dir)
+        one_stdout(html=str(output_dir / "report.html"), json=str(output_dir / "report.json"),
+                   markdown=str(output_dir / "report.md"))
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        with lab_dns() as server, lab_smtp(now) as smtp_server:
+        with lab_dns() as server, lab_smtp(now) as smtp_server, lab_https(now) as https_server, \
+                lab_mail(now) as mail_servers:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
             say("cli_lab_smtp", language, address=f"{smtp_server.address[0]}:{smtp_server.address[1]}")
+            say("cli_lab_https", language, address=f"{https_server.address[0]}:{https_server.address[1]}")
+            say("cli_lab_client", language, addresses=", ".join(f"{m.service.value} {m.address[0]}:{m.address[1]}"
+                                                                for m in mail_servers))
             eml_path = output_dir / "message.eml"
             eml_path.write_bytes(lab_test_message(server, smtp_server, now, client_ip=str(demo_target().ips[0])))
             say("cli_lab_message", language, path=eml_path.resolve())
-            report = run(demo_config(server, smtp=smtp_server, message=eml_path, cutover_date=demo_cutover(now)),
+            report = run(demo_config(server, smtp=smtp_server, message=eml_path, https=https_server,
+                                     mail=mail_servers, cutover_date=demo_cutover(now)),
                          families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
@@ -236,9 +275,9 @@ def render(
         from preflight.i18n.lang import resolve_lang
         from preflight.i18n.localize import localize
 
-        if not html and not json_out and not markdown:
+        if html is None and json_out is None and markdown is None:
             raise UsageError("nothing to write: give --html PATH (or --json PATH, --markdown PATH)")
-        to_stdout = one_stdout(json=json_out, markdown=markdown)
+        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown)
         data = report_json.load(report)
         language = resolve_lang(lang, saved=data.get("lang"))
         data = localize(data, language)
@@ -251,7 +290,8 @@ def render(
 # -- diff / history ---------------------------------------------------------------------------
 
 
-@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error.")
+@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error, "
+                "130 interrupted (Ctrl-C), 143 terminated (SIGTERM).")
 def diff(
     before: Path = typer.Argument(..., help="The baseline report (JSON), e.g. from before cutover."),
     after: Path = typer.Argument(..., help="A later report (JSON)."),
@@ -270,7 +310,7 @@ def diff(
         from preflight.i18n.lang import resolve_lang
         from preflight.i18n.localize import localize
 
-        to_stdout = one_stdout(json=json_out, markdown=markdown)
+        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown)
         old, new = report_json.load(before), report_json.load(after)
         language = resolve_lang(lang, saved=new.get("lang"))
         old, new = localize(old, language), localize(new, language)
@@ -298,6 +338,7 @@ def history(
         from preflight.i18n.lang import resolve_lang
         from preflight.i18n.localize import localize
 
+        one_stdout(html=html)
         loaded = [report_json.load(p) for p in reports]
         latest = max(loaded, key=lambda d: str(d.get("generated_at", "")))
         language = resolve_lang(lang, saved=latest.get("lang"))
@@ -315,7 +356,8 @@ def history(
 @app.command(
     name="lists",
     epilog="Exit codes: 0 done (with --probe: every enabled list is usable), 2 bad usage or input, "
-           "3 (--probe) an enabled list is not usable from this resolver, 4 internal error.",
+           "3 (--probe) an enabled list is not usable from this resolver, 4 internal error, "
+           "130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
 )
 def lists_command(
     probe: bool = typer.Option(False, "--probe", help="Self-test the lists through the resolver (RFC 5782 test entries only)."),
@@ -344,7 +386,9 @@ def lists_command(
         from preflight.net.dns import DnsClient, DnsConfig, Nameserver
         from preflight.report.output import write_text
 
-        plan = load_plan(config) if config else {}
+        no_empty(nameserver=nameserver, spamhaus_dqs_key=spamhaus_dqs_key, json=json_out, lang=lang)
+        one_stdout(json=json_out)
+        plan = load_plan(config) if config is not None else {}
         language = resolve_lang(lang, plan=plan)
         settings = blocklist_settings.from_options(plan, dqs_key=spamhaus_dqs_key)
         catalogue = load_catalogue()
@@ -357,7 +401,7 @@ def lists_command(
             probes = listing.probe_zones(client, catalogue, settings)
         rows = listing.catalogue_rows(catalogue, settings, probes, language)
         if json_out:
-            text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2) + "\n"
+            text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2, allow_nan=False) + "\n"
             written = write_text(json_out, text)
             if written:
                 typer.echo(f"wrote {written}", err=True)
