@@ -12,7 +12,8 @@ import re
 from html.parser import HTMLParser
 
 SKIP_TAGS = {"pre", "code", "script", "style", "title", "head"}
-SKIP_CLASSES = {"check-id", "nb", "url"}
+SKIP_CLASSES = {"check-id", "nb", "url", "subject"}
+"""Ids, network tokens, links and result subjects (the keys of results, like check ids)."""
 NAMES = {
     "google", "gmail", "workspace", "yahoo", "microsoft", "outlook", "spamhaus", "spamcop", "barracuda",
     "postfix", "preflight", "postmaster", "tools", "smart", "network", "data", "services", "let's", "encrypt",
@@ -28,6 +29,12 @@ FIELDS = {
     "mailfrom", "helo", "header",
 }
 """Message header field names and RFC 8601 keywords: identifiers, kept as they are in Japanese too."""
+IDENTIFIERS = {
+    # record fields and modes as the RFCs name them (TLSA usage/selector/matching type, MTA-STS id and
+    # modes), plan keys and Postfix names, protocol and product names
+    "usage", "selector", "matching", "type", "id", "mode", "enforce", "testing", "hostname",
+    "autoconfig", "autodiscover", "mynetworks", "smtpd", "exim",
+}
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 JOINED = re.compile(r"[A-Za-z0-9-]*[_./:=@*<>#$%&+~][A-Za-z0-9_./:=@*<>#$%&+~-]*")
 QUOTED = re.compile(r"「[\x21-\x7e ]+」")
@@ -83,7 +90,7 @@ def english_phrases(page: str, exclude: tuple[str, ...] = ()) -> set[str]:
             for word in match.group(0).split():
                 word = word.strip("'’-")
                 if (len(word) >= 2 and not word.isupper() and word.lower() not in NAMES
-                        and word.lower() not in FIELDS):
+                        and word.lower() not in FIELDS and word.lower() not in IDENTIFIERS):
                     run.append(word)
                     continue
                 if run:

@@ -19,7 +19,7 @@ from conftest import FIXED_NOW, require
 
 from preflight.cli.demo import demo_config, demo_cutover, demo_target
 from preflight.engine import run
-from preflight.lab.environment import lab_dns, lab_smtp, lab_test_message
+from preflight.lab.environment import lab_dns, lab_https, lab_mail, lab_smtp, lab_test_message
 from preflight.registry import FAMILIES
 from preflight.report import html as report_html
 from preflight.report import json as report_json
@@ -57,10 +57,10 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The demo migration (lab DNS + lab SMTP on loopback) as a report dict: realistic content."""
     # as `preflight demo` runs it: the lab's test message included
     eml = tmp_path_factory.mktemp("demo") / "message.eml"
-    with lab_dns() as dns, lab_smtp(FIXED_NOW) as smtp:
+    with lab_dns() as dns, lab_smtp(FIXED_NOW) as smtp, lab_https(FIXED_NOW) as https, lab_mail(FIXED_NOW) as mail:
         eml.write_bytes(lab_test_message(dns, smtp, FIXED_NOW, client_ip=str(demo_target().ips[0])))
-        report = run(demo_config(dns, smtp=smtp, message=eml, cutover_date=demo_cutover(FIXED_NOW)),
-                     families=FAMILIES, now=FIXED_NOW)
+        report = run(demo_config(dns, smtp=smtp, message=eml, https=https, mail=mail,
+                                 cutover_date=demo_cutover(FIXED_NOW)), families=FAMILIES, now=FIXED_NOW)
     return report_json.to_dict(report, "en")
 
 
