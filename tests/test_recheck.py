@@ -82,7 +82,7 @@ def test_diff_command(before: LabDnsServer, after: LabDnsServer, tmp_path: Path)
     regress = runner.invoke(app, ["diff", str(tmp_path / "before.json"), str(tmp_path / "after.json"),
                                   "--html", str(tmp_path / "diff.html")])
     assert regress.exit_code == 1
-    assert "regressions" in regress.stderr
+    assert "regressions" in regress.stdout
     page = (tmp_path / "diff.html").read_text()
     assert 'id="comparison"' in page and "got worse" in page
     # The reverse direction has the DMARC change as the regression... and same file twice: none

@@ -61,11 +61,11 @@ def build_config(
 
 
 def with_cutover(config: RunConfig, plan: dict[str, Any], *, old_ips: list[str], after: bool | None,
-                 propagation: bool) -> RunConfig:
+                 propagation: bool, cutover_date: str | None = None) -> RunConfig:
     """Add the cutover settings (phase, old IPs, propagation resolvers) from flags and plan."""
     import dataclasses
 
-    from preflight.config import parse_ip
+    from preflight.config import parse_date, parse_ip
     from preflight.errors import UsageError
 
     target = dataclasses.replace(
@@ -73,6 +73,7 @@ def with_cutover(config: RunConfig, plan: dict[str, Any], *, old_ips: list[str],
         old_ips=tuple(dict.fromkeys(parse_ip(i, "old IP address") for i in old_ips)) if old_ips
         else tuple(plan.get("old_ips", ())),
         phase=("after" if after else "before") if after is not None else plan.get("phase", "before"),
+        cutover_date=parse_date(cutover_date) if cutover_date is not None else plan.get("cutover_date"),
     )
     servers = ()
     if propagation or plan.get("propagation_nameservers"):

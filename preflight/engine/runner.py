@@ -77,6 +77,14 @@ class RunContext:
     """The saved report this run is compared with (``--baseline``), if any."""
     memo: RunMemo = field(default_factory=RunMemo, compare=False, repr=False)
     """Shared work of this run (see :class:`RunMemo`)."""
+    observer: Observer | None = field(default=None, compare=False, repr=False)
+    """Who watches the run (a progress display), if anyone."""
+
+    def progress(self, family: str, done: int, total: int) -> None:
+        """Tell the observer how far a family's queries got (``done`` of ``total``)."""
+        hook = getattr(self.observer, "family_progress", None)
+        if hook is not None:
+            hook(family, done, total)
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,9 @@ class Observer(Protocol):
     def family_started(self, name: str) -> None: ...
 
     def family_finished(self, name: str, output: FamilyOutput) -> None: ...
+
+    # Optional: ``family_progress(name, done, total)`` hears how many of a family's queries are
+    # answered (see :meth:`RunContext.progress`).
 
 
 def _run_family(family: Family, ctx: RunContext) -> FamilyOutput:
@@ -173,7 +184,7 @@ def run(
     _forget_library_caches()
     dns_client = DnsClient(config.dns)
     ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0),
-                     baseline)
+                     baseline, observer=observer)
     chosen = list(families)
     silent = silent_resolver(dns_client, probe_questions(config)) if chosen else None
     if silent is not None:  # one clear result instead of one "could not check" per question

@@ -461,9 +461,12 @@ class DnsClient:
         return result
 
     async def agather(
-        self, questions: Sequence[tuple[str, str]], limit: int | None = None
+        self, questions: Sequence[tuple[str, str]], limit: int | None = None,
+        on_answer: Callable[[], None] | None = None,
     ) -> list[DnsAnswer | DnsError]:
         """Ask many questions concurrently; each slot holds an answer or the error.
+
+        ``on_answer`` is called after each question is answered (or failed): progress display.
 
         At most ``limit`` (default: the config's ``concurrency``) are in flight at once, and the
         batch shares one UDP socket per address family instead of one socket per query.
@@ -478,6 +481,8 @@ class DnsClient:
             # asyncio.Semaphore.acquire scans its waiters (Python 3.11), quadratic for 10,000.
             for index, (qname, rdtype) in todo:
                 results[index] = await self.aask(qname, rdtype)
+                if on_answer is not None:
+                    on_answer()
 
         workers = min(len(questions), max(1, limit or self.config.concurrency))
         families = {int(socket.AF_INET6 if ":" in ns.host else socket.AF_INET)

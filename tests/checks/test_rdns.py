@@ -328,6 +328,12 @@ def _answer(qname: str, rdtype: str, *records: str, nxdomain: bool = False) -> D
                   (("h.test", _answer("h.test", "AAAA", "2001:0db8:0:0::1")),)), "other.test",
          [("rdns.ptr", "found"), ("rdns.fcrdns", "confirmed"), ("rdns.generic", "specific"),
           ("rdns.hostname_match", "differs")]),
+        # a generic PTR other than the HELO name: the advice must not be "use the generic name as HELO"
+        (PtrFacts("2001:db8:25::25", _answer("r", "PTR", "2001-db8-25--25.v6.provider.test"),
+                  (("2001-db8-25--25.v6.provider.test", _answer("x", "AAAA", "2001:db8:25::25")),)),
+         "mail.example.test",
+         [("rdns.ptr", "found"), ("rdns.fcrdns", "confirmed"), ("rdns.generic", "address_digits"),
+          ("rdns.hostname_match", "differs_generic")]),
     ],
 )
 def test_evaluate_ptr_table(facts: PtrFacts, hostname: str | None, expected: list) -> None:
@@ -349,3 +355,20 @@ def test_evaluate_ptr_table(facts: PtrFacts, hostname: str | None, expected: lis
 def test_evaluate_host_table(a: object, aaaa: object, ips: tuple[str, ...], outcome: str) -> None:
     (result,) = evaluate_host(HostFacts("h", a, aaaa), ips)  # type: ignore[arg-type]
     assert result.outcome == outcome
+
+
+def test_advice_for_a_generic_ptr_never_suggests_it_as_helo_name(outcomes: OutcomeRecorder) -> None:
+    # Given a generic PTR that differs from the HELO name
+    facts = PtrFacts("2001:db8:25::25", _answer("r", "PTR", "2001-db8-25--25.v6.provider.test"), ())
+    found = evaluate_ptr(facts, "mail.example.test")
+    outcomes.expect(found, "rdns.hostname_match", "differs_generic", Status.WARN, ip="2001:db8:25::25",
+                    ptr="2001-db8-25--25.v6.provider.test", hostname="mail.example.test")
+    results = {r.check_id: r for r in found}
+    # Then the remediation of hostname_match, in both languages, names only the HELO name as the fix
+    from preflight.i18n.messages import result_text
+
+    match = results["rdns.hostname_match"]
+    for lang in ("en", "ja"):
+        text = result_text(match.check_id, match.outcome, dict(match.params), lang).remediation or ""
+        assert "mail.example.test" in text
+        assert "smtp_helo_name" not in text and "myhostname" not in text

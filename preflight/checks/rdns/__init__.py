@@ -36,6 +36,9 @@ GENERIC_INVALID = Outcome("rdns.generic", "invalid_ptr", Status.SKIP, ("ip",))
 
 MATCH_OK = Outcome("rdns.hostname_match", "match", Status.PASS, ("ip", "ptr", "hostname"))
 MATCH_DIFFERS = Outcome("rdns.hostname_match", "differs", Status.WARN, ("ip", "ptr", "hostname"))
+MATCH_DIFFERS_GENERIC = Outcome("rdns.hostname_match", "differs_generic", Status.WARN, ("ip", "ptr", "hostname"))
+"""The PTR differs and looks generic (rdns.generic warns): only a new PTR fixes both, so the
+advice never suggests the generic name as HELO name."""
 MATCH_NO_HOSTNAME = Outcome("rdns.hostname_match", "no_hostname", Status.SKIP, ("ip",))
 MATCH_SKIPPED = Outcome("rdns.hostname_match", "no_ptr", Status.SKIP, ("ip",))
 MATCH_INVALID = Outcome("rdns.hostname_match", "invalid_ptr", Status.SKIP, ("ip",))
@@ -161,6 +164,8 @@ def evaluate_ptr(facts: PtrFacts, hostname: str | None) -> list[CheckResult]:
         out.append(MATCH_NO_HOSTNAME(ip, ip=ip))
     elif hostname in names:
         out.append(MATCH_OK(ip, ev, ip=ip, ptr=hostname, hostname=hostname))
+    elif why is not None:
+        out.append(MATCH_DIFFERS_GENERIC(ip, ev, ip=ip, ptr=primary, hostname=hostname))
     else:
         out.append(MATCH_DIFFERS(ip, ev, ip=ip, ptr=primary, hostname=hostname))
     return out
