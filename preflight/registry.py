@@ -22,6 +22,7 @@ from preflight.checks import (
     partners,
     propagation,
     rdns,
+    scope,
     server,
     smtp,
     spf,
@@ -31,6 +32,7 @@ from preflight.engine.family import CliOption, Family
 from preflight.values import Validator
 
 FAMILIES: tuple[Family, ...] = (
+    scope.FAMILY,
     rdns.FAMILY,
     blocklists.FAMILY,
     spf.FAMILY,

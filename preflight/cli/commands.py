@@ -11,55 +11,84 @@ from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
 from preflight.cli.families import configure_families, with_family_options
 from preflight.cli.message import message_command  # noqa: F401  (registers 'preflight message')
-from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, no_empty, one_stdout, say
+from preflight.cli.options import (
+    LANG_OPTION,
+    MARKDOWN_OPTION,
+    NAGIOS_OPTION,
+    PanelCommand,
+    no_empty,
+    one_stdout,
+    say,
+)
 from preflight.cli.session import (
     build_config,
     execute,
     load_baseline,
+    print_nagios,
     render_outputs,
     with_cutover,
     write_outputs,
 )
-from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
+from preflight.exitcodes import CHECK_EXIT_CODE_HELP, EXIT_CODE_HELP, ExitCode
 from preflight.registry import OPTIONS as FAMILY_OPTIONS
 
+CHECK_EXAMPLES = """Examples:
 
-@app.command(epilog=EXIT_CODE_HELP)
+\b
+  # before cutover: the new server, its domains, the day of the switch
+  preflight check --ip 203.0.113.25 --hostname mail.example.com --domain example.com \\
+      --cutover-date 2026-12-28 --html report.html --json report.json
+\b
+  # everything from a migration plan; the JSON report to a pipe
+  preflight check --config plan.toml --json - | jq .verdict
+\b
+  # after cutover: compare with the report attached to the change request
+  preflight check --config plan.toml --after-cutover --baseline before.json --html after.html
+
+"""
+
+
+@app.command(cls=PanelCommand, epilog=CHECK_EXAMPLES + CHECK_EXIT_CODE_HELP)
 @with_family_options(FAMILY_OPTIONS)
 def check(
-    ip: list[str] = typer.Option([], "--ip", metavar="IP", help="A new IP of the server (repeat for IPv4 and IPv6)."),
-    hostname: Optional[str] = typer.Option(None, "--hostname", metavar="NAME", help="The new server's HELO/EHLO name."),
-    domain: list[str] = typer.Option([], "--domain", metavar="DOMAIN", help="A domain that sends through the server (repeatable)."),
-    dkim_selector: list[str] = typer.Option([], "--dkim-selector", metavar="SELECTOR", help="DKIM selector to check (repeatable)."),
+    ip: list[str] = typer.Option([], "--ip", rich_help_panel="Target", metavar="IP", help="A new IP of the server (repeat for IPv4 and IPv6)."),
+    hostname: Optional[str] = typer.Option(None, "--hostname", rich_help_panel="Target", metavar="NAME", help="The new server's HELO/EHLO name."),
+    domain: list[str] = typer.Option([], "--domain", rich_help_panel="Target", metavar="DOMAIN", help="A domain that sends through the server (repeatable)."),
+    dkim_selector: list[str] = typer.Option([], "--dkim-selector", rich_help_panel="Target", metavar="SELECTOR", help="DKIM selector to check (repeatable)."),
     nameserver: list[str] = typer.Option(
-        [], "--nameserver", metavar="HOST[:PORT]", help="Resolver to query, HOST[:PORT] (repeatable; default: the system resolver)."
+        [], "--nameserver", rich_help_panel="DNS", metavar="HOST[:PORT]", help="Resolver to query, HOST[:PORT] (repeatable; default: the system resolver)."
     ),
-    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for each DNS answer (default 3)."),
-    config: Optional[Path] = typer.Option(None, "--config", metavar="PLAN.toml", help="TOML migration plan; flags override it."),
-    html: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the HTML report here."),
-    json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the JSON report here ('-' = stdout)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", rich_help_panel="DNS", metavar="SECONDS", help="Seconds to wait for each DNS answer (default 3)."),
+    config: Optional[Path] = typer.Option(None, "--config", rich_help_panel="Target", metavar="PLAN.toml", help="TOML migration plan; flags override it."),
+    html: Optional[str] = typer.Option(None, "--html", rich_help_panel="Output", metavar="PATH", help="Write the HTML report here."),
+    json_out: Optional[str] = typer.Option(None, "--json", rich_help_panel="Output", metavar="PATH|-", help="Write the JSON report here ('-' = stdout)."),
     markdown: Optional[str] = MARKDOWN_OPTION,
     lang: Optional[str] = LANG_OPTION,
-    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Treat warnings as not ready (exit 1)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", rich_help_panel="Output", help="Treat warnings as not ready (exit 1)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", rich_help_panel="Output", help="Print nothing but errors."),
     baseline: Optional[Path] = typer.Option(
-        None, "--baseline", metavar="REPORT.json", help="A saved JSON report to compare with (exit 1 on regressions)."
+        None, "--baseline", rich_help_panel="Recheck", metavar="REPORT.json", help="A saved JSON report to compare with (exit 1 on regressions)."
     ),
     after_cutover: Optional[bool] = typer.Option(
-        None, "--after-cutover/--before-cutover",
+        None, "--after-cutover/--before-cutover", rich_help_panel="Recheck",
         help="Judge as after cutover: MX must point at the new server, old IPs should leave SPF.",
     ),
-    old_ip: list[str] = typer.Option([], "--old-ip", metavar="IP", help="An IP of the old server (repeatable)."),
+    old_ip: list[str] = typer.Option([], "--old-ip", rich_help_panel="Recheck", metavar="IP", help="An IP of the old server (repeatable)."),
+    cutover_date: Optional[str] = typer.Option(
+        None, "--cutover-date", rich_help_panel="Target", metavar="YYYY-MM-DD",
+        help="The planned cutover day: the report gives each fix a start-by date (plan: cutover_date).",
+    ),
     propagation: bool = typer.Option(
-        False, "--propagation",
+        False, "--propagation", rich_help_panel="Recheck",
         help="Compare MX, SPF, A/AAAA and PTR across resolvers (plan: propagation_nameservers, "
              "else the --nameserver list).",
     ),
+    nagios: bool = NAGIOS_OPTION,
     **family_flags: Any,
 ) -> None:
     """Check the new server and domains before cutover; write HTML/JSON reports."""
 
-    def body() -> ExitCode:
+    def body() -> int:
         from preflight.config import load_plan
         from preflight.i18n.lang import resolve_lang
         from preflight.registry import FAMILIES
@@ -72,18 +101,20 @@ def check(
         html_path = html if html is not None else plan.get("report.html")
         json_path = json_out if json_out is not None else plan.get("report.json")
         md_path = markdown if markdown is not None else plan.get("report.markdown")
-        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path)
+        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path,
+                               nagios="-" if nagios else None)
         language = resolve_lang(lang, plan=plan)
         run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
                                   selectors=dkim_selector, nameservers=nameserver,
                                   timeout=timeout, strict=strict)
         run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
-                                  propagation=propagation)
+                                  propagation=propagation, cutover_date=cutover_date)
         run_config = configure_families(run_config, plan, family_flags, FAMILIES, language,
                                         plan_dir=config.parent if config else None)
         saved = load_baseline(baseline) if baseline is not None else None
         return execute(run_config, html=html_path, json_out=json_path,
-                       quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language)
+                       quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language,
+                       nagios=nagios, explain=not quiet)
 
     raise typer.Exit(int(_guarded(body)))
 
@@ -104,7 +135,7 @@ def demo(
     def body() -> ExitCode:
         from datetime import datetime, timezone
 
-        from preflight.cli.demo import demo_config, demo_target
+        from preflight.cli.demo import demo_config, demo_cutover, demo_target
         from preflight.engine import run
         from preflight.i18n.lang import resolve_lang
         from preflight.lab.environment import (
@@ -134,7 +165,8 @@ def demo(
             eml_path.write_bytes(lab_test_message(server, smtp_server, now, client_ip=str(demo_target().ips[0])))
             say("cli_lab_message", language, path=eml_path.resolve())
             report = run(demo_config(server, smtp=smtp_server, message=eml_path, https=https_server,
-                                     mail=mail_servers), families=FAMILIES, now=now)
+                                     mail=mail_servers, cutover_date=demo_cutover(now)),
+                         families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),
@@ -181,8 +213,10 @@ def render(
 # -- diff / history ---------------------------------------------------------------------------
 
 
-@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error, "
-                "130 interrupted (Ctrl-C), 143 terminated (SIGTERM).")
+@app.command(epilog="Exit codes: 0 no regressions and every baseline item rechecked, 1 regressions, "
+                    "2 bad usage or input, 3 the later report left baseline items unchecked, "
+                    "4 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). "
+                    "With --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
 def diff(
     before: Path = typer.Argument(..., help="The baseline report (JSON), e.g. from before cutover."),
     after: Path = typer.Argument(..., help="A later report (JSON)."),
@@ -190,25 +224,30 @@ def diff(
     json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the later report with the comparison as JSON ('-' = stdout)."),
     markdown: Optional[str] = MARKDOWN_OPTION,
     lang: Optional[str] = LANG_OPTION,
+    nagios: bool = NAGIOS_OPTION,
 ) -> None:
     """Compare two saved reports: regressions first, then what was resolved. Exit 1 on regressions."""
 
-    def body() -> ExitCode:
-        from preflight.engine.compare import compare
+    def body() -> int:
+        from preflight.engine.compare import compare, recheck_exit
         from preflight.i18n.lang import resolve_lang
         from preflight.i18n.localize import localize
         from preflight.report import console
         from preflight.report import json as report_json
 
-        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown)
+        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown,
+                               nagios="-" if nagios else None)
         old, new = report_json.load(before), report_json.load(after)
         language = resolve_lang(lang, saved=new.get("lang"))
         old, new = localize(old, language), localize(new, language)
         new["comparison"] = compare(old, new)
-        render_outputs(new, html=html, json_out=json_out, quiet=to_stdout, lang=language, markdown=markdown)
+        render_outputs(new, html=html, json_out=json_out, quiet=to_stdout or nagios, lang=language,
+                       markdown=markdown)
+        if nagios:
+            return print_nagios(new)
         if not to_stdout:
             console.print_comparison(new, language)
-        return ExitCode.NOT_READY if new["comparison"]["regressions"] else ExitCode.READY
+        return recheck_exit(new["comparison"])
 
     raise typer.Exit(int(_guarded(body)))
 

@@ -24,6 +24,8 @@ class Target:
     """The old server's addresses (after cutover: must leave SPF after a settling period)."""
     phase: Phase = Phase.BEFORE
     """``before`` cutover (default) or ``after`` it: after, MX must point at the new server."""
+    cutover_date: str | None = None
+    """The planned cutover day (``YYYY-MM-DD``): the report counts each fix's start-by date back from it."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -34,6 +36,7 @@ class Target:
             "dkim_selectors": list(self.dkim_selectors),
             "old_ips": [str(ip) for ip in self.old_ips],
             "phase": Phase(self.phase).value,
+            **({"cutover_date": self.cutover_date} if self.cutover_date else {}),
         }
 
 

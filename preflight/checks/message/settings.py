@@ -53,7 +53,7 @@ def from_options(plan: Mapping[str, Any], files: Iterable[str | Path] = (),
 # -- the command line ------------------------------------------------------------------------------
 
 OPTIONS: tuple[CliOption, ...] = (
-    CliOption("message", "--message", panel="Target", many=True, metavar="FILE.eml",
+    CliOption("message", "--message", many=True, metavar="FILE.eml",
               help="A test message sent from the new server and saved at the receiver as .eml (repeatable; "
                    "plan: messages): the receiver's verdict next to ours."),
 )

@@ -152,7 +152,7 @@ OPTIONS: tuple[CliOption, ...] = (
     CliOption("smtp_timeout", "--smtp-timeout", panel="SMTP", kind=float, metavar="SECONDS",
               help="Seconds to wait for each SMTP reply (default 10)."),
     CliOption("ca_file", "--ca-file", panel="SMTP", kind=Path, metavar="PEM",
-              help="PEM file of CAs to verify the SMTP certificate against (default: system CAs)."),
+              help="PEM file of private CAs to trust beside the system CAs (SMTP, client ports, MTA-STS policy host)."),
 )
 """The options ``preflight check`` gets from this family."""
 
