@@ -24,7 +24,7 @@ from servers.sshd import (
 from checks.server.conftest import DOMAIN, NEW_HOST, NEW_IP, new_server_files
 from checks.support import describe
 from preflight.checks.server import run
-from preflight.checks.server.settings import SshSettings, with_settings
+from preflight.checks.server.settings import SshSettings
 from preflight.engine import RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
@@ -77,8 +77,8 @@ def test_channel_closed_during_cat_is_could_not_check(
         known_hosts=str(server.known_hosts(tmp_path / "known_hosts")), key_file=str(client),
         timeout=15.0, command_timeout=30.0, port25_targets=(), port25_timeout=2,
     )
-    config = with_settings(make_config(inventory_dns, ips=(NEW_IP,), hostname=NEW_HOST,
-                                       domains=(DOMAIN,), selectors=("s1",), timeout=1.0), settings)
+    config = make_config(inventory_dns, ips=(NEW_IP,), hostname=NEW_HOST,
+                         domains=(DOMAIN,), selectors=("s1",), timeout=1.0).with_settings(settings)
     results = run(RunContext(config, DnsClient(config.dns), FIXED_NOW)).results
     signer = [r for r in results if r.check_id == "server.dkim_signer"]
     # Then the DKIM signer is "could not check", never "none found" and never found
