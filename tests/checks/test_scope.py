@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support import record
 
 from preflight.checks.scope import evaluate
 from preflight.model import Status, Verdict, verdict_for
@@ -20,7 +21,7 @@ def test_each_missing_part_is_one_not_checked_result(
     hostname: str | None, domains: tuple[str, ...],
     selectors: tuple[str, ...], expected: list[tuple[str, str]],
 ) -> None:
-    results = evaluate(hostname, domains, selectors)
+    results = record(evaluate(hostname, domains, selectors))
     assert [(r.check_id, r.params["flag"]) for r in results] == expected
     assert all((r.outcome, r.status) == ("not_given", Status.ERROR) for r in results)
     # A run with only passes besides these is inconclusive, never ready
