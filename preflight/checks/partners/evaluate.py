@@ -321,7 +321,8 @@ def evaluate_summary(partners: Sequence[Partner], judged: Sequence[Judged], poli
     by_partner = {p.name: partner_verdict([j.prediction.verdict for j in judged if j.partner.name == p.name])
                   for p in checked}
     rejected = [n for n, v in by_partner.items() if v is Verdict.REJECTED]
-    unknown = [n for n, v in by_partner.items() if v is Verdict.UNKNOWN]
+    # A partner none of whose addresses was judged was not checked: never "accepted".
+    unknown = [n for n, v in by_partner.items() if v is not Verdict.REJECTED and v is not Verdict.ACCEPTED]
     if rejected:
         return o.SUMMARY_REJECTED("partners", rejected=len(rejected), partners=len(checked),
                                   names=", ".join(rejected))
