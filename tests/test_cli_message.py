@@ -74,6 +74,22 @@ def test_preflight_message_reads_the_lab_message(dns_server: LabDnsServer, lab_e
     assert "Test messages" in html.read_text()
 
 
+def test_message_nagios_line_is_the_plugin_state(dns_server: LabDnsServer, lab_eml: Path) -> None:
+    # Given the lab message, whose SPF fails (the demo's known problem)
+    result = runner.invoke(app, ["message", str(lab_eml), "--ip", "203.0.113.25", "--nameserver", ns(dns_server),
+                                 "--timeout", "1", "--nagios"])
+    # Then stdout holds one Monitoring Plugins line naming the failure, and the plugin exit is CRITICAL
+    from report.test_nagios import GRAMMAR  # the plugin guidelines' grammar, kept in one place
+
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and GRAMMAR.match(lines[0]), result.stdout
+    assert lines[0].startswith("PREFLIGHT CRITICAL") and "message.spf" in lines[0]
+    assert result.exit_code == 2
+    # And --nagios claims stdout: a report on stdout beside it is a usage error
+    clash = runner.invoke(app, ["message", str(lab_eml), "--nagios", "--json", "-", "--nameserver", ns(dns_server)])
+    assert clash.exit_code == 2
+
+
 def test_check_with_message_from_the_plan_in_japanese(dns_server: LabDnsServer, lab_eml: Path,
                                                        tmp_path: Path) -> None:
     shutil.copy(lab_eml, tmp_path / "saved.eml")
@@ -89,7 +105,9 @@ def test_check_with_message_from_the_plan_in_japanese(dns_server: LabDnsServer, 
     page = out.read_text()
     assert "テストメッセージ" in page and "受信側の判定" in page
     # No English left in the words of our own verification: the key size reads in Japanese too.
-    assert "2048 ビットの鍵" in page and "bit key" not in page
+    # (a passing result's summary is in the JSON; the HTML lists passing checks compactly, issue 15)
+    dkim = next(r for r in data["results"] if r["check_id"] == "message.dkim" and r["status"] == "pass")
+    assert "2048 ビットの鍵" in dkim["summary"] and "bit key" not in page
 
 
 def test_untrusted_text_is_escaped_in_every_output(dns_server: LabDnsServer, tmp_path: Path) -> None:

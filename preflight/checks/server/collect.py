@@ -148,10 +148,7 @@ def _derive(session: SshSession, keys: Iterable[DkimKey]) -> tuple[KeyProbe, ...
     results = session.run_many([("dkim_public_key", k.key_path) for _, k in calls])
     for (index, key), result in zip(calls, results):
         if result.access is not Access.OK:
-            # no exit status (an SSH channel error): the command never ran, so nothing is known
-            # about the key - could not check (TIMEOUT), never "not a usable key" (FAILED)
-            ran = result.exit_status is not None or result.timed_out
-            probes[index] = KeyProbe(key, result.access if ran else Access.TIMEOUT, None, result.reason)
+            probes[index] = KeyProbe(key, result.access, None, result.reason)
             continue
         try:
             public = load_pem_public_key(result.stdout.encode("ascii", errors="replace"))

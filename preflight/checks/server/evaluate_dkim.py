@@ -118,17 +118,23 @@ def _wired(signer: DkimSigner, milters: str) -> bool:
     return bool(basename) and basename in milters
 
 
+_UNKNOWN = (Access.LOST, Access.TIMEOUT)
+"""Reads that never finished: "could not check", never a fact about the file."""
+
+
 def evaluate_signer(facts: ServerFacts, plan: PlanFacts) -> list[CheckResult]:
     """server.dkim_signer: a signer is configured, Postfix passes mail to it, it covers the plan."""
     where = source(facts)
     denied = [r for r in facts.signer_reads if r.access is Access.DENIED]
-    failed = [o.SIGNER_ERROR(facts.label, [Evidence(r.path, r.reason, where)], path=r.path, reason=r.reason)
-              for r in facts.signer_reads if r.access not in (Access.OK, Access.MISSING, Access.DENIED)]
+    unknown = [r for r in facts.signer_reads if r.access in _UNKNOWN]
     out: list[CheckResult] = []
     if not facts.signers:
-        if denied or failed:  # a configuration that was not read is never "no signer"
+        if unknown:  # a read that never finished proves nothing, least of all "no signer"
+            return [o.SIGNER_ERROR(facts.label, [Evidence(r.path, r.reason, where)], path=r.path,
+                                   reason=r.reason) for r in unknown]
+        if denied:
             return [o.SIGNER_UNREADABLE(facts.label, [Evidence(r.path, r.reason, where)], path=r.path,
-                                        reason=r.skip_reason) for r in denied] + failed
+                                        reason=r.skip_reason) for r in denied]
         tried = ", ".join(r.path for r in facts.signer_reads)
         return [o.SIGNER_NONE(facts.label, [Evidence("DKIM signer configuration", f"none found ({tried})",
                                                      where)])]
@@ -149,12 +155,16 @@ def evaluate_signer(facts: ServerFacts, plan: PlanFacts) -> list[CheckResult]:
                 out.append(o.SIGNER_UNREADABLE(subject, ev_read, path=read.path, reason=read.skip_reason))
             elif read.access is Access.MISSING:
                 out.append(o.SIGNER_TABLE_MISSING(subject, ev_read, signer=signer.name, path=read.path))
+            elif read.access in _UNKNOWN:
+                out.append(o.SIGNER_ERROR(subject, ev_read, path=read.path, reason=read.reason))
             else:
                 out.append(o.SIGNER_ERROR(subject, ev_read, path=read.path, reason=read.reason))
         if facts.postfix is not None and not _wired(signer, milters):
             ev_m = [Evidence("postconf -x smtpd_milters non_smtpd_milters", milters.strip() or "(empty)", where),
                     Evidence(f"{signer.name} socket", signer.socket or "(default)", where)]
             out.append(o.SIGNER_NOT_WIRED(subject, ev_m, signer=signer.name, milters=milters.strip() or "(empty)"))
+    failed = [o.SIGNER_ERROR(facts.label, [Evidence(r.path, r.reason, where)], path=r.path, reason=r.reason)
+              for r in unknown]
     out.extend(failed)
     if unread_tables or failed:
         return out
