@@ -10,7 +10,6 @@ and Team Cymru tests use the demo's zones in examples/lab. Every declared outcom
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Iterable, Sequence
 
 import dns.zone
@@ -227,15 +226,14 @@ def test_list_missing_its_own_test_entry_is_never_clean(
 def test_dead_list_costs_one_timeout_and_nothing_else(dns_server: LabDnsServer) -> None:
     # Given a list whose servers never answer, next to a working one
     dns_server.add_fault("slow.dnsbl.test", "timeout", suffix=True)
-    began = time.monotonic()
     out = run(dns_server, [moved("spamcop", "slow.dnsbl.test"), ZEN], ips=["198.51.100.65"],
               domains=["spammy.example"], timeout=0.3)
-    elapsed = time.monotonic() - began
-    # Then it is "could not check", the other list still answered, and nothing stalled (speed
-    # itself is measured by scripts/bench_blocklists.py, not here)
+    # Then it is "could not check", the other list still answered, and the silent list was asked
+    # each of its three questions once, not again stage after stage (no timing asserted here: the
+    # cost in time is measured by scripts/bench_blocklists.py)
     expect(out, o.ZONE_UNREACHABLE, "slow.dnsbl.test")
     expect(out, o.IP_LISTED, "198.51.100.65 in zen.dnsbl.test")
-    assert elapsed < 4, elapsed   # asked one after another: 3 questions x 0.3 s x 2 stages
+    assert dns_server.count_queries("slow.dnsbl.test", suffix=True) <= 3
 
 
 def test_servfail_and_a_single_unanswered_lookup(dns_server: LabDnsServer) -> None:
