@@ -33,16 +33,19 @@ def templates_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def environment() -> Any:
-    """The Jinja2 environment (autoescape always on, strict undefined)."""
+    """The Jinja2 environment (autoescape always on, strict undefined, compiled templates cached
+    between runs: :mod:`preflight.report._templatecache`)."""
     import jinja2
 
+    from preflight.report._templatecache import bytecode_cache
+
+    options: dict[str, Any] = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        bytecode_cache=bytecode_cache({"autoescape": True, "undefined": "strict", **options}),
+        **options,
     )
 
 

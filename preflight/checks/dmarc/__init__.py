@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.engine import RunContext, concurrent_map
+from preflight.data.suffixes import registered_domain
 
 RECORD_OK = Outcome("dmarc.record", "valid", Status.PASS, ("domain", "location", "record"))
 RECORD_MISSING = Outcome("dmarc.record", "missing", Status.FAIL, ("domain",))
@@ -40,9 +41,7 @@ class DmarcFacts:
 
 def organizational_domain(domain: str) -> str:
     """The registrable domain (public suffix + 1), as DMARC defines it."""
-    from checkdmarc.utils import get_base_domain
-
-    return str(get_base_domain(domain))
+    return registered_domain(domain)
 
 
 def dmarc_records(answer: DnsAnswer) -> tuple[str, ...]:
