@@ -22,7 +22,7 @@ from preflight.checks.partners.addresses import DomainFacts, Origin, discover
 from preflight.checks.partners.logread import LogFacts, read_log
 from preflight.checks.partners.predict import ListRef, list_refs, lookup
 from preflight.checks.partners.settings import PartnerSettings
-from preflight.checks.rdns import PtrFacts, collect_ptr
+from preflight.checks.rdns import PtrFacts, collect_ptrs
 from preflight.data.catalogue import Catalogue
 from preflight.inventory.parse import RblPolicy
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
@@ -178,6 +178,6 @@ def collect(ctx: RunContext, settings: PartnerSettings, catalogue: Catalogue) ->
     health = {r.name: zone_health(r.ref, answers) for r in refs if r.ref is not None}
     ptrs: dict[str, PtrFacts] = {}
     if policy.policy.reject_unknown_client_hostname or policy.policy.reject_unknown_reverse_client_hostname:
-        ptrs = dict(zip(ips, concurrent_map(lambda ip: collect_ptr(ctx.dns, ip), ips, workers=16)))
+        ptrs = dict(zip(ips, collect_ptrs(ctx.dns, ips)))
     return PartnerFacts(policy, partners, tuple(domains), log, tuple(refs), MappingProxyType(answers),
                         MappingProxyType(health), MappingProxyType(ptrs))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
@@ -79,13 +80,21 @@ def collect_ptr(dns: DnsClient, ip: str) -> PtrFacts:
         ptr = dns.ptr(ip)
     except DnsError as exc:
         return PtrFacts(ip, exc)
-    forward: list[tuple[str, DnsAnswer | DnsError]] = []
-    for name in ptr.records[:4]:
+    rrtype = _rrtype(ip)
+
+    def forward(name: str) -> tuple[str, DnsAnswer | DnsError]:
         try:
-            forward.append((name, dns.query(name, _rrtype(ip))))
+            return name, dns.query(name, rrtype)
         except DnsError as exc:
-            forward.append((name, exc))
-    return PtrFacts(ip, ptr, tuple(forward))
+            return name, exc
+
+    return PtrFacts(ip, ptr, tuple(concurrent_map(forward, ptr.records[:4])))
+
+
+def collect_ptrs(dns: DnsClient, ips: Sequence[str]) -> list[PtrFacts]:
+    """:func:`collect_ptr` of every IP at once, bounded only by the client's concurrency (the
+    batch limit): 64 IPs at 500 ms per answer take two round trips, not sixteen."""
+    return concurrent_map(lambda ip: collect_ptr(dns, ip), ips, workers=dns.config.concurrency)
 
 
 def collect_host(dns: DnsClient, hostname: str) -> HostFacts:
@@ -216,7 +225,7 @@ def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: reverse DNS of every IP, forward DNS of the host name."""
     target = ctx.config.target
     ips = tuple(str(ip) for ip in target.ips)
-    ptr_facts = concurrent_map(lambda ip: collect_ptr(ctx.dns, ip), ips)
+    ptr_facts = collect_ptrs(ctx.dns, ips)
     results: list[CheckResult] = []
     for facts in ptr_facts:
         results.extend(evaluate_ptr(facts, target.hostname))
