@@ -14,6 +14,9 @@ NAMES = [
     "example.co.uk", "mail.example.com.au", "foo.github.io", "github.io", "sub.cases.test",
     "cases.test", "test", "MAIL.Example.COM", "mail\u200b.example.com", "\ufeffexample.net",
     "xn--bcher-kva.example", "s2026._domainkey.example.com", "a.b.kawasaki.jp", "city.kawasaki.jp",
+    # IDN public suffixes, in Unicode and in their xn-- form
+    "shop.example.公司.cn", "shop.example.xn--55qx5d.cn", "a.b.xn--55qx5d.cn",
+    "mail.example.рф", "mail.example.xn--p1ai", "www.xn--80ak6aa92e.com",
 ]
 
 
