@@ -64,14 +64,15 @@ PLAN_SECTIONS: dict[str, Mapping[str, Validator]] = {
 """``[section]`` tables of a plan file; the families' tables come from the registry."""
 
 
+MAX_PLAN_BYTES = 1024 * 1024
+"""A plan is a few kilobytes of TOML; a larger file is a mistake (or a device)."""
+
+
 def load_plan(path: Path) -> dict[str, Any]:
     """Read and validate a plan file. Keys come back flat: ``ips``, ``report.html``, ..."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"plan file not found: {path}") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read plan file {path}: {exc.strerror}") from None
+    from preflight.inputfile import read_bytes
+
+    raw = read_bytes(path, "plan file", MAX_PLAN_BYTES)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

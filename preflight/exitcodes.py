@@ -18,10 +18,14 @@ class ExitCode(IntEnum):
     """Nothing failed, but something could not be checked (timeout, SERVFAIL, refused)."""
     INTERNAL = 4
     """An internal error in preflight itself; please report it."""
+    INTERRUPTED = 130
+    """Stopped by Ctrl-C (SIGINT), 128 + 2 as shells report it; no report was written."""
+    TERMINATED = 143
+    """Stopped by SIGTERM, 128 + 15; no report was written."""
 
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 ready (warnings allowed), 1 not ready (any fail; with --strict also any warn), "
     "2 bad usage or input, 3 inconclusive (no fail, but something could not be checked), "
-    "4 internal error."
+    "4 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
 )

@@ -19,6 +19,25 @@ def _visible(match: re.Match[str]) -> str:
     return f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}"
 
 
+def visible(text: str) -> str:
+    """``text`` with every control character made visible (``\\x1b``), newlines and tabs kept.
+
+    For whatever reaches a terminal or a Markdown file, whatever its source (a saved report can
+    carry ANSI colours, OSC-8 links, BEL or bidi overrides).
+    """
+    return _CONTROL.sub(_visible, text)
+
+
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the characters ``json.dumps(ensure_ascii=False)`` leaves raw (DEL, C1
+    controls, line separators, bidi overrides) written as ``\\uXXXX`` escapes: same data, inert
+    on a terminal. Only string contents can hold them, so the JSON stays valid."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def clean(value: object, limit: int = MAX_VALUE) -> str:
     """Return ``value`` as printable text of at most ``limit`` characters (plus a marker)."""
     if isinstance(value, bytes):

@@ -38,6 +38,9 @@ def parse_hostname(text: str, what: str = "hostname") -> str:
     raw = str(text).strip().rstrip(".")
     if not raw or len(raw) > 253:
         raise InputError(f"invalid {what} {str(text)[:80]!r}")
+    hidden = invisible_character(raw)
+    if hidden:
+        raise InputError(f"invalid {what} {str(text)[:80]!r}: it contains {hidden}")
     try:
         ascii_name = raw.encode("idna").decode("ascii") if not raw.isascii() else raw
     except UnicodeError:
@@ -51,8 +54,28 @@ def parse_hostname(text: str, what: str = "hostname") -> str:
     try:
         ipaddress.ip_address(name)
     except ValueError:
+        if labels[-1].isdigit():  # 1.2.3: an incomplete address, never a name (RFC 3696 section 2)
+            raise InputError(f"invalid {what} {str(text)[:80]!r}: looks like an incomplete IP address "
+                             "(a name's last label is never all digits)") from None
         return name
     raise InputError(f"invalid {what} {str(text)[:80]!r}: an IP address is not a {what}")
+
+
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp", "Zs"})
+
+
+def invisible_character(text: str) -> str | None:
+    """The first invisible, control or space character of ``text``, described, or None.
+
+    A zero-width joiner, a soft hyphen or a bidi override would otherwise be dropped or mapped
+    silently by IDNA, turning what was typed into another name.
+    """
+    import unicodedata
+
+    for ch in text:
+        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+            return f"a space (U+{ord(ch):04X})" if ch.isspace() else f"an invisible character (U+{ord(ch):04X})"
+    return None
 
 
 def parse_selector(text: str) -> str:

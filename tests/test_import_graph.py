@@ -4,7 +4,7 @@ Every module is parsed with :mod:`ast`; every import counts, inside functions to
 inside a function to dodge a cycle is still a dependency). Each module maps to a layer; a module
 may import modules of its own layer or of layers before it:
 
-    errors, exitcodes, values, textsafe → model → i18n → net → data → inventory → engine
+    errors, exitcodes, values, textsafe, inputfile → model → i18n → net → data → inventory → engine
     → checks/<family> → registry → config → report → cli;  lab beside, using net and data
     (and started by the CLI's ``demo``).
 
@@ -26,7 +26,8 @@ PACKAGE = _SOURCE if _SOURCE.is_dir() else Path(preflight.__file__).resolve().pa
 """The source tree of a checkout (else the installed package)."""
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("preflight", "preflight.errors", "preflight.exitcodes", "preflight.values", "preflight.textsafe"),
+    ("preflight", "preflight.errors", "preflight.exitcodes", "preflight.values", "preflight.textsafe",
+     "preflight.inputfile"),
     ("preflight.model",),
     ("preflight.i18n",),
     ("preflight.net",),

@@ -12,7 +12,19 @@ machine output (``--json -``).
 
 from __future__ import annotations
 
-from preflight.cli import commands as _commands  # noqa: F401  (registers the commands)
-from preflight.cli.app import app
+import logging
+import sys
+import warnings
+
+# Third-party noise (dnspython's CryptographyDeprecationWarning, paramiko's or asyncio's log
+# records) is for their developers, not for a mail admin: never on the terminal. Warnings show
+# when asked for with -W/PYTHONWARNINGS; log records have a handler that drops them (else
+# Python's last-resort handler would print WARNING and above to stderr).
+if not sys.warnoptions:
+    warnings.simplefilter("ignore")
+logging.getLogger().addHandler(logging.NullHandler())
+
+from preflight.cli import commands as _commands  # noqa: E402, F401  (registers the commands)
+from preflight.cli.app import app  # noqa: E402
 
 __all__ = ["app"]

@@ -41,14 +41,22 @@ def main(
 
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
-    typer.echo(f"preflight: error: {message}", err=True)
+    from preflight.textsafe import visible
+
+    typer.echo(f"preflight: error: {visible(message)}", err=True)
     raise typer.Exit(int(code))
 
 
 def guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a command body: our errors become one line + exit 2, anything else exit 4."""
+    """Run a command body: our errors become one line + exit 2, anything else exit 4.
+
+    SIGINT/SIGTERM end the process at once (exit 130/143, see :mod:`preflight.cli.interrupt`).
+    """
+    from preflight.cli.interrupt import stop_on_signals
+
     try:
-        return fn(*args, **kwargs)
+        with stop_on_signals():
+            return fn(*args, **kwargs)
     except typer.Exit:
         raise
     except NoNameserverError as exc:
@@ -56,6 +64,6 @@ def guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
     except PreflightError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        fail("interrupted", ExitCode.INTERNAL)
+        fail("interrupted: stopped, no report written", ExitCode.INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - last line of defence, no traceback with secrets
         fail(f"internal error: {type(exc).__name__}: {exc} (please report this)", ExitCode.INTERNAL)

@@ -10,7 +10,7 @@ import typer
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
 from preflight.cli.message import MESSAGE_OPTION, with_message
-from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout, say
+from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, no_empty, one_stdout, say
 from preflight.cli.partners import (
     PARTNER_IP_OPTION,
     PARTNER_OPTION,
@@ -115,7 +115,18 @@ def check(
         from preflight.config import load_plan
         from preflight.i18n.lang import resolve_lang
 
-        plan = load_plan(config) if config else {}
+        no_empty(ip=ip, hostname=hostname, domain=domain, dkim_selector=dkim_selector,
+                 nameserver=nameserver, spamhaus_dqs_key=spamhaus_dqs_key, smtp=smtp, html=html,
+                 json=json_out, markdown=markdown, lang=lang, old_ip=old_ip, ssh=ssh, old_ssh=old_ssh,
+                 ssh_key=ssh_key, known_hosts=known_hosts, partner=partner, partner_ip=partner_ip,
+                 partners_log_days=partners_log_days, partners_log_top=partners_log_top,
+                 server_rbl=server_rbl, message=message)
+        plan = load_plan(config) if config is not None else {}
+        # Every output path is checked before any work (and any network traffic).
+        html_path = html if html is not None else plan.get("report.html")
+        json_path = json_out if json_out is not None else plan.get("report.json")
+        md_path = markdown if markdown is not None else plan.get("report.markdown")
+        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path)
         language = resolve_lang(lang, plan=plan)
         run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
                                   selectors=dkim_selector, nameservers=nameserver,
@@ -128,7 +139,7 @@ def check(
 
         run_config = with_settings(run_config, from_options(
             plan, ips=run_config.target.ips, domains=run_config.target.domains, targets=smtp,
-            disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file else None,
+            disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file is not None else None,
         ))
         run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
                                   propagation=propagation)
@@ -139,11 +150,7 @@ def check(
                                    from_log=partners_from_log, log_days=partners_log_days,
                                    log_top=partners_log_top, server_rbls=server_rbl)
         run_config = with_message(run_config, plan, message, config.parent if config else None)
-        saved = load_baseline(baseline) if baseline else None
-        html_path = html or plan.get("report.html")
-        json_path = json_out or plan.get("report.json")
-        md_path = markdown or plan.get("report.markdown")
-        to_stdout = one_stdout(json=json_path, markdown=md_path)
+        saved = load_baseline(baseline) if baseline is not None else None
         return execute(run_config, html=html_path, json_out=json_path,
                        quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language)
 
@@ -173,8 +180,12 @@ def demo(
         from preflight.engine import run
         from preflight.registry import FAMILIES
 
+        from preflight.report.output import check_output_dir
+
         language = resolve_lang(lang)
-        output_dir.mkdir(parents=True, exist_ok=True)
+        check_output_dir(output_dir)
+        one_stdout(html=str(output_dir / "report.html"), json=str(output_dir / "report.json"),
+                   markdown=str(output_dir / "report.md"))
         now = datetime.now(timezone.utc).replace(microsecond=0)
         with lab_dns() as server, lab_smtp(now) as smtp_server:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
@@ -215,9 +226,9 @@ def render(
         from preflight.i18n.lang import resolve_lang
         from preflight.i18n.localize import localize
 
-        if not html and not json_out and not markdown:
+        if html is None and json_out is None and markdown is None:
             raise UsageError("nothing to write: give --html PATH (or --json PATH, --markdown PATH)")
-        to_stdout = one_stdout(json=json_out, markdown=markdown)
+        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown)
         data = report_json.load(report)
         language = resolve_lang(lang, saved=data.get("lang"))
         data = localize(data, language)
@@ -230,7 +241,8 @@ def render(
 # -- diff / history ---------------------------------------------------------------------------
 
 
-@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error.")
+@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error, "
+                "130 interrupted (Ctrl-C), 143 terminated (SIGTERM).")
 def diff(
     before: Path = typer.Argument(..., help="The baseline report (JSON), e.g. from before cutover."),
     after: Path = typer.Argument(..., help="A later report (JSON)."),
@@ -249,7 +261,7 @@ def diff(
         from preflight.i18n.lang import resolve_lang
         from preflight.i18n.localize import localize
 
-        to_stdout = one_stdout(json=json_out, markdown=markdown)
+        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown)
         old, new = report_json.load(before), report_json.load(after)
         language = resolve_lang(lang, saved=new.get("lang"))
         old, new = localize(old, language), localize(new, language)
@@ -277,6 +289,7 @@ def history(
         from preflight.i18n.lang import resolve_lang
         from preflight.i18n.localize import localize
 
+        one_stdout(html=html)
         loaded = [report_json.load(p) for p in reports]
         latest = max(loaded, key=lambda d: str(d.get("generated_at", "")))
         language = resolve_lang(lang, saved=latest.get("lang"))
@@ -294,7 +307,8 @@ def history(
 @app.command(
     name="lists",
     epilog="Exit codes: 0 done (with --probe: every enabled list is usable), 2 bad usage or input, "
-           "3 (--probe) an enabled list is not usable from this resolver, 4 internal error.",
+           "3 (--probe) an enabled list is not usable from this resolver, 4 internal error, "
+           "130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
 )
 def lists_command(
     probe: bool = typer.Option(False, "--probe", help="Self-test the lists through the resolver (RFC 5782 test entries only)."),
@@ -323,7 +337,9 @@ def lists_command(
         from preflight.net.dns import DnsClient, DnsConfig, Nameserver
         from preflight.report.output import write_text
 
-        plan = load_plan(config) if config else {}
+        no_empty(nameserver=nameserver, spamhaus_dqs_key=spamhaus_dqs_key, json=json_out, lang=lang)
+        one_stdout(json=json_out)
+        plan = load_plan(config) if config is not None else {}
         language = resolve_lang(lang, plan=plan)
         settings = blocklist_settings.from_options(plan, dqs_key=spamhaus_dqs_key)
         catalogue = load_catalogue()
@@ -336,7 +352,7 @@ def lists_command(
             probes = listing.probe_zones(client, catalogue, settings)
         rows = listing.catalogue_rows(catalogue, settings, probes, language)
         if json_out:
-            text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2) + "\n"
+            text = json.dumps({"catalogue": catalogue.curated, "zones": rows}, indent=2, allow_nan=False) + "\n"
             written = write_text(json_out, text)
             if written:
                 typer.echo(f"wrote {written}", err=True)

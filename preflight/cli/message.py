@@ -12,7 +12,7 @@ import typer
 
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
-from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, one_stdout
+from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, no_empty, one_stdout
 from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 
 if TYPE_CHECKING:
@@ -67,7 +67,9 @@ def message_command(
         from preflight.net.dns import DnsConfig, Nameserver
         from preflight.registry import FAMILIES
 
-        plan = load_plan(config) if config else {}
+        no_empty(ip=ip, domain=domain, dkim_selector=dkim_selector, nameserver=nameserver, html=html,
+                 json=json_out, markdown=markdown, lang=lang)
+        plan = load_plan(config) if config is not None else {}
         language = resolve_lang(lang, plan=plan)
         target = Target(
             ips=tuple(dict.fromkeys(parse_ip(i) for i in ip)) if ip else tuple(plan.get("ips", ())),
@@ -82,10 +84,10 @@ def message_command(
         run_config = RunConfig(target=target, dns=DnsConfig(nameservers=servers, timeout=seconds),
                                strict=strict if strict is not None else plan.get("strict", False))
         run_config = with_message(run_config, {}, [str(f) for f in files], None)
-        html_path = html or plan.get("report.html")
-        json_path = json_out or plan.get("report.json")
-        md_path = markdown or plan.get("report.markdown")
-        to_stdout = one_stdout(json=json_path, markdown=md_path)
+        html_path = html if html is not None else plan.get("report.html")
+        json_path = json_out if json_out is not None else plan.get("report.json")
+        md_path = markdown if markdown is not None else plan.get("report.markdown")
+        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path)
         return execute(run_config, html=html_path, json_out=json_path, quiet=quiet or to_stdout,
                        markdown=md_path, lang=language, families=[f for f in FAMILIES if f.name == "message"])
 

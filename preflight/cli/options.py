@@ -21,16 +21,29 @@ MARKDOWN_OPTION: Any = typer.Option(
 
 
 def one_stdout(**targets: str | None) -> bool:
-    """Check that at most one output goes to stdout; return True when one does.
+    """Check every output path before any work; return True when one output goes to stdout.
 
-    Two renderings on stdout would be one unusable stream, so that is a usage error.
+    Two renderings on stdout would be one unusable stream, so that is a usage error; so are an
+    empty path, a directory, a missing or read-only folder and a path named twice
+    (:func:`preflight.report.output.check_targets`).
+    """
+    from preflight.report.output import check_targets
+
+    return check_targets({f"--{name}": target for name, target in targets.items()})
+
+
+def no_empty(**options: str | list[str] | None) -> None:
+    """An option given as an empty string is an error, never "not given" (``--hostname ""``).
+
+    Keyword names are the option names without dashes, ``_`` for ``-``.
     """
     from preflight.errors import UsageError
 
-    on_stdout = [name for name, target in targets.items() if target == "-"]
-    if len(on_stdout) > 1:
-        raise UsageError(f"only one output can go to stdout ('-'), not {' and '.join('--' + n for n in on_stdout)}")
-    return bool(on_stdout)
+    for name, value in options.items():
+        values = value if isinstance(value, list) else [value]
+        if any(v is not None and not v.strip() for v in values):
+            raise UsageError(f"--{name.replace('_', '-')}: an empty value is not allowed; leave the option "
+                             "out instead")
 
 
 def say(key: str, lang: str, **params: object) -> None:

@@ -35,7 +35,7 @@ def build_config(
 
     target = Target(
         ips=tuple(parse_ip(i) for i in ips) if ips else tuple(plan.get("ips", ())),
-        hostname=parse_hostname(hostname) if hostname else plan.get("hostname"),
+        hostname=parse_hostname(hostname) if hostname is not None else plan.get("hostname"),
         domains=tuple(parse_hostname(d, "domain") for d in domains) if domains
         else tuple(plan.get("domains", ())),
         dkim_selectors=tuple(parse_selector(s) for s in selectors) if selectors
@@ -139,18 +139,21 @@ def render_outputs(data: dict[str, Any], *, html: str | None, json_out: str | No
     from preflight.report import html as report_html
     from preflight.report import json as report_json
     from preflight.report import markdown as report_markdown
-    from preflight.report.output import write_text
+    from preflight.report.output import write_all
+    from preflight.textsafe import visible
 
-    if html:
-        written = write_text(html, report_html.render(data, lang))
-        if written and not quiet:
-            say("cli_wrote", lang, path=written)
-    if json_out:
-        written = write_text(json_out, report_json.dumps(data))
-        if written and not quiet:
-            say("cli_wrote", lang, path=written)
-    if markdown:
-        written = write_text(markdown, report_markdown.render(data, lang, html_path=html if html != "-" else None))
+    # Every text is rendered first, then all files are written or none (see report.output).
+    # Control characters are made visible in HTML and Markdown whatever their source (JSON
+    # escapes them itself), so no output can drive a terminal.
+    outputs: list[tuple[str, str]] = []
+    if html is not None:
+        outputs.append((html, visible(report_html.render(data, lang))))
+    if json_out is not None:
+        outputs.append((json_out, report_json.dumps(data)))
+    if markdown is not None:
+        outputs.append((markdown, visible(report_markdown.render(data, lang,
+                                                               html_path=html if html != "-" else None))))
+    for written in write_all(outputs):
         if written and not quiet:
             say("cli_wrote", lang, path=written)
 

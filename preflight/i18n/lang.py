@@ -50,7 +50,7 @@ def resolve_lang(flag: str | None, *, plan: Mapping[str, object] | None = None,
     ``flag`` is the ``--lang`` value (typer fills it from ``PREFLIGHT_LANG`` when the flag is
     absent); ``saved`` is the ``lang`` recorded in a saved report (ignored when unknown).
     """
-    if flag:
+    if flag is not None:  # an empty --lang is an error, not "not given"
         return parse_lang(flag, f"--lang (or {ENV_VAR})")
     planned = (plan or {}).get("report.lang")
     if isinstance(planned, str) and planned:

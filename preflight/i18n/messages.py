@@ -147,10 +147,21 @@ def encode(pieces: list[Piece]) -> str:
     return json.dumps(pieces, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def render_coded(pieces: object, lang: str = DEFAULT_LANG) -> str:
+MAX_CODED_DEPTH = 8
+"""Deepest nesting of pieces accepted (ours need 2); a crafted report cannot recurse further."""
+
+
+def render_coded(pieces: object, lang: str = DEFAULT_LANG, _depth: int = 0) -> str:
     """Coded text (a list of pieces, or its JSON string) in ``lang``; ValueError when malformed."""
+    if _depth > MAX_CODED_DEPTH:
+        raise ValueError("coded text nested too deeply")
     if isinstance(pieces, str):
-        pieces = json.loads(pieces)
+        if len(pieces) > 100_000:
+            raise ValueError("coded text too long")
+        try:
+            pieces = json.loads(pieces)
+        except RecursionError:
+            raise ValueError("coded text nested too deeply") from None
     if not isinstance(pieces, list):
         raise ValueError("coded text must be a list of pieces")
     out: list[str] = []
@@ -166,7 +177,7 @@ def render_coded(pieces: object, lang: str = DEFAULT_LANG) -> str:
         raw = item.get("params") or {}
         if not isinstance(raw, dict):
             raise ValueError("piece params must be a table")
-        params = {k: render_coded(v, lang) if isinstance(v, list) else str(v) for k, v in raw.items()}
+        params = {k: render_coded(v, lang, _depth + 1) if isinstance(v, list) else str(v) for k, v in raw.items()}
         out.append(ui(str(item.get("key", "")), lang, **params))
     return ui("list_sep", lang).join(p for p in out if p)
 

@@ -77,8 +77,11 @@ def _right(text: str, width: int) -> str:
 def _emit(lines: list[tuple[str, str]]) -> None:
     from rich.markup import escape
 
+    from preflight.textsafe import visible
+
     con = _console() if sys.stderr.isatty() else None
-    for text, style in lines:
+    for raw, style in lines:
+        text = visible(raw)  # a saved report (diff) can carry ANSI/OSC sequences: shown, never obeyed
         if con is not None:
             con.print(f"[{style}]{escape(text)}[/]" if style else escape(text))
         else:

@@ -15,11 +15,13 @@ from preflight.errors import UsageError
 from preflight.i18n.messages import DEFAULT_LANG, result_text
 from preflight.model import CheckResult, Status, verdict_for
 from preflight.model import Report
+from preflight.report import loader
+from preflight.textsafe import json_safe
 
 SCHEMA_VERSION = "1.0.0"
 """Semantic version of the report format (see preflight/schema/report.schema.json)."""
 
-MAX_REPORT_BYTES = 64 * 1024 * 1024
+MAX_REPORT_BYTES = loader.MAX_REPORT_BYTES
 
 
 def result_to_dict(result: CheckResult, lang: str = DEFAULT_LANG) -> dict[str, Any]:
@@ -65,55 +67,28 @@ def to_dict(report: Report, lang: str = DEFAULT_LANG) -> dict[str, Any]:
 
 
 def dumps(data: dict[str, Any]) -> str:
-    """Stable JSON text (UTF-8, indented)."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """Stable, strict JSON text (UTF-8, indented; NaN and infinities are refused, not written)."""
+    try:
+        return json_safe(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)) + "\n"
+    except ValueError as exc:
+        raise UsageError(f"cannot write the JSON report: {exc}") from None
 
 
 def load(path: Path) -> dict[str, Any]:
-    """Read a saved report; anything that is not one is a one-line UsageError."""
-    try:
-        if path.stat().st_size > MAX_REPORT_BYTES:
-            raise UsageError(f"{path} is too large to be a preflight report")
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"report not found: {path}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not a preflight JSON report (not UTF-8 text)") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path} is not a preflight JSON report (invalid JSON at line {exc.lineno})") from None
-    return check_report(data, str(path))
+    """Read a saved report; anything that is not one is a one-line UsageError.
+
+    See :mod:`preflight.report.loader`: regular file, bounded size, strict JSON, bounded depth
+    and numbers, and the whole committed schema.
+    """
+    return _own_verdict(loader.load(path))
 
 
 def check_report(data: Any, where: str) -> dict[str, Any]:
-    """Structural check of a report dict; raise UsageError naming what is wrong."""
-    if not isinstance(data, dict) or "schema_version" not in data or "results" not in data:
-        raise UsageError(f"{where} is not a preflight JSON report (no schema_version/results)")
-    version = str(data["schema_version"])
-    if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
-        raise UsageError(
-            f"{where} uses report schema {version}; this preflight reads {SCHEMA_VERSION.split('.')[0]}.x"
-        )
-    results = data["results"]
-    if not isinstance(results, list):
-        raise UsageError(f"{where}: 'results' must be a list")
-    valid = {s.value for s in Status}
-    for i, item in enumerate(results):
-        if not isinstance(item, dict):
-            raise UsageError(f"{where}: results[{i}] is not an object")
-        for key in ("check_id", "subject", "status", "outcome"):
-            if not isinstance(item.get(key), str):
-                raise UsageError(f"{where}: results[{i}].{key} is missing or not a string")
-        if item["status"] not in valid:
-            raise UsageError(f"{where}: results[{i}].status {item['status'][:20]!r} is not a status")
-        if not isinstance(item.get("evidence", []), list) or not isinstance(item.get("params", {}), dict):
-            raise UsageError(f"{where}: results[{i}] has malformed evidence or params")
-    for key in ("target", "resolver"):
-        if not isinstance(data.get(key, {}), dict):
-            raise UsageError(f"{where}: '{key}' must be an object")
-    expected = verdict_for(Status(r["status"]) for r in results).value
-    data["verdict"] = expected
+    """Validate a report dict against the schema (UsageError naming the field); fix its verdict."""
+    return _own_verdict(loader.validate(data, where))
+
+
+def _own_verdict(data: dict[str, Any]) -> dict[str, Any]:
+    """The verdict is recomputed from the results, never taken on trust."""
+    data["verdict"] = verdict_for(Status(r["status"]) for r in data["results"]).value
     return data

@@ -48,15 +48,27 @@ def test_saved_verdict_is_recomputed(tmp_path: Path, hostile_report: Report) -> 
     assert report_json.load(path)["verdict"] == "not_ready"
 
 
+_HEAD = ('{"schema_version": "1.0.0", "tool": {"name": "preflight", "version": "0"}, "tool_version": "0", '
+         '"generated_at": "2026-01-01T00:00:00+00:00", "target": {"ips": [], "hostname": null, "domains": [], '
+         '"dkim_selectors": []}, "resolver": {"nameservers": [], "system": true}, "verdict": "ready", '
+         '"counts": {"pass": 0, "warn": 0, "fail": 0, "error": 0, "skip": 0}, ')
+_RESULT = ('"title": "t", "subject": "s", "outcome": "x", "summary": "s", "remediation": null, '
+           '"evidence": [], "params": {}')
+
+
 @pytest.mark.parametrize("content, message", [
     ("not json at all", "invalid JSON"),
     ('{"hello": "world"}', "not a preflight JSON report"),
     ("[1, 2, 3]", "not a preflight JSON report"),
     ('{"schema_version": "9.0.0", "results": []}', "schema 9.0.0"),
-    ('{"schema_version": "1.0.0", "results": [{"check_id": 1}]}', "results[0].check_id"),
-    ('{"schema_version": "1.0.0", "results": [{"check_id": "a.b", "subject": "s", "status": "great", '
-     '"outcome": "x"}]}', "not a status"),
-    ('{"schema_version": "1.0.0", "results": {}}', "'results' must be a list"),
+    (_HEAD + '"results": [{"check_id": 1, "status": "pass", ' + _RESULT + '}]}',
+     "results[0].check_id: expected string, got integer"),
+    (_HEAD + '"results": [{"check_id": "a.b", "status": "great", ' + _RESULT + '}]}',
+     "results[0].status: expected one of"),
+    (_HEAD + '"results": {}}', "results: expected array, got object"),
+    (_HEAD + '"results": [], "x": NaN}', "NaN is not a JSON number"),
+    (_HEAD + '"results": [], "x": ' + "9" * 5000 + "}", "digits is too long"),
+    (_HEAD + '"results": [], "x": ' + "[" * 5000 + "]" * 5000 + "}", "nested too deeply"),
 ])
 def test_bad_reports_are_one_line_errors(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.json"

@@ -206,7 +206,7 @@ def from_options(
     enabled: bool | None = None,
 ) -> BlocklistSettings:
     """Merge ``[blocklists]`` of the plan with the flags (flags win)."""
-    key = DqsKey.parse(dqs_key) if dqs_key else plan.get("blocklists.spamhaus_dqs_key")
+    key = DqsKey.parse(dqs_key) if dqs_key is not None else plan.get("blocklists.spamhaus_dqs_key")
     zones, dead = resolve_zones(
         load_catalogue(),
         add=plan.get("blocklists.zones", ()),

@@ -122,13 +122,27 @@ def with_settings(config: RunConfig, settings: SshSettings) -> RunConfig:
     return dataclasses.replace(config, extras={**config.extras, EXTRAS_KEY: settings})
 
 
+MAX_KEY_BYTES = 1024 * 1024
+MAX_KNOWN_HOSTS_BYTES = 64 * 1024 * 1024
+
+
+def check_known_hosts(path: str, what: str = "--known-hosts") -> str:
+    """A known_hosts file that is absent (created on first use) or a regular file of a sane size."""
+    from preflight.inputfile import check_regular, read_bytes
+
+    if check_regular(path, what, missing_ok=True):
+        read_bytes(path, what, MAX_KNOWN_HOSTS_BYTES)
+    return path
+
+
 def check_key_file(path: str, what: str = "--ssh-key") -> str:
     """A readable, unencrypted private key paramiko can use (an encrypted one belongs in ssh-agent)."""
     import paramiko
 
+    from preflight.inputfile import read_bytes
+
     expanded = os.path.expanduser(path)
-    if not os.path.isfile(expanded):
-        raise UsageError(f"{what}: file not found: {path}")
+    read_bytes(expanded, what, MAX_KEY_BYTES)  # a regular file of a sane size, before paramiko opens it
     try:
         paramiko.PKey.from_path(expanded)
     except (paramiko.PasswordRequiredException, TypeError):  # TypeError: cryptography, OpenSSH format
@@ -175,7 +189,9 @@ def from_options(
     return SshSettings(
         new=new_target,
         old=old_target,
-        known_hosts=os.path.expanduser(hosts),
+        known_hosts=check_known_hosts(os.path.expanduser(hosts),
+                                      "--known-hosts" if known_hosts else "plan: ssh.known_hosts"
+                                      if plan.get("ssh.known_hosts") else "known_hosts"),
         key_file=check_key_file(key, "--ssh-key" if key_file else "plan: ssh.key") if key else None,
         accept_new=bool(accept_new) if accept_new is not None else bool(plan.get("ssh.accept_new", False)),
         timeout=float(plan.get("ssh.timeout", DEFAULT_TIMEOUT)),

@@ -84,13 +84,18 @@ def settings_of(config: RunConfig) -> SmtpSettings | None:
     return found if isinstance(found, SmtpSettings) else None
 
 
+MAX_CA_FILE_BYTES = 16 * 1024 * 1024
+"""A CA bundle is at most a few hundred kilobytes; a larger file is a mistake (or a device)."""
+
+
 def check_ca_file(path: str, what: str = "--ca-file") -> str:
     """A readable PEM file holding at least one CA certificate."""
+    from preflight.inputfile import read_text
+
+    pem = read_text(path, what, MAX_CA_FILE_BYTES)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
-        context.load_verify_locations(cafile=path)
-    except FileNotFoundError:
-        raise UsageError(f"{what}: file not found: {path}") from None
+        context.load_verify_locations(cadata=pem)
     except (ssl.SSLError, OSError, ValueError):
         raise UsageError(f"{what}: {path} is not a PEM file of CA certificates") from None
     if not context.get_ca_certs():
