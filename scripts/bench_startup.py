@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark start-up on the paths a user waits for, and which heavy modules each one imports.
 
-Usage: .venv-test/bin/python scripts/bench_startup.py [--runs N]
+Usage: .venv-test/bin/python scripts/bench_startup.py [--runs N] [--baseline OTHER-VENV/bin/python]
 
 Times, as the median of N separate processes of the installed entry point:
 
@@ -79,44 +79,33 @@ def cpu_of_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def median_run(cmd: list[str], runs: int) -> tuple[float, float]:
-    """Median (wall, CPU) seconds of ``cmd`` as a process (output discarded)."""
-    times, cpu = [], []
-    for _ in range(runs):
-        before = cpu_of_children()
+def run_once(cmd: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``cmd`` as a process (output discarded)."""
+    before = cpu_of_children()
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start, cpu_of_children() - before
+
+
+def first_queries(exe: str, wave: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(wall, CPU) seconds from spawning ``preflight check`` to its first DNS question, and to
+    its ``wave``-th (the blocklist batch under way). No answer is ever sent: the process is
+    killed once the questions are counted; its CPU is read at each of the two moments."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(30)
+        cmd = [exe, *CHECK_ARGS, "--nameserver", f"127.0.0.1:{sock.getsockname()[1]}"]
         start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-        cpu.append(cpu_of_children() - before)
-    return statistics.median(times), statistics.median(cpu)
-
-
-def first_queries(exe: str, runs: int, wave: int) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Median (wall, CPU) seconds from spawning ``preflight check`` to its first DNS question,
-    and to its ``wave``-th (the blocklist batch under way). No answer is ever sent: the process
-    is killed once the questions are counted; its CPU is measured to that moment."""
-    first, batch, cpu_first, cpu_batch = [], [], [], []
-    for _ in range(runs):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            sock.settimeout(30)
-            cmd = [exe, *CHECK_ARGS, "--nameserver", f"127.0.0.1:{sock.getsockname()[1]}"]
-            start = time.perf_counter()
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                for count in range(1, wave + 1):
-                    sock.recvfrom(4096)
-                    elapsed = time.perf_counter() - start
-                    if count == 1:
-                        first.append(elapsed)
-                        cpu_first.append(cpu_of(proc.pid))
-                batch.append(elapsed)
-                cpu_batch.append(cpu_of(proc.pid))
-            finally:
-                proc.kill()
-                proc.wait()
-    return ((statistics.median(first), statistics.median(cpu_first)),
-            (statistics.median(batch), statistics.median(cpu_batch)))
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            sock.recvfrom(4096)
+            first = (time.perf_counter() - start, cpu_of(proc.pid))
+            for _ in range(wave - 1):
+                sock.recvfrom(4096)
+            return first, (time.perf_counter() - start, cpu_of(proc.pid))
+        finally:
+            proc.kill()
+            proc.wait()
 
 
 def cpu_of(pid: int) -> float:
@@ -155,28 +144,39 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--wave", type=int, default=40,
                         help="count the check's questions up to this one (the blocklist batch)")
+    parser.add_argument("--baseline", type=Path, metavar="PYTHON",
+                        help="also time the preflight installed beside this interpreter (another "
+                             "venv, e.g. the previous commit), interleaved run by run")
     args = parser.parse_args()
-    exe = shutil.which("preflight", path=str(Path(sys.executable).parent)) or "preflight"
+    contenders = {"": str(Path(sys.executable).parent)}
+    if args.baseline:
+        contenders["baseline "] = str(args.baseline.parent)
+    exes = {label: shutil.which("preflight", path=where) or "preflight"
+            for label, where in contenders.items()}
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"load average before the run {load}; median of {args.runs}")
+    print(f"load average before the run {load}; median of {args.runs}, interleaved")
+    samples: dict[str, list[tuple[float, float]]] = {"python -c pass": []}
     with tempfile.TemporaryDirectory() as tmp:
+        exe = exes[""]
         demo = Path(tmp) / "demo"
         subprocess.run([exe, "demo", "--output-dir", str(demo)], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, check=True)
         report = str(demo / "report.json")
         html = str(Path(tmp) / "again.html")
-        rows = [
-            ("python -c pass", median_run([sys.executable, "-c", "pass"], args.runs)),
-            ("preflight --version", median_run([exe, "--version"], args.runs)),
-            ("preflight --help", median_run([exe, "--help"], args.runs)),
-            ("preflight render report.json --html", median_run([exe, "render", report, "--html", html], args.runs)),
-        ]
-        first, batch = first_queries(exe, args.runs, args.wave)
-        rows += [("preflight check: first DNS query", first),
-                 (f"preflight check: {args.wave}th DNS query", batch)]
-        print(f"| {'path':38} | wall (median) | CPU (median) |\n|---|---:|---:|")
-        for name, (wall, cpu) in rows:
-            print(f"| {name:38} | {wall * 1000:7.0f} ms | {cpu * 1000:6.0f} ms |")
+        for _ in range(args.runs):
+            samples["python -c pass"].append(run_once([sys.executable, "-c", "pass"]))
+            for label, other in exes.items():
+                for name, argv in (("--version", ["--version"]), ("--help", ["--help"]),
+                                   ("render report.json --html", ["render", report, "--html", html])):
+                    samples.setdefault(f"{label}preflight {name}", []).append(run_once([other, *argv]))
+                first, batch = first_queries(other, args.wave)
+                samples.setdefault(f"{label}preflight check: first DNS query", []).append(first)
+                samples.setdefault(f"{label}preflight check: {args.wave}th DNS query", []).append(batch)
+        print(f"| {'path':48} | wall (median) | CPU (median) |\n|---|---:|---:|")
+        for name, got in samples.items():
+            wall = statistics.median(w for w, _ in got)
+            cpu = statistics.median(c for _, c in got)
+            print(f"| {name:48} | {wall * 1000:7.0f} ms | {cpu * 1000:6.0f} ms |")
         broken = {
             "--version": imported(["--version"], HEAVY),
             "--help": imported(["--help"], HEAVY),
