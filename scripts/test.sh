@@ -14,6 +14,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
   # The SSH inventory tests' servers answer real `postconf` and `openssl` commands.
   [ -x /usr/sbin/postconf ] || need+=(postfix)
+  # The partner-prediction oracle (a private real Postfix) also reads pcre: access tables.
+  [ -e /usr/lib/postfix/postfix-pcre.so ] || need+=(postfix-pcre)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
   # The browser test opens the HTML report in headless Chromium, in English and Japanese.
   command -v chromium >/dev/null 2>&1 || need+=(chromium)

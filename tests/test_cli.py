@@ -29,7 +29,7 @@ def invoke(*args: str):
 
 # A migration that is ready: example.net already authorizes the new IPv4 address.
 READY = ("--ip", "203.0.113.25", "--hostname", "mail.example.com", "--domain", "example.net",
-         "--dkim-selector", "s2026", "--timeout", "1", "--no-smtp")
+         "--dkim-selector", "s2026", "--timeout", "1", "--no-smtp", "--no-client")
 
 
 def test_version() -> None:
@@ -56,7 +56,7 @@ def test_ready_exits_0(dns_server: LabDnsServer, tmp_path: Path) -> None:
 
 def test_broken_exits_1(dns_server: LabDnsServer) -> None:
     # example.com's SPF does not authorize the new IP
-    result = invoke("check", "--ip", "203.0.113.25", "--domain", "example.com", "--no-smtp",
+    result = invoke("check", "--ip", "203.0.113.25", "--domain", "example.com", "--no-smtp", "--no-client",
                     "--nameserver", ns(dns_server), "--timeout", "1", "--json", "-")
     assert result.exit_code == 1
     data = json.loads(result.stdout)  # stdout holds nothing but the JSON
@@ -77,7 +77,7 @@ def test_unanswered_query_exits_3(dns_server: LabDnsServer) -> None:
 
 def test_strict_turns_warnings_into_exit_1(dns_server: LabDnsServer) -> None:
     # 203.0.113.26 has a generic (dynamic-looking) PTR: a warning only
-    args = ("check", "--ip", "203.0.113.26", "--nameserver", ns(dns_server), "--timeout", "1", "-q", "--no-smtp")
+    args = ("check", "--ip", "203.0.113.26", "--nameserver", ns(dns_server), "--timeout", "1", "-q", "--no-smtp", "--no-client")
     assert invoke(*args).exit_code == 0
     assert invoke(*args, "--strict").exit_code == 1
 
@@ -89,9 +89,9 @@ def test_plan_file_and_flag_override(dns_server: LabDnsServer, tmp_path: Path) -
         f'dkim_selectors = ["s2026"]\nnameservers = ["{ns(dns_server)}"]\ntimeout = 1\n'
         '[report]\njson = "-"\n'
     )
-    planned = invoke("check", "--config", str(plan), "--no-smtp")
+    planned = invoke("check", "--config", str(plan), "--no-smtp", "--no-client")
     assert planned.exit_code == 1  # example.com's SPF misses the new IP
-    overridden = invoke("check", "--config", str(plan), "--domain", "example.net", "--no-smtp")
+    overridden = invoke("check", "--config", str(plan), "--domain", "example.net", "--no-smtp", "--no-client")
     assert overridden.exit_code == 0
     assert json.loads(overridden.stdout)["target"]["domains"] == ["example.net"]
 

@@ -134,7 +134,7 @@ def test_bad_key_flag_exits_2_without_echoing_it() -> None:
 def test_dqs_key_is_absent_from_json_and_html(dns_server: LabDnsServer, tmp_path: Path, via: str) -> None:
     html, js = tmp_path / "r.html", tmp_path / "r.json"
     args = ["check", "--ip", "198.51.100.65", "--domain", "example.net", "--nameserver", ns(dns_server),
-            "--timeout", "5", "--no-smtp", "--html", str(html), "--json", str(js)]
+            "--timeout", "5", "--no-smtp", "--no-client", "--html", str(html), "--json", str(js)]
     env = None
     if via == "flag":
         args += ["--spamhaus-dqs-key", TEST_KEY]
@@ -165,7 +165,7 @@ def test_help_never_shows_the_key_from_the_environment() -> None:
 
 def test_no_blocklists_and_neighbourhood_flags(dns_server: LabDnsServer) -> None:
     base = ("check", "--ip", "203.0.113.25", "--nameserver", ns(dns_server), "--timeout", "5",
-            "--no-smtp", "--json", "-")
+            "--no-smtp", "--no-client", "--json", "-")
     off = json.loads(invoke(*base, "--no-blocklists").stdout)
     assert {r["outcome"] for r in off["results"] if r["check_id"] == "blocklist.ip"} == {"disabled"}
     assert "blocklists" not in off

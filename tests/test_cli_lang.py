@@ -17,7 +17,7 @@ runner = CliRunner()
 
 # example.com's SPF does not authorize the new IP: not ready, with remediation to translate.
 BROKEN = ("--ip", "203.0.113.25", "--hostname", "mail.example.com", "--domain", "example.com",
-          "--dkim-selector", "s2026", "--timeout", "1", "--no-smtp", "--no-blocklists")
+          "--dkim-selector", "s2026", "--timeout", "1", "--no-smtp", "--no-client", "--no-blocklists")
 
 
 def ns(server: LabDnsServer) -> str:

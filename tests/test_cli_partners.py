@@ -22,7 +22,7 @@ RBL = "rbl.partners.test"
 def base(server: LabDnsServer) -> list[str]:
     host, port = server.address
     return ["check", "--ip", "198.51.100.42", "--nameserver", f"{host}:{port}", "--timeout", "0.5",
-            "--no-blocklists", "--no-smtp", "--json", "-"]
+            "--no-blocklists", "--no-smtp", "--no-client", "--json", "-"]
 
 
 @pytest.mark.parametrize(("args", "message"), [

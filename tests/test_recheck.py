@@ -20,7 +20,7 @@ from preflight.lab.dnsserver import LabDnsServer
 STATES = Path(__file__).resolve().parent / "states"
 runner = CliRunner()
 BASE = ("--ip", "198.51.100.77", "--hostname", "mail.move.test", "--domain", "move.test",
-        "--timeout", "1", "--no-smtp", "--no-blocklists")
+        "--timeout", "1", "--no-smtp", "--no-client", "--no-blocklists")
 
 
 @pytest.fixture(scope="module")

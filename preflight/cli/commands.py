@@ -60,7 +60,21 @@ def check(
         None, "--smtp-timeout", metavar="SECONDS", help="Seconds to wait for each SMTP reply (default 10)."
     ),
     ca_file: Optional[Path] = typer.Option(
-        None, "--ca-file", metavar="PEM", help="PEM file of CAs to verify the SMTP certificate against (default: system CAs)."
+        None, "--ca-file", metavar="PEM",
+        help="PEM file of CAs to verify the SMTP and MTA-STS policy certificates against (default: system CAs).",
+    ),
+    client_name: list[str] = typer.Option(
+        [], "--client-name", metavar="NAME",
+        help="A name users' mail clients connect to, e.g. imap.example.com (repeatable; default: --hostname).",
+    ),
+    client_target: list[str] = typer.Option(
+        [], "--client", metavar="SERVICE=IP[:PORT]",
+        help="A client port to probe: submission, submissions, imap, imaps, pop3 or pop3s (repeatable; "
+             "default: each --ip on 587, 465, 993 and 995).",
+    ),
+    no_client: bool = typer.Option(False, "--no-client", help="Do not probe the client ports (submission, IMAP, POP3)."),
+    https_port: Optional[int] = typer.Option(
+        None, "--https-port", metavar="PORT", help="Port of the MTA-STS policy hosts (default 443; for labs and tests)."
     ),
     config: Optional[Path] = typer.Option(None, "--config", metavar="PLAN.toml", help="TOML migration plan; flags override it."),
     html: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the HTML report here."),
@@ -141,6 +155,15 @@ def check(
             plan, ips=run_config.target.ips, domains=run_config.target.domains, targets=smtp,
             disabled=no_smtp, timeout=smtp_timeout, ca_file=str(ca_file) if ca_file is not None else None,
         ))
+        from preflight.checks.mta_sts import settings as transport
+
+        run_config = transport.with_settings(run_config, transport.from_options(
+            plan, https_port=https_port, ca_file=str(ca_file) if ca_file else plan.get("smtp.ca_file")))
+        from preflight.checks.client import settings as client_settings
+
+        run_config = client_settings.with_settings(run_config, client_settings.from_options(
+            plan, ips=run_config.target.ips, names=client_name, targets=client_target, disabled=no_client,
+            ca_file=str(ca_file) if ca_file else plan.get("smtp.ca_file")))
         run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
                                   propagation=propagation)
         run_config = with_ssh(run_config, plan, new=ssh, old=old_ssh, key_file=ssh_key,
@@ -174,7 +197,7 @@ def demo(
         from datetime import datetime, timezone
 
         from preflight.cli.demo import demo_config, demo_target
-        from preflight.lab.environment import lab_dns, lab_smtp, lab_test_message
+        from preflight.lab.environment import lab_dns, lab_https, lab_mail, lab_smtp, lab_test_message
         from preflight.i18n.lang import resolve_lang
         from preflight.report import console
         from preflight.engine import run
@@ -187,13 +210,18 @@ def demo(
         one_stdout(html=str(output_dir / "report.html"), json=str(output_dir / "report.json"),
                    markdown=str(output_dir / "report.md"))
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        with lab_dns() as server, lab_smtp(now) as smtp_server:
+        with lab_dns() as server, lab_smtp(now) as smtp_server, lab_https(now) as https_server, \
+                lab_mail(now) as mail_servers:
             say("cli_lab_dns", language, address=f"{server.address[0]}:{server.address[1]}")
             say("cli_lab_smtp", language, address=f"{smtp_server.address[0]}:{smtp_server.address[1]}")
+            say("cli_lab_https", language, address=f"{https_server.address[0]}:{https_server.address[1]}")
+            say("cli_lab_client", language, addresses=", ".join(f"{m.service.value} {m.address[0]}:{m.address[1]}"
+                                                                for m in mail_servers))
             eml_path = output_dir / "message.eml"
             eml_path.write_bytes(lab_test_message(server, smtp_server, now, client_ip=str(demo_target().ips[0])))
             say("cli_lab_message", language, path=eml_path.resolve())
-            report = run(demo_config(server, smtp=smtp_server, message=eml_path), families=FAMILIES, now=now)
+            report = run(demo_config(server, smtp=smtp_server, message=eml_path, https=https_server,
+                                     mail=mail_servers), families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),

@@ -11,6 +11,8 @@ from preflight.net.dns import DnsConfig, Nameserver
 
 if TYPE_CHECKING:
     from preflight.lab.dnsserver import LabDnsServer
+    from preflight.lab.httpsserver import LabHttpsServer
+    from preflight.lab.mailstandin import LabMailServer
     from preflight.lab.smtpserver import LabSmtpServer
 
 __all__ = ["demo_config", "demo_target"]
@@ -28,11 +30,15 @@ def demo_target() -> Target:
 
 
 def demo_config(server: LabDnsServer, timeout: float = 2.0,
-                smtp: LabSmtpServer | None = None, message: Path | None = None) -> RunConfig:
+                smtp: LabSmtpServer | None = None, message: Path | None = None,
+                https: LabHttpsServer | None = None, mail: tuple[LabMailServer, ...] = ()) -> RunConfig:
     """The run configuration of the demo, pointed at a running lab server.
 
     With ``smtp``, the SMTP probe targets that loopback server (never the demo's IPs) and
-    trusts the lab CA. With ``message``, that saved test message is analysed too.
+    trusts the lab CA. With ``message``, that saved test message is analysed too. With ``https``,
+    MTA-STS policies are fetched from that server's port (the lab zone points mta-sts.example.com at
+    loopback) and its lab CA is trusted. With ``mail``, the client ports probed are those loopback
+    stand-ins (never the demo's IPs), users' name mail.example.com.
     """
     host, port = server.address
     config = RunConfig(
@@ -65,6 +71,18 @@ def demo_config(server: LabDnsServer, timeout: float = 2.0,
         config = with_settings(config, SmtpSettings(
             targets=(SmtpTarget(*smtp.address),), timeout=5.0, ca_file=smtp.ca_file,
         ))
+    if https is not None:
+        from preflight.checks.mta_sts import settings as transport
+
+        config = transport.with_settings(config, transport.TransportSettings(
+            https_port=https.address[1], ca_file=https.ca_file, timeout=5.0))
+    if mail:
+        from preflight.checks.client import settings as client
+        from preflight.net.mailclient import ClientTarget
+
+        config = client.with_settings(config, client.ClientSettings(
+            targets=tuple(ClientTarget(m.service, *m.address) for m in mail), names=("mail.example.com",),
+            timeout=5.0, ca_file=mail[0].ca_file))
     if message is not None:
         from preflight.checks.message import settings as messages
 

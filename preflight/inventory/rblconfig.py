@@ -126,7 +126,7 @@ class _Collector:
         return False
 
 
-def _effective(
+def effective_params(
     main: Mapping[str, str], master: MasterConfig | None
 ) -> tuple[dict[str, str], bool | None, list[str]]:
     """Merge main.cf with the overrides of the services that handle port 25."""
@@ -203,7 +203,7 @@ def parse_rbl_config(main: Mapping[str, str], master: MasterConfig | None = None
     Parameters absent from ``postconf -n`` output take their Postfix defaults
     (threshold 1, allowlist threshold 0, action ignore).
     """
-    params, enabled, problems = _effective(main, master)
+    params, enabled, problems = effective_params(main, master)
     collector = _Collector(params)
     for stage in Stage:
         value = expand(params.get(stage.parameter, ""), params)

@@ -127,6 +127,9 @@ class LabDnsServer:
         self._lock = threading.Lock()
         self._zones: dict[dns.name.Name, ServedZone] = {}
         self._faults: tuple[Fault, ...] = ()
+        self.validated: frozenset[dns.name.Name] = frozenset()
+        """Names at or below which answers carry the AD flag, as a DNSSEC-validating resolver's
+        would (the lab signs nothing: this only stands in for a validator's verdict)."""
         self._queries = self._malformed = 0
         self._log: list[QueryRecord] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -407,6 +410,8 @@ class LabDnsServer:
             response.set_rcode(dns.rcode.REFUSED)
         else:
             resolve(response, qname, rdtype, self._zone_for)
+            if any(qname.is_subdomain(name) for name in self.validated):
+                response.flags |= dns.flags.AD
         delay = self.latency + (fault.delay if fault else 0.0)
         return response, delay, kind is FaultKind.TRUNCATE
 

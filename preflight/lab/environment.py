@@ -12,9 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import dns.name
+
 from preflight.lab.dnsserver import LabDnsServer
 
 if TYPE_CHECKING:
+    from preflight.lab.httpsserver import LabHttpsServer
+    from preflight.lab.mailstandin import LabMailServer
     from preflight.lab.smtpserver import LabSmtpServer
 
 
@@ -37,6 +41,9 @@ def lab_dns(extra_dirs: Sequence[Path] = (), host: str = "127.0.0.1") -> Iterato
     from preflight.lab.blocklists import serve_standins
 
     serve_standins(server)  # every other catalogue list: its RFC 5782 test entries only
+    # example.com stands for a DNSSEC-signed zone behind a validating resolver: its answers carry
+    # the AD flag (the lab signs nothing; this is the validator's verdict, staged).
+    server.validated = frozenset({dns.name.from_text("example.com.")})
     server.start()
     try:
         yield server
@@ -54,6 +61,40 @@ def lab_smtp(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[L
     server = LabSmtpServer(certificates=make_certificates(("mail.example.com",), now=now), host=host)
     with server:
         yield server
+
+
+DEMO_POLICY = b"version: STSv1\r\nmode: enforce\r\nmx: smtp.example.com\r\nmax_age: 604800\r\n"
+"""The demo's MTA-STS policy: enforced, naming only the old MX host (the new one is missing)."""
+
+
+@contextlib.contextmanager
+def lab_https(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[LabHttpsServer]:
+    """Start the lab HTTPS server (a CA and a certificate for mta-sts.example.com made now)
+    serving the demo's MTA-STS policy, on an ephemeral loopback port."""
+    from preflight.lab.certs import make_certificates
+    from preflight.lab.httpsserver import LabHttpsServer, Route
+
+    server = LabHttpsServer(certificates=make_certificates(("mta-sts.example.com",), now=now), host=host)
+    server.routes["mta-sts.example.com"] = Route(DEMO_POLICY)
+    with server:
+        yield server
+
+
+@contextlib.contextmanager
+def lab_mail(now: datetime | None = None, host: str = "127.0.0.1") -> Iterator[tuple[LabMailServer, ...]]:
+    """Start the lab's client-port stand-ins (submission 587-style, IMAPS, POP3S), one lab CA and
+    certificate for mail.example.com made now, each on an ephemeral loopback port."""
+    from preflight.lab.certs import make_certificates
+    from preflight.lab.mailstandin import LabMailServer
+    from preflight.net.mailclient import Service
+
+    certificates = make_certificates(("mail.example.com",), now=now)
+    servers = tuple(LabMailServer(s, certificates=certificates, host=host)
+                    for s in (Service.SUBMISSION, Service.IMAPS, Service.POP3S))
+    with contextlib.ExitStack() as stack:
+        for server in servers:
+            stack.enter_context(server)
+        yield servers
 
 
 def lab_test_message(server: LabDnsServer, smtp: LabSmtpServer, now: datetime, *, client_ip: str) -> bytes:

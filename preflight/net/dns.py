@@ -113,6 +113,8 @@ class DnsAnswer:
     server: str
     nxdomain: bool = False
     cname_chain: tuple[str, ...] = ()
+    authenticated: bool = False
+    """The resolver set the AD flag: it validated the answer with DNSSEC (RFC 4035 §3.2.3)."""
 
     @property
     def exists(self) -> bool:
@@ -200,6 +202,7 @@ class DnsClient:
         try:
             name = dns.name.from_text(qname)
             query = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
+            query.flags |= dns.flags.AD  # RFC 6840 §5.7: ask the resolver to report validation
         except (dns.exception.DNSException, ValueError) as exc:
             raise DnsError(qname, rdtype, f"invalid query: {exc}", "-") from None
         return query, name
@@ -223,7 +226,8 @@ class DnsClient:
             rrset = resp.get_rrset(resp.answer, current, dns.rdataclass.IN, want)
             if rrset is not None:
                 records = tuple(_decode_rdata(r) for r in rrset)
-                return DnsAnswer(qname, rdtype, records, rrset.ttl, str(ns), cname_chain=tuple(chain))
+                return DnsAnswer(qname, rdtype, records, rrset.ttl, str(ns), cname_chain=tuple(chain),
+                                 authenticated=bool(resp.flags & dns.flags.AD))
             cname = resp.get_rrset(resp.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME)
             if cname is None or want == dns.rdatatype.CNAME:
                 break

@@ -33,6 +33,19 @@ POSTFIX_PARAMETERS = (
 )
 """Postfix parameters read with ``postconf -x`` (effective values, defaults included, $names expanded)."""
 
+SMTPD_DEFAULT_PARAMETERS = (
+    "compatibility_level", "smtpd_client_restrictions", "smtpd_helo_restrictions", "smtpd_sender_restrictions",
+    "smtpd_relay_restrictions", "smtpd_recipient_restrictions", "smtpd_data_restrictions",
+    "smtpd_end_of_data_restrictions", "smtpd_restriction_classes", "smtpd_delay_reject", "mynetworks_style",
+    "parent_domain_matches_subdomains", "maps_rbl_reject_code", "unknown_client_reject_code",
+    "access_map_reject_code", "access_map_defer_code", "reject_code", "defer_code", "soft_bounce",
+    "postscreen_access_list", "postscreen_dnsbl_sites", "postscreen_dnsbl_action", "postscreen_dnsbl_threshold",
+    "postscreen_dnsbl_allowlist_threshold", "postscreen_dnsbl_whitelist_threshold", "postscreen_denylist_action",
+    "postscreen_blacklist_action",
+)
+"""Parameters whose built-in defaults (``postconf -d``) the partner prediction reads; the same
+names as ``preflight/data/postfix_defaults.toml`` (a test keeps the two in step)."""
+
 PORT25_SCRIPT = (
     'exec 3<>"/dev/tcp/$0/$1" || exit 3; IFS= read -r -t "$2" line <&3; '
     'printf "connected\\n%s\\n" "$line"'
@@ -85,6 +98,8 @@ class Arg(str, Enum):
     PORT = "port"
     SECONDS = "seconds"
     DATE = "date"
+    LOOKUP_KEY = "lookup_key"
+    TABLE = "table"
     DAYS = "days"
     COUNT = "count"
 
@@ -121,6 +136,11 @@ COMMANDS: tuple[CommandTemplate, ...] = (
     CommandTemplate("postconf_P", ("postconf", "-P"), "master.cf per-service overrides"),
     CommandTemplate("postconf_x", ("postconf", "-x", *POSTFIX_PARAMETERS),
                     "effective values of the parameters preflight judges"),
+    CommandTemplate("postconf_d", ("postconf", "-d", *SMTPD_DEFAULT_PARAMETERS),
+                    "Postfix's built-in defaults of the restriction and postscreen parameters (partner prediction)"),
+    CommandTemplate("postmap_q", ("postmap", "-q", "{lookup_key}", "{table}"),
+                    "look one client address or host name up in an indexed access table (hash:, lmdb:, btree:) "
+                    "named by the restriction lists (read-only; partner prediction)"),
     CommandTemplate("addresses", ("ip", "-o", "addr", "show"), "addresses configured on the server"),
     CommandTemplate("route_v4", ("ip", "-4", "route", "get", "192.0.2.1"),
                     "source address the kernel picks for outgoing IPv4 (a route lookup; nothing is sent)"),
@@ -176,6 +196,16 @@ def _valid_date(text: str, form: str) -> str:
     return text
 
 
+_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,252}\Z")
+
+
+def _valid_key(value: str) -> str:
+    """An access-table key smtpd would use: an address (or a shortened one) or a host name."""
+    if not _KEY.match(value):
+        raise InputError(f"invalid lookup key {value[:80]!r}")
+    return value.lower()
+
+
 def valid_host(value: str) -> str:
     """A host name (letters, digits, hyphens, dots) or an IP address literal."""
     text = value.strip().rstrip(".")
@@ -197,6 +227,13 @@ def _validate(kind: Arg, value: object) -> str:
         return _valid_path(text, etc_only=False)
     if kind is Arg.HOST:
         return valid_host(text)
+    if kind is Arg.LOOKUP_KEY:
+        return _valid_key(text)
+    if kind is Arg.TABLE:
+        kind_text, sep, path = text.partition(":")
+        if not sep or kind_text not in ("hash", "lmdb", "btree"):
+            raise InputError(f"refusing table {text[:80]!r}: only hash:, lmdb: and btree: tables are asked")
+        return f"{kind_text}:{_valid_path(path, etc_only=False)}"
     if kind is Arg.PORT:
         if not text.isdigit() or not 0 < int(text) < 65536:
             raise InputError(f"invalid port {text[:20]!r}")

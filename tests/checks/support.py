@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from preflight.model import CheckResult, Status
 
 FAMILY_MODULES = ("test_rdns.py", "test_spf.py", "test_dmarc.py", "test_dkim.py", "test_mx.py",
-                  "test_end_to_end.py")
+                  "test_end_to_end.py", "test_mta_sts.py", "test_tls_rpt.py", "test_dane.py", "test_client.py")
 """Test modules that feed the recorder; the coverage test needs all of them in the run."""
 
 COVERAGE_MODULE = "test_outcome_coverage.py"

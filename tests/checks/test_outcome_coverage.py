@@ -12,10 +12,13 @@ import pytest
 
 from checks.conftest import COLLECTED
 from checks.support import FAMILY_MODULES, OutcomeRecorder
-from preflight.checks import dkim, dmarc, mx, rdns, spf
+from preflight.checks import dkim, dmarc, mx, rdns, spf, tls_rpt
+from preflight.checks.client import outcomes as client
+from preflight.checks.dane import outcomes as dane
+from preflight.checks.mta_sts import outcomes as mta_sts
 from preflight.model import Outcome
 
-MODULES = (rdns, spf, dmarc, dkim, mx)
+MODULES = (rdns, spf, dmarc, dkim, mx, mta_sts, tls_rpt, dane, client)
 
 
 def declared_outcomes() -> set[tuple[str, str]]:
@@ -31,7 +34,7 @@ def declared_outcomes() -> set[tuple[str, str]]:
 def test_the_five_modules_declare_outcomes() -> None:
     declared = declared_outcomes()
     assert {check_id.split(".")[0] for check_id, _ in declared} == {
-        "rdns", "host", "spf", "dmarc", "dkim", "mx", "ttl"}
+        "rdns", "host", "spf", "dmarc", "dkim", "mx", "ttl", "mta_sts", "tls_rpt", "dane", "client"}
     assert len(declared) >= 60
 
 

@@ -35,10 +35,12 @@ UPDATE = os.environ.get("PREFLIGHT_UPDATE_GOLDEN") == "1"
 _STRING_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)?"), "<TIME>"),
     (re.compile(r"(127\.0\.0\.1|\[::1\]|::1):\d+"), r"\1:<PORT>"),
+    (re.compile(r"(https://[a-z0-9.-]+):\d+/"), r"\1:<PORT>/"),  # the lab's MTA-STS policy server
     (re.compile(r"/[^\s\"']*preflight-lab-[^\s\"'/]*"), "<TMP>"),
     (re.compile(r"\b\d+\.\d\d s\b"), "<SECONDS> s"),
     (re.compile(r"\b\d+\.\d\d 秒"), "<SECONDS> 秒"),
     (re.compile(r"\b[0-9a-f]{2}(?::[0-9a-f]{2}){31}\b"), "<SHA256>"),
+    (re.compile(r"\b[0-9a-f]{64}\b"), "<SHA256>"),  # TLSA association data (the key made at start)
     # RFC 5322 dates of the demo's test message (Date, Received): the run's clock.
     (re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d? [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}"), "<DATE>"),
 )

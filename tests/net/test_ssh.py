@@ -31,19 +31,44 @@ from preflight.net.ssh import (
 # -- the allowlist -------------------------------------------------------------------------------
 
 WRITERS = {"rm", "mv", "cp", "tee", "dd", "sed", "chmod", "chown", "kill", "systemctl", "postfix",
-           "postmap", "sudo", "su", "sh", "reboot", "shutdown", "touch", "mkdir", "ln", "truncate"}
+           "sudo", "su", "sh", "reboot", "shutdown", "touch", "mkdir", "ln", "truncate"}
+# postmap builds tables without -q, so it is allowed only as `postmap -q KEY TABLE` (asserted below).
 
 
 def test_allowlist_holds_only_read_only_programs() -> None:
     # Given every allowlisted template, the program it runs is a reader, never a writer.
     programs = {c.argv[0] for c in COMMANDS}
-    assert programs <= {"cat", "postconf", "exim", "sendmail", "ip", "openssl", "stat", "timeout"}
+    assert programs <= {"cat", "postconf", "postmap", "exim", "sendmail", "ip", "openssl", "stat", "timeout"}
     assert not programs & WRITERS
     for command in COMMANDS:
         assert "-e" not in command.argv or command.argv[0] != "postconf", "postconf -e edits main.cf"
+        # postmap without -q (re)builds a table: only the query form is allowed.
+        assert command.argv[0] != "postmap" or command.argv[1] == "-q", command.name
         assert not any(arg in ("-out", ">", ">>", "|", ";", "&&") for arg in command.argv), command.name
     names = [c.name for c in COMMANDS]
     assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize(("key", "table"), [
+    ("-oProxyCommand=x", "hash:/etc/postfix/access"),  # an option, not a key
+    ("192.0.2.7", "hash:/etc/postfix/access -v"),
+    ("192.0.2.7", "proxy:mysql:/etc/postfix/sql.cf"),  # only local indexed tables are asked
+    ("192.0.2.7", "hash:relative/access"),
+    ("a b", "hash:/etc/postfix/access"),
+])
+def test_postmap_arguments_are_validated(key: str, table: str) -> None:
+    with pytest.raises(InputError):
+        build_command("postmap_q", key, table)
+
+
+def test_postmap_query_and_postconf_defaults() -> None:
+    from preflight.data.postfix_defaults import postfix_defaults
+
+    assert shlex.split(build_command("postmap_q", "192.0.2", "lmdb:/etc/postfix/client_access"))[-4:] == \
+        ["postmap", "-q", "192.0.2", "lmdb:/etc/postfix/client_access"]
+    # postconf -d asks exactly the parameters whose defaults preflight ships.
+    command = next(c for c in COMMANDS if c.name == "postconf_d")
+    assert list(command.argv[2:]) == list(postfix_defaults())
 
 
 def test_openssl_commands_never_print_private_keys() -> None:

@@ -11,6 +11,7 @@ list, then the TXT reasons of the listings and, when the policy checks it, the r
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -20,15 +21,30 @@ from preflight.checks.blocklists import Answers, Health, Question, zone_health
 from preflight.checks.partners import senders as large_senders
 from preflight.checks.partners.addresses import DomainFacts, Origin, discover
 from preflight.checks.partners.logread import LogFacts, read_log
-from preflight.checks.partners.predict import ListRef, list_refs, lookup
+from preflight.checks.partners.predict import ListRef, Policy, list_refs, lookup, name_question
+from preflight.checks.partners.smtpd import with_networks
+from preflight.checks.partners.tables import lookup_keys, read_tables
 from preflight.checks.partners.settings import PartnerSettings
 from preflight.checks.rdns import PtrFacts, collect_ptrs
 from preflight.data.catalogue import Catalogue
-from preflight.inventory.parse import RblPolicy
+from preflight.data.postfix_defaults import postfix_defaults
+from preflight.inventory.access import FILE_TYPES, Table, parse_table
+from preflight.inventory.parse import MasterConfig, RblPolicy, parse_rbl_config
+from preflight.inventory.smtpdconfig import referenced_tables, smtpd_params
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.engine import RunContext, concurrent_map
 
 BATCH_LIMIT = 256
+MAX_TABLE_ANSWERS = 500
+PLAN_COMPATIBILITY_LEVEL = "3.6"
+"""A plan that does not set ``compatibility_level`` describes a current install (Debian 12's main.cf)."""
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A bare ``(name, type)`` question (for the ``reject_rhsbl_*`` lookups)."""
+
+    key: tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,11 @@ class PolicyFacts:
     params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     error: str = ""
     plan_lines: tuple[str, ...] = ()
+    model: Policy | None = None
+    """Everything the simulation needs (effective parameters with Postfix's defaults, tables)."""
+    inputs: PolicyInputs | None = None
+    """What ``model`` was built from (SSH: rebuilt once the server's tables are read)."""
+    table_problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +87,8 @@ class PartnerFacts:
     answers: Answers = field(default_factory=lambda: MappingProxyType({}))
     health: Mapping[str, Health] = field(default_factory=lambda: MappingProxyType({}))
     ptrs: Mapping[str, PtrFacts] = field(default_factory=lambda: MappingProxyType({}))
+    dead_zones: frozenset[str] = frozenset()
+    """Zones of the policy the catalogue knows as dead or wildcarded (the fix removes them)."""
 
 
 def policy_facts(ctx: RunContext, settings: PartnerSettings) -> PolicyFacts:
@@ -83,10 +106,79 @@ def policy_facts(ctx: RunContext, settings: PartnerSettings) -> PolicyFacts:
         if postfix is None or postfix.policy is None:
             unread = postfix.unread.skip_reason if postfix is not None and postfix.unread else ""
             return PolicyFacts("ssh", server, error=unread or "no Postfix configuration was read")
-        return PolicyFacts("ssh", server, postfix.policy, MappingProxyType(dict(postfix.main)))
+        inputs = PolicyInputs(postfix.main, postfix.master, postfix.policy, postfix.effective.get("mynetworks"),
+                              postfix.defaults)
+        model = inputs.build({}, {})
+        return PolicyFacts("ssh", server, model.rbl, MappingProxyType(dict(model.params)), model=model,
+                           inputs=inputs)
     assert settings.plan_policy is not None
     plan = settings.plan_policy
-    return PolicyFacts("plan", policy=plan.policy, params=plan.params, plan_lines=plan.lines)
+    main = {"compatibility_level": PLAN_COMPATIBILITY_LEVEL, **plan.params}
+    model = build_policy(main, None, plan.policy, settings.tables, None)
+    return PolicyFacts("plan", policy=model.rbl, params=MappingProxyType(dict(model.params)),
+                       plan_lines=plan.lines, model=model)
+
+
+@dataclass(frozen=True)
+class PolicyInputs:
+    """The server's configuration as read over SSH, to build (and rebuild) the model from."""
+
+    main: Mapping[str, str]
+    master: MasterConfig | None
+    rbl: RblPolicy
+    networks: str | None
+    defaults: Mapping[str, str]
+
+    def build(self, texts: Mapping[str, str], answered: Mapping[str, Table]) -> Policy:
+        """The model with these table contents."""
+        return build_policy(self.main, self.master, self.rbl, texts, self.networks, self.defaults, answered)
+
+
+def build_policy(main: Mapping[str, str], master: MasterConfig | None, rbl: RblPolicy,
+                 texts: Mapping[str, str], networks: str | None, defaults: Mapping[str, str] | None = None,
+                 answered: Mapping[str, Table] | None = None) -> Policy:
+    """The simulation's view of a server: parameters with defaults, ``mynetworks``, the tables.
+
+    ``texts`` holds the tables' contents (``type:name`` → text), ``answered`` indexed tables known
+    by their answers (``postmap -q``); ``networks`` the server's own effective ``mynetworks`` when
+    known (``postconf -x``); ``defaults`` the server's ``postconf -d`` (else Postfix 3.7's).
+    """
+    params, _, _ = smtpd_params(main, master, {**postfix_defaults(), **(defaults or {})})
+    if networks is not None and "mynetworks" not in main:
+        params["mynetworks"] = networks
+    params = with_networks(params)
+    tables: dict[str, Table] = {}
+    unread: list[str] = []
+    for spec in referenced_tables(params):
+        kind = spec.partition(":")[0].lower()
+        if kind == "inline":
+            tables[spec] = parse_table(spec, None)
+        elif answered and spec in answered:
+            tables[spec] = answered[spec]
+        elif spec in texts and (kind in FILE_TYPES or kind in ("hash", "lmdb", "btree")):
+            tables[spec] = parse_table(spec, texts[spec])
+        else:
+            unread.append(spec)
+    answers = [value for table in tables.values() for value in table.results()]
+    if answers:  # lists named in table answers ("192.0.2.0/24 reject_rbl_client zen.example")
+        extra = parse_rbl_config({"smtpd_client_restrictions": ", ".join(answers[:MAX_TABLE_ANSWERS])}).rules
+        rbl = dataclasses.replace(rbl, rules=(*rbl.rules, *extra))
+    return Policy(MappingProxyType(params), rbl, MappingProxyType(tables), tuple(unread))
+
+
+def with_server_tables(ctx: RunContext, policy: PolicyFacts, ips: Sequence[str], names: Sequence[str]
+                       ) -> PolicyFacts:
+    """SSH mode: the access tables the policy names, read on the new server (see :mod:`.tables`)."""
+    if policy.inputs is None or policy.model is None or not policy.model.unread or not ips:
+        return policy
+    from preflight.checks.server import settings_of as ssh_settings_of
+
+    ssh = ssh_settings_of(ctx.config)
+    if ssh is None or ssh.new is None:
+        return policy
+    read = read_tables(ssh.new, ssh.options(), policy.model.unread, lookup_keys(ips, names))
+    model = policy.inputs.build(read.texts, read.answered)
+    return dataclasses.replace(policy, policy=model.rbl, model=model, table_problems=read.problems)
 
 
 def log_facts(ctx: RunContext, settings: PartnerSettings) -> LogFacts | None:
@@ -131,7 +223,7 @@ def partners_of(settings: PartnerSettings, domains: Sequence[DomainFacts], log: 
                  for name, kind, addresses in found)
 
 
-async def _ask(dns: DnsClient, questions: Sequence[Question], answers: Answers
+async def _ask(dns: DnsClient, questions: Sequence[Question | _Key], answers: Answers
                ) -> dict[tuple[str, str], DnsAnswer | DnsError]:
     todo = list(dict.fromkeys(q.key for q in questions if q.key not in answers))
     got = await dns.agather(todo, limit=max(BATCH_LIMIT, dns.config.concurrency)) if todo else []
@@ -173,11 +265,20 @@ def collect(ctx: RunContext, settings: PartnerSettings, catalogue: Catalogue) ->
     if policy.policy is None:
         return PartnerFacts(policy, partners, tuple(domains), log)
     ips = list(dict.fromkeys(ip for p in partners for ip, _ in p.addresses))
+    ptrs = dict(zip(ips, collect_ptrs(ctx.dns, ips)))
+    names = {n for facts in ptrs.values() if isinstance(facts.ptr, DnsAnswer)
+             for n in [r.lower().rstrip(".") for r in facts.ptr.records[:4]]}
+    policy = with_server_tables(ctx, policy, ips, sorted(names))
+    assert policy.policy is not None
     refs = list_refs(policy.policy, catalogue)
     answers = list_answers(ctx.dns, refs, ips) if refs and ips else {}
     health = {r.name: zone_health(r.ref, answers) for r in refs if r.ref is not None}
-    ptrs: dict[str, PtrFacts] = {}
-    if policy.policy.reject_unknown_client_hostname or policy.policy.reject_unknown_reverse_client_hostname:
-        ptrs = dict(zip(ips, collect_ptrs(ctx.dns, ips)))
+    names |= {p.name for p in partners if p.kind == "domain"}
+    rhsbl = [name_question(r.zone, n) for r in policy.policy.rules if not r.kind.queries_client_ip
+             for n in sorted(names)]
+    if rhsbl:
+        answers = asyncio.run(_ask(ctx.dns, [_Key(k) for k in rhsbl], answers))
+    dead = frozenset(z for z in policy.policy.zones if (k := catalogue.find_by_zone_name(z)) is not None
+                     and not k.is_active)
     return PartnerFacts(policy, partners, tuple(domains), log, tuple(refs), MappingProxyType(answers),
-                        MappingProxyType(health), MappingProxyType(ptrs))
+                        MappingProxyType(health), MappingProxyType(ptrs), dead)

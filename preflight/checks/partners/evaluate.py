@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from preflight.checks.blocklists import evidence_of
@@ -11,21 +10,22 @@ from preflight.checks.partners import outcomes as o
 from preflight.checks.partners.addresses import DomainFacts, origins_text
 from preflight.checks.partners.collect import Partner, PartnerFacts, PolicyFacts
 from preflight.checks.partners.logread import LogFacts, summary
+from preflight.checks.partners.fixes import fix_for, join_list
 from preflight.checks.partners.predict import (
     Hostname,
     ListReading,
     Prediction,
-    ReplyCodes,
     Verdict,
     lookup,
     predict,
 )
-from preflight.inventory.parse import PostscreenOutcome, RblPolicy
+from preflight.data.catalogue import Catalogue, ListState
+from preflight.inventory.parse import PostscreenOutcome, RblPolicy, expand, redact_zone, split_list
+from preflight.inventory.rbl import norm_zone, redact_text
+from preflight.inventory.smtpdconfig import STAGE_PARAMETERS, restriction_list
 from preflight.model import CheckResult, Evidence
 from preflight.net.dns import DnsAnswer
 
-POSTSCREEN_TABLE = "/etc/postfix/postscreen_access.cidr"
-SMTPD_TABLE = "/etc/postfix/partners_access.cidr"
 NONE = "—"
 
 
@@ -71,6 +71,10 @@ def evaluate_policy(facts: PolicyFacts, ignored_plan: bool = False) -> CheckResu
     if facts.policy is None:
         return o.POLICY_UNAVAILABLE("new server", server=facts.server or NONE, reason=facts.error)
     evidence = [Evidence("postfix", line, "plan [partners] server_rbls") for line in facts.plan_lines]
+    evidence += [Evidence("access table not read", redact_text(p), facts.server or "plan") for p in facts.table_problems]
+    if facts.model is not None:
+        evidence += [Evidence("access table", f"{t}: contents unknown (tried both ways)", facts.server or "plan")
+                     for t in facts.model.unread]
     if ignored_plan:
         evidence.append(Evidence("server_rbls", "not used: the new server's own configuration wins",
                                  "plan [partners]"))
@@ -132,38 +136,28 @@ def evaluate_domain(facts: DomainFacts) -> CheckResult:
 # -- one partner address --------------------------------------------------------------------------
 
 
-def fix_lines(ip: str, prediction: Prediction) -> tuple[str, ...]:
-    """The allowlist entries that let ``ip`` in, as main.cf and cidr-table lines."""
-    cidr = f"{ip}/{32 if ipaddress.ip_address(ip).version == 4 else 128}"
-    lines: list[str] = []
-    decision = prediction.decision
-    if prediction.rbl and decision is not None:
-        if decision.postscreen_outcome in (PostscreenOutcome.REJECTED, PostscreenOutcome.DROPPED):
-            lines += [f"postscreen_access_list = permit_mynetworks, cidr:{POSTSCREEN_TABLE}",
-                      f"{POSTSCREEN_TABLE}: {cidr} permit"]
-        for rule in decision.rejecting_rules:
-            lines.append(f"{rule.stage.parameter} = … check_client_access cidr:{SMTPD_TABLE}, "
-                         f"{rule.kind.value} {rule.display_zone} …")
-    host = prediction.hostname
-    if host.state in (Hostname.NO_PTR, Hostname.MISMATCH):
-        lines.append(f"smtpd_…_restrictions = … check_client_access cidr:{SMTPD_TABLE}, {host.rejected_by} …")
-    if any(SMTPD_TABLE in line for line in lines):
-        lines.append(f"{SMTPD_TABLE}: {cidr} OK")
-    lines.append("postfix reload")
-    return tuple(lines)
+def fix_lines(prediction: Prediction, facts: PartnerFacts) -> tuple[str, ...]:
+    """The main.cf and table lines that let the partner in (proven by simulating them)."""
+    model = facts.policy.model
+    if model is None or prediction.world is None:
+        return ()
+    dead = {r.list.name for r in prediction.readings if r.list.dead} | set(facts.dead_zones)
+    refused = {r.list.name for r in prediction.readings if r.state is ListState.REFUSED}
+    lines = fix_for(model.params, model.rbl, model.tables, prediction.world, dead, refused).lines
+    return tuple(redact_text(line) for line in lines)  # an access key shows as <key>: put yours back
 
 
 def _delist(prediction: Prediction, facts: PartnerFacts) -> tuple[tuple[str, str], ...]:
     decision = prediction.decision
     if not prediction.rbl or decision is None:
         return ()
-    zones = [r.zone for r in decision.rejecting_rules]
-    if decision.postscreen_outcome in (PostscreenOutcome.REJECTED, PostscreenOutcome.DROPPED):
+    zones = [prediction.reply.zone] if prediction.reply.zone else []
+    if prediction.reply.kind == "postscreen_dnsbl_sites":
         zones += [s.zone for s in decision.postscreen_hits if s.weight > 0]
     out: dict[str, str] = {}
     for reading in prediction.readings:
         ref = reading.list
-        if ref.name not in zones or ref.shown in out or ref.ref is None:
+        if ref.name not in zones or ref.shown in out or ref.ref is None or ref.dead:
             continue
         url = ref.ref.zone.delist_link(prediction.ip) if ref.known else None
         txt = lookup(ref, prediction.ip, "TXT")
@@ -181,8 +175,7 @@ def _why_accepted(prediction: Prediction, policy: RblPolicy) -> str:
     decision = prediction.decision
     if decision is None:
         return NONE
-    why = [f"permit_dnswl_client {r.display_zone}" for r in decision.permitting_rules]
-    why += [f"warn_if_reject {r.kind.value} {r.display_zone}" for r in decision.warning_rules]
+    why = [*prediction.reply.permits, *prediction.reply.warnings]
     score, limit = decision.postscreen_score, policy.postscreen_threshold
     if decision.postscreen_outcome is PostscreenOutcome.LOGGED:
         why.append(f"postscreen {score} ≥ {limit}, postscreen_dnsbl_action = ignore")
@@ -214,35 +207,50 @@ def _evidence(partner: Partner, ip: str, origins: str, prediction: Prediction, f
                             f"({decision.postscreen_outcome.value})", "postscreen_dnsbl_sites"))
     host = prediction.hostname
     if host.state is not Hostname.NOT_REQUIRED:
-        out.append(Evidence("reverse DNS", f"{host.state.value}: {host.detail}", "reject_unknown_*_hostname"))
+        out.append(Evidence("reverse DNS", f"{host.state.value}: {host.detail}", "PTR"))
+    reply = prediction.reply
+    out.append(Evidence("Postfix's answer", redact_text(f"{reply.code} {reply.by}".strip()), reply.stage or "smtpd"))
+    out += [Evidence("assumed", redact_text(note), "not modelled") for note in reply.notes[:20]]
+    out += [Evidence("logged only", redact_text(w), "warn_if_reject") for w in reply.warnings[:20]]
     return out
 
 
-def judge(partner: Partner, ip: str, origins: str, facts: PartnerFacts, codes: ReplyCodes) -> Judged:
+def judge(partner: Partner, ip: str, origins: str, facts: PartnerFacts) -> Judged:
     """Predict one partner address and name the outcome."""
     policy = facts.policy.policy
-    assert policy is not None
-    prediction = predict(policy, facts.refs, facts.health, facts.answers, ip, facts.ptrs.get(ip), codes)
+    model = facts.policy.model
+    assert policy is not None and model is not None
+    sender = partner.name if partner.kind == "domain" else None
+    prediction = predict(model, facts.refs, facts.health, facts.answers, ip, facts.ptrs.get(ip), sender)
     subject = ip if partner.name == ip else f"{partner.name} {ip}"
     evidence = _evidence(partner, ip, origins, prediction, facts)
     fix: tuple[str, ...] = ()
     delist: tuple[tuple[str, str], ...] = ()
     if prediction.verdict is Verdict.REJECTED:
-        fix, delist = fix_lines(ip, prediction), _delist(prediction, facts)
-        args = {"partner": partner.name, "ip": ip, "by": "; ".join(prediction.by),
-                "code": prediction.code, "fix": " | ".join(fix)}
-        if prediction.rbl:
+        fix, delist = fix_lines(prediction, facts), _delist(prediction, facts)
+        args = {"partner": partner.name, "ip": ip, "by": redact_text("; ".join(prediction.by)),
+                "code": prediction.code, "fix": " | ".join(fix) or NONE}
+        if prediction.dead or (prediction.reply.zone and prediction.reply.zone in facts.dead_zones):
+            result = o.REJECTED_DEAD(subject, evidence, **args)
+        elif prediction.refusal:
+            result = o.REJECTED_REFUSAL(subject, evidence, **args)
+        elif prediction.delayed:
+            result = o.DELAYED(subject, evidence, **args)
+        elif prediction.rbl:
             result = o.REJECTED(subject, evidence, **args,
                                 delist="; ".join(f"{zone}: {where}" for zone, where in delist) or NONE)
-        else:
+        elif prediction.reply.kind.startswith("reject_unknown"):
             result = o.REJECTED_HOSTNAME(subject, evidence, **args)
-    elif prediction.verdict is Verdict.UNKNOWN:
-        if prediction.rbl is None:
-            zones = ", ".join(f"{r.list.shown} ({r.state.value}: {r.meaning[:160]})" for r in prediction.unknown)
-            result = o.UNKNOWN(subject, evidence, partner=partner.name, ip=ip, zones=zones)
         else:
-            result = o.UNKNOWN_HOSTNAME(subject, evidence, partner=partner.name, ip=ip,
-                                        reason=prediction.hostname.detail)
+            result = o.REJECTED_RULE(subject, evidence, **args)
+    elif prediction.verdict is Verdict.UNKNOWN:
+        zones = [f"{r.list.shown} ({r.state.value}: {r.meaning[:160]})" for r in prediction.unknown]
+        zones += [f"{t} (not read)" for t in prediction.unknown_tables]
+        result = o.UNKNOWN(subject, evidence, partner=partner.name, ip=ip, zones=", ".join(zones) or NONE)
+    elif any(r.failed and not r.list.dead and (r.list.name, ip.lower()) in (prediction.world.dnsxl if
+             prediction.world else {}) for r in prediction.readings):
+        silent = ", ".join(r.list.shown for r in prediction.readings if r.failed)
+        result = o.ACCEPTED_UNANSWERED(subject, evidence, partner=partner.name, ip=ip, zones=silent)
     elif any(r.listed for r in prediction.readings):
         why = _why_accepted(prediction, policy)
         result = o.ACCEPTED_LISTED(subject, evidence, partner=partner.name, ip=ip,
@@ -254,6 +262,67 @@ def judge(partner: Partner, ip: str, origins: str, facts: PartnerFacts, codes: R
             checked.append(prediction.hostname.detail)
         result = o.ACCEPTED(subject, evidence, partner=partner.name, ip=ip, checked=", ".join(checked) or NONE)
     return Judged(partner, ip, prediction, result, fix, delist)
+
+
+def evaluate_lists(facts: PartnerFacts, catalogue: Catalogue, judged: Sequence[Judged]) -> list[CheckResult]:
+    """``partners.list``: dead or wildcarded lists in the policy (every mode), and refusal risks."""
+    policy, model = facts.policy.policy, facts.policy.model
+    if policy is None or model is None:
+        return []
+    out: list[CheckResult] = []
+    for zone in policy.zones:
+        known = catalogue.find_by_zone_name(zone)
+        if known is None or known.is_active:
+            continue
+        shown = redact_zone(zone)
+        note = known.dead_note or f"{known.name} is {known.status.value}"
+        fix = " | ".join(redact_text(line) for line in _removal(model.params, zone)) or NONE
+        ev = [Evidence("catalogue", f"{known.name}: {known.status.value}"
+                       + (f" since {known.dead_since}" if known.dead_since else ""),
+                       "; ".join(known.sources[:2]) or "preflight/data/blocklists.toml")]
+        outcome = o.LIST_WILDCARD if known.status.value == "wildcard" else o.LIST_DEAD
+        out.append(outcome(shown, ev, zone=shown, name=known.name, note=note, fix=fix))
+    refused: dict[str, tuple[str, str]] = {}
+    for j in judged:
+        p = j.prediction
+        if p.refusal and p.reply.zone not in refused:
+            codes = next((" ".join(r.codes) for r in p.readings if r.list.name == p.reply.zone), "")
+            refused[p.reply.zone] = (codes, p.reply.by.split(" → ")[0])
+    for zone, (codes, rule) in refused.items():
+        shown = redact_zone(zone)
+        out.append(o.LIST_REFUSAL(shown, [Evidence("answer", codes, shown)], zone=shown, codes=codes, rule=rule))
+    return out
+
+
+def _removal(params: Mapping[str, str], zone: str) -> list[str]:
+    """main.cf lines without ``zone`` (restriction lists, classes, postscreen_dnsbl_sites)."""
+    lines: list[str] = []
+    classes = split_list(expand(params.get("smtpd_restriction_classes", ""), params))
+    for name in [*STAGE_PARAMETERS, *classes]:
+        tokens = restriction_list(params, name)
+        keep: list[str] = []
+        i = 0
+        changed = False
+        while i < len(tokens):
+            if i + 1 < len(tokens) and tokens[i].lower().startswith(("reject_rbl", "reject_rhsbl", "permit_dnswl",
+                                                                     "permit_rhswl")) \
+                    and norm_zone(tokens[i + 1].partition("=")[0]) == zone:
+                if keep and keep[-1].lower() == "warn_if_reject":
+                    keep.pop()
+                i += 2
+                changed = True
+                continue
+            keep.append(tokens[i])
+            i += 1
+        if changed:
+            lines.append(f"{name} = {join_list(keep)}")
+    sites = split_list(expand(params.get("postscreen_dnsbl_sites", ""), params))
+    kept = [s for s in sites if norm_zone(s.partition("*")[0].partition("=")[0]) != zone]
+    if len(kept) != len(sites):
+        lines.append(f"postscreen_dnsbl_sites = {join_list(kept)}")
+    if lines:
+        lines.append("postfix reload")
+    return lines
 
 
 # -- summary --------------------------------------------------------------------------------------

@@ -39,8 +39,19 @@ REJECTED = Outcome("partners.rejected", "rejected", Status.FAIL,
                    ("partner", "ip", "by", "code", "fix", "delist"))
 REJECTED_HOSTNAME = Outcome("partners.rejected", "rejected_hostname", Status.FAIL,
                             ("partner", "ip", "by", "code", "fix"))
+REJECTED_RULE = Outcome("partners.rejected", "rejected_rule", Status.FAIL, ("partner", "ip", "by", "code", "fix"))
+DELAYED = Outcome("partners.rejected", "delayed", Status.FAIL, ("partner", "ip", "by", "code", "fix"))
+REJECTED_DEAD = Outcome("partners.rejected", "rejected_dead", Status.FAIL, ("partner", "ip", "by", "code", "fix"))
+REJECTED_REFUSAL = Outcome("partners.rejected", "rejected_refusal", Status.FAIL,
+                           ("partner", "ip", "by", "code", "fix"))
+ACCEPTED_UNANSWERED = Outcome("partners.rejected", "accepted_unanswered", Status.WARN, ("partner", "ip", "zones"))
 UNKNOWN = Outcome("partners.rejected", "unknown", Status.ERROR, ("partner", "ip", "zones"))
 UNKNOWN_HOSTNAME = Outcome("partners.rejected", "unknown_hostname", Status.ERROR, ("partner", "ip", "reason"))
+
+# -- partners.list: lists of the policy that cannot work ------------------------------------------
+LIST_WILDCARD = Outcome("partners.list", "wildcard", Status.FAIL, ("zone", "name", "note", "fix"))
+LIST_DEAD = Outcome("partners.list", "dead", Status.WARN, ("zone", "name", "note", "fix"))
+LIST_REFUSAL = Outcome("partners.list", "refusal", Status.FAIL, ("zone", "codes", "rule"))
 
 # -- partners.summary -----------------------------------------------------------------------------
 SUMMARY_ACCEPTED = Outcome("partners.summary", "accepted", Status.PASS, ("partners", "ips"))

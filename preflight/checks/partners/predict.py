@@ -1,18 +1,21 @@
-"""Would the new server reject this client? A pure prediction from DNS answers and an RblPolicy.
+"""Would the new server reject this partner? The prediction, from DNS answers and the server's policy.
 
-Postfix semantics come from :meth:`preflight.inventory.rbl.RblPolicy.decide` (``reject_rbl_client``
-with ``=filter``, ``permit_dnswl_client``, ``warn_if_reject``, postscreen weights, threshold and
-action); DNSBL names, RFC 5782 self-tests and the reading of answers come from the blocklists
-engine. This module adds what a prediction needs on top:
+The simulation itself is :func:`preflight.checks.partners.screen.simulate` (postscreen, then
+smtpd's restriction lists, as Postfix evaluates them). This module turns what this run saw into
+the :class:`~preflight.checks.partners.smtpd.World` Postfix would see through the same resolver:
 
-* Each list's answer is used as Postfix would use it (any A record, filtered by the rule), but
-  only when our answer can stand for the server's: a list that failed its self-test, did not
-  answer, answered with a refusal code (a resolver the list blocks) or outside 127.0.0.0/8 is
-  *unknown*. Unknown lists are tried both ways — not listed, and listed with a code each rule on
-  that list accepts — and the verdict stands only when every way agrees; otherwise we could not
-  tell.
-* ``reject_unknown_client_hostname`` (no PTR, or no PTR name that resolves back to the IP) and
-  ``reject_unknown_reverse_client_hostname`` (no PTR), from the partner's reverse DNS.
+* each list's A answer is used as Postfix would use it — a dead or wildcarded list's answers
+  included (it rejects everyone when it answers everything); a lookup that failed is a failed
+  lookup for Postfix too (a ``reject_rbl_client`` lets the client through, a
+  ``permit_dnswl_client`` defers it);
+* an answer with a refusal code (the list refuses this resolver) is what Postfix gets through the
+  same resolver: if a rule rejects on it, every client is rejected (the refusal risk); if not, the
+  real listing is hidden and the list is tried both ways — not listed, and listed with a code
+  each rule on it accepts; access tables that could not be read are tried empty, answering OK and
+  answering REJECT. The verdict stands only when every way agrees; otherwise we could not tell;
+* the partner's reverse DNS gives smtpd's client name (verified when the PTR name resolves back)
+  and reverse name, the HELO name a partner is assumed to send, and the ``reject_rhsbl_*``
+  subjects.
 """
 
 from __future__ import annotations
@@ -20,24 +23,28 @@ from __future__ import annotations
 import ipaddress
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from preflight.checks.blocklists import Answers, Health, Question, ZoneRef, read, with_rfc_test_points
+from preflight.checks.partners.screen import simulate
+from preflight.checks.partners.smtpd import Client, Lookup, Reply, World
 from preflight.checks.rdns import PtrFacts
 from preflight.data.catalogue import Catalogue, ListState
 from preflight.data.loader import parse_custom_zone
 from preflight.data.probes import kind_of, label_of
-from preflight.inventory.parse import PostscreenOutcome, RblDecision, RblPolicy, redact_zone
-from preflight.net.dns import DnsError
+from preflight.inventory.access import Table, parse_table
+from preflight.inventory.parse import RblDecision, RblPolicy, redact_zone
+from preflight.inventory.smtpdconfig import reply_code
+from preflight.net.dns import DnsAnswer, DnsError
 
-MAX_WORLDS = 4_096
+MAX_WORLDS = 512
 _LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
-_UNUSABLE = (ListState.REFUSED, ListState.UNREACHABLE, ListState.UNRELIABLE)
+_TABLE_CANDIDATES = ("OK", "REJECT")
 
 
 class Verdict(str, Enum):
-    """The prediction for one partner address."""
+    """The prediction for one partner address (a 4xx is ``rejected`` with ``delayed`` set)."""
 
     ACCEPTED = "accepted"
     REJECTED = "rejected"
@@ -55,12 +62,9 @@ class ReplyCodes:
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> ReplyCodes:
-        """``rbl_code`` and ``unknown_client_reject_code`` of main.cf (3-digit codes only)."""
-        def code(name: str, default: str) -> str:
-            value = str(params.get(name, "")).strip()
-            return value if len(value) == 3 and value.isdigit() and value[0] in "45" else default
-
-        return cls(rbl=code("rbl_code", "554"), unknown_client=code("unknown_client_reject_code", "450"))
+        """``maps_rbl_reject_code`` and ``unknown_client_reject_code`` (Postfix has no ``rbl_code``)."""
+        return cls(rbl=reply_code(params, "maps_rbl_reject_code", "554"),
+                   unknown_client=reply_code(params, "unknown_client_reject_code", "450"))
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ class ListRef:
     """None when the name cannot be asked (not a valid DNS name)."""
     known: bool
     """True when the catalogue knows the list (its codes, refusal codes and delisting page)."""
+    dead: bool = False
+    """True when the catalogue knows the list as dead or wildcarded."""
 
     @property
     def shown(self) -> str:
@@ -86,6 +92,7 @@ def list_refs(policy: RblPolicy, catalogue: Catalogue) -> tuple[ListRef, ...]:
     for name in policy.ip_zones:
         zone = catalogue.find_by_zone_name(name)
         known = zone is not None
+        dead = zone is not None and not zone.is_active
         if zone is None:
             try:
                 zone = with_rfc_test_points(parse_custom_zone(
@@ -93,7 +100,7 @@ def list_refs(policy: RblPolicy, catalogue: Catalogue) -> tuple[ListRef, ...]:
             except ValueError:
                 refs.append(ListRef(name, None, False))
                 continue
-        refs.append(ListRef(name, ZoneRef(zone, name, redact_zone(name)), known))
+        refs.append(ListRef(name, ZoneRef(zone, name, redact_zone(name)), known, dead))
     return tuple(refs)
 
 
@@ -102,6 +109,11 @@ def lookup(ref: ListRef, ip: str, rdtype: str = "A") -> Question | None:
     if ref.ref is None or not ref.ref.zone.supports(kind_of(ip)):
         return None
     return ref.ref.question(label_of(ip), rdtype)
+
+
+def name_question(zone: str, name: str) -> tuple[str, str]:
+    """The A question of a ``reject_rhsbl_*`` list for a domain name."""
+    return (f"{name.lower().rstrip('.')}.{zone}", "A")
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,9 @@ class ListReading:
     codes: tuple[str, ...]
     meaning: str
     usable: bool
+    """False when the answer cannot stand for the real listing (refusal code)."""
+    failed: bool = False
+    """True when the lookup failed (Postfix: not listed for a blocklist, defer for an allowlist)."""
 
     @property
     def listed(self) -> bool:
@@ -122,22 +137,31 @@ class ListReading:
 
 def reading(ref: ListRef, health: Health | None, answers: Answers, ip: str) -> ListReading:
     """How ``ip`` reads on one list (pure)."""
-    if ref.ref is None or health is None:
-        return ListReading(ref, ListState.UNRELIABLE, (), "not a DNS name that can be asked", False)
+    if ref.ref is None:
+        return ListReading(ref, ListState.UNRELIABLE, (), "not a DNS name that can be asked", True)
     question = lookup(ref, ip)
     if question is None:
         return ListReading(ref, ListState.NOT_APPLICABLE, (), "this list does not take this kind of "
                            "address (Postfix finds nothing)", True)
     result = answers.get(question.key)
+    if isinstance(result, DnsError) or result is None:
+        why = result.reason if isinstance(result, DnsError) else "not asked"
+        return ListReading(ref, ListState.UNREACHABLE, (), f"no answer ({why})", True, failed=True)
+    codes = tuple(str(r) for r in result.records)
+    if health is None:
+        return ListReading(ref, ListState.LISTED if codes else ListState.CLEAR, codes, "", True)
     found = read(ref.ref, health, result)
-    if not health.usable or isinstance(result, DnsError) or result is None:
-        state = found.state if found.state in _UNUSABLE else ListState.UNREACHABLE
-        return ListReading(ref, state, found.codes, found.meaning, False)
-    if found.state is ListState.REFUSED:
-        return ListReading(ref, found.state, found.codes, found.meaning, False)
-    if any(not _in_loopback(c) for c in found.codes):
-        return ListReading(ref, ListState.UNRELIABLE, found.codes, found.meaning, False)
-    return ListReading(ref, found.state, found.codes, found.meaning, True)
+    if not health.usable and not ref.dead and found.state is not ListState.REFUSED:
+        # A list failing its RFC 5782 self-test (not known dead): its answer may be this
+        # resolver's trouble rather than what the list says. Tried both ways.
+        return ListReading(ref, health.state or ListState.UNRELIABLE, codes, found.meaning, False)
+    if found.state is ListState.REFUSED or (codes and ref.known and ref.ref.zone.classify(codes[0])[0]
+                                              is ListState.REFUSED):
+        return ListReading(ref, ListState.REFUSED, codes, found.meaning, False)
+    if any(not _in_loopback(c) for c in codes):  # a resolver that lies (NXDOMAIN rewriting)
+        return ListReading(ref, ListState.UNRELIABLE, codes, found.meaning, False)
+    state = found.state if health.usable else (ListState.LISTED if codes else ListState.CLEAR)
+    return ListReading(ref, state, codes, found.meaning, True)
 
 
 def _in_loopback(code: str) -> bool:
@@ -148,7 +172,7 @@ def _in_loopback(code: str) -> bool:
 
 
 class Hostname(str, Enum):
-    """What the partner's reverse DNS means for ``reject_unknown_*_hostname``."""
+    """What the partner's reverse DNS means for smtpd."""
 
     NOT_REQUIRED = "not_required"
     CONFIRMED = "confirmed"
@@ -168,32 +192,41 @@ class HostnameReading:
     """The restriction that rejects (empty: none)."""
 
 
-def hostname_reading(policy: RblPolicy, facts: PtrFacts | None) -> HostnameReading:
-    """FCrDNS of a partner address against ``reject_unknown_(reverse_)client_hostname`` (pure)."""
-    strict, reverse = policy.reject_unknown_client_hostname, policy.reject_unknown_reverse_client_hostname
-    if not (strict or reverse) or facts is None:
-        return HostnameReading(Hostname.NOT_REQUIRED)
+def client_of(ip: str, facts: PtrFacts | None, sender_domain: str | None = None) -> Client:
+    """smtpd's view of the client: verified name (FCrDNS), reverse name, assumed HELO."""
+    if facts is None:
+        return Client(ip, sender_domain=sender_domain)
     if isinstance(facts.ptr, DnsError):
-        return HostnameReading(Hostname.ERROR, detail=f"PTR: {facts.ptr.reason}")
-    names = tuple(facts.ptr.records)
+        return Client(ip, name_status="temp", reverse_status="temp", sender_domain=sender_domain)
+    names = [n.lower().rstrip(".") for n in facts.ptr.records]
     if not names:
-        why = "NXDOMAIN" if facts.ptr.nxdomain else "NODATA"
-        rule = "reject_unknown_client_hostname" if strict else "reject_unknown_reverse_client_hostname"
-        return HostnameReading(Hostname.NO_PTR, (), f"PTR {why}", rule)
-    if not strict:
-        return HostnameReading(Hostname.CONFIRMED, names, f"PTR {', '.join(names)}")
-    failed = []
+        return Client(ip, sender_domain=sender_domain)
+    reverse = names[0]
+    temp = False
     for name, answer in facts.forward:
         if isinstance(answer, DnsError):
-            failed.append(f"{name}: {answer.reason}")
+            temp = True
             continue
-        if facts.ip in {str(ipaddress.ip_address(r)) for r in answer.records if _is_ip(r)}:
-            return HostnameReading(Hostname.CONFIRMED, names, f"PTR {name} → {facts.ip}")
-    if failed:
-        return HostnameReading(Hostname.ERROR, names, "; ".join(failed))
-    shown = "; ".join(f"{n} → {', '.join(a.records) or 'no address'}" for n, a in facts.forward
-                      if not isinstance(a, DnsError))
-    return HostnameReading(Hostname.MISMATCH, names, f"PTR {shown}", "reject_unknown_client_hostname")
+        addrs = tuple(str(ipaddress.ip_address(r)) for r in answer.records if _is_ip(r))
+        if str(ipaddress.ip_address(ip)) in addrs:
+            clean = name.lower().rstrip(".")
+            return Client(ip, clean, "ok", reverse, "ok", addrs, clean, sender_domain)
+    return Client(ip, None, "temp" if temp else "unknown", reverse, "ok", (), reverse, sender_domain)
+
+
+def hostname_reading(client: Client) -> HostnameReading:
+    """The reverse DNS as shown in reports."""
+    if client.name_status == "temp" and client.reverse_name is None:
+        return HostnameReading(Hostname.ERROR, (), "PTR lookup failed")
+    if client.reverse_name is None:
+        return HostnameReading(Hostname.NO_PTR, (), "no PTR record")
+    if client.name_status == "ok":
+        return HostnameReading(Hostname.CONFIRMED, (client.reverse_name,), f"PTR {client.name} → {client.ip}")
+    if client.name_status == "temp":
+        return HostnameReading(Hostname.ERROR, (client.reverse_name,), f"PTR {client.reverse_name}: the "
+                               "forward lookup failed")
+    return HostnameReading(Hostname.MISMATCH, (client.reverse_name,),
+                           f"PTR {client.reverse_name} does not resolve back to {client.ip}")
 
 
 def _is_ip(text: str) -> bool:
@@ -205,6 +238,17 @@ def _is_ip(text: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """What the simulation needs of the server: parameters, the parsed lists, the tables."""
+
+    params: Mapping[str, str]
+    rbl: RblPolicy
+    tables: Mapping[str, Table] = field(default_factory=dict)
+    unread: tuple[str, ...] = ()
+    """Access tables named by the policy whose contents are not known."""
+
+
+@dataclass(frozen=True)
 class Prediction:
     """The fate of one partner address, and why."""
 
@@ -212,17 +256,35 @@ class Prediction:
     verdict: Verdict
     readings: tuple[ListReading, ...]
     decision: RblDecision | None
-    """The decision with unknown lists read as "not listed" (what the answers we have show)."""
+    """The DNS-list view of the answers (postscreen score and hits, for the report)."""
     hostname: HostnameReading
     rbl: bool | None
-    """Rejected for a listing: True, False, or None (depends on an unknown list)."""
+    """Rejected by a DNS list: True, False, or None (depends on an unknown list or table)."""
     by: tuple[str, ...]
     """What rejects, in Postfix's words: ``reject_rbl_client zen.spamhaus.org → 127.0.0.2``."""
     code: str
     unknown: tuple[ListReading, ...]
+    reply: Reply = field(default_factory=Reply)
+    world: World | None = None
+    unknown_tables: tuple[str, ...] = ()
+
+    @property
+    def delayed(self) -> bool:
+        """True when the refusal is a 4xx: the partner's server retries (and bounces later)."""
+        return self.verdict is Verdict.REJECTED and self.code.startswith("4")
+
+    @property
+    def refusal(self) -> bool:
+        """True when the rejection comes from a refusal code: every client would be rejected."""
+        return any(r.state is ListState.REFUSED and r.list.name == self.reply.zone for r in self.readings)
+
+    @property
+    def dead(self) -> bool:
+        """True when a dead or wildcarded list decides the rejection."""
+        return any(r.list.dead and r.list.name == self.reply.zone for r in self.readings)
 
 
-def _candidates(policy: RblPolicy, zone: str) -> list[tuple[str, ...]]:
+def _candidates(policy: RblPolicy, zone: str) -> list[Lookup]:
     """Answers an unknown list could give: nothing, or a code each rule on it accepts."""
     codes: list[str] = []
     filters = [r.filter for r in policy.rules if r.zone == zone and r.kind.queries_client_ip]
@@ -234,63 +296,83 @@ def _candidates(policy: RblPolicy, zone: str) -> list[tuple[str, ...]]:
     return [(), *((c,) for c in codes)]
 
 
-def rbl_outcome(policy: RblPolicy, known: Mapping[str, Sequence[str]], unknown: Sequence[str]
-                ) -> tuple[bool | None, RblDecision]:
-    """Rejected for a listing in every possible world (True), in none (False), or it depends (None)."""
-    base = policy.decide(known)
-    choices = [_candidates(policy, zone) for zone in unknown]
+def _class(reply: Reply) -> str:
+    return "accept" if reply.accepted else "defer" if reply.deferred else "reject"
+
+
+def rhsbl_answers(policy: RblPolicy, client: Client, answers: Answers) -> dict[tuple[str, str], Lookup]:
+    """``(zone, name)`` → answer for every ``reject_rhsbl_*``/``permit_rhswl_client`` rule."""
+    out: dict[tuple[str, str], Lookup] = {}
+    names = {client.name, client.reverse_name, client.helo, client.sender_domain} - {None}
+    for rule in policy.rules:
+        if rule.kind.queries_client_ip:
+            continue
+        for name in names:
+            assert name is not None
+            got = answers.get(name_question(rule.zone, name))
+            if isinstance(got, DnsAnswer):
+                out[(rule.zone, name)] = tuple(str(r) for r in got.records)
+            elif isinstance(got, DnsError):
+                out[(rule.zone, name)] = None
+    return out
+
+
+def predict(policy: Policy, refs: Sequence[ListRef], health: Mapping[str, Health], answers: Answers,
+            ip: str, ptr: PtrFacts | None, sender_domain: str | None = None) -> Prediction:
+    """The verdict for one partner address (pure: answers in, prediction out)."""
+    readings = tuple(reading(ref, health.get(ref.name), answers, ip) for ref in refs)
+    client = client_of(ip, ptr, sender_domain)
+    dnsxl: dict[tuple[str, str], Lookup] = rhsbl_answers(policy.rbl, client, answers)
+    for r in readings:
+        dnsxl[(r.list.name, ip.lower())] = None if r.failed else r.codes
+    base = World(client, dnsxl, policy.tables)
+    reply = simulate(policy.params, policy.rbl, base)
+    hidden = [r for r in readings if not r.usable and not (
+        r.state is ListState.REFUSED and not reply.accepted and reply.zone == r.list.name)]
+    unread = [t for t in policy.unread if t not in policy.tables]
+    choices: list[list[tuple[str, object]]] = [[("zone", (r.list.name, c)) for c in _candidates(policy.rbl, r.list.name)]
+                                                for r in hidden]
+    choices += [[("table", (t, v)) for v in ("", *_TABLE_CANDIDATES)] for t in unread]
     total = 1
     for options in choices:
         total *= len(options)
+    agreed: bool | None = True
     if total > MAX_WORLDS:
-        return None, base
-    seen = {base.rejected}
-    for world in itertools.product(*choices):
-        answers = {**known, **{z: codes for z, codes in zip(unknown, world)}}
-        seen.add(policy.decide(answers).rejected)
-        if len(seen) > 1:
-            return None, base
-    return seen.pop(), base
-
-
-def _rejecting(decision: RblDecision, policy: RblPolicy, codes: ReplyCodes,
-               readings: Mapping[str, ListReading]) -> tuple[list[str], str]:
-    by: list[str] = []
-    code = ""
-    screen = decision.postscreen_outcome
-    if screen in (PostscreenOutcome.REJECTED, PostscreenOutcome.DROPPED):
-        hits = " + ".join(f"{s.display_zone}*{s.weight}" for s in decision.postscreen_hits)
-        code = codes.postscreen_drop if screen is PostscreenOutcome.DROPPED else codes.postscreen_enforce
-        by.append(f"postscreen_dnsbl_sites: {hits} = {decision.postscreen_score} ≥ "
-                  f"{policy.postscreen_threshold} (postscreen_dnsbl_action = {policy.postscreen_action.value})")
-    for rule in decision.rejecting_rules:
-        answer = readings.get(rule.zone)
-        got = ", ".join(answer.codes) if answer else ""
-        shown = rule.display_zone + (f"={rule.filter}" if rule.filter else "")
-        by.append(f"{rule.kind.value} {shown} → {got} ({rule.stage.parameter})")
-        code = code or codes.rbl
-    return by, code
-
-
-def predict(policy: RblPolicy, refs: Sequence[ListRef], health: Mapping[str, Health], answers: Answers,
-            ip: str, ptr: PtrFacts | None, codes: ReplyCodes) -> Prediction:
-    """The verdict for one partner address (pure: answers in, prediction out)."""
-    readings = tuple(reading(ref, health.get(ref.name), answers, ip) for ref in refs)
-    by_zone = {r.list.name: r for r in readings}
-    known = {r.list.name: r.codes for r in readings if r.usable}
-    unknown = [r for r in readings if not r.usable]
-    rbl, decision = rbl_outcome(policy, known, [r.list.name for r in unknown])
-    host = hostname_reading(policy, ptr)
-    by, code = _rejecting(decision, policy, codes, by_zone) if rbl else ([], "")
-    host_rejects = host.state in (Hostname.NO_PTR, Hostname.MISMATCH)
-    if host_rejects:
-        by.append(f"{host.rejected_by}: {host.detail}")
-        code = code or codes.unknown_client
-    if rbl or host_rejects:
-        verdict = Verdict.REJECTED
-    elif rbl is None or host.state is Hostname.ERROR:
-        verdict = Verdict.UNKNOWN
+        agreed = None
+    elif choices:
+        seen = {_class(reply)}
+        for world in itertools.product(*choices):
+            zones = dict(dnsxl)
+            tables = dict(policy.tables)
+            for what, value in world:
+                if what == "zone":
+                    zone, codes = value  # type: ignore[misc]
+                    zones[(zone, ip.lower())] = codes
+                else:
+                    name, answer = value  # type: ignore[misc]
+                    tables[name] = Table.of_answers(name, {}) if not answer else _answering(name, answer)
+            seen.add(_class(simulate(policy.params, policy.rbl, World(client, zones, tables))))
+            if len(seen) > 1:
+                agreed = None
+                break
+    decision = policy.rbl.decide({r.list.name: r.codes for r in readings if r.usable and not r.failed})
+    uses = policy.rbl.reject_unknown_client_hostname or policy.rbl.reject_unknown_reverse_client_hostname
+    host = hostname_reading(client) if uses else HostnameReading(Hostname.NOT_REQUIRED)
+    by_list = bool(reply.zone) or reply.kind.startswith("postscreen_dnsbl")
+    if agreed is None:
+        verdict, rbl = Verdict.UNKNOWN, None
+    elif reply.accepted:
+        verdict, rbl = Verdict.ACCEPTED, False
     else:
-        verdict = Verdict.ACCEPTED
-    return Prediction(ip, verdict, readings, decision, host, rbl, tuple(by), code, tuple(unknown))
+        verdict, rbl = Verdict.REJECTED, by_list
+    by = (f"{reply.by} ({reply.stage})" if reply.stage.startswith("smtpd_") else reply.by,) \
+        if verdict is Verdict.REJECTED else ()
+    return Prediction(ip, verdict, readings, decision, host, rbl, by,
+                      reply.code if verdict is Verdict.REJECTED else "", tuple(hidden), reply, base,
+                      tuple(unread))
+
+
+def _answering(name: str, answer: str) -> Table:
+    """A table that answers ``answer`` for every key (a cidr table for everything)."""
+    return parse_table("cidr:" + name, f"0.0.0.0/0 {answer}\n::/0 {answer}\n")
 

@@ -23,7 +23,10 @@ Shape (``schema`` 1; also in ``preflight/schema/report.schema.json``)::
              "log_count": int | null, "lists": [{"zone", "list", "state", "codes", "usable", "meaning",
              "delist_url"}], "postscreen": {"score", "threshold", "outcome"} | null,
              "hostname": {"state", "ptr": [...], "detail"}, "rejected_by": [...],
-             "fix": [...], "delist": [{"zone", "where", "link"}], "unknown_lists": [...]}
+             "fix": [...], "delist": [{"zone", "where", "link"}], "unknown_lists": [...],
+             "delayed": bool, "reply": {"code", "stage", "by", "notes": [...]}}
+    # reply: Postfix's simulated answer with the DNS answers this run saw (the "could not tell"
+    # cases included); delayed: the refusal is a 4xx (the partner's server retries).
     # delist: "where" is the catalogue's delisting page ("link": true) or, for a list preflight
     # does not know, its TXT reason as the list answered it ("link": false: never made a link).
 
@@ -42,6 +45,7 @@ from preflight.checks.partners.evaluate import Judged, partner_verdict
 from preflight.checks.partners.predict import ReplyCodes, Verdict
 from preflight.checks.partners.settings import PartnerSettings
 from preflight.checks.server import rbl_policy_to_dict
+from preflight.inventory.rbl import redact_text
 from preflight.textsafe import clean
 
 SCHEMA = 1
@@ -50,11 +54,10 @@ SCHEMA = 1
 def _reason(judged: Judged) -> str:
     p = judged.prediction
     if p.verdict is Verdict.REJECTED:
-        return "; ".join(p.by)
+        return redact_text("; ".join(p.by))
     if p.verdict is Verdict.UNKNOWN:
-        if p.rbl is None:
-            return "could not use: " + ", ".join(f"{r.list.shown} ({r.state.value})" for r in p.unknown)
-        return f"reverse DNS: {p.hostname.detail}"
+        return "could not use: " + ", ".join([f"{r.list.shown} ({r.state.value})" for r in p.unknown]
+                                             + [f"{t} (not read)" for t in p.unknown_tables])
     listed = [f"{r.list.shown} ({' '.join(r.codes)})" for r in p.readings if r.listed]
     return f"listed on {', '.join(listed)}, not rejected: {judged.why}" if listed else "not listed"
 
@@ -97,18 +100,25 @@ def entry(judged: Judged, threshold: int) -> dict[str, Any]:
         "postscreen": screen,
         "hostname": {"state": p.hostname.state.value, "ptr": list(p.hostname.ptr),
                      "detail": clean(p.hostname.detail, 300)},
-        "rejected_by": [clean(b, 300) for b in p.by],
+        "rejected_by": [clean(redact_text(b), 300) for b in p.by],
         "listed": [f"{r.list.shown} ({' '.join(r.codes)})" for r in p.readings if r.listed],
         "accepted_why": judged.why or None,
         "fix": list(judged.fix),
         "delist": [{"zone": zone, "where": clean(where, 300), "link": _is_page(judged, zone, where)}
                    for zone, where in judged.delist],
         "unknown_lists": [r.list.shown for r in p.unknown],
+        "delayed": p.delayed,
+        "reply": {"code": p.reply.code, "stage": p.reply.stage, "by": clean(redact_text(p.reply.by), 300),
+                  "notes": [clean(redact_text(n), 300) for n in p.reply.notes[:20]]},
     }
 
 
 def _list_state(facts: PartnerFacts, name: str) -> dict[str, str]:
     """A list's self-test state; ``why_i18n`` renders ``why`` in the report's language."""
+    ref = next((r for r in facts.refs if r.name == name), None)
+    if ref is not None and ref.dead and ref.ref is not None:
+        zone = ref.ref.zone
+        return {"state": "dead", "why": clean(zone.dead_note or f"{zone.name} is {zone.status.value}", 300)}
     health = facts.health.get(name)
     if health is None:
         return {"state": "unreliable", "why": "not a DNS name that can be asked"}
@@ -154,7 +164,7 @@ def partners_section(facts: PartnerFacts, settings: PartnerSettings, judged: Seq
                 "zone": ref.shown,
                 "list": ref.ref.zone.name if ref.ref is not None and ref.known else ref.shown,
                 "known": ref.known,
-                "usable": bool(facts.health.get(ref.name) and facts.health[ref.name].usable),
+                "usable": bool(facts.health.get(ref.name) and facts.health[ref.name].usable) and not ref.dead,
                 **_list_state(facts, ref.name),
             } for ref in facts.refs],
         },

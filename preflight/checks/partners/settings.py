@@ -13,6 +13,9 @@ Plan syntax::
     from_log = true                          # --partners-from-log (needs --old-ssh)
     log_days = 30                            # --partners-log-days
     log_top = 20                             # --partners-log-top
+    server_tables = {                        # contents of access tables the policy names (plan only)
+      "cidr:/etc/postfix/client_access.cidr" = ["192.0.2.0/24 OK"],
+    }
     server_rbls = [                          # --server-rbl (used when there is no --ssh)
       "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, reject_rbl_client zen.spamhaus.org",
       "postscreen_dnsbl_sites = zen.spamhaus.org*3 bl.spamcop.net*2",
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from preflight.checks.partners.smtpd import ASSUMED, WITH_ARGUMENT
 from preflight.errors import InputError, UsageError
 from preflight.inventory.parse import RblKind, RblPolicy, parse_postconf, parse_rbl_config
 
@@ -55,7 +59,11 @@ _PARAMETER_LINE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\s*=")
 _BARE_NAMES = frozenset({k.value for k in RblKind} | {
     "reject_unknown_client_hostname", "reject_unknown_client", "reject_unknown_reverse_client_hostname",
     "warn_if_reject", "permit_mynetworks", "reject_unauth_destination", "permit_sasl_authenticated",
+    "permit", "reject", "defer", "defer_if_permit", "defer_if_reject", "permit_auth_destination",
+    *WITH_ARGUMENT, *ASSUMED,
 })
+MAX_TABLES = 50
+MAX_TABLE_LINES = 2_000
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,8 @@ class PartnerSettings:
     log_days: int = DEFAULT_LOG_DAYS
     log_top: int = DEFAULT_LOG_TOP
     plan_policy: PlanPolicy | None = None
+    tables: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    """``type:name`` → the table's text, as the plan's ``server_tables`` gives it."""
     use_ssh: bool = False
     """Predict with the new server's own policy, read by the SSH inventory (``--ssh``)."""
 
@@ -92,6 +102,7 @@ class PartnerSettings:
             "domains": list(self.domains), "ips": list(self.ips), "from_log": self.from_log,
             "log_days": self.log_days, "log_top": self.log_top, "use_ssh": self.use_ssh,
             "server_rbls": list(self.plan_policy.lines) if self.plan_policy else [],
+            "server_tables": sorted(self.tables),
         }
 
 
@@ -144,10 +155,10 @@ def parse_server_rbls(lines: Iterable[str], what: str = "plan: partners.server_r
     policy = parse_rbl_config(params)
     if policy.problems:
         raise UsageError(f"{what}: {policy.problems[0]}")
-    if not (policy.ip_zones or policy.reject_unknown_client_hostname
-            or policy.reject_unknown_reverse_client_hostname):
-        raise UsageError(f"{what}: no reject_rbl_client, permit_dnswl_client, postscreen_dnsbl_sites "
-                         "or reject_unknown_*_hostname found: nothing to predict with")
+    if not any(name.startswith(("smtpd_", "postscreen_")) and name.endswith(("_restrictions", "_sites", "_list"))
+               for name in params):
+        raise UsageError(f"{what}: no smtpd_*_restrictions, postscreen_dnsbl_sites or postscreen_access_list "
+                         "and no bare restriction: nothing to predict with")
     return PlanPolicy(tuple(redact_keys(line) for line in given), MappingProxyType(dict(params)), policy)
 
 
@@ -210,6 +221,25 @@ def _rbls(value: Any, key: str) -> PlanPolicy:
     return parse_server_rbls(_list(value, key), f"plan: {key}")
 
 
+_TABLE_SPEC = re.compile(r"(cidr|texthash|hash|lmdb|btree|regexp|pcre):/[A-Za-z0-9._+@=,%/-]{1,500}\Z")
+
+
+def _tables(value: Any, key: str) -> dict[str, str]:
+    """``server_tables``: ``{"cidr:/etc/postfix/x.cidr" = ["line", ...] or "text"}``."""
+    if not isinstance(value, dict) or len(value) > MAX_TABLES:
+        raise UsageError(f"plan: {key} must be a table of at most {MAX_TABLES} 'type:/path' = [lines]")
+    out: dict[str, str] = {}
+    for spec, text in value.items():
+        if not isinstance(spec, str) or not _TABLE_SPEC.match(spec):
+            raise UsageError(f"plan: {key}: {str(spec)[:80]!r} is not a lookup table such as "
+                             "'cidr:/etc/postfix/client_access.cidr'")
+        lines = _list(text, f"{key}.{spec}")
+        if len(lines) > MAX_TABLE_LINES:
+            raise UsageError(f"plan: {key}.{spec}: at most {MAX_TABLE_LINES} lines")
+        out[spec] = "\n".join(lines)
+    return out
+
+
 PLAN_TABLE: dict[str, Callable[[Any, str], Any]] = {
     "domains": _domains,
     "ips": _ips,
@@ -217,6 +247,7 @@ PLAN_TABLE: dict[str, Callable[[Any, str], Any]] = {
     "log_days": _counter("number of log days", MAX_LOG_DAYS),
     "log_top": _counter("number of log partners", MAX_LOG_TOP),
     "server_rbls": _rbls,
+    "server_tables": _tables,
 }
 """Keys of the plan's ``[partners]`` table and how each is checked."""
 
@@ -253,6 +284,7 @@ def from_options(
         log_top=parse_count(log_top, "--partners-log-top", MAX_LOG_TOP) if log_top is not None
         else int(plan.get("partners.log_top", DEFAULT_LOG_TOP)),
         plan_policy=policy,
+        tables=MappingProxyType(dict(plan.get("partners.server_tables", {}))),
         use_ssh=ssh is not None and ssh.new is not None,
     )
     if not settings.requested:

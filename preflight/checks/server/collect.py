@@ -100,7 +100,8 @@ def parse_route_source(text: str) -> str | None:
 
 
 def _postfix(session: SshSession) -> PostfixFacts:
-    n, m, p, x = session.run_many([("postconf_n",), ("postconf_M",), ("postconf_P",), ("postconf_x",)])
+    n, m, p, x, d = session.run_many([("postconf_n",), ("postconf_M",), ("postconf_P",), ("postconf_x",),
+                                      ("postconf_d",)])
     if n.access is not Access.OK:
         return PostfixFacts(unread=FileText("/etc/postfix/main.cf", n.access, "", n.reason))
     main = parse_postconf(n.stdout)
@@ -119,6 +120,7 @@ def _postfix(session: SshSession) -> PostfixFacts:
         outbound=MappingProxyType(outbound),
         master=master,
         policy=parse_rbl_config(main, master),
+        defaults=MappingProxyType(parse_postconf(d.stdout) if d.access is Access.OK else {}),
     )
 
 

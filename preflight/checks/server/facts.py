@@ -116,6 +116,8 @@ class PostfixFacts:
     master: MasterConfig | None = None
     policy: RblPolicy | None = None
     unread: FileText | None = None
+    defaults: Mapping[str, str] = field(default_factory=_empty)
+    """``postconf -d`` of the restriction and postscreen parameters (the partner prediction's)."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from preflight.checks.smtp.settings import MAX_POSTMASTER_DOMAINS, SmtpSettings,
 from preflight.model import FamilyOutput
 from preflight.engine import RunContext, concurrent_map
 
-__all__ = ["SmtpSettings", "outcomes", "run", "section"]
+__all__ = ["SmtpSettings", "outcomes", "probes", "run", "section"]
 
 MAX_PARALLEL_TARGETS = 4
 """Servers probed at once (each probe holds at most one connection at a time)."""
@@ -67,6 +67,25 @@ def section(probes: list[ProbeFacts], settings: SmtpSettings, now: datetime) -> 
     return {"settings": settings.to_dict(), "targets": targets}
 
 
+def probes(ctx: RunContext) -> list[ProbeFacts] | None:
+    """The run's probes of every configured target, done once per run (the ``dane`` family
+    reads the certificates the new server presents from here); None when not configured."""
+    settings = settings_of(ctx.config)
+    if settings is None or not settings.enabled:
+        return None
+    target = ctx.config.target
+    domains = target.domains[:MAX_POSTMASTER_DOMAINS]
+
+    def probe_all() -> list[ProbeFacts]:
+        return concurrent_map(
+            lambda t: collect(t, settings, ctx.dns, hostname=target.hostname, domains=domains),
+            settings.targets,
+            workers=MAX_PARALLEL_TARGETS,
+        )
+
+    return ctx.memo.once(("smtp", "probes"), probe_all)
+
+
 def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: probe every configured target (none when not configured)."""
     settings = settings_of(ctx.config)
@@ -76,16 +95,12 @@ def run(ctx: RunContext) -> FamilyOutput:
         return FamilyOutput((outcomes.CONNECT_DISABLED("(--no-smtp)"),))
     target = ctx.config.target
     domains = target.domains[:MAX_POSTMASTER_DOMAINS]
-    probes = concurrent_map(
-        lambda t: collect(t, settings, ctx.dns, hostname=target.hostname, domains=domains),
-        settings.targets,
-        workers=MAX_PARALLEL_TARGETS,
-    )
+    probes_done = probes(ctx) or []
     results = []
-    for facts in probes:
+    for facts in probes_done:
         results.extend(evaluate(
             facts, hostname=target.hostname, domains=domains, timeout=settings.timeout,
             helo=settings.helo_name, sender=settings.mail_from,
             recipient=settings.relay_test_recipient, now=ctx.now,
         ))
-    return FamilyOutput(tuple(results), {"smtp": section(probes, settings, ctx.now)} if probes else {})
+    return FamilyOutput(tuple(results), {"smtp": section(probes_done, settings, ctx.now)} if probes_done else {})

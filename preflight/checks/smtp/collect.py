@@ -128,6 +128,7 @@ class _Dialogue:
         if session.certificate is None:
             self.facts["certificate_error"] = "the server sent no certificate"
         else:
+            self.facts["certificate_der"] = session.certificate
             try:
                 self.facts["certificate"] = read_certificate(session.certificate)
             except ValueError as exc:

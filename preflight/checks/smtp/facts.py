@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -113,6 +113,8 @@ class ProbeFacts:
     tls_stop: Stop | None = None
     """Why the TLS handshake failed, when it did."""
     certificate: CertFacts | None = None
+    certificate_der: bytes | None = field(default=None, repr=False, compare=False)
+    """The leaf certificate as sent (DER): the ``dane`` family matches TLSA records against it."""
     certificate_error: str | None = None
     ehlo_tls: Reply | None = None
     mail: Reply | None = None

@@ -82,7 +82,8 @@ def view(section: Any, lang: str = DEFAULT_LANG) -> dict[str, Any]:
             "origins": [_origin(o, lang) for o in _rows(e.get("origins"))],
             "verdict": verdict,
             "status": _STATUS.get(verdict, "skip"),
-            "verdict_label": ui(f"state_{verdict}", lang) if verdict in _STATUS else verdict,
+            "verdict_label": ui("state_delayed", lang) if verdict == "rejected" and e.get("delayed") is True
+            else ui(f"state_{verdict}", lang) if verdict in _STATUS else verdict,
             "code": str(e.get("code") or ""),
             "why": _why(e, verdict, lang),
             "fix": [str(line) for line in e.get("fix", []) if isinstance(line, str)],

@@ -23,7 +23,7 @@ from preflight.model import Status
 REJECT = f"smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, reject_rbl_client block.{RBL}"
 WEIGHTED = (f"postscreen_dnsbl_sites = heavy.{RBL}*2 light.{RBL}*1 dnswl.{RBL}=127.0.[0..255].[1..3]*-2",
             "postscreen_dnsbl_threshold = 2", "postscreen_dnsbl_action = enforce")
-FAIL, PASS, ERROR = Status.FAIL, Status.PASS, Status.ERROR
+FAIL, PASS, ERROR, WARN = Status.FAIL, Status.PASS, Status.ERROR, Status.WARN
 
 
 def test_reject_rbl_client_rejects_the_listed_partner(partners_run: Run) -> None:
@@ -35,7 +35,11 @@ def test_reject_rbl_client_rejects_the_listed_partner(partners_run: Run) -> None
     rejected = find(out.results, "partners.rejected", "listed.partners.test 198.19.7.11")
     assert rejected.params["code"] == "554"
     assert rejected.params["by"] == (f"reject_rbl_client block.{RBL} → 127.0.0.2 (smtpd_recipient_restrictions)")
-    assert "198.19.7.11/32 OK" in rejected.params["fix"]
+    # The fix goes right before the rule, answering permit_auth_destination in the recipient list
+    # (mail to our domains passes; relaying stays closed).
+    assert f"reject_unauth_destination, check_client_access cidr:/etc/postfix/partners_rcpt_access.cidr, " \
+        f"reject_rbl_client block.{RBL}" in rejected.params["fix"]
+    assert "198.19.7.11/32 permit_auth_destination" in rejected.params["fix"]
     # A list preflight does not know has no delisting page: its TXT reason is shown instead.
     assert "https://rbl.partners.test/lookup?198.19.7.11" in rejected.params["delist"]
     assert any("MX mx.listed.partners.test" in e.value for e in rejected.evidence)
@@ -87,35 +91,35 @@ def test_reverse_dns_with_reject_unknown_client_hostname(partners_run: Run) -> N
     out = partners_run([f"reject_rbl_client block.{RBL}", "reject_unknown_client_hostname"],
                        domains=["fcrdns.partners.test"])
     assert verdicts(out) == {
-        "fcrdns.partners.test 198.19.7.30": ("rejected_hostname", FAIL),  # no PTR
-        "fcrdns.partners.test 198.19.7.31": ("rejected_hostname", FAIL),  # PTR resolves elsewhere
+        "fcrdns.partners.test 198.19.7.30": ("delayed", FAIL),  # no PTR: 450, the partner retries
+        "fcrdns.partners.test 198.19.7.31": ("delayed", FAIL),  # PTR resolves elsewhere
         "fcrdns.partners.test 198.19.7.32": ("accepted", PASS),
     }
     no_ptr = find(out.results, "partners.rejected", "fcrdns.partners.test 198.19.7.30")
     assert no_ptr.params["code"] == "450"
-    assert no_ptr.params["by"] == "reject_unknown_client_hostname: PTR NXDOMAIN"
+    assert no_ptr.params["by"] == "reject_unknown_client_hostname: no PTR record (smtpd_recipient_restrictions)"
     mismatch = find(out.results, "partners.rejected", "fcrdns.partners.test 198.19.7.31")
-    assert "bad.fcrdns.partners.test → 198.19.7.99" in mismatch.params["by"]
+    assert "bad.fcrdns.partners.test does not resolve back to 198.19.7.31" in mismatch.params["by"]
     ok = find(out.results, "partners.rejected", "fcrdns.partners.test 198.19.7.32")
     assert "ok.fcrdns.partners.test → 198.19.7.32" in ok.params["checked"]
 
 
-def test_an_unreachable_list_means_could_not_tell(dns_server: LabDnsServer) -> None:
-    # Given a list that times out (lab fault), a clean partner cannot be called accepted...
+def test_an_unreachable_list_lets_the_partner_through_with_a_warning(dns_server: LabDnsServer) -> None:
+    # Given a list that times out (lab fault): Postfix lets a client through when a lookup fails,
+    # so a clean partner is accepted — with a warning naming the silent list...
     dns_server.add_fault(f"slow.{RBL}", "timeout", suffix=True)
     out = run_partners(dns_server, [f"reject_rbl_client block.{RBL}, reject_rbl_client slow.{RBL}"],
                        domains=["clean.partners.test", "listed.partners.test"], timeout=0.3)
-    # ...but a partner an answering list already rejects is rejected whatever the dead list says.
+    # ...and a partner an answering list already rejects is rejected whatever the silent list says.
     assert verdicts(out) == {
-        "clean.partners.test 198.19.7.10": ("unknown", ERROR),
+        "clean.partners.test 198.19.7.10": ("accepted_unanswered", WARN),
         "listed.partners.test 198.19.7.11": ("rejected", FAIL),
     }
-    unknown = find(out.results, "partners.rejected", "clean.partners.test 198.19.7.10")
-    assert unknown.params["zones"].startswith(f"slow.{RBL} (unreachable")
+    silent = find(out.results, "partners.rejected", "clean.partners.test 198.19.7.10")
+    assert silent.params["zones"] == f"slow.{RBL}"
     summary = find(out.results, "partners.summary")
-    assert summary.outcome == "rejected"  # a fail beats a could-not-tell
+    assert summary.outcome == "rejected"
     section = out.sections["partners"]
-    assert section["summary"]["unknown_partners"] == ["clean.partners.test"]
     assert [x["usable"] for x in section["policy"]["lists"]] == [True, False]
 
 
@@ -191,7 +195,7 @@ def test_the_section_matches_the_schema_and_renders(partners_run: Run) -> None:
     page = render(data, "en")
     assert "2 of 3 partners would be rejected by the new server." in page
     assert page.index("listed.partners.test") < page.index("198.19.7.10")  # rejected first
-    assert "/etc/postfix/partners_access.cidr: 198.19.7.11/32 OK" in page
+    assert "/etc/postfix/partners_rcpt_access.cidr: 198.19.7.11/32 permit_auth_destination" in page
     assert "Google (Gmail, Google Workspace)" in page
     japanese = render(data, "ja")
     assert "3 件の取引先のうち 2 件が新サーバーに拒否されます。" in japanese and ">拒否<" in japanese
@@ -235,3 +239,14 @@ def test_only_catalogue_pages_become_links(partners_run: Run) -> None:
     data = {"schema_version": "1.0.0", "verdict": "not_ready", "results": [], "counts": {}, "target": {},
             "resolver": {}, "partners": json.loads(json.dumps(out.sections["partners"]))}
     assert 'href="https://rbl.partners.test' not in render(data, "en")
+
+
+def test_a_4xx_reads_delayed_not_rejected_in_the_report(partners_run: Run) -> None:
+    from preflight.report.sections.partners import view
+
+    # Given no PTR and reject_unknown_client_hostname (450): the table says "delayed", in both languages.
+    out = partners_run([f"reject_rbl_client block.{RBL}", "reject_unknown_client_hostname"], ips=["198.19.7.30"])
+    entry = out.sections["partners"]["entries"][0]
+    assert (entry["verdict"], entry["code"], entry["delayed"]) == ("rejected", "450", True)
+    assert view(out.sections["partners"], "en")["rows"][0]["verdict_label"] == "delayed (the partner retries)"
+    assert view(out.sections["partners"], "ja")["rows"][0]["verdict_label"] == "遅延（取引先が再送）"

@@ -9,6 +9,7 @@ the new server is inventoried once, and its RBL policy feeds the prediction.
 from __future__ import annotations
 
 import socket
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,20 @@ MAIL_LOG = "".join(
 )
 
 
+# A new server whose restriction list asks its own access tables before the list: an indexed
+# (hash:) table preflight can only query with postmap -q, and a cidr table it reads and evaluates.
+TABLES_MAIN_CF = f"""\
+compatibility_level = 3.6
+myhostname = mail.partners.test
+mynetworks = 127.0.0.0/8
+smtpd_client_restrictions = check_client_access hash:/etc/postfix/client_access,
+    check_client_access cidr:/etc/postfix/client_access.cidr, reject_rbl_client block.{RBL}
+"""
+TABLES_FILES = {"postfix/main.cf": TABLES_MAIN_CF, "postfix/master.cf": MASTER_CF,
+                "postfix/client_access": "198.19.7.11 OK\n",
+                "postfix/client_access.cidr": "198.19.7.21/32 REJECT\n198.19.7.0/24 DUNNO\n"}
+
+
 @dataclass(frozen=True)
 class PartnerLab:
     new: SshdServer
@@ -73,9 +88,11 @@ class PartnerLab:
     locked: SshdServer
     """An old server whose mail log the SSH user may not read (root:adm 0640)."""
     key: Path
+    tables: SshdServer
 
     def known_hosts(self, path: Path) -> Path:
-        path.write_text("".join(f"[{s.host}]:{s.port} {s.host_key_line}\n" for s in (self.new, self.old, self.locked)))
+        servers = (self.new, self.old, self.locked, self.tables)
+        path.write_text("".join(f"[{s.host}]:{s.port} {s.host_key_line}\n" for s in servers))
         return path
 
 
@@ -94,7 +111,12 @@ def partner_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PartnerLab
             "mail.log": MAIL_LOG, "mail.log.1": FileSpec(MAIL_LOG, 0o640, 0, 4)}))
         started.append(start_sshd(base / "locked", {}, client_key=key,
                                   var_log={"maillog": FileSpec(MAIL_LOG, 0o640, 0, 4)}))
-        yield PartnerLab(*started, key)
+        tables = start_sshd(base / "tables", TABLES_FILES, client_key=key)
+        started.append(tables)
+        etc = base / "tables" / "etc" / "postfix"  # that server's /etc: build its hash table there
+        subprocess.run(["postmap", "-c", str(etc), f"hash:{etc}/client_access"], check=True,
+                       env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"})
+        yield PartnerLab(*started[:3], key, tables)
     finally:
         for server in started:
             server.stop()
@@ -143,10 +165,14 @@ def test_the_new_servers_policy_and_the_old_servers_log(dns_server: LabDnsServer
     }
     listed = next(e for e in report.sections["partners"]["entries"] if e["ip"] == "198.19.7.11")
     assert [o["kind"] for o in listed["origins"]] == ["mx", "spf", "log"] and listed["log_count"] == 6
-    # 198.19.7.21 is on heavy (postscreen 2 = threshold 2) and has no PTR: both are named.
+    # 198.19.7.21 is on heavy (postscreen 2 = threshold 2) and has no PTR: postscreen answers
+    # first (550); the fix lets it past both postscreen and reject_unknown_client_hostname.
     both = find(results, "partners.rejected", "198.19.7.21")
     assert both.params["code"] == "550"
-    assert "postscreen_dnsbl_sites" in both.params["by"] and "reject_unknown_client_hostname" in both.params["by"]
+    assert "postscreen_dnsbl_sites" in both.params["by"]
+    assert "postscreen_access_list = cidr:/etc/postfix/postscreen_access.cidr" in both.params["fix"]
+    assert "check_client_access cidr:/etc/postfix/partners_access.cidr, reject_unknown_client_hostname" in \
+        both.params["fix"] or "partners_rcpt_access.cidr, reject_unknown_client_hostname" in both.params["fix"]
     assert report.sections["partners"]["policy"]["source"] == "ssh"
     assert report.sections["inventory"]["servers"]["new"]["connected"]
 
@@ -155,6 +181,29 @@ def report_output(report: Report) -> object:
     from preflight.model import FamilyOutput
 
     return FamilyOutput(report.results, report.sections)
+
+
+def test_access_tables_on_the_new_server_are_read_and_asked(dns_server: LabDnsServer, partner_lab: PartnerLab,
+                                                            tmp_path: Path) -> None:
+    # Given a new server whose hash: table allows .11 and whose cidr: table rejects .21,
+    ssh = SshSettings(new=_target(partner_lab.tables), known_hosts=str(partner_lab.known_hosts(tmp_path / "kh")),
+                      key_file=str(partner_lab.key), timeout=15.0)
+    logins = _logins(partner_lab.tables)
+    report = _run(dns_server, ssh, PartnerSettings(ips=("198.19.7.11", "198.19.7.21", "198.19.7.10"),
+                                                   use_ssh=True))
+    # then .11 (on block.rbl) is let in by the hash table (asked with postmap -q), .21 is
+    # rejected by the cidr table (read with cat), and .10 goes on to the list and passes;
+    assert verdicts(report_output(report)) == {
+        "198.19.7.11": ("accepted_listed", Status.PASS),
+        "198.19.7.21": ("rejected_rule", Status.FAIL),
+        "198.19.7.10": ("accepted", Status.PASS),
+    }
+    rejected = find(report.results, "partners.rejected", "198.19.7.21")
+    assert rejected.params["by"].startswith("cidr:/etc/postfix/client_access.cidr → REJECT")
+    listed = find(report.results, "partners.rejected", "198.19.7.11")
+    assert "hash:/etc/postfix/client_access → OK" in listed.params["why"]
+    # one login for the inventory, one for the tables.
+    assert _logins(partner_lab.tables) == logins + 2
 
 
 def test_a_log_the_ssh_user_may_not_read(dns_server: LabDnsServer, partner_lab: PartnerLab, tmp_path: Path) -> None:

@@ -1,0 +1,80 @@
+"""DANE for SMTP (RFC 7672): TLSA records of the names the new server will receive mail as.
+
+Which names: the new server's host name (``--hostname``) and every current MX host that already
+resolves to one of the new IPs (a migration that keeps the MX name). Each name's TLSA records at
+``_25._tcp.<name>`` are compared with the certificate the new server presented in the run's SMTP
+probe (shared through the run memo: one probe, not two), and the resolver's AD flag is reported
+(a resolver that did not validate cannot vouch for DANE). Runs when the transport settings are
+present.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from preflight.checks import smtp
+from preflight.checks.dane.evaluate import Presented, evaluate
+from preflight.checks.mta_sts import settings_of
+from preflight.engine import RunContext, concurrent_map
+from preflight.model import FamilyOutput
+from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+
+MAX_NAMES = 10
+
+
+def _names(dns: DnsClient, hostname: str | None, domains: tuple[str, ...], ips: set[str]) -> list[str]:
+    """The new server's name, and MX hosts of ``domains`` already pointing at a new IP."""
+    names = [hostname] if hostname else []
+    for domain in domains:
+        try:
+            mx = dns.query(domain, "MX")
+        except DnsError:
+            continue
+        for _, host in mx.mx():
+            if host in ("", ".") or host in names:
+                continue
+            for rrtype in ("A", "AAAA"):
+                try:
+                    found = {str(ipaddress.ip_address(a)) for a in dns.query(host, rrtype).records}
+                except (DnsError, ValueError):
+                    continue
+                if found & ips:
+                    names.append(host)
+                    break
+    return names[:MAX_NAMES]
+
+
+def presented(ctx: RunContext) -> Presented:
+    """The certificates the new server presented in the SMTP probe (run once per run)."""
+    probes = smtp.probes(ctx)
+    if probes is None:
+        return Presented(probed=False)
+    certs = tuple(dict.fromkeys(p.certificate_der for p in probes if p.certificate_der))
+    reasons = [p.stop.detail if p.stop else p.certificate_error or "" for p in probes]
+    return Presented(certs, True, next((r for r in reasons if r), "no TLS handshake"))
+
+
+def _tlsa(dns: DnsClient, host: str) -> DnsAnswer | DnsError:
+    try:
+        return dns.query(f"_25._tcp.{host}", "TLSA")
+    except DnsError as exc:
+        return exc
+
+
+def run(ctx: RunContext) -> FamilyOutput:
+    """Family entry: TLSA of each name, compared with the presented certificate."""
+    settings = settings_of(ctx.config)
+    if settings is None or not settings.enabled:
+        return FamilyOutput()
+    target = ctx.config.target
+    names = _names(ctx.dns, target.hostname, target.domains, {str(ip) for ip in target.ips})
+    if not names:
+        return FamilyOutput()
+    answers = concurrent_map(lambda h: _tlsa(ctx.dns, h), names)
+    seen: Presented | None = None
+    results = []
+    for host, answer in zip(names, answers):
+        if isinstance(answer, DnsAnswer) and answer.records and seen is None:
+            seen = presented(ctx)
+        results.extend(evaluate(host, answer, seen or Presented(probed=False)))
+    return FamilyOutput(tuple(results))

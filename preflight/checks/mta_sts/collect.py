@@ -1,0 +1,68 @@
+"""What the MTA-STS checks look at: the ``_mta-sts`` TXT record, the domain's MX, and the policy
+file fetched over HTTPS from ``mta-sts.<domain>`` (all I/O through :mod:`preflight.net`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from preflight.checks.mta_sts.settings import TransportSettings
+from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+from preflight.net.https import HttpsError, HttpsResponse, fetch_text
+
+POLICY_PATH = "/.well-known/mta-sts.txt"
+"""RFC 8461 §3.3: the policy's fixed location on ``mta-sts.<domain>``."""
+
+
+@dataclass(frozen=True)
+class MtaStsFacts:
+    """One domain's MTA-STS record, MX, and (when a record asks for it) the fetched policy."""
+
+    domain: str
+    record: DnsAnswer | DnsError
+    mx: DnsAnswer | DnsError
+    policy_host: str
+    policy_address: DnsAnswer | DnsError | None = None
+    """A (else AAAA) of ``mta-sts.<domain>``; None when no fetch was attempted."""
+    policy: HttpsResponse | HttpsError | None = None
+
+
+def sts_records(answer: DnsAnswer) -> list[str]:
+    """TXT strings that claim to be MTA-STS records (RFC 8461 §3.1: start with ``v=STSv1``)."""
+    return [r for r in answer.records if r.startswith("v=STSv1")]
+
+
+def _address(dns: DnsClient, host: str) -> DnsAnswer | DnsError:
+    answer: DnsAnswer | DnsError = DnsError(host, "A", "no query", "-")
+    for rrtype in ("A", "AAAA"):
+        try:
+            answer = dns.query(host, rrtype)
+        except DnsError as exc:
+            return exc
+        if answer.records:
+            return answer
+    return answer
+
+
+def collect(dns: DnsClient, domain: str, settings: TransportSettings) -> MtaStsFacts:
+    """Ask DNS, then fetch the policy when exactly one record asks senders to; nothing raises."""
+    host = f"mta-sts.{domain}"
+    try:
+        record: DnsAnswer | DnsError = dns.query(f"_mta-sts.{domain}", "TXT")
+    except DnsError as exc:
+        record = exc
+    try:
+        mx: DnsAnswer | DnsError = dns.query(domain, "MX")
+    except DnsError as exc:
+        mx = exc
+    if not isinstance(record, DnsAnswer) or len(sts_records(record)) != 1:
+        return MtaStsFacts(domain, record, mx, host)
+    address = _address(dns, host)
+    if not isinstance(address, DnsAnswer) or not address.records:
+        return MtaStsFacts(domain, record, mx, host, address)
+    try:
+        policy: HttpsResponse | HttpsError = fetch_text(
+            host=host, path=POLICY_PATH, address=address.records[0], port=settings.https_port,
+            ca_file=settings.ca_file, timeout=settings.timeout)
+    except HttpsError as exc:
+        policy = exc
+    return MtaStsFacts(domain, record, mx, host, address, policy)
