@@ -16,7 +16,7 @@ Times, as the median of N separate processes of the installed entry point:
 Then lists the heavy modules each path imports (in one extra process per path, with Python's
 import hook): ``--version``/``--help`` must import none; ``render`` no DNS stack (dnspython,
 checkdmarc, pyspf), no SSH, no cryptography; ``check`` before its first query neither
-checkdmarc, pyspf, requests/httpx (DNS over HTTPS) nor dnspython's DNSSEC algorithms.
+checkdmarc, pyspf, cryptography, requests/httpx (DNS over HTTPS) nor dnspython's DNSSEC algorithms.
 Exits 1 when one of these rules is broken. Timings are never asserted: the machine may be shared.
 """
 
@@ -40,7 +40,7 @@ HEAVY = ("dns", "jinja2", "checkdmarc", "paramiko", "cryptography", "spf", "aios
 """Not imported by ``--help``/``--version``."""
 NOT_IN_RENDER = ("dns", "checkdmarc", "spf", "paramiko", "cryptography", "aiosmtpd", "dkim",
                  "publicsuffixlist")
-NOT_BEFORE_FIRST_QUERY = ("checkdmarc", "spf", "requests", "httpx", "httpx2", "dns.dnssecalgs",
+NOT_BEFORE_FIRST_QUERY = ("checkdmarc", "spf", "requests", "httpx", "httpx2", "dns.dnssecalgs", "cryptography",
                           "paramiko", "aiosmtpd")
 
 CHECK_ARGS = ("check", "--ip", "203.0.113.25", "--ip", "2001:db8:25::25",

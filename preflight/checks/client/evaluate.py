@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 
-from cryptography import x509
-
 from preflight.checks.client import outcomes as o
 from preflight.checks.client.collect import NameFacts, Srv, srv_target
 from preflight.model import CheckResult, Evidence
@@ -23,6 +21,8 @@ LEGACY_TLS = frozenset({"SSLv3", "TLSv1", "TLSv1.1"})
 
 def cert_names(der: bytes) -> tuple[str, ...]:
     """DNS names of the certificate (SAN; the CN only when there is no SAN)."""
+    from cryptography import x509  # on use: importing it costs every check run ~0.1 s up front
+
     cert = x509.load_der_x509_certificate(der)
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
