@@ -40,8 +40,8 @@ HEAVY = ("dns", "jinja2", "checkdmarc", "paramiko", "cryptography", "spf", "aios
 """Not imported by ``--help``/``--version``."""
 NOT_IN_RENDER = ("dns", "checkdmarc", "spf", "paramiko", "cryptography", "aiosmtpd", "dkim",
                  "publicsuffixlist")
-NOT_BEFORE_FIRST_QUERY = ("checkdmarc", "spf", "requests", "httpx", "httpx2", "dns.dnssecalgs", "cryptography",
-                          "paramiko", "aiosmtpd")
+NOT_BEFORE_FIRST_QUERY = ("checkdmarc", "spf", "requests", "httpx", "httpx2", "dns.dnssecalgs",
+                          "cryptography", "paramiko", "aiosmtpd")
 
 CHECK_ARGS = ("check", "--ip", "203.0.113.25", "--ip", "2001:db8:25::25",
               "--hostname", "mail.example.com", "--domain", "example.com",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-
 USAGES = {0: "PKIX-TA", 1: "PKIX-EE", 2: "DANE-TA", 3: "DANE-EE"}
 SELECTORS = {0: "Cert", 1: "SPKI"}
 MATCHING = {0: "Full", 1: "SHA2-256", 2: "SHA2-512"}
