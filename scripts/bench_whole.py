@@ -27,6 +27,7 @@ machine and load, ready to paste into ``docs/benchmarks.md``. No timing is asser
 from __future__ import annotations
 
 import argparse
+import functools
 import multiprocessing
 import os
 import platform
@@ -121,7 +122,15 @@ def timed(cmd: list[str], lab: Lab, env: dict[str, str] | None = None) -> tuple[
 def preflight_cmd(port: int, *extra: str, python: str = sys.executable) -> list[str]:
     exe = shutil.which("preflight", path=str(Path(python).parent)) or "preflight"
     return [exe, "check", *DEMO_ARGS, "--nameserver", f"127.0.0.1:{port}", "--timeout", "2",
-            "--no-smtp", "--json", "/dev/null", "-q", *extra]
+            "--no-smtp", *no_probes(exe), "--json", "/dev/null", "-q", *extra]
+
+
+@functools.lru_cache(maxsize=None)
+def no_probes(exe: str) -> tuple[str, ...]:
+    """Flags that keep this build's probes off the demo's documentation IPs (loopback only):
+    ``--no-client`` where the build has the client family."""
+    usage = subprocess.run([exe, "check", "--help"], capture_output=True, text=True).stdout
+    return ("--no-client",) if "--no-client" in usage else ()
 
 
 PYDNSBL_ONE = textwrap.dedent("""
