@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checks.gate import GateServer
 from checks.support import OutcomeRecorder, assert_could_not_check
 from preflight.checks import rdns
 from preflight.checks.rdns import HostFacts, PtrFacts, evaluate_host, evaluate_ptr, looks_generic
@@ -320,61 +321,14 @@ def test_evaluate_host_table(a: object, aaaa: object, ips: tuple[str, ...], outc
 # -- PTR lookups: bounded only by the client's concurrency ----------------------------------------
 
 
-class _GateServer:
-    """A loopback DNS server that holds every answer until ``gate`` distinct questions are
-    waiting at once (or ``deadline`` seconds passed), then answers them all NXDOMAIN; it
-    records the most questions it ever held."""
-
-    def __init__(self, gate: int, deadline: float) -> None:
-        import socket
-        import threading
-
-        self.gate, self.deadline, self.most = gate, deadline, 0
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        import time
-
-        import dns.message
-        import dns.rcode
-
-        held: dict[str, tuple[dns.message.Message, tuple[str, int]]] = {}
-        since = time.monotonic()
-        while not self.stop.is_set():
-            try:
-                wire, peer = self.sock.recvfrom(4096)
-                query = dns.message.from_wire(wire)
-                held[str(query.question[0].name)] = (query, peer)
-                self.most = max(self.most, len(held))
-            except OSError:
-                pass
-            if held and (len(held) >= self.gate or time.monotonic() - since > self.deadline):
-                for query, peer in held.values():
-                    response = dns.message.make_response(query)
-                    response.set_rcode(dns.rcode.NXDOMAIN)
-                    self.sock.sendto(response.to_wire(), peer)
-                held.clear()
-                since = time.monotonic()
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-        self.sock.close()
-
-
 def test_ptr_lookups_are_bounded_only_by_the_client_concurrency() -> None:
     # Given 24 IPs and a server that answers only once 24 PTR questions wait at once
     from preflight.net.dns import DnsConfig, Nameserver
 
     ips = [f"192.0.2.{i}" for i in range(1, 25)]
-    server = _GateServer(gate=len(ips), deadline=3.0)
+    server = GateServer(gate=len(ips), deadline=3.0)
     try:
-        client = DnsClient(DnsConfig(nameservers=(Nameserver("127.0.0.1", server.sock.getsockname()[1]),),
+        client = DnsClient(DnsConfig(nameservers=(Nameserver("127.0.0.1", server.port),),
                                      timeout=30.0, retries=0, concurrency=64))
         # When rdns looks them all up
         facts = rdns.collect_ptrs(client, ips)

@@ -258,7 +258,8 @@ def collect(ctx: RunContext, settings: PartnerSettings, catalogue: Catalogue) ->
     jobs: list[Callable[[], Any]] = [
         lambda: policy_facts(ctx, settings),
         lambda: log_facts(ctx, settings),
-        lambda: concurrent_map(lambda d: discover(ctx.dns, d, table), settings.domains),
+        lambda: concurrent_map(lambda d: discover(ctx.dns, d, table), settings.domains,
+                               workers=ctx.dns.config.concurrency),
     ]
     policy, log, domains = concurrent_map(lambda job: job(), jobs)
     partners = partners_of(settings, domains, log)
