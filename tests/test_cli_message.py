@@ -81,7 +81,7 @@ def test_check_with_message_from_the_plan_in_japanese(dns_server: LabDnsServer, 
     plan.write_text(f'ips = ["203.0.113.25"]\ndomains = ["example.net"]\nnameservers = ["{ns(dns_server)}"]\n'
                     'timeout = 1\nmessages = ["saved.eml"]\n', encoding="utf-8")
     out = tmp_path / "r.html"
-    result = runner.invoke(app, ["check", "--config", str(plan), "--no-smtp", "--no-blocklists", "--lang", "ja",
+    result = runner.invoke(app, ["check", "--config", str(plan), "--no-smtp", "--no-client", "--no-blocklists", "--lang", "ja",
                                  "--html", str(out), "--json", str(tmp_path / "r.json")])
     assert result.exit_code in (0, 1, 3), result.stderr
     data = json.loads((tmp_path / "r.json").read_text())

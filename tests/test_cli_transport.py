@@ -120,3 +120,24 @@ def test_a_baseline_tells_a_changed_policy_under_the_same_id(dns_server: LabDnsS
     saved.write_text(json.dumps(data), encoding="utf-8")
     refused = runner.invoke(app, [*args, "--baseline", str(saved)])
     assert refused.exit_code == 2 and "policy_sha256" in refused.stderr
+
+
+def test_a_report_with_a_huge_policy_can_be_read_back(dns_server: LabDnsServer, https: LabHttpsServer,
+                                                      tmp_path: Path) -> None:
+    # Given a policy with 1500 mx patterns (within the 64 KiB cap), the saved report must stay within
+    # the report schema, so that render and --baseline accept what check wrote
+    assert https.ca_file
+    many = b"".join(b"mx: m%d.transport.test\n" % i for i in range(1500))
+    https.routes["mta-sts.covered.transport.test"] = Route(COVERED.replace(b"max_age", many + b"max_age"))
+    try:
+        saved = tmp_path / "r.json"
+        args = [*base(dns_server), "--domain", "covered.transport.test", "--https-port", str(https.address[1]),
+                "--ca-file", https.ca_file, "--no-client"]
+        assert runner.invoke(app, [*args, "--json", str(saved), "-q"]).exit_code in (0, 1)
+        rendered = runner.invoke(app, ["render", str(saved), "--html", str(tmp_path / "r.html")])
+        assert rendered.exit_code == 0, rendered.stderr
+        again = runner.invoke(app, [*args, "--baseline", str(saved), "--json", "-"])
+        found = {(r["check_id"], r["outcome"]) for r in json.loads(again.stdout)["results"]}
+        assert ("mta_sts.id", "policy_unchanged") in found
+    finally:
+        https.routes["mta-sts.covered.transport.test"] = Route(COVERED)

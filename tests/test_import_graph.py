@@ -27,7 +27,7 @@ PACKAGE = _SOURCE if _SOURCE.is_dir() else Path(preflight.__file__).resolve().pa
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("preflight", "preflight.errors", "preflight.exitcodes", "preflight.values", "preflight.textsafe",
-     "preflight.inputfile"),
+     "preflight.inputfile", "preflight.rfc"),
     ("preflight.model",),
     ("preflight.i18n",),
     ("preflight.net",),

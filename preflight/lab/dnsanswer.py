@@ -73,6 +73,8 @@ class ServedZone:
         for name in zone.nodes:
             while name not in names and name.is_subdomain(self.origin):
                 names.add(name)
+                if name == self.origin:  # the root zone's apex has no parent
+                    break
                 name = name.parent()
         self.names = frozenset(names)  # every node plus every empty non-terminal
         self.negative_soa = _rrset(self.origin, soa)

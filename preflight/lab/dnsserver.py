@@ -168,6 +168,12 @@ class LabDnsServer:
                 raise ValueError(f"zone {served.origin} is already served")
             self._zones = {**self._zones, served.origin: served}  # copy-on-write for readers
 
+    def remove_zone(self, origin: str | dns.name.Name) -> None:
+        """Stop serving the zone at `origin` (no error if it is not served)."""
+        name = to_name(origin)
+        with self._lock:
+            self._zones = {o: z for o, z in self._zones.items() if o != name}
+
     @property
     def origins(self) -> list[str]:
         """Origins of the served zones, sorted, as absolute text."""

@@ -24,8 +24,13 @@ class LabMailServer:
 
     def __init__(self, service: Service, *, certificates: LabCertificates | None = None,
                  starttls: bool = True, auth_before_tls: bool = False, auth_after_tls: bool = True,
-                 host: str = "127.0.0.1", name: str = "mail.example.com") -> None:
+                 host: str = "127.0.0.1", name: str = "mail.example.com", legacy_tls: bool = False,
+                 capa: bool = True) -> None:
         self.service = service
+        self.legacy_tls = legacy_tls
+        """Speak TLS 1.0 only (an old server the migration must not copy)."""
+        self.capa = capa
+        """POP3: answer CAPA after TLS (False: -ERR, as an RFC 1939-only server does)."""
         self.certificates = certificates or make_certificates((name,))
         self.starttls = starttls
         self.auth_before_tls = auth_before_tls
@@ -53,6 +58,9 @@ class LabMailServer:
         self.ca_file = str(ca)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(cert), str(key))
+        if self.legacy_tls:
+            context.set_ciphers("ALL:@SECLEVEL=0")
+            context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1
         self._context = context
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         listener = socket.socket(family, socket.SOCK_STREAM)
@@ -140,6 +148,8 @@ class LabMailServer:
                     caps.append("STARTTLS")
                 caps += ["AUTH=PLAIN"] if self._logins(tls) else ["LOGINDISABLED"]
                 send(f"* CAPABILITY {' '.join(caps)}\r\n{tag} OK done\r\n".encode())
+            elif protocol == "pop3" and word == "CAPA" and tls and not self.capa:
+                send(b"-ERR unknown command\r\n")  # RFC 2449's CAPA is optional
             elif protocol == "pop3" and word == "CAPA":
                 caps = ["TOP", "UIDL"]
                 if not tls and self.starttls:
@@ -188,6 +198,8 @@ class LabMailServer:
             elif protocol == "imap" and word == "CAPABILITY":
                 caps = ["IMAP4rev1"] + (["AUTH=PLAIN"] if self.auth_after_tls else ["LOGINDISABLED"])
                 conn.sendall(f"* CAPABILITY {' '.join(caps)}\r\n{tag} OK done\r\n".encode())
+            elif protocol == "pop3" and word == "CAPA" and not self.capa:
+                conn.sendall(b"-ERR unknown command\r\n")  # RFC 2449's CAPA is optional
             elif protocol == "pop3" and word == "CAPA":
                 caps = ["TOP"] + (["USER", "SASL PLAIN"] if self.auth_after_tls else [])
                 conn.sendall(("+OK\r\n" + "".join(f"{c}\r\n" for c in caps) + ".\r\n").encode())

@@ -29,7 +29,8 @@ from typing import Any
 
 from preflight.lab.certs import make_certificates
 from preflight.lab.smtpserver import ephemeral_controller
-from preflight.net.dns import DnsClient, DnsError, pyspf_resolver
+from preflight.net.dns import DnsClient, DnsError
+from preflight.net.spfbridge import pyspf_resolver
 
 SPAM_REQUIRED = 5.0
 LAB_SCORES = {"SPF_FAIL": 1.0, "SPF_SOFTFAIL": 0.7, "DKIM_INVALID": 0.8, "DMARC_FAIL": 2.0,

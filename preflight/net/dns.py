@@ -9,7 +9,6 @@ from module globals, and has a sync and an async face sharing one decoding path.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import ipaddress
 import socket
@@ -115,6 +114,8 @@ class DnsAnswer:
     cname_chain: tuple[str, ...] = ()
     authenticated: bool = False
     """The resolver set the AD flag: it validated the answer with DNSSEC (RFC 4035 §3.2.3)."""
+    raw: tuple[bytes, ...] = ()
+    """TXT only: each record's character-strings joined, exactly as received (for pyspf)."""
 
     @property
     def exists(self) -> bool:
@@ -226,8 +227,9 @@ class DnsClient:
             rrset = resp.get_rrset(resp.answer, current, dns.rdataclass.IN, want)
             if rrset is not None:
                 records = tuple(_decode_rdata(r) for r in rrset)
+                raw = tuple(b"".join(r.strings) for r in rrset) if want == dns.rdatatype.TXT else ()
                 return DnsAnswer(qname, rdtype, records, rrset.ttl, str(ns), cname_chain=tuple(chain),
-                                 authenticated=bool(resp.flags & dns.flags.AD))
+                                 authenticated=bool(resp.flags & dns.flags.AD), raw=raw)
             cname = resp.get_rrset(resp.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME)
             if cname is None or want == dns.rdatatype.CNAME:
                 break
@@ -344,7 +346,7 @@ class DnsClient:
     def _chased(qname: str, rdtype: str, chase: _Chase, follow: DnsAnswer) -> DnsAnswer:
         return DnsAnswer(
             qname, rdtype, follow.records, follow.ttl, follow.server, follow.nxdomain,
-            tuple(chase.chain) + follow.cname_chain,
+            tuple(chase.chain) + follow.cname_chain, raw=follow.raw,
         )
 
     async def agather(
@@ -411,54 +413,3 @@ def _negative_ttl(resp: dns.message.Message) -> int | None:
         if rrset.rdtype == dns.rdatatype.SOA:
             return min(rrset.ttl, rrset[0].minimum)
     return None
-
-
-# -- pyspf bridge ---------------------------------------------------------------------------
-# pyspf resolves through its module-level ``spf.DNSLookup`` hook. We install one dispatcher
-# that sends each lookup through the DnsClient of the calling context, so concurrent runs
-# with different resolvers never share state.
-
-_SPF_CLIENT: contextvars.ContextVar[DnsClient | None] = contextvars.ContextVar(
-    "preflight_spf_client", default=None
-)
-_SPF_TYPES = {"A", "AAAA", "MX", "PTR", "TXT", "SPF"}
-
-
-def _spf_lookup(name: str, qtype: str, strict: bool = True, timeout: float = 20) -> list[Any]:
-    import spf
-
-    client = _SPF_CLIENT.get()
-    if client is None:
-        raise spf.TempError("DNS lookup outside a preflight SPF evaluation")
-    if qtype not in _SPF_TYPES:
-        return []
-    try:
-        answer = client.query(name, qtype)
-    except DnsError as exc:
-        raise spf.TempError(f"DNS {exc.reason}: {qtype} {name}") from None
-    out: list[Any] = []
-    for cname in answer.cname_chain:
-        out.append(((name, "CNAME"), cname))
-        name = cname
-    for rec in answer.records:
-        if qtype == "MX":
-            pref, _, host = rec.partition(" ")
-            out.append(((name, qtype), (int(pref), host)))
-        elif qtype in ("TXT", "SPF"):
-            out.append(((name, qtype), [rec.encode("utf-8", errors="surrogateescape")]))
-        else:
-            out.append(((name, qtype), rec))
-    return out
-
-
-@contextlib.contextmanager
-def pyspf_resolver(client: DnsClient) -> Iterator[None]:
-    """Within this block, pyspf (``spf.query``) resolves through ``client``."""
-    import spf
-
-    spf.DNSLookup = _spf_lookup
-    token = _SPF_CLIENT.set(client)
-    try:
-        yield
-    finally:
-        _SPF_CLIENT.reset(token)

@@ -20,6 +20,7 @@ from enum import Enum
 
 from preflight.errors import InputError
 from preflight.net.address import host_port, split_host_port
+from preflight.net.smtp import NO_CHECK_TIME, probe_tls_context, verify_tls_context
 from preflight.textsafe import clean
 
 MAX_LINE = 4096
@@ -97,22 +98,11 @@ class ClientProbe:
 
 def verifying_context(ca_file: str | None) -> ssl.SSLContext:
     """Chain checked against the CAs (dates included: clients refuse expired certificates);
-    names are judged by the check family against the names users configured."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_REQUIRED
-    if ca_file:
-        context.load_verify_locations(cafile=ca_file)
-    else:
-        context.load_default_certs()
-    return context
-
-
-def _open_context() -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+    names are judged by the check family against the names users configured. Legacy protocol
+    versions are allowed, as in the SMTP probe, so a TLS 1.0/1.1 server is reported as such
+    (``client.tls`` legacy) rather than as a failed handshake."""
+    context = verify_tls_context(ca_file)
+    context.verify_flags &= ~NO_CHECK_TIME  # type: ignore[assignment]
     return context
 
 
@@ -284,6 +274,8 @@ def _dialogue(service: Service, address: str, port: int, server_name: str | None
         found = replace(found, tls_version=tls.version(), certificate_der=tls.getpeercert(binary_form=True),
                         verified=True if context.verify_mode == ssl.CERT_REQUIRED else found.verified)
         caps = _caps(service, io, service.implicit_tls, "a3")
+        if service.protocol == "pop3" and not caps:
+            return found  # no CAPA (RFC 2449 is optional): the login methods are not known
         return replace(found, tls_auth=logins(service, caps))
     except _Stop as stop:
         return replace(found, failure=stop.failure, detail=stop.detail)
@@ -301,7 +293,7 @@ def probe(service: Service, address: str, port: int, *, server_name: str | None,
     first = _dialogue(service, address, port, server_name, context, timeout)
     if first.verified is not False:
         return first
-    second = _dialogue(service, address, port, server_name, _open_context(), timeout)
+    second = _dialogue(service, address, port, server_name, probe_tls_context(), timeout)
     return replace(second, verified=False, verify_reason=first.verify_reason)
 
 

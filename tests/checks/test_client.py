@@ -11,7 +11,7 @@ import pytest
 
 from checks.support import OutcomeRecorder
 from preflight.checks import client
-from preflight.checks.client.evaluate import covers, evaluate_probe
+from preflight.checks.client.evaluate import evaluate_probe
 from preflight.checks.client.settings import ClientSettings, from_options
 from preflight.engine import RunContext
 from preflight.errors import UsageError
@@ -155,6 +155,38 @@ def test_no_client_is_a_skip(context_for: Context, outcomes: OutcomeRecorder) ->
     outcomes.expect(results, "client.connect", "disabled", Status.SKIP)
 
 
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1 is deprecated:DeprecationWarning")
+def test_a_tls_1_0_server_is_reported_as_legacy(context_for: Context, outcomes: OutcomeRecorder) -> None:
+    # Given a real IMAPS stand-in that speaks TLS 1.0 only: the probe must learn the version (not
+    # stop at a failed handshake), so the finding is "legacy TLSv1", with its chain and names judged
+    with LabMailServer(Service.IMAPS, name=NAME, legacy_tls=True) as server:
+        results = run(context_for, (target_of(server),), ca_file=server.ca_file)
+    outcomes.expect(results, "client.tls", "legacy", Status.FAIL, version="TLSv1")
+    outcomes.expect(results, "client.cert_chain", "trusted", Status.PASS)
+    outcomes.expect(results, "client.cert_name", "covered", Status.PASS, names=NAME)
+
+
+def test_an_expired_certificate_is_untrusted(context_for: Context, outcomes: OutcomeRecorder) -> None:
+    # Mail clients refuse an expired certificate: the chain check judges dates (unlike the SMTP probe's)
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    certificates = make_certificates((NAME,), not_before=now - timedelta(days=100), not_after=now - timedelta(days=1))
+    with LabMailServer(Service.POP3S, name=NAME, certificates=certificates) as server:
+        results = run(context_for, (target_of(server),), ca_file=server.ca_file)
+    found = outcomes.expect(results, "client.cert_chain", "untrusted", Status.FAIL)
+    assert "expired" in str(found.params["reason"])
+
+
+def test_a_pop3_server_without_capa_is_not_judged_on_logins(context_for: Context) -> None:
+    # RFC 2449's CAPA is optional: a POP3 server that refuses it may still take USER/PASS, so the
+    # logins are unknown - never "no login method" (a fail)
+    with LabMailServer(Service.POP3S, name=NAME, capa=False) as server:
+        results = run(context_for, (target_of(server),), ca_file=server.ca_file)
+    assert [r.outcome for r in results if r.check_id == "client.tls"] == ["ok"]
+    assert not [r for r in results if r.check_id == "client.auth"]
+
+
 def test_legacy_tls_and_unknown_names_from_literal_facts(outcomes: OutcomeRecorder) -> None:
     der = __import__("cryptography.x509", fromlist=["x"]).load_pem_x509_certificate(
         make_certificates((NAME,)).cert_pem).public_bytes(__import__(
@@ -169,10 +201,16 @@ def test_legacy_tls_and_unknown_names_from_literal_facts(outcomes: OutcomeRecord
     assert [(r.outcome, r.subject) for r in lost] == [("unreachable", "pop3s [2001:db8::25]:995")]
 
 
-def test_wildcards_cover_one_label() -> None:
-    assert covers(("*.transport.test",), "imap.transport.test")
-    assert not covers(("*.transport.test",), "a.b.transport.test")
-    assert not covers(("*.test",), "transport.test")
+def test_wildcards_cover_one_label(outcomes: OutcomeRecorder) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    der = x509.load_pem_x509_certificate(make_certificates(("*.transport.test",)).cert_pem).public_bytes(
+        serialization.Encoding.DER)
+    probe = ClientProbe(Service.IMAPS, "192.0.2.25", 993, tls_version="TLSv1.3", certificate_der=der, verified=True)
+    outcomes.expect(evaluate_probe(probe, ("imap.transport.test",)), "client.cert_name", "covered", Status.PASS)
+    outcomes.expect(evaluate_probe(probe, ("a.b.transport.test", "transport.test")), "client.cert_name", "missing",
+                    Status.FAIL, missing="a.b.transport.test, transport.test")
 
 
 # -- SRV and autoconfig ---------------------------------------------------------------------------------

@@ -178,3 +178,18 @@ def test_every_presented_certificate_must_match(smtp_server: LabSmtpServer, outc
     outcomes.expect(results, "dane.tlsa", "mismatch", Status.FAIL, record=tlsa.suggest(other), hours=1)
     error = evaluate("mx.test", DnsError("_25._tcp.mx.test", "TLSA", "timeout", "127.0.0.1:53"), Presented())
     assert [r.status for r in error] == [Status.ERROR]
+
+
+@pytest.mark.parametrize("usage", [0, 1])
+def test_pkix_usages_are_unusable_for_smtp(usage: int, context_for: Context, dns_server: LabDnsServer,
+                                           smtp_server: LabSmtpServer, outcomes: OutcomeRecorder) -> None:
+    # RFC 7672 §3.1.3: DANE SMTP senders (Postfix, Exim) treat PKIX-TA(0)/PKIX-EE(1) as unusable, so a
+    # 0/1 record for the new key secures nothing and one for the old key blocks nothing
+    new = tlsa.association(leaf_der(smtp_server), 1, 1).hex()
+    old = OLD.split()[-1]
+    origin = f"pkix{usage}.test"
+    serve_zone(dns_server, origin, f"mail IN A 192.0.2.25\n_25._tcp.mail IN TLSA {usage} 1 1 {new}\n"
+                                   f"_25._tcp.mail IN TLSA {usage} 1 1 {old}\n")
+    results = run(context_for, smtp_server, f"mail.{origin}")
+    outcomes.expect(results, "dane.tlsa", "unusable", Status.WARN, host=f"mail.{origin}")
+    assert not any(r.outcome in ("matches", "mismatch") for r in results)

@@ -16,7 +16,7 @@ from preflight.checks import dkim
 from preflight.checks.dkim import KeyInfo, evaluate, parse_key_record, parse_tags
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import CheckResult, Status
-from preflight.net.dns import DnsClient
+from preflight.net.dns import DnsAnswer, DnsClient
 from preflight.engine import RunContext
 
 Client = Callable[..., DnsClient]
@@ -238,3 +238,54 @@ def test_parse_key_record_only_ever_raises_value_error(record: str) -> None:
     except ValueError:
         return
     assert info.key_type in ("rsa", "ed25519")
+
+
+# -- RFC 6376 / 8301 / 8463 key semantics (issue 14) ---------------------------------------------------
+
+
+def _facts(*records: str) -> dkim.DkimFacts:
+    return dkim.DkimFacts("d.test", "s1", DnsAnswer("s1._domainkey.d.test", "TXT", records, 300, "lab"))
+
+
+@pytest.mark.parametrize(
+    ("record", "outcome", "status"),
+    [
+        # RFC 8301 §3.1: sha1 must not be used; a key limited to it verifies nothing acceptable
+        (f"v=DKIM1; h=sha1; p={rsa_spki(2048)}", "sha1_only", Status.FAIL),
+        (f"v=DKIM1; h=sha1:sha256; p={rsa_spki(2048)}", "strong", Status.PASS),
+        (f"v=DKIM1; h=SHA256; p={rsa_spki(2048)}", "strong", Status.PASS),
+        # RFC 6376 §3.6.1 s=: a key for another service must be ignored by email verifiers
+        (f"v=DKIM1; s=tlsrpt; p={rsa_spki(2048)}", "not_for_email", Status.FAIL),
+        (f"v=DKIM1; s=email; p={rsa_spki(2048)}", "strong", Status.PASS),
+        (f"v=DKIM1; s=*; p={rsa_spki(2048)}", "strong", Status.PASS),
+        (f"v=DKIM1; s=tlsrpt:email; p={rsa_spki(2048)}", "strong", Status.PASS),
+        # RFC 6376 §3.6.1: v= must be the first tag
+        (f"k=rsa; v=DKIM1; p={rsa_spki(2048)}", "invalid", Status.FAIL),
+        # RFC 8301 §3.2: verifiers handle 1024..4096 bits; larger keys are often refused
+        (f"v=DKIM1; p={rsa_spki(4096)}", "strong", Status.PASS),
+        (f"v=DKIM1; p={rsa_spki(8192)}", "rsa_too_large", Status.WARN),
+        (f"v=DKIM1; p={rsa_spki(16384)}", "rsa_too_large", Status.WARN),
+        (f"v=DKIM1; p={rsa_spki(65536)}", "rsa_too_large", Status.WARN),
+        # RFC 8463: Ed25519 keys are 32 raw bytes
+        (f"v=DKIM1; k=ed25519; p={ed_raw()}", "strong", Status.PASS),
+        (f"v=DKIM1; k=ed25519; h=sha256; p={ed_raw()}", "strong", Status.PASS),
+    ],
+)
+def test_key_semantics(record: str, outcome: str, status: Status, outcomes: OutcomeRecorder) -> None:
+    outcomes.expect([evaluate(_facts(record))], "dkim.key", outcome, status, domain="d.test",
+                    selector="s1")
+
+
+def test_several_key_records_are_ambiguous_whatever_the_order() -> None:
+    good, revoked = f"v=DKIM1; p={rsa_spki(2048)}", "v=DKIM1; p="
+    first, second = evaluate(_facts(good, revoked)), evaluate(_facts(revoked, good))
+    assert (first.outcome, first.status, first.params["count"]) == ("ambiguous", Status.WARN, "2")
+    # the same verdict and the same per-record evidence, whichever record DNS lists first
+    assert (first.outcome, first.params, first.evidence[1:]) == (
+        second.outcome, second.params, second.evidence[1:])
+    assert "revoked (empty p=)" in [ev.value for ev in first.evidence]
+
+
+def test_ambiguous_selector_over_the_lab(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
+    result = key_result(dns_client, "cases.test", "twice")
+    outcomes.expect([result], "dkim.key", "ambiguous", Status.WARN, selector="twice", count=2)

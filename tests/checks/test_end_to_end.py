@@ -39,7 +39,7 @@ def test_prepared_migration_is_ready(
     assert {r.check_id for r in report.results} == {
         "rdns.ptr", "rdns.fcrdns", "rdns.generic", "rdns.hostname_match", "host.forward",
         "spf.record", "spf.lookups", "spf.authorizes", "dkim.key",
-        "dmarc.record", "dmarc.policy", "dmarc.reporting",
+        "dmarc.record", "dmarc.policy", "dmarc.reporting", "dmarc.advice",
         "mx.present", "mx.new_host", "ttl.records"}
     assert report.resolver["nameservers"] == [f"{dns_server.host}:{dns_server.port}"]
     outcomes.expect(report.results, "dmarc.policy", "enforced", Status.PASS, policy="reject")

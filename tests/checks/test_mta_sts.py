@@ -3,6 +3,7 @@ states a real server is needlessly slow or awkward to stage (every state of ever
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,7 +25,7 @@ from preflight.net.https import HttpsError, HttpsFailure, HttpsResponse
 
 Context = Callable[..., RunContext]
 NEW = "mail.transport.test"
-NAMES = tuple(f"mta-sts.{d}.transport.test" for d in ("covered", "stale", "double", "hostless", "broken"))
+NAMES = tuple(f"mta-sts.{d}.transport.test" for d in ("covered", "stale", "double", "hostless", "broken", "keptsts"))
 COVERED = b"version: STSv1\r\nmode: enforce\r\nmx: old.transport.test\r\nmx: *.transport.test\r\nmax_age: 86400\r\n"
 STALE = b"version: STSv1\nmode: enforce\nmx: old.transport.test\nmax_age: 604800\n"
 
@@ -77,11 +78,31 @@ def test_a_policy_naming_only_the_old_mx_fails_with_the_lead_time(
     assert "7 日" in (ja.remediation or "") and "id" in (ja.remediation or "")
 
 
+def test_a_kept_mx_name_leading_to_the_new_server_is_enough(
+        context_for: Context, https: LabHttpsServer, policies: dict[str, Route], outcomes: OutcomeRecorder) -> None:
+    # Senders match MX names only: the MX name is kept and already resolves to the new IP, so the
+    # new server's own host name (mail.transport.test) need not be in the policy
+    policies["mta-sts.keptsts.transport.test"] = Route(
+        b"version: STSv1\nmode: enforce\nmx: mx.keptsts.transport.test\nmax_age: 86400\n")
+    results = run(context_for, https, "keptsts.transport.test")
+    found = outcomes.expect(results, "mta_sts.mx", "covered", Status.PASS, hosts="mx.keptsts.transport.test")
+    assert any("192.0.2.25" in e.value for e in found.evidence)
+    # the same policy with the MX name still at the old address: the new host name is missing
+    old = dataclasses.replace(facts(policy("enforce", "mx1.example.org")),
+                              mx_addresses=(("mx1.example.org", ("192.0.2.10",)),))
+    results, _ = evaluate(old, hostname="mx2.example.org", new_ips=frozenset({"192.0.2.25"}))
+    outcomes.expect(results, "mta_sts.mx", "misses_new", Status.FAIL, missing="mx2.example.org")
+
+
 def test_two_records_are_no_policy(context_for: Context, https: LabHttpsServer, policies: dict[str, Route],
                                    outcomes: OutcomeRecorder) -> None:
     results = run(context_for, https, "double.transport.test")
-    outcomes.expect(results, "mta_sts.record", "multiple", Status.WARN, count=2)
+    found = outcomes.expect(results, "mta_sts.record", "multiple", Status.WARN, count=2)
     assert [r.check_id for r in results] == ["mta_sts.record"]
+    # RFC 8461 §5.1: senders that cached the policy keep it until max_age runs out - the advice says so
+    en = result_text(found.check_id, found.outcome, dict(found.params)).remediation or ""
+    ja = result_text(found.check_id, found.outcome, dict(found.params), "ja").remediation or ""
+    assert "cached" in en and "max_age" in en and "キャッシュ" in ja and "max_age" in ja
 
 
 def test_an_invalid_record(context_for: Context, https: LabHttpsServer, policies: dict[str, Route],
@@ -216,6 +237,25 @@ def test_testing_mode_missing_the_new_host_warns(outcomes: OutcomeRecorder) -> N
     outcomes.expect(results, "mta_sts.mx", "misses_new_testing", Status.WARN, missing="mx2.example.org", days=7)
 
 
+def test_a_policy_with_thousands_of_patterns_is_summarised(outcomes: OutcomeRecorder) -> None:
+    # A hostile (or generated) policy within the 64 KiB cap: the report names a few patterns, not all
+    many = tuple(f"mx{i}.example.net" for i in range(2000))
+    results, entry = evaluate(facts(policy("enforce", "mx1.example.org", *many)), hostname="mx2.example.org")
+    found = outcomes.expect(results, "mta_sts.mx", "misses_new", Status.FAIL, missing="mx2.example.org")
+    assert str(found.params["patterns"]).endswith("… (+1989)")
+    assert all(len(e.value) < 1000 for r in results for e in r.evidence)
+    assert entry is not None and len(entry["mx"]) == 1000  # the report schema's limit (digest: whole policy)
+
+
+def test_an_mx_pattern_longer_than_a_domain_name_is_invalid(outcomes: OutcomeRecorder) -> None:
+    # Labels of 63 characters pass the parser, but a name of 388 is no domain name (and would not fit
+    # the report section that --baseline reads back)
+    long = ".".join(["a" * 63] * 6) + ".test"
+    results, entry = evaluate(facts(policy("enforce", "mx1.example.org", long)), hostname="mx2.example.org")
+    found = outcomes.expect(results, "mta_sts.policy", "syntax", Status.FAIL)
+    assert "253" in str(found.params["reason"]) and entry is None
+
+
 def test_mode_none_warns_and_skips_the_mx_check(outcomes: OutcomeRecorder) -> None:
     results, _ = evaluate(facts(policy("none")), hostname="mx2.example.org")
     outcomes.expect(results, "mta_sts.mode", "none", Status.WARN)
@@ -226,6 +266,17 @@ def test_a_current_mx_missing_from_the_policy_fails(outcomes: OutcomeRecorder) -
     results, _ = evaluate(facts(policy("enforce", "mx2.example.org"), mx=("10 mx1.example.org",)),
                           hostname="mx2.example.org")
     outcomes.expect(results, "mta_sts.mx", "misses_current", Status.FAIL, missing="mx1.example.org")
+
+
+def test_testing_mode_missing_a_current_mx_warns(outcomes: OutcomeRecorder) -> None:
+    # RFC 8461 §5: in testing mode senders report a failed validation but still deliver
+    results, _ = evaluate(facts(policy("testing", "mx2.example.org"), mx=("10 mx1.example.org",)),
+                          hostname="mx2.example.org")
+    found = outcomes.expect(results, "mta_sts.mx", "misses_current_testing", Status.WARN,
+                            missing="mx1.example.org", days=7)
+    for lang in ("en", "ja"):
+        assert "mx1.example.org" in (result_text(found.check_id, found.outcome, dict(found.params), lang).remediation
+                                     or "")
 
 
 def test_after_cutover_only_the_mx_in_use_and_the_new_host_count(outcomes: OutcomeRecorder) -> None:
@@ -273,3 +324,15 @@ def test_a_malformed_baseline_entry_is_ignored(hostile: object) -> None:
     results, _ = evaluate(facts(policy("enforce", "mx1.example.org", "mx2.example.org")),
                           hostname="mx2.example.org", baseline=hostile)  # type: ignore[arg-type]
     assert not [r for r in results if r.check_id == "mta_sts.id"]
+
+
+@pytest.mark.parametrize(("check_id", "outcome", "lead"), [
+    ("mta_sts.mx", "misses_new", "days_wait"), ("mta_sts.mx", "misses_current_testing", "days_wait"),
+    ("mta_sts.id", "changed_same_id", "days_wait"), ("mta_sts.mx", "no_new_host", "hours"),
+    ("dane.tlsa", "mismatch", "before_cutover"),
+])
+def test_policy_changes_are_listed_by_their_worst_case_lead_time(check_id: str, outcome: str, lead: str) -> None:
+    # A new mx in a policy with max_age 604800 is not a "one to two days" fix: cached copies last max_age
+    from preflight.report import actions
+
+    assert actions.load().classify(check_id, outcome, "fail") == lead

@@ -244,9 +244,18 @@ RECORD = "v=spf1 ip4:192.0.2.1 -all"
         (SpfFacts("d.test", _txt()), [("spf.record", "missing"), ("spf.lookups", "no_record")]),
         (SpfFacts("d.test", _txt(RECORD, RECORD), (RECORD, RECORD)),
          [("spf.record", "multiple"), ("spf.lookups", "no_record")]),
-        (SpfFacts("d.test", _txt(RECORD), (RECORD,), "bad", "syntax"), [("spf.record", "invalid")]),
+        # a permanent error found through an include (loop, target without SPF)
+        (SpfFacts("d.test", _txt(RECORD), (RECORD,), "loop", "chain"), [("spf.record", "invalid")]),
+        # checkdmarc's own grammar refusing a record RFC 7208 accepts: valid, lookups not counted
+        (SpfFacts("d.test", _txt(RECORD), (RECORD,), "bad", "syntax"),
+         [("spf.record", "valid"), ("spf.lookups", "error")]),
+        (SpfFacts("d.test", _txt("v=spf1 bogus -all"), ("v=spf1 bogus -all",), "bad", "syntax"),
+         [("spf.record", "invalid"), ("spf.lookups", "error")]),
         (SpfFacts("d.test", _txt(RECORD), (RECORD,), "11/10", "lookups"),
          [("spf.record", "valid"), ("spf.lookups", "too_many")]),
+        # an included record breaking the grammar that checkdmarc let through: counts still shown
+        (SpfFacts("d.test", _txt(RECORD), (RECORD,), None, None, 2, 0, (), None, "x.test: bad"),
+         [("spf.record", "invalid"), ("spf.lookups", "within_limits")]),
         (SpfFacts("d.test", _txt(RECORD), (RECORD,), "3/2", "void"),
          [("spf.record", "valid"), ("spf.lookups", "too_many_void")]),
         (SpfFacts("d.test", _txt(RECORD), (RECORD,), "timeout", "dns"),
@@ -278,3 +287,62 @@ def test_unknown_check_host_result_is_a_fail_that_names_it() -> None:
     facts = SpfFacts("d.test", _txt(RECORD), (RECORD,), None, None, 0, 0, ((V4, "ambiguous", ""),))
     (auth,) = [r for r in evaluate(facts) if r.check_id == "spf.authorizes"]
     assert (auth.outcome, auth.status, auth.params["result"]) == ("fail", Status.FAIL, "ambiguous")
+
+
+# -- RFC 7208 fidelity (issue 14) -------------------------------------------------------------------
+
+
+def test_helo_macro_expands_to_the_hostname(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
+    # Given "exists:%{h}._helo.cases.test" and only mx.good.test._helo published
+    domain = "spf-helo.cases.test"
+    with_hostname = evaluate(spf.collect(dns_client, domain, (V4,), helo="mx.good.test"))
+    outcomes.expect(with_hostname, "spf.authorizes", "pass", Status.PASS, ip=V4)
+    # Without --hostname the domain itself is the HELO name, which is not published
+    without = evaluate(spf.collect(dns_client, domain, (V4,)))
+    outcomes.expect(without, "spf.authorizes", "fail", Status.FAIL, ip=V4)
+
+
+def test_run_uses_the_hostname_as_helo(context_for: Context, outcomes: OutcomeRecorder) -> None:
+    ctx = context_for(ips=(V4,), hostname="mx.good.test", domains=("spf-helo.cases.test",))
+    outcomes.expect(spf.run(ctx).results, "spf.authorizes", "pass", Status.PASS, ip=V4)
+
+
+def test_cnames_to_ipv4_only_hosts_do_not_make_a_void_permerror(
+    dns_client: DnsClient, outcomes: OutcomeRecorder,
+) -> None:
+    # Given a:www and mx, both CNAMEs to an IPv4-only host, then ip6:<new IPv6>
+    results = spf_results(dns_client, "spf-cnv6.cases.test", V6)
+    outcomes.expect(results, "spf.authorizes", "pass", Status.PASS, ip=V6)
+
+
+def test_non_ascii_record_is_invalid_and_a_permerror(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
+    results = spf_results(dns_client, "spf-nonascii.cases.test", V4)
+    invalid = outcomes.expect(results, "spf.record", "invalid", Status.FAIL)
+    assert "ASCII" in invalid.params["error"]
+    outcomes.expect(results, "spf.authorizes", "permerror", Status.FAIL, ip=V4)
+
+
+@pytest.mark.parametrize("domain", ["spf-case.cases.test", "spf-domainspec.cases.test"])
+def test_valid_records_the_old_parser_refused_are_valid(
+    dns_client: DnsClient, outcomes: OutcomeRecorder, domain: str,
+) -> None:
+    results = spf_results(dns_client, domain, V4)
+    outcomes.expect(results, "spf.record", "valid", Status.PASS)
+    outcomes.expect(results, "spf.authorizes", "pass", Status.PASS, ip=V4)
+
+
+def test_plus_all_fails_and_ptr_warns(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
+    plus_all = spf_results(dns_client, "spf-plusall.cases.test", V4)
+    outcomes.expect(plus_all, "spf.record", "pass_all", Status.FAIL, domain="spf-plusall.cases.test")
+    ptr = spf_results(dns_client, "spf-ptr.cases.test", V4)
+    outcomes.expect(ptr, "spf.record", "ptr", Status.WARN, record="v=spf1 ptr -all")
+
+
+def test_an_included_record_with_bad_syntax_makes_the_record_invalid(
+    dns_client: DnsClient, outcomes: OutcomeRecorder,
+) -> None:
+    # Given include:spf-invalid.cases.test, whose record has an unknown mechanism
+    results = spf_results(dns_client, "spf-include-bad.cases.test", V4)
+    invalid = outcomes.expect(results, "spf.record", "invalid", Status.FAIL)
+    assert invalid.params["error"].startswith("spf-invalid.cases.test: ")
+    assert not [r for r in results if r.check_id == "spf.lookups" and r.status is Status.PASS]

@@ -17,8 +17,10 @@ import dns.message
 import dns.name
 import dns.query
 import dns.rcode
+import dns.rdata
 import dns.rdatatype
 import dns.resolver
+import dns.zone
 import pytest
 
 from preflight.lab.dnsserver import FaultKind, LabDnsServer, QueryRecord
@@ -195,6 +197,22 @@ def test_names_outside_every_zone_are_refused(server: LabDnsServer) -> None:
     assert response.rcode() == dns.rcode.REFUSED
     assert not response.flags & dns.flags.AA
     assert response.answer == [] and response.authority == []
+
+
+def test_a_root_zone_can_be_served_and_removed() -> None:
+    # The OpenSPF oracle serves each scenario as one root zone and swaps it between scenarios.
+    zone = dns.zone.Zone(dns.name.root, relativize=False)
+    zone.find_rdataset(dns.name.root, "SOA", create=True).add(
+        dns.rdata.from_text("IN", "SOA", "ns.lab. hostmaster.lab. 1 3600 600 86400 300"), 300)
+    zone.find_rdataset(dns.name.from_text("a.b.example"), "A", create=True).add(
+        dns.rdata.from_text("IN", "A", "192.0.2.7"), 300)
+    with LabDnsServer([zone]) as srv:
+        assert answer_texts(ask(srv, "a.b.example", "A")) == [("a.b.example.", "A", 300, ["192.0.2.7"])]
+        assert ask(srv, "b.example", "A").rcode() == dns.rcode.NOERROR  # empty non-terminal
+        assert ask(srv, "c.example", "A").rcode() == dns.rcode.NXDOMAIN
+        srv.remove_zone(".")
+        srv.remove_zone(".")  # removing what is not served is no error
+        assert ask(srv, "a.b.example", "A").rcode() == dns.rcode.REFUSED
 
 
 def test_the_most_specific_zone_answers(server: LabDnsServer) -> None:

@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import spf
 
 from preflight.errors import UsageError
 from preflight.lab.dnsserver import LabDnsServer
@@ -22,7 +21,6 @@ from preflight.net.dns import (
     DnsConfig,
     DnsError,
     Nameserver,
-    pyspf_resolver,
     reverse_name,
 )
 
@@ -449,47 +447,3 @@ def test_agather_puts_each_error_in_its_slot(client_for: Client, dns_server: Lab
     assert isinstance(bad, DnsError) and bad.reason == "servfail"
     assert isinstance(slow, DnsError) and slow.reason == "timeout"
     assert isinstance(nx, DnsAnswer) and nx.nxdomain
-
-
-# -- pyspf bridge --------------------------------------------------------------------------------
-
-
-def test_pyspf_lookups_go_through_the_client(dns_client: DnsClient, dns_server: LabDnsServer) -> None:
-    dns_server.reset_stats()
-    with pyspf_resolver(dns_client):
-        txt = spf.DNSLookup("good.test", "TXT")
-        mx = spf.DNSLookup("good.test", "MX")
-        chased = spf.DNSLookup("alias.cases.test", "A")
-        other = spf.DNSLookup("good.test", "SOA")
-    assert txt == [(("good.test", "TXT"), [b"v=spf1 ip4:192.0.2.10 ip6:2001:db8:10::10 -all"])]
-    assert mx == [(("good.test", "MX"), (10, "mx.good.test"))]
-    assert chased == [
-        (("alias.cases.test", "CNAME"), "alias2.cases.test"),
-        (("alias2.cases.test", "CNAME"), "mx.good.test"),
-        (("mx.good.test", "A"), "192.0.2.10"),
-    ]
-    assert other == []  # types pyspf never needs are not asked
-    assert dns_server.count_queries("good.test", "SOA") == 0
-    # and the answers are the client's memo: the family and pyspf see one DNS
-    assert dns_client.query("good.test", "TXT").records == (
-        "v=spf1 ip4:192.0.2.10 ip6:2001:db8:10::10 -all",)
-    assert dns_server.count_queries("good.test", "TXT") == 1
-
-
-def test_pyspf_bridge_raises_temperror_on_timeout(client_for: Client, dns_server: LabDnsServer) -> None:
-    dns_server.add_fault("good.test", "timeout", "TXT")
-    client = client_for(timeout=0.3)
-    started = time.monotonic()
-    with pyspf_resolver(client):
-        with pytest.raises(spf.TempError, match="timeout"):
-            spf.DNSLookup("good.test", "TXT")
-        result = spf.query(i="192.0.2.10", s="postmaster@good.test", h="good.test").check()
-    assert result[0] == "temperror"
-    assert time.monotonic() - started < 1.5
-
-
-def test_pyspf_bridge_is_closed_outside_its_block(dns_client: DnsClient) -> None:
-    with pyspf_resolver(dns_client):
-        pass
-    with pytest.raises(spf.TempError, match="outside"):
-        spf.DNSLookup("good.test", "TXT")

@@ -12,37 +12,12 @@ import ipaddress
 
 from preflight.checks.client import outcomes as o
 from preflight.checks.client.collect import NameFacts, Srv, srv_target
+from preflight.checks.smtp import name_matches, read_certificate
 from preflight.model import CheckResult, Evidence
 from preflight.net.dns import DnsAnswer, DnsError
 from preflight.net.mailclient import ClientProbe, MailFailure
 
 LEGACY_TLS = frozenset({"SSLv3", "TLSv1", "TLSv1.1"})
-
-
-def cert_names(der: bytes) -> tuple[str, ...]:
-    """DNS names of the certificate (SAN; the CN only when there is no SAN)."""
-    from cryptography import x509  # on use: importing it costs every check run ~0.1 s up front
-
-    cert = x509.load_der_x509_certificate(der)
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        return tuple(n.lower() for n in san.get_values_for_type(x509.DNSName))
-    except x509.ExtensionNotFound:
-        return tuple(str(a.value).lower() for a in cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME))
-
-
-def covers(patterns: tuple[str, ...], name: str) -> bool:
-    """RFC 6125: exact, or a wildcard standing for the whole left-most label."""
-    wanted = name.lower().rstrip(".")
-    for pattern in patterns:
-        pattern = pattern.rstrip(".")
-        if pattern == wanted:
-            return True
-        if pattern.startswith("*.") and "*" not in pattern[2:]:
-            head, _, rest = wanted.partition(".")
-            if head and rest == pattern[2:] and "." in rest:
-                return True
-    return False
 
 
 def evaluate_probe(p: ClientProbe, names: tuple[str, ...]) -> list[CheckResult]:
@@ -75,14 +50,15 @@ def evaluate_probe(p: ClientProbe, names: tuple[str, ...]) -> list[CheckResult]:
         out.append(o.CHAIN_OK(t, tev, target=t))
     if p.certificate_der:
         try:
-            patterns = cert_names(p.certificate_der)
+            cert = read_certificate(p.certificate_der)  # RFC 6125 names, as the SMTP checks read them
         except ValueError:
-            patterns = ()
+            cert = None
+        patterns = (cert.dns_names or cert.common_names) if cert is not None else ()
         nev = [Evidence(f"certificate names {t}", ", ".join(patterns) or "(none)", "client probe")]
         if not names:
             out.append(o.NAMES_UNKNOWN(t, nev, target=t))
         else:
-            missing = [n for n in names if not covers(patterns, n)]
+            missing = [n for n in names if cert is None or not name_matches(n, cert)]
             out.append(o.NAMES_MISSING(t, nev, target=t, missing=", ".join(missing), covers=", ".join(patterns))
                        if missing else o.NAMES_OK(t, nev, target=t, names=", ".join(names)))
     if p.tls_auth is not None and not p.plain_auth:

@@ -9,6 +9,8 @@ import hashlib
 from dataclasses import dataclass
 
 USAGES = {0: "PKIX-TA", 1: "PKIX-EE", 2: "DANE-TA", 3: "DANE-EE"}
+SMTP_USAGES = (2, 3)
+"""The usages DANE SMTP senders act on (RFC 7672 §3.1)."""
 SELECTORS = {0: "Cert", 1: "SPKI"}
 MATCHING = {0: "Full", 1: "SHA2-256", 2: "SHA2-512"}
 _LENGTHS = {1: 32, 2: 64}
@@ -25,13 +27,15 @@ class Tlsa:
 
     @property
     def end_entity(self) -> bool:
-        """Usages 1 and 3 name the server's own certificate or key (the leaf)."""
-        return self.usage in (1, 3)
+        """Usage 3 (DANE-EE) names the server's own certificate or key (the leaf)."""
+        return self.usage == 3
 
     @property
     def usable(self) -> bool:
-        """RFC 7672 §3.1.3: known usage, selector and matching type (and a digest of the right size)."""
-        if self.usage not in USAGES or self.selector not in SELECTORS or self.mtype not in MATCHING:
+        """Usable by a DANE SMTP sender: usage 2 or 3, known selector and matching type, a digest of the
+        right size. RFC 7672 §3.1.3: senders may treat PKIX-TA(0) and PKIX-EE(1) as "unusable", and
+        Postfix and Exim do, so a 0/1 record neither secures nor blocks delivery."""
+        if self.usage not in SMTP_USAGES or self.selector not in SELECTORS or self.mtype not in MATCHING:
             return False
         return self.mtype == 0 or len(self.data) == _LENGTHS[self.mtype]
 

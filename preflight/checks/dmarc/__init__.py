@@ -1,14 +1,27 @@
 """DMARC: a valid record on the domain or its organizational domain, its policy, its reports.
 
-Records are fetched through our DNS layer; checkdmarc parses them (on our resolver).
+Discovery and tag parsing follow RFC 7489 (:mod:`preflight.rfc.dmarc`), every lookup through
+our DNS layer: ``_dmarc.<domain>``, then the organizational domain's; records not starting with
+``v=DMARC1`` are discarded (§6.6.3). ``pct`` is applied as receivers apply it (§6.6.4). Report
+destinations in another organizational domain must publish
+``<domain>._report._dmarc.<destination>`` (§7.1) or no report is sent. checkdmarc (on our
+resolver) is asked for its advice, which is reported as ``dmarc.advice``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
+from preflight.net.checkdmarc_bridge import checkdmarc_resolver
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+from preflight.rfc.dmarc import (
+    DmarcRecord,
+    dmarc_records,
+    effective_policy,
+    parse,
+    report_authorization_name,
+)
 from preflight.engine import RunContext, concurrent_map
 from preflight.data.suffixes import registered_domain
 
@@ -20,23 +33,68 @@ RECORD_ERROR = Outcome("dmarc.record", "error", Status.ERROR, ("domain", "reason
 
 POLICY_ENFORCED = Outcome("dmarc.policy", "enforced", Status.PASS, ("domain", "policy"))
 POLICY_NONE = Outcome("dmarc.policy", "none", Status.WARN, ("domain",))
+POLICY_PARTIAL = Outcome("dmarc.policy", "partial", Status.WARN,
+                         ("domain", "policy", "pct", "rest"))
+POLICY_PCT_ZERO = Outcome("dmarc.policy", "pct_zero", Status.WARN,
+                          ("domain", "policy", "effective"))
 POLICY_SKIPPED = Outcome("dmarc.policy", "no_record", Status.SKIP, ("domain",))
 
 RUA_OK = Outcome("dmarc.reporting", "rua", Status.PASS, ("domain", "rua"))
 RUA_MISSING = Outcome("dmarc.reporting", "no_rua", Status.WARN, ("domain",))
+RUA_UNAUTHORIZED = Outcome("dmarc.reporting", "unauthorized", Status.WARN,
+                           ("domain", "destinations", "names"))
+RUA_AUTH_ERROR = Outcome("dmarc.reporting", "error", Status.ERROR, ("domain", "reason"))
 RUA_SKIPPED = Outcome("dmarc.reporting", "no_record", Status.SKIP, ("domain",))
+
+ADVICE_NONE = Outcome("dmarc.advice", "none", Status.PASS, ("domain",))
+ADVICE = Outcome("dmarc.advice", "warnings", Status.WARN, ("domain", "count", "warnings"))
 
 
 @dataclass(frozen=True)
 class DmarcFacts:
-    """DMARC records found for one domain, where, and what checkdmarc made of them."""
+    """DMARC records found for one domain, where, and what the lookups they need returned."""
 
     domain: str
     answers: tuple[DnsAnswer | DnsError, ...]
     location: str | None = None
     records: tuple[str, ...] = ()
-    tags: dict[str, str] = field(default_factory=dict)
-    parse_error: str | None = None
+    authorizations: tuple[tuple[str, DnsAnswer | DnsError], ...] = ()
+    """(destination domain, TXT answer at <location>._report._dmarc.<destination>)."""
+    advice: tuple[str, ...] = ()
+    """checkdmarc's warnings (and the message of an exception it raised)."""
+
+    @property
+    def record(self) -> DmarcRecord | None:
+        """The one record found, parsed (None when there are none or several)."""
+        return parse(self.records[0]) if len(self.records) == 1 else None
+
+    @property
+    def parse_error(self) -> str | None:
+        """Why receivers apply no DMARC with the one record found (RFC 7489 §6.6.3), or None."""
+        record = self.record
+        return None if record is None else record.error
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The record's known tags (names and policy/alignment values in lower case); ``p`` is
+        the policy receivers apply (``none`` when only a usable ``rua=`` saved the record)."""
+        record = self.record
+        if record is None:
+            return {}
+        tags = {k: v.lower() if k in ("p", "sp", "adkim", "aspf") else v
+                for k, v in record.tags.items()}
+        if record.policy is not None:
+            tags["p"] = record.policy
+        return tags
+
+
+_COVERED = (
+    "A p tag value of none",
+    "An sp tag value of none",
+    "rua tag (destination for aggregate reports) not found",
+    "does not indicate that it accepts DMARC reports about",
+)
+"""checkdmarc warnings that dmarc.policy (none) and dmarc.reporting (no_rua, unauthorized) give."""
 
 
 def organizational_domain(domain: str) -> str:
@@ -44,90 +102,132 @@ def organizational_domain(domain: str) -> str:
     return registered_domain(domain)
 
 
-def dmarc_records(answer: DnsAnswer) -> tuple[str, ...]:
-    """TXT strings that are DMARC records."""
-    return tuple(r for r in answer.records if r.strip().lower().startswith("v=dmarc1"))
-
-
 def collect(dns: DnsClient, domain: str) -> DmarcFacts:
-    """Look up ``_dmarc.<domain>``, then the organizational domain's, and parse what is found."""
+    """Look up ``_dmarc.<domain>``, then the organizational domain's, and what the record needs."""
     answers: list[DnsAnswer | DnsError] = []
     candidates = [domain]
     org = organizational_domain(domain)
     if org != domain:
         candidates.append(org)
     for name in candidates:
-        qname = f"_dmarc.{name}"
         try:
-            answer = dns.query(qname, "TXT")
+            answer = dns.query(f"_dmarc.{name}", "TXT")
         except DnsError as exc:
             answers.append(exc)
             return DmarcFacts(domain, tuple(answers))
         answers.append(answer)
-        records = dmarc_records(answer)
+        records = dmarc_records(answer.records)
+        if len(records) > 1:
+            return DmarcFacts(domain, tuple(answers), name, records)
         if records:
-            if len(records) > 1:
-                return DmarcFacts(domain, tuple(answers), name, records)
-            return _parsed(dns, domain, tuple(answers), name, records)
+            record = parse(records[0])
+            auth = tuple(_authorization(dns, name, dest) for dest in _external(name, record))
+            return DmarcFacts(domain, tuple(answers), name, records, auth,
+                              _advice(dns, name, records[0]))
     return DmarcFacts(domain, tuple(answers))
 
 
-def _parsed(dns: DnsClient, domain: str, answers: tuple[DnsAnswer | DnsError, ...], location: str,
-            records: tuple[str, ...]) -> DmarcFacts:
+def _external(location: str, record: DmarcRecord) -> list[str]:
+    """Report destination domains outside the record's organizational domain (§7.1)."""
+    own = organizational_domain(location)
+    hosts = {uri.host for uri in record.rua + record.ruf if uri.host}
+    return sorted(h for h in hosts if organizational_domain(h) != own)
+
+
+def _authorization(dns: DnsClient, location: str, dest: str) -> tuple[str, DnsAnswer | DnsError]:
+    try:
+        return dest, dns.query(report_authorization_name(location, dest), "TXT")
+    except DnsError as exc:
+        return dest, exc
+
+
+def _advice(dns: DnsClient, location: str, record: str) -> tuple[str, ...]:
     from checkdmarc import dmarc as cdmarc
 
     try:
-        parsed = cdmarc.parse_dmarc_record(records[0], location, resolver=dns.resolver(),
+        parsed = cdmarc.parse_dmarc_record(record, location, resolver=checkdmarc_resolver(dns),
                                            timeout=dns.config.timeout)
     except cdmarc.DMARCError as exc:
-        return DmarcFacts(domain, answers, location, records, parse_error=str(exc))
-    tags = {k: _tag_text(v.get("value")) for k, v in parsed.get("tags", {}).items()
-            if v.get("explicit", True)}
-    return DmarcFacts(domain, answers, location, records, tags)
-
-
-def _tag_text(value: object) -> str:
-    if isinstance(value, list):
-        parts = []
-        for item in value:
-            if isinstance(item, dict):
-                parts.append(f"{item.get('scheme', 'mailto')}:{item.get('address', '')}")
-            else:
-                parts.append(str(item))
-        return ",".join(parts)
-    return "" if value is None else str(value)
+        warnings = [str(exc)]
+    else:
+        warnings = [str(w) for w in parsed.get("warnings", [])]
+    return tuple(w for w in warnings if not any(covered in w for covered in _COVERED))
 
 
 def evaluate(facts: DmarcFacts) -> list[CheckResult]:
-    """dmarc.record, dmarc.policy and dmarc.reporting for one domain."""
+    """dmarc.record, dmarc.policy, dmarc.reporting and dmarc.advice for one domain."""
     d = facts.domain
     evidence = [a.evidence() for a in facts.answers]
     errors = [a for a in facts.answers if isinstance(a, DnsError)]
     if errors:
         return [RECORD_ERROR(d, evidence, domain=d, reason=errors[0].reason)]
+    skipped = [POLICY_SKIPPED(d, domain=d), RUA_SKIPPED(d, domain=d)]
     if not facts.records:
-        return [RECORD_MISSING(d, evidence, domain=d), POLICY_SKIPPED(d, domain=d),
-                RUA_SKIPPED(d, domain=d)]
+        return [RECORD_MISSING(d, evidence, domain=d), *skipped]
     location = f"_dmarc.{facts.location}"
     if len(facts.records) > 1:
-        return [RECORD_MULTIPLE(d, evidence, domain=d, location=location),
-                POLICY_SKIPPED(d, domain=d), RUA_SKIPPED(d, domain=d)]
-    if facts.parse_error:
-        evidence.append(Evidence("checkdmarc", facts.parse_error, "DMARC parser"))
-        return [RECORD_INVALID(d, evidence, domain=d, location=location, error=facts.parse_error),
-                POLICY_SKIPPED(d, domain=d), RUA_SKIPPED(d, domain=d)]
+        return [RECORD_MULTIPLE(d, evidence, domain=d, location=location), *skipped]
+    record = parse(facts.records[0])
+    advice = [_advice_result(d, record, facts.advice)]
+    if record.error or record.policy is None:
+        error = record.error or "no policy"
+        evidence.append(Evidence("RFC 7489", error, "preflight"))
+        return [RECORD_INVALID(d, evidence, domain=d, location=location, error=error),
+                *skipped, *advice]
     out = [RECORD_OK(d, evidence, domain=d, location=location, record=facts.records[0])]
+    out.append(_policy(d, facts, record, location))
+    out.append(_reporting(d, facts, record, location, evidence))
+    return out + advice
+
+
+def _advice_result(d: str, record: DmarcRecord, parser: tuple[str, ...]) -> CheckResult:
+    """Values discarded under RFC 7489 §6.3 and checkdmarc's warnings, as one result."""
+    ev = [Evidence("RFC 7489", note, "preflight") for note in record.notes]
+    ev += [Evidence("checkdmarc", text, "DMARC parser") for text in parser]
+    if not ev:
+        return ADVICE_NONE(d, domain=d)
+    return ADVICE(d, ev, domain=d, count=len(ev), warnings=" / ".join(e.value for e in ev))
+
+
+def _policy(d: str, facts: DmarcFacts, record: DmarcRecord, location: str) -> CheckResult:
     # A subdomain found via the organizational record is governed by sp= when present.
-    policy = facts.tags.get("p", "none")
-    if facts.location != d and facts.tags.get("sp"):
-        policy = facts.tags["sp"]
-    policy_ev = [Evidence("policy in effect", policy, location)]
-    out.append(POLICY_NONE(d, policy_ev, domain=d) if policy == "none"
-               else POLICY_ENFORCED(d, policy_ev, domain=d, policy=policy))
-    rua = facts.tags.get("rua", "")
-    out.append(RUA_OK(d, [Evidence("rua", rua, location)], domain=d, rua=rua) if rua
-               else RUA_MISSING(d, evidence, domain=d))
-    return out
+    policy = record.policy or "none"
+    if facts.location != d and record.subdomain_policy:
+        policy = record.subdomain_policy
+    shown = f"{policy}; pct={record.pct}" if "pct" in record.tags else policy
+    ev = [Evidence("policy in effect", shown, location)]
+    if policy == "none":
+        return POLICY_NONE(d, ev, domain=d)
+    sampled, rest = effective_policy(policy, record.pct)
+    if record.pct <= 0:
+        return POLICY_PCT_ZERO(d, ev, domain=d, policy=policy, effective=sampled)
+    if rest is not None:
+        return POLICY_PARTIAL(d, ev, domain=d, policy=policy, pct=record.pct, rest=rest)
+    return POLICY_ENFORCED(d, ev, domain=d, policy=policy)
+
+
+def _reporting(d: str, facts: DmarcFacts, record: DmarcRecord, location: str,
+               evidence: list[Evidence]) -> CheckResult:
+    rua = ",".join(str(u) for u in record.rua)
+    if not record.rua:
+        return RUA_MISSING(d, evidence, domain=d)
+    ev = [Evidence("rua", rua, location)]
+    unauthorized, failed = [], []
+    for dest, answer in facts.authorizations:
+        name = report_authorization_name(str(facts.location), dest)
+        if isinstance(answer, DnsError):
+            failed.append(answer)
+            ev.append(answer.evidence())
+            continue
+        ev.append(answer.evidence(f"TXT {name}"))
+        if not dmarc_records(answer.records):
+            unauthorized.append((dest, name))
+    if unauthorized:
+        return RUA_UNAUTHORIZED(d, ev, domain=d, destinations=", ".join(u[0] for u in unauthorized),
+                                names=", ".join(u[1] for u in unauthorized))
+    if failed:
+        return RUA_AUTH_ERROR(d, ev, domain=d, reason=failed[0].reason)
+    return RUA_OK(d, ev, domain=d, rua=rua)
 
 
 def run(ctx: RunContext) -> FamilyOutput:

@@ -159,7 +159,7 @@ def verify_spf(dns: DnsClient, ip: str | None, mailfrom_domain: str | None, helo
     domain, identity = (mailfrom_domain, "mailfrom") if mailfrom_domain else (helo, "helo")
     if not domain or "." not in domain:
         return None
-    _, result, explanation = check_host(dns, ip, domain)
+    _, result, explanation = check_host(dns, ip, domain, helo)
     return SpfCheck(ip, domain, identity, result, explanation[:300])
 
 

@@ -39,10 +39,12 @@ def run(ctx: RunContext) -> FamilyOutput:
     target = ctx.config.target
     facts = concurrent_map(lambda d: collect(ctx.dns, d, settings), target.domains, workers=4)
     saved, since = _baseline(ctx)
+    new_ips = frozenset(str(ip) for ip in target.ips)
     results = []
     domains: dict[str, Any] = {}
     for f in facts:
-        found, entry = evaluate(f, hostname=target.hostname, baseline=saved.get(f.domain), since=since)
+        found, entry = evaluate(f, hostname=target.hostname, baseline=saved.get(f.domain), since=since,
+                                 new_ips=new_ips)
         results.extend(found)
         if entry is not None:
             domains[f.domain] = entry

@@ -3,6 +3,7 @@ file fetched over HTTPS from ``mta-sts.<domain>`` (all I/O through :mod:`preflig
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from preflight.checks.mta_sts.settings import TransportSettings
@@ -24,6 +25,9 @@ class MtaStsFacts:
     policy_address: DnsAnswer | DnsError | None = None
     """A (else AAAA) of ``mta-sts.<domain>``; None when no fetch was attempted."""
     policy: HttpsResponse | HttpsError | None = None
+    mx_addresses: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(MX host, its A/AAAA addresses) - asked once a policy was fetched, to see whether a current MX
+    name already leads to the new server (a migration that keeps the MX name)."""
 
 
 def sts_records(answer: DnsAnswer) -> list[str]:
@@ -41,6 +45,24 @@ def _address(dns: DnsClient, host: str) -> DnsAnswer | DnsError:
         if answer.records:
             return answer
     return answer
+
+
+MAX_MX_HOSTS = 10
+
+
+def _mx_addresses(dns: DnsClient, mx: DnsAnswer | DnsError) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(mx, DnsAnswer):
+        return ()
+    out = []
+    for host in [h for _, h in mx.mx() if h not in ("", ".")][:MAX_MX_HOSTS]:
+        found: list[str] = []
+        for rrtype in ("A", "AAAA"):
+            try:
+                found += [str(ipaddress.ip_address(a)) for a in dns.query(host, rrtype).records]
+            except (DnsError, ValueError):
+                continue
+        out.append((host, tuple(found)))
+    return tuple(out)
 
 
 def collect(dns: DnsClient, domain: str, settings: TransportSettings) -> MtaStsFacts:
@@ -64,5 +86,5 @@ def collect(dns: DnsClient, domain: str, settings: TransportSettings) -> MtaStsF
             host=host, path=POLICY_PATH, address=address.records[0], port=settings.https_port,
             ca_file=settings.ca_file, timeout=settings.timeout)
     except HttpsError as exc:
-        policy = exc
-    return MtaStsFacts(domain, record, mx, host, address, policy)
+        return MtaStsFacts(domain, record, mx, host, address, exc)
+    return MtaStsFacts(domain, record, mx, host, address, policy, _mx_addresses(dns, mx))

@@ -59,6 +59,23 @@ class Policy:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+MAX_NAME = 253
+"""The longest domain name (RFC 1035 §2.3.4, presentation form without the final dot)."""
+
+MAX_SAVED_MX = 1000
+"""mx patterns kept in the report section: the report schema's limit, so a saved report with a huge
+policy can still be rendered and used as --baseline (the digest covers the whole policy)."""
+
+MAX_SHOWN = 12
+"""mx patterns named in a result; a hostile policy may hold thousands (64 KiB of them)."""
+
+
+def shown(patterns: tuple[str, ...]) -> str:
+    """The patterns for a summary: the first :data:`MAX_SHOWN`, then how many more."""
+    more = len(patterns) - MAX_SHOWN
+    return ", ".join(patterns[:MAX_SHOWN]) + (f", … (+{more})" if more > 0 else "")
+
+
 def days(seconds: int) -> int:
     """Whole days, rounded up (a lead time)."""
     return max(0, math.ceil(seconds / 86400))
@@ -69,11 +86,12 @@ def _hosts(mx: DnsAnswer) -> list[str]:
 
 
 def evaluate(facts: MtaStsFacts, *, hostname: str | None, baseline: Mapping[str, Any] | None = None,
-             since: str = "") -> tuple[list[CheckResult], dict[str, Any] | None]:
+             since: str = "", new_ips: frozenset[str] = frozenset()) -> tuple[list[CheckResult], dict[str, Any] | None]:
     """Results for one domain and its ``mta_sts`` report-section entry (None: no policy seen).
 
     ``baseline`` is this domain's entry of a saved report's ``mta_sts`` section (hostile data:
-    only well-formed values are used), ``since`` that report's date.
+    only well-formed values are used), ``since`` that report's date. ``new_ips`` are the new
+    server's addresses: a current MX name already leading there is how senders reach it.
     """
     d = facts.domain
     record = facts.record
@@ -99,16 +117,16 @@ def evaluate(facts: MtaStsFacts, *, hostname: str | None, baseline: Mapping[str,
         return results, None
     parsed, url = policy
     mode_outcome = {"enforce": o.MODE_ENFORCE, "testing": o.MODE_TESTING}.get(parsed.mode, o.MODE_NONE)
-    pev = [Evidence("policy", f"mode: {parsed.mode}; max_age: {parsed.max_age}; mx: {', '.join(parsed.mx)}",
+    pev = [Evidence("policy", f"mode: {parsed.mode}; max_age: {parsed.max_age}; mx: {shown(parsed.mx)}",
                     url)]
     results.append(mode_outcome(d, pev, domain=d))
     results.append(o.MAX_AGE_OK(d, pev, domain=d, max_age=parsed.max_age, days=days(parsed.max_age)))
-    mx_result = _coverage(facts, parsed, hostname, pev)
+    mx_result = _coverage(facts, parsed, hostname, pev, new_ips)
     if mx_result is not None:
         results.append(mx_result)
     results.extend(_id_change(d, sts_id, parsed, baseline, since, ev + pev))
     entry = {"id": sts_id, "url": url, "mode": parsed.mode, "max_age": parsed.max_age,
-             "mx": list(parsed.mx), "policy_sha256": parsed.digest}
+             "mx": list(parsed.mx[:MAX_SAVED_MX]), "policy_sha256": parsed.digest}
     return results, entry
 
 
@@ -141,30 +159,44 @@ def _policy(facts: MtaStsFacts, results: list[CheckResult]) -> tuple[Policy, str
     except MTASTSError as exc:
         results.append(o.POLICY_SYNTAX(d, ev, domain=d, url=fetched.url, reason=str(exc)[:300]))
         return None
+    patterns = tuple(str(p) for p in parsed["mx"])
+    too_long = next((p for p in patterns if len(p) > MAX_NAME), None)
+    if too_long is not None:  # checkdmarc checks labels, not the whole name (RFC 1035: 253 characters)
+        results.append(o.POLICY_SYNTAX(d, ev, domain=d, url=fetched.url,
+                                       reason=f"mx pattern longer than {MAX_NAME} characters: {too_long[:60]}…"))
+        return None
     results.append(o.POLICY_OK(d, ev, domain=d, url=fetched.url))
-    policy = Policy(str(parsed["mode"]), int(parsed["max_age"]), tuple(str(p) for p in parsed["mx"]))
-    return policy, fetched.url
+    return Policy(str(parsed["mode"]), int(parsed["max_age"]), patterns), fetched.url
 
 
 def _coverage(facts: MtaStsFacts, policy: Policy, hostname: str | None,
-              ev: list[Evidence]) -> CheckResult | None:
-    """mta_sts.mx: the patterns must name the MX hosts in use and the new server."""
+              ev: list[Evidence], new_ips: frozenset[str] = frozenset()) -> CheckResult | None:
+    """mta_sts.mx: the patterns must name the MX hosts in use and the new server. Senders match
+    MX names only: when a (covered) MX name in use already leads to the new server's address, the
+    new server's own host name need not be in the policy (a migration that keeps the MX name)."""
     import checkdmarc  # noqa: F401
     from checkdmarc.mta_sts import mx_in_mta_sts_patterns
 
     d = facts.domain
     if policy.mode == "none":
         return None
-    patterns = ", ".join(policy.mx)
+    patterns = shown(policy.mx)
     lead = days(policy.max_age)
     if isinstance(facts.mx, DnsError):
         return o.MX_UNKNOWN(d, [facts.mx.evidence()], domain=d, reason=facts.mx.reason)
     ev = [*ev, facts.mx.evidence(f"MX {d}")]
     current = _hosts(facts.mx)
     missing_current = [h for h in current if not mx_in_mta_sts_patterns(h, list(policy.mx))]
+    if missing_current and policy.mode == "testing":
+        return o.MX_MISSES_CURRENT_TESTING(d, ev, domain=d, missing=", ".join(missing_current), patterns=patterns,
+                                           days=lead)
     if missing_current:
         return o.MX_MISSES_CURRENT(d, ev, domain=d, missing=", ".join(missing_current), patterns=patterns,
                                    mode=policy.mode, days=lead)
+    kept = [(h, addrs) for h, addrs in facts.mx_addresses if h in current and set(addrs) & new_ips]
+    if kept and not (hostname and mx_in_mta_sts_patterns(hostname, list(policy.mx))):
+        ev = [*ev, *(Evidence(f"A/AAAA {h}", ", ".join(addrs), "DNS") for h, addrs in kept)]
+        return o.MX_COVERED(d, ev, domain=d, hosts=", ".join(current), patterns=patterns)
     if not hostname:
         return o.MX_NO_NEW_HOST(d, ev, domain=d, patterns=patterns)
     if not mx_in_mta_sts_patterns(hostname, list(policy.mx)):

@@ -38,6 +38,8 @@ MX_MISSES_NEW_TESTING = Outcome("mta_sts.mx", "misses_new_testing", Status.WARN,
                                 ("domain", "missing", "patterns", "days"))
 MX_MISSES_CURRENT = Outcome("mta_sts.mx", "misses_current", Status.FAIL,
                             ("domain", "missing", "patterns", "mode", "days"))
+MX_MISSES_CURRENT_TESTING = Outcome("mta_sts.mx", "misses_current_testing", Status.WARN,
+                                    ("domain", "missing", "patterns", "days"))
 MX_NO_NEW_HOST = Outcome("mta_sts.mx", "no_new_host", Status.WARN, ("domain", "patterns"))
 MX_UNKNOWN = Outcome("mta_sts.mx", "error", Status.ERROR, ("domain", "reason"))
 

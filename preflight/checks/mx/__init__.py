@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+from preflight.rfc.spf import is_spf_record
 from preflight.engine import RunContext, concurrent_map
 
 MX_OK = Outcome("mx.present", "resolvable", Status.PASS, ("domain", "hosts"))
@@ -137,7 +138,7 @@ def run(ctx: RunContext) -> FamilyOutput:
         except DnsError as exc:
             answer = exc
         if rrtype == "TXT" and isinstance(answer, DnsAnswer):
-            spf = tuple(r for r in answer.records if r.lower().startswith("v=spf1"))
+            spf = tuple(r for r in answer.records if is_spf_record(r))
             answer = DnsAnswer(answer.qname, answer.rdtype, spf, answer.ttl, answer.server)
             rrtype = "TXT (SPF)"
         return evaluate_ttl(name, rrtype, answer)

@@ -19,6 +19,7 @@ from preflight.data.probes import is_public
 from preflight.checks.partners.senders import LargeSender, SenderTable
 from preflight.model import Evidence
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+from preflight.rfc.spf import is_spf_record
 
 MAX_LOOKUPS = 10
 """DNS-querying SPF terms followed per domain (RFC 7208 section 4.6.4)."""
@@ -132,7 +133,7 @@ class _Walk:
         answer = self.ask(domain, "TXT")
         if answer is None:
             return None
-        records = [r for r in answer.records if r.lower() == "v=spf1" or r.lower().startswith("v=spf1 ")]
+        records = [r for r in answer.records if is_spf_record(r)]
         if not records:
             if depth == 0:
                 self.note(f"{domain} publishes no SPF record")

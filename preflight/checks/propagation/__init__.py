@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsConfig, DnsError, Nameserver, reverse_name
+from preflight.rfc.spf import is_spf_record
 from preflight.engine import RunContext, concurrent_map
 
 CONSISTENT = Outcome("propagation.consistent", "agree", Status.PASS, ("name", "rrtype", "count"))
@@ -31,7 +32,7 @@ class Observation:
             return None
         records = self.answer.records
         if self.answer.rdtype == "TXT":
-            records = tuple(r for r in records if r.lower().startswith("v=spf1"))
+            records = tuple(r for r in records if is_spf_record(r))
         return tuple(sorted(records)) if records else ("NXDOMAIN",) if self.answer.nxdomain else ()
 
 

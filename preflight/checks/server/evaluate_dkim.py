@@ -7,13 +7,13 @@ import binascii
 import hashlib
 import re
 
-from preflight.checks.dkim import parse_tags
 from preflight.checks.server import outcomes as o
 from preflight.checks.server.evaluate_host import source
 from preflight.checks.server.facts import DkimSigner, KeyProbe, PlanFacts, ServerFacts
 from preflight.model import CheckResult, Evidence
 from preflight.net.dns import DnsAnswer, DnsError
 from preflight.net.ssh import Access
+from preflight.rfc.dkim import is_key_record, parse_tags
 
 _PORT = re.compile(r"inet6?:(\d{1,5})")
 
@@ -90,7 +90,7 @@ def evaluate_key(probe: KeyProbe, answer: DnsAnswer | DnsError | None, where: st
             ev.append(answer.evidence())
         return o.DKIM_DNS_ERROR(name, ev, domain=d, selector=s, reason=reason)
     ev.append(answer.evidence())
-    records = [r for r in answer.records if "p=" in r or r.startswith("v=DKIM1")]
+    records = [r for r in answer.records if is_key_record(r)]
     if not records:
         return o.DKIM_DNS_MISSING(name, ev, domain=d, selector=s, name=name)
     try:

@@ -16,12 +16,12 @@ from typing import Any
 from preflight.checks.smtp import outcomes
 from preflight.checks.smtp.collect import collect
 from preflight.checks.smtp.evaluate import evaluate
-from preflight.checks.smtp.facts import ProbeFacts
+from preflight.checks.smtp.facts import ProbeFacts, name_matches, read_certificate
 from preflight.checks.smtp.settings import MAX_POSTMASTER_DOMAINS, SmtpSettings, settings_of
 from preflight.model import FamilyOutput
 from preflight.engine import RunContext, concurrent_map
 
-__all__ = ["SmtpSettings", "outcomes", "probes", "run", "section"]
+__all__ = ["SmtpSettings", "name_matches", "outcomes", "probes", "read_certificate", "run", "section"]
 
 MAX_PARALLEL_TARGETS = 4
 """Servers probed at once (each probe holds at most one connection at a time)."""

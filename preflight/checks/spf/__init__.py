@@ -1,8 +1,11 @@
 """SPF: one valid record per domain, within the lookup limits, and authorizing every new IP.
 
 The record is fetched through our DNS layer (so "no record" and "could not ask" stay apart),
-parsed and lookup-counted by checkdmarc, and evaluated per new IP with pyspf's RFC 7208
-``check_host`` running on our resolver.
+judged against the RFC 7208 grammar (:mod:`preflight.rfc.spf`), lookup-counted by checkdmarc,
+and evaluated per new IP with pyspf's RFC 7208 ``check_host`` running on our resolver, with the
+new server's ``--hostname`` as the HELO identity (``%{h}``). The sender is
+``postmaster@<domain>``: a record whose answer depends on the local part (``%{l}``, ``%{s}``)
+is judged for that sender only.
 """
 
 from __future__ import annotations
@@ -10,13 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
-from preflight.net.dns import DnsAnswer, DnsClient, DnsError, pyspf_resolver
+from preflight.net.checkdmarc_bridge import checkdmarc_resolver
+from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+from preflight.net.spfbridge import pyspf_resolver
+from preflight.rfc.spf import is_spf_record, risky_terms, syntax_error
 from preflight.engine import RunContext, concurrent_map
 
 RECORD_OK = Outcome("spf.record", "valid", Status.PASS, ("domain", "record"))
 RECORD_MISSING = Outcome("spf.record", "missing", Status.FAIL, ("domain",))
 RECORD_MULTIPLE = Outcome("spf.record", "multiple", Status.FAIL, ("domain", "count"))
 RECORD_INVALID = Outcome("spf.record", "invalid", Status.FAIL, ("domain", "error"))
+RECORD_PASS_ALL = Outcome("spf.record", "pass_all", Status.FAIL, ("domain", "record"))
+RECORD_PTR = Outcome("spf.record", "ptr", Status.WARN, ("domain", "record"))
 RECORD_ERROR = Outcome("spf.record", "error", Status.ERROR, ("domain", "reason"))
 
 LOOKUPS_OK = Outcome("spf.lookups", "within_limits", Status.PASS, ("domain", "lookups", "void"))
@@ -43,37 +51,51 @@ class SpfFacts:
     records: tuple[str, ...] = ()
     parse_error: str | None = None
     parse_error_kind: str | None = None
-    """``syntax``, ``lookups``, ``void`` or ``dns`` (from checkdmarc's exception type)."""
+    """``syntax``, ``chain``, ``lookups``, ``void`` or ``dns`` (from checkdmarc's exception type):
+    ``syntax`` is checkdmarc's own grammar, ``chain`` a permanent error found through includes."""
     lookups: int | None = None
     void_lookups: int | None = None
     check_host: tuple[tuple[str, str, str], ...] = ()
     """(ip, result, explanation) per new IP."""
+    raw: bytes | None = None
+    """The one SPF record as received (its bytes decide RFC 7208 §3.1's ASCII rule)."""
+    chain_error: str | None = None
+    """A record reached through include:/redirect= that breaks the RFC 7208 grammar."""
 
 
 def spf_records(txt: DnsAnswer) -> tuple[str, ...]:
-    """TXT strings that are SPF records (``v=spf1`` alone or followed by a space)."""
-    return tuple(
-        r for r in txt.records if r.lower() == "v=spf1" or r.lower().startswith("v=spf1 ")
-    )
+    """TXT strings that are SPF records (RFC 7208 §4.5, :func:`preflight.rfc.spf.is_spf_record`)."""
+    return tuple(r for r in txt.records if is_spf_record(r))
 
 
-def _parse(dns: DnsClient, domain: str, record: str) -> tuple[str | None, str | None, int | None, int | None]:
+def _raw_record(txt: DnsAnswer) -> bytes | None:
+    found = [r for r in txt.raw if is_spf_record(r)]
+    return found[0] if len(found) == 1 else None
+
+
+def _parse(
+    dns: DnsClient, domain: str, record: str,
+) -> tuple[str | None, str | None, int | None, int | None]:
     from checkdmarc import spf as cspf
 
+    # checkdmarc's grammar wants the version in lower case; RFC 7208 §4.5 does not.
+    record = "v=spf1" + record[len("v=spf1"):]
     try:
-        parsed = cspf.parse_spf_record(record, domain, resolver=dns.resolver(),
+        parsed = cspf.parse_spf_record(record, domain, resolver=checkdmarc_resolver(dns),
                                        timeout=dns.config.timeout)
     except cspf.SPFTooManyVoidDNSLookups as exc:
         return str(exc), "void", None, None
     except cspf.SPFTooManyDNSLookups as exc:
         return str(exc), "lookups", None, None
-    except (cspf.SPFSyntaxError, cspf.SPFIncludeLoop, cspf.SPFRedirectLoop) as exc:
+    except cspf.SPFSyntaxError as exc:
         return str(exc), "syntax", None, None
+    except (cspf.SPFIncludeLoop, cspf.SPFRedirectLoop) as exc:
+        return str(exc), "chain", None, None
     except cspf.SPFError as exc:
         # checkdmarc raises the same SPFRecordNotFound for an include target that publishes no
         # SPF record (a permanent error in the record: a fact) and for one whose lookup timed
         # out or failed (could not check). Only a DNS transport failure in the chain is "dns".
-        return str(exc), "dns" if _transport_failure(exc) else "syntax", None, None
+        return str(exc), "dns" if _transport_failure(exc) else "chain", None, None
     return None, None, int(parsed.get("dns_lookups", 0)), int(parsed.get("dns_void_lookups", 0))
 
 
@@ -92,29 +114,77 @@ def _transport_failure(exc: BaseException) -> bool:
     return False
 
 
-def check_host(dns: DnsClient, ip: str, domain: str) -> tuple[str, str, str]:
-    """RFC 7208 check_host(ip, domain) through ``dns``: (ip, result, explanation)."""
+def check_host(
+    dns: DnsClient, ip: str, domain: str, helo: str | None = None,
+) -> tuple[str, str, str]:
+    """RFC 7208 check_host(ip, domain) through ``dns``: (ip, result, explanation).
+
+    ``helo`` is the name the new server greets with (``--hostname``; ``%{h}``), the domain
+    itself when not given.
+    """
     import spf
 
     with pyspf_resolver(dns):
-        query = spf.query(i=ip, s=f"postmaster@{domain}", h=domain,
+        query = spf.query(i=ip, s=f"postmaster@{domain}", h=helo or domain,
                           timeout=dns.config.timeout * 4, querytime=dns.config.timeout * 8)
         result, _code, explanation = query.check()
     return ip, str(result), str(explanation)
 
 
-def collect(dns: DnsClient, domain: str, ips: tuple[str, ...]) -> SpfFacts:
-    """Fetch, parse and evaluate the SPF of ``domain`` for every IP."""
+def collect(dns: DnsClient, domain: str, ips: tuple[str, ...], helo: str | None = None) -> SpfFacts:
+    """Fetch, parse and evaluate the SPF of ``domain`` for every IP (HELO name ``helo``)."""
     try:
         txt = dns.query(domain, "TXT")
     except DnsError as exc:
         return SpfFacts(domain, exc)
     records = spf_records(txt)
+    checks = tuple(concurrent_map(lambda ip: check_host(dns, ip, domain, helo), ips, workers=4))
     if len(records) != 1:
-        return SpfFacts(domain, txt, records)
+        return SpfFacts(domain, txt, records, check_host=checks)
+    raw = _raw_record(txt)
     error, kind, lookups, void = _parse(dns, domain, records[0])
-    checks = tuple(concurrent_map(lambda ip: check_host(dns, ip, domain), ips, workers=4))
-    return SpfFacts(domain, txt, records, error, kind, lookups, void, checks)
+    chain = None
+    if kind in (None, "syntax"):
+        # Records reached through include:/redirect= are judged by the RFC 7208 grammar too (and
+        # a syntax error checkdmarc found may be theirs): a bad one is a permanent error.
+        chain = _chain_syntax_error(dns, records[0])
+        if chain and kind == "syntax":
+            error, kind = chain, "chain"
+    return SpfFacts(domain, txt, records, error, kind, lookups, void, checks, raw, chain)
+
+
+def _chain_syntax_error(dns: DnsClient, record: str, budget: int = 10) -> str | None:
+    """The first include:/redirect= target (without macros) whose record breaks RFC 7208 §12."""
+    todo, seen = [record], set()
+    while todo and budget > 0:
+        for target in _targets(todo.pop(0)):
+            if target in seen or budget <= 0:
+                continue
+            seen.add(target)
+            budget -= 1
+            try:
+                found = [r for r in dns.query(target, "TXT").raw if is_spf_record(r)]
+            except DnsError:
+                continue
+            if len(found) != 1:
+                continue
+            problem = syntax_error(found[0])
+            if problem:
+                return f"{target}: {problem}"
+            todo.append(found[0].decode("ascii", "replace"))
+    return None
+
+
+def _targets(record: str) -> list[str]:
+    """Domains named by include: and redirect= (those without macros)."""
+    out = []
+    for term in record.split(" ")[1:]:
+        body = term.lstrip("+-~?")
+        for prefix in ("include:", "redirect="):
+            value = body[len(prefix):]
+            if body.lower().startswith(prefix) and value and "%" not in value:
+                out.append(value.lower().rstrip("."))
+    return out
 
 
 def evaluate(facts: SpfFacts) -> list[CheckResult]:
@@ -126,15 +196,28 @@ def evaluate(facts: SpfFacts) -> list[CheckResult]:
     if not facts.records:
         return [RECORD_MISSING(d, ev, domain=d), LOOKUPS_SKIPPED(d, domain=d)]
     if len(facts.records) > 1:
-        return [RECORD_MULTIPLE(d, ev, domain=d, count=len(facts.records)), LOOKUPS_SKIPPED(d, domain=d)]
+        return [RECORD_MULTIPLE(d, ev, domain=d, count=len(facts.records)),
+                LOOKUPS_SKIPPED(d, domain=d)]
     out: list[CheckResult] = []
     err, kind = facts.parse_error, facts.parse_error_kind
     err_ev = ev + ([Evidence("checkdmarc", err, "SPF parser")] if err else [])
-    if kind == "syntax":
+    record = facts.records[0]
+    grammar = syntax_error(facts.raw if facts.raw is not None else record)
+    if grammar:
+        out.append(RECORD_INVALID(d, ev + [Evidence("RFC 7208", grammar, "preflight")],
+                                  domain=d, error=grammar))
+    elif kind == "chain":
         out.append(RECORD_INVALID(d, err_ev, domain=d, error=err))
+    elif facts.chain_error:
+        out.append(RECORD_INVALID(d, ev + [Evidence("RFC 7208", facts.chain_error, "preflight")],
+                                  domain=d, error=facts.chain_error))
     else:
-        out.append(RECORD_OK(d, ev, domain=d, record=facts.records[0]))
-    if kind == "lookups":
+        out.append(_record_ok(d, record, ev))
+    if kind == "syntax":
+        # The record follows RFC 7208 (or its error is reported above) but checkdmarc's own
+        # grammar refused it: its lookups were not counted.
+        out.append(LOOKUPS_ERROR(d, err_ev, domain=d, reason=err))
+    elif kind == "lookups":
         out.append(LOOKUPS_TOO_MANY(d, err_ev, domain=d, error=err))
     elif kind == "void":
         out.append(LOOKUPS_VOID(d, err_ev, domain=d, error=err))
@@ -145,6 +228,15 @@ def evaluate(facts: SpfFacts) -> list[CheckResult]:
     for ip, result, explanation in facts.check_host:
         out.append(_authorizes(d, ip, result, explanation, ev))
     return out
+
+
+def _record_ok(d: str, record: str, ev: list[Evidence]) -> CheckResult:
+    risky = risky_terms(record)
+    if risky.pass_all:
+        return RECORD_PASS_ALL(d, ev, domain=d, record=record)
+    if risky.ptr:
+        return RECORD_PTR(d, ev, domain=d, record=record)
+    return RECORD_OK(d, ev, domain=d, record=record)
 
 
 def _authorizes(d: str, ip: str, result: str, explanation: str, ev: list[Evidence]) -> CheckResult:
@@ -168,5 +260,6 @@ def _authorizes(d: str, ip: str, result: str, explanation: str, ev: list[Evidenc
 def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: SPF of every sending domain."""
     ips = tuple(str(ip) for ip in ctx.config.target.ips)
-    facts = concurrent_map(lambda d: collect(ctx.dns, d, ips), ctx.config.target.domains)
+    helo = ctx.config.target.hostname
+    facts = concurrent_map(lambda d: collect(ctx.dns, d, ips, helo), ctx.config.target.domains)
     return FamilyOutput(tuple(r for f in facts for r in evaluate(f)))

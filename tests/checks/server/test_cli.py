@@ -17,7 +17,7 @@ from preflight.lab.dnsserver import LabDnsServer
 def _base(dns: LabDnsServer) -> list[str]:
     host, port = dns.address
     return ["check", "--ip", NEW_IP, "--hostname", NEW_HOST, "--domain", DOMAIN, "--dkim-selector", "s1",
-            "--nameserver", f"{host}:{port}", "--timeout", "1", "--no-smtp", "--json", "-"]
+            "--nameserver", f"{host}:{port}", "--timeout", "1", "--no-smtp", "--no-client", "--json", "-"]
 
 
 @pytest.mark.sshd

@@ -1,0 +1,157 @@
+"""DMARC records (RFC 7489): discovery's record filter, tag parsing, policy and report URIs.
+
+* :func:`is_dmarc_record` is §6.6.3 step 2's filter: a TXT string that does not start with the
+  version tag (``v`` *WSP ``=`` *WSP ``DMARC1``, §6.4; no leading space) is discarded.
+* :func:`parse` reads the tag list of §6.4 (``;``-separated, whitespace allowed around ``=`` and
+  ``;``), keeps unknown tags out (§6.3: ignored) and notes values it had to discard (§6.3: "syntax
+  errors in the remainder of the record SHOULD be discarded in favor of default values").
+* :func:`effective_policy` applies ``pct`` (§6.6.4): mail not sampled gets the next policy down,
+  so ``p=quarantine; pct=0`` acts as none and ``p=reject; pct=0`` as quarantine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_VERSION = re.compile(r"[vV][ \t]*=[ \t]*DMARC1[ \t]*(?:;|$)")
+_TAG = re.compile(r"([A-Za-z][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*?)[ \t]*", re.DOTALL)
+_URI = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):([^!]+)(?:!(\d+)([kmgtKMGT]?))?")
+POLICIES = ("none", "quarantine", "reject")
+KNOWN_TAGS = ("v", "p", "sp", "rua", "ruf", "adkim", "aspf", "ri", "fo", "rf", "pct")
+LOWER = {"reject": "quarantine", "quarantine": "none", "none": "none"}
+"""§6.6.4: the policy applied to mail that ``pct`` leaves out of sampling."""
+
+
+def is_dmarc_record(text: str) -> bool:
+    """True when a TXT string at ``_dmarc.<domain>`` is a DMARC record (§6.6.3 step 2)."""
+    return bool(_VERSION.match(text))
+
+
+def dmarc_records(records: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The DMARC records among the TXT strings; the others are discarded."""
+    return tuple(r for r in records if is_dmarc_record(r))
+
+
+@dataclass(frozen=True)
+class ReportUri:
+    """One ``rua``/``ruf`` destination."""
+
+    scheme: str
+    address: str
+    """For ``mailto``: the address; else the rest of the URI."""
+
+    @property
+    def host(self) -> str | None:
+        """The domain reports go to (``mailto`` only), lower case."""
+        if self.scheme != "mailto" or "@" not in self.address:
+            return None
+        return self.address.rpartition("@")[2].split("?")[0].strip().rstrip(".").lower() or None
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.address}"
+
+
+@dataclass(frozen=True)
+class DmarcRecord:
+    """A parsed DMARC record: the recognised tags and what had to be discarded."""
+
+    tags: dict[str, str]
+    policy: str | None
+    """``p`` (lower case) when valid; None when missing or invalid."""
+    subdomain_policy: str | None
+    pct: int
+    rua: tuple[ReportUri, ...] = ()
+    ruf: tuple[ReportUri, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+    """Values discarded in favour of defaults (§6.3), one line each."""
+    error: str | None = None
+    """Why receivers apply no DMARC at all (§6.6.3 step 6), or None."""
+
+
+class DmarcSyntaxError(ValueError):
+    """The text is not a DMARC record at all."""
+
+
+def parse(text: str) -> DmarcRecord:
+    """Parse a record :func:`is_dmarc_record` accepted (else :class:`DmarcSyntaxError`)."""
+    if not is_dmarc_record(text):
+        raise DmarcSyntaxError("the record does not start with v=DMARC1 (RFC 7489 §6.4)")
+    tags: dict[str, str] = {}
+    notes: list[str] = []
+    for index, part in enumerate(text.split(";")):
+        part = part.strip(" \t")
+        if not part:
+            continue
+        match = _TAG.fullmatch(part)
+        if match is None:
+            notes.append(f"{part[:40]!r} is not tag=value; ignored (RFC 7489 §6.3)")
+            continue
+        name, value = match.group(1).lower(), match.group(2)
+        if index == 0 and name != "v":
+            raise DmarcSyntaxError("v=DMARC1 must be the first tag (RFC 7489 §6.3)")
+        if name not in KNOWN_TAGS:
+            continue  # §6.3: unknown tags MUST be ignored
+        if name in tags:
+            notes.append(f"{name}= appears more than once; the first is used (RFC 7489 §6.3)")
+            continue
+        tags[name] = value
+    policy = tags.get("p", "").lower() or None
+    error = None
+    rua = _uris(tags.get("rua"), "rua", notes)
+    ruf = _uris(tags.get("ruf"), "ruf", notes)
+    if policy not in POLICIES:
+        problem = "no p= tag"
+        if "p" in tags:
+            problem = f"p={tags['p'][:60]} is not none, quarantine or reject"
+        if rua:
+            # §6.6.3 step 6: with a usable rua, act as if p=none had been published.
+            notes.append(f"{problem}: receivers act as if p=none (RFC 7489 §6.6.3)")
+            policy = "none"
+        else:
+            error = f"{problem} (RFC 7489 §6.3, §6.6.3)"
+            policy = None
+    subdomain = tags.get("sp", "").lower() or None
+    if subdomain is not None and subdomain not in POLICIES:
+        notes.append(f"sp={tags['sp'][:20]} is not a policy; p= applies to subdomains "
+                     "(RFC 7489 §6.3)")
+        subdomain = None
+    pct = 100
+    if "pct" in tags:
+        if re.fullmatch(r"\d{1,3}", tags["pct"]) and int(tags["pct"]) <= 100:
+            pct = int(tags["pct"])
+        else:
+            notes.append(f"pct={tags['pct'][:20]} is not 0-100; the default 100 applies "
+                         "(RFC 7489 §6.3)")
+    for name, allowed in (("adkim", ("r", "s")), ("aspf", ("r", "s"))):
+        if name in tags and tags[name].lower() not in allowed:
+            notes.append(f"{name}={tags[name][:20]} is not r or s; r applies (RFC 7489 §6.3)")
+    return DmarcRecord(tags, policy, subdomain, pct, rua, ruf, tuple(notes), error)
+
+
+def _uris(value: str | None, name: str, notes: list[str]) -> tuple[ReportUri, ...]:
+    if not value:
+        return ()
+    found = []
+    for item in value.split(","):
+        item = item.strip(" \t")
+        match = _URI.fullmatch(item)
+        if match is None:
+            notes.append(f"{name}: {item[:60]!r} is not a URI; ignored (RFC 7489 §6.2)")
+            continue
+        found.append(ReportUri(match.group(1).lower(), match.group(2)))
+    return tuple(found)
+
+
+def effective_policy(policy: str, pct: int) -> tuple[str, str | None]:
+    """(policy for sampled mail, policy for the rest or None when pct is 100), §6.6.4."""
+    if pct >= 100 or policy == "none":
+        return policy, None
+    if pct <= 0:
+        return LOWER[policy], None
+    return policy, LOWER[policy]
+
+
+def report_authorization_name(policy_domain: str, destination: str) -> str:
+    """Where ``destination`` agrees to take reports about ``policy_domain`` (RFC 7489 §7.1)."""
+    return f"{policy_domain}._report._dmarc.{destination}"

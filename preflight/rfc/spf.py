@@ -1,0 +1,201 @@
+"""SPF records (RFC 7208): the one detector of an SPF record, and the §12 grammar as a checker.
+
+:func:`is_spf_record` is the only place preflight decides whether a TXT string is an SPF record
+(§4.5: the version section ``v=spf1``, case-insensitive, alone or followed by a space).
+:func:`syntax_error` walks the ABNF of §12 plus the record-level rules of §5 and §6 (once-only
+modifiers, 7-bit ASCII) and names the first problem, or returns None for a record receivers
+accept. :func:`risky_terms` reports the ``all`` and ``ptr`` mechanisms a valid record uses.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+_VERSION = re.compile(r"v=spf1(?: |$)", re.IGNORECASE)
+_VERSION_BYTES = re.compile(rb"v=spf1(?: |$)", re.IGNORECASE)
+
+MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
+_DIRECTIVE = re.compile(r"([+\-?~]?)([a-z0-9]+)(.*)", re.IGNORECASE | re.DOTALL)
+_MODIFIER = re.compile(r"([a-z][a-z0-9_\-.]*)=(.*)", re.IGNORECASE | re.DOTALL)
+_MACRO = re.compile(r"%(?:\{([slodiphcrtv])(\d*)(r?)([.\-+,/_=]*)\}|%|_|-)", re.IGNORECASE)
+_TOPLABEL = re.compile(
+    r"(?:[a-z0-9]*[a-z][a-z0-9]*|[a-z0-9]+-[a-z0-9-]*[a-z0-9])", re.IGNORECASE
+)
+_CIDR4 = r"/(?:0|[1-9][0-9]?)"
+_CIDR6 = r"/(?:0|[1-9][0-9]{0,2})"
+_DUAL_CIDR = re.compile(rf"((?:{_CIDR4})?)((?:/{_CIDR6})?)$")
+_QNUM = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9]|[0-9])"
+_IP4 = re.compile(rf"{_QNUM}(?:\.{_QNUM}){{3}}$")
+EXP_ONLY_MACROS = frozenset("crt")
+"""Macro letters allowed only in explanation text (§7.2)."""
+
+
+def is_spf_record(text: str | bytes) -> bool:
+    """True when a TXT string is an SPF record (RFC 7208 §4.5; ``v=spf10`` is not one)."""
+    if isinstance(text, bytes):
+        return bool(_VERSION_BYTES.match(text))
+    return bool(_VERSION.match(text))
+
+
+def spf_records(records: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The TXT strings among ``records`` that are SPF records, in order."""
+    return tuple(r for r in records if is_spf_record(r))
+
+
+def syntax_error(record: str | bytes) -> str | None:
+    """The first reason RFC 7208 makes ``record`` a permerror on its face, or None.
+
+    Only what the record itself shows is judged; what DNS lookups reveal (loops, limits, missing
+    include targets) is left to evaluation.
+    """
+    if isinstance(record, bytes):
+        try:
+            record = record.decode("ascii")
+        except UnicodeDecodeError:
+            return "the record contains non-ASCII bytes (RFC 7208 §3.1: 7-bit ASCII only)"
+    if any(ord(ch) > 0x7E or (ord(ch) < 0x20) for ch in record):
+        return "the record contains characters outside printable 7-bit ASCII (RFC 7208 §3.1, §12)"
+    if not is_spf_record(record):
+        return "the record does not start with v=spf1 (RFC 7208 §4.5)"
+    seen: set[str] = set()
+    for term in record[len("v=spf1"):].split(" "):
+        if not term:
+            continue
+        problem = _term_error(term, seen)
+        if problem:
+            return f"{term[:60]!r}: {problem}"
+    return None
+
+
+def _term_error(term: str, seen: set[str]) -> str | None:
+    modifier = _MODIFIER.fullmatch(term)
+    if modifier:
+        name, value = modifier.group(1).lower(), modifier.group(2)
+        if name in ("redirect", "exp"):
+            if name in seen:
+                return f"{name}= appears more than once (RFC 7208 §6)"
+            seen.add(name)
+            return _domain_spec_error(value)
+        return _macro_string_error(value, allow_exp_letters=False)
+    directive = _DIRECTIVE.fullmatch(term)
+    if directive is None:
+        return "not a mechanism or modifier (RFC 7208 §12)"
+    name, rest = directive.group(2).lower(), directive.group(3)
+    if name not in MECHANISMS:
+        return f"unknown mechanism {name!r} (RFC 7208 §5)"
+    if name == "all":
+        return None if rest == "" else "all takes no argument (RFC 7208 §5.1)"
+    if name in ("include", "exists"):
+        if not rest.startswith(":"):
+            return f"{name} needs ':' and a domain (RFC 7208 §5.2, §5.7)"
+        return _domain_spec_error(rest[1:])
+    if name in ("a", "mx"):
+        cidr = _DUAL_CIDR.search(rest)
+        assert cidr is not None  # both parts are optional
+        spec = rest[: cidr.start()]
+        if not _cidr_ok(cidr.group(1), 32) or not _cidr_ok(cidr.group(2)[1:], 128):
+            return f"bad prefix length in {name} (RFC 7208 §5.6)"
+        if spec == "":
+            return None
+        if not spec.startswith(":"):
+            return f"{name} must be followed by ':' domain or '/' prefix (RFC 7208 §12)"
+        return _domain_spec_error(spec[1:])
+    if name == "ptr":
+        if rest == "":
+            return None
+        if not rest.startswith(":"):
+            return "ptr must be followed by ':' domain (RFC 7208 §5.5)"
+        return _domain_spec_error(rest[1:])
+    return _ip_error(name, rest)
+
+
+def _cidr_ok(text: str, limit: int) -> bool:
+    if not text:
+        return True
+    return int(text[1:]) <= limit
+
+
+def _ip_error(name: str, rest: str) -> str | None:
+    if not rest.startswith(":"):
+        return f"{name} needs ':' and a network (RFC 7208 §5.6)"
+    network, _, length = rest[1:].partition("/")
+    limit = 32 if name == "ip4" else 128
+    bad_length = not re.fullmatch(r"0|[1-9][0-9]{0,2}", length) or int(length) > limit
+    if length and bad_length:
+        return f"bad prefix length /{length[:5]} (RFC 7208 §5.6)"
+    if "/" in rest[1:] and not length:
+        return "empty prefix length (RFC 7208 §5.6)"
+    if name == "ip4":
+        if _IP4.match(network):
+            return None
+        return f"{network[:45]!r} is not an IPv4 address (RFC 7208 §5.6)"
+    try:
+        ipaddress.IPv6Address(network)
+    except ValueError:
+        return f"{network[:45]!r} is not an IPv6 address (RFC 7208 §5.6)"
+    return None
+
+
+def _macro_string_error(text: str, *, allow_exp_letters: bool) -> str | None:
+    position = 0
+    while True:
+        percent = text.find("%", position)
+        if percent < 0:
+            return None
+        macro = _MACRO.match(text, percent)
+        if macro is None:
+            return "bad macro: '%' must start %{…}, %%, %_ or %- (RFC 7208 §7.1)"
+        letter = macro.group(1)
+        if letter and letter.lower() in EXP_ONLY_MACROS and not allow_exp_letters:
+            return f"macro %{{{letter}}} is allowed only in exp= text (RFC 7208 §7.2)"
+        position = macro.end()
+
+
+def _domain_spec_error(spec: str) -> str | None:
+    """``domain-spec = macro-string domain-end`` (RFC 7208 §7.1, §12)."""
+    if spec == "":
+        return "empty domain (RFC 7208 §7.1)"
+    problem = _macro_string_error(spec, allow_exp_letters=False)
+    if problem:
+        return problem
+    if _ends_with_macro(spec):
+        return None
+    labels = spec[:-1] if spec.endswith(".") else spec
+    head, dot, top = labels.rpartition(".")
+    if not dot or not head:
+        return f"{spec[:60]!r} is not a domain with a top-level label (RFC 7208 §7.1)"
+    if not _TOPLABEL.fullmatch(top):
+        return f"{spec[:60]!r} does not end in a valid top-level label (RFC 7208 §7.1)"
+    return None
+
+
+def _ends_with_macro(spec: str) -> bool:
+    return any(m.end() == len(spec) for m in _MACRO.finditer(spec))
+
+
+@dataclass(frozen=True)
+class RiskyTerms:
+    """What a valid record authorizes beyond listed hosts."""
+
+    pass_all: bool
+    """An ``all`` with the ``+`` (or no) qualifier: every host on the Internet passes."""
+    ptr: bool
+    """A ``ptr`` mechanism (RFC 7208 §5.5: SHOULD NOT be used)."""
+
+
+def risky_terms(record: str) -> RiskyTerms:
+    """The ``+all`` and ``ptr`` of a record that :func:`syntax_error` accepts."""
+    pass_all = ptr = False
+    for term in record.split(" ")[1:]:
+        directive = _DIRECTIVE.fullmatch(term)
+        if directive is None or "=" in term:
+            continue
+        qualifier, name = directive.group(1), directive.group(2).lower()
+        rest = directive.group(3)
+        if name == "all" and rest == "" and qualifier in ("", "+"):
+            pass_all = True
+        if name == "ptr" and (rest == "" or rest.startswith(":")):
+            ptr = True
+    return RiskyTerms(pass_all, ptr)
