@@ -55,7 +55,8 @@ def collect_mx(dns: DnsClient, domain: str) -> MxFacts:
 
     # A and AAAA of every MX host in one wave (at most 10 hosts: 20 questions).
     found = concurrent_map(ask, [(h, t) for h in hosts for t in ("A", "AAAA")], workers=20)
-    return MxFacts(domain, mx, tuple((h, tuple(found[2 * i:2 * i + 2])) for i, h in enumerate(hosts)))
+    pairs = tuple((h, tuple(found[2 * i:2 * i + 2])) for i, h in enumerate(hosts))
+    return MxFacts(domain, mx, pairs)
 
 
 def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
