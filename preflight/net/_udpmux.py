@@ -37,7 +37,8 @@ def query_wire(query: dns.message.Message) -> bytes:
 
     One question, no records, at most an EDNS OPT record without options, no TSIG: header,
     question and OPT are packed as RFC 1035/6891 lay them out, skipping dnspython's renderer
-    (name compression, section bookkeeping), about a fifth of the client's CPU per query. Any other message goes through ``to_wire()``; a test holds the two equal.
+    (name compression, section bookkeeping), about a fifth of the client's CPU per query.
+    Any other message goes through ``to_wire()``; a test holds the two equal.
     """
     opt = query.opt
     if (len(query.question) != 1 or query.answer or query.authority or query.additional

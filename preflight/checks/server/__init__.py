@@ -113,8 +113,8 @@ def plan_facts(ctx: RunContext, new: ServerFacts) -> PlanFacts:
                               if p.public_der is not None))
     # (name, rdtype) per question: the PTRs of the new IPs, the DKIM record of each derived key.
     questions = [(reverse_name(ip), "PTR") for ip in ips] + [(record_name(d, s), "TXT") for d, s in keys]
-    answers = (concurrent_map(lambda q: _ask(ctx.dns, *q), questions, workers=ctx.dns.config.concurrency)
-               if new.connected else [])
+    answers = (concurrent_map(lambda q: _ask(ctx.dns, *q), questions,
+                              workers=ctx.dns.config.concurrency) if new.connected else [])
     by_question = dict(zip(questions, answers))
     return PlanFacts(
         ips=ips, hostname=target.hostname, domains=target.domains, selectors=target.dkim_selectors,
