@@ -88,6 +88,8 @@ def test_check_with_message_from_the_plan_in_japanese(dns_server: LabDnsServer, 
     assert any(r["check_id"] == "message.dkim" and r["status"] == "pass" for r in data["results"])
     page = out.read_text()
     assert "テストメッセージ" in page and "受信側の判定" in page
+    # No English left in the words of our own verification: the key size reads in Japanese too.
+    assert "2048 ビットの鍵" in page and "bit key" not in page
 
 
 def test_untrusted_text_is_escaped_in_every_output(dns_server: LabDnsServer, tmp_path: Path) -> None:
@@ -152,3 +154,37 @@ def test_real_subprocess_of_the_installed_entry_point(dns_server: LabDnsServer, 
                           timeout=120)
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["verdict"] == "not_ready"
+
+
+def test_dmarc_is_undecided_not_failed_when_the_dkim_key_could_not_be_fetched(
+        dns_server: LabDnsServer, lab_eml: Path) -> None:
+    # The lab message's SPF fails (the demo's known problem), so DKIM is its only way to align;
+    # with the key unreachable, "not aligned" would be a fail the evidence does not show.
+    dns_server.add_fault("s2026._domainkey.example.com", "servfail")
+    result = runner.invoke(app, ["message", str(lab_eml), "--ip", "203.0.113.25", "--nameserver", ns(dns_server),
+                                 "--timeout", "1", "--json", "-"])
+    data = json.loads(result.stdout)
+    by = {r["check_id"]: r for r in data["results"] if r["check_id"] in ("message.dkim", "message.dmarc")}
+    assert (by["message.dkim"]["status"], by["message.dkim"]["outcome"]) == ("error", "dns_error")
+    assert (by["message.dmarc"]["status"], by["message.dmarc"]["outcome"]) == ("error", "undecided")
+    assert "DKIM" in by["message.dmarc"]["summary"]
+    assert data["messages"][0]["verdicts"][2] == {"method": "dmarc", "ours": None, "theirs": "pass"}
+    assert result.exit_code == 1  # SPF still fails: that part was checked
+
+
+def test_a_header_cut_at_the_limit_is_could_not_check_never_missing(dns_server: LabDnsServer, lab_eml: Path,
+                                                                   tmp_path: Path) -> None:
+    # 200,000 Received fields on top: the real hops, From, Date and Message-ID lie beyond the
+    # reading limit. Saying "never left from the new IP" or "no Date field" would be a fail the
+    # evidence does not show; "no duplicate field" a pass it does not show.
+    crafted = tmp_path / "many.eml"
+    crafted.write_bytes(b"Received: from a by b; Mon, 07 Dec 2026 02:56:53 +0000\r\n" * 200_000 + lab_eml.read_bytes())
+    result = runner.invoke(app, ["message", str(crafted), "--ip", "203.0.113.25", "--nameserver", ns(dns_server),
+                                 "--timeout", "1", "--json", "-"])
+    data = json.loads(result.stdout)
+    by = {r["check_id"]: r for r in data["results"]}
+    assert by["message.read"]["status"] == "warn"
+    for check_id in ("message.path", "message.message_id", "message.date", "message.duplicates", "message.dmarc"):
+        assert (by[check_id]["status"], by[check_id]["outcome"]) == ("error", "header_cut"), by[check_id]
+    assert not [r for r in data["results"] if r["status"] == "fail"]
+    assert result.exit_code == 3

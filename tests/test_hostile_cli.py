@@ -152,6 +152,55 @@ def test_replacing_a_report_keeps_its_mode_and_new_files_follow_the_umask(tmp_pa
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_a_symlinked_output_is_written_through_not_replaced(tmp_path: Path) -> None:
+    # (`--json /dev/stdout > file` is such a link: replacing it would replace /dev/stdout itself)
+    real, link = tmp_path / "real.json", tmp_path / "link.json"
+    real.write_text("old", encoding="utf-8")
+    link.symlink_to(real.name)
+    code, output = invoke("render", str(SAMPLE), "--json", str(link))
+    assert code == 0, output
+    assert link.is_symlink() and json.loads(real.read_text(encoding="utf-8"))["schema_version"]
+
+
+def test_a_named_pipe_output_nobody_reads_is_exit_2_at_once(tmp_path: Path) -> None:
+    pipe = tmp_path / "out.pipe"
+    os.mkfifo(pipe)
+    done = preflight("render", str(SAMPLE), "--json", str(pipe), "--html", str(tmp_path / "r.html"))
+    assert done.returncode == 2 and "named pipe that no program reads" in one_error(done.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pipe"]
+
+
+def test_a_named_pipe_output_with_a_reader_gets_the_report(tmp_path: Path) -> None:
+    pipe = tmp_path / "out.pipe"
+    os.mkfifo(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # a reader is there before the run
+    exe = Path(sys.executable).with_name("preflight")
+    proc = subprocess.Popen([str(exe), "render", str(SAMPLE), "--json", str(pipe)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    chunks: list[bytes] = []
+    try:
+        deadline = time.monotonic() + BOUND
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(reader, 1 << 16)
+            except BlockingIOError:
+                chunk = None
+            if chunk:
+                chunks.append(chunk)
+            elif proc.poll() is not None:
+                break
+            else:
+                time.sleep(0.01)
+        _, err = proc.communicate(timeout=BOUND)
+    finally:
+        os.close(reader)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert json.loads(b"".join(chunks))["schema_version"]
+
+
 @pytest.mark.parametrize("problem", ["file", "long"])
 def test_demo_output_dir_problems_are_usage_errors(problem: str, tmp_path: Path) -> None:
     target = tmp_path / "taken"
@@ -174,6 +223,19 @@ def test_demo_output_dir_read_only(tmp_path: Path) -> None:
 # -- SIGINT / SIGTERM -----------------------------------------------------------------------------
 
 
+def catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` handles ``signum`` (Linux: SigCgt/SigBlk in /proc/PID/status)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    mask = 0  # caught by a handler, or blocked and taken by the watcher thread (sigwait)
+    for line in status.splitlines():
+        if line.startswith(("SigCgt:", "SigBlk:")):
+            mask |= int(line.split()[1], 16)
+    return bool(mask >> (signum - 1) & 1)
+
+
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_stops_a_slow_run_with_no_output(signum: int, code: int, dns_server: LabDnsServer,
                                                   tmp_path: Path) -> None:
@@ -192,9 +254,13 @@ def test_a_signal_stops_a_slow_run_with_no_output(signum: int, code: int, dns_se
     try:
         # When the run is under way (its first queries reached the lab) and is sent the signal
         deadline = time.monotonic() + BOUND
-        while dns_server.queries == before and time.monotonic() < deadline and proc.poll() is None:
+        # (the lab is shared: another test's late queries can move its counter, so also wait
+        # until this process catches the signal — else it could arrive before Python started)
+        while (dns_server.queries == before or not catches(proc.pid, signum)) \
+                and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         assert dns_server.queries > before, "the run never reached the lab"
+        assert catches(proc.pid, signum), "the program never installed its signal handler"
         proc.send_signal(signum)
         # Then it stops (the rule is 1 s; 10 s here is a generous bound, not a timing test)
         out, err = proc.communicate(timeout=10)
@@ -208,6 +274,21 @@ def test_a_signal_stops_a_slow_run_with_no_output(signum: int, code: int, dns_se
     assert "Traceback" not in err and out == ""
     # And nothing was written, not even a temporary file
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_signal_while_the_command_line_is_built_is_handled_too() -> None:
+    # Ctrl-C in the first ~0.2 s (imports, typer building the options) used to print a
+    # KeyboardInterrupt traceback: the program installs its handlers before any of that.
+    # Both are blocked in every thread and taken by one watcher thread (sigwait), so a worker
+    # thread receiving the signal cannot leave it unnoticed while the main thread waits.
+    probe = ("import signal, sys, threading; sys.argv = ['/usr/local/bin/preflight']; import preflight.cli; "
+             "blocked = signal.pthread_sigmask(signal.SIG_BLOCK, []); "
+             "print(signal.SIGINT in blocked, signal.SIGTERM in blocked, "
+             "any(t.name == 'preflight-signals' and t.is_alive() for t in threading.enumerate()))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=BOUND)
+    assert done.stdout.split() == ["True", "True", "True"], done.stderr
+    # A test runner importing the CLI keeps its own Ctrl-C.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_exit_codes_130_and_143_are_documented() -> None:

@@ -13,7 +13,9 @@ machine output (``--json -``).
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
 import warnings
 
 # Third-party noise (dnspython's CryptographyDeprecationWarning, paramiko's or asyncio's log
@@ -23,6 +25,16 @@ import warnings
 if not sys.warnoptions:
     warnings.simplefilter("ignore")
 logging.getLogger().addHandler(logging.NullHandler())
+
+# Ctrl-C or SIGTERM while the command line is still being built (imports, typer's option
+# parsing) must end as it does later — one line, exit 130/143 — not with a KeyboardInterrupt
+# traceback. Only in the installed `preflight` program: a test runner importing the CLI keeps
+# its own handlers (guarded() installs the same handler around every command body anyway).
+if os.path.basename(sys.argv[0] if sys.argv else "") == "preflight" \
+        and threading.current_thread() is threading.main_thread():
+    from preflight.cli.interrupt import stop_now
+
+    stop_now()
 
 from preflight.cli import commands as _commands  # noqa: E402, F401  (registers the commands)
 from preflight.cli.app import app  # noqa: E402

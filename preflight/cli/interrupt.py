@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from preflight.exitcodes import ExitCode
-from preflight.report.output import discard_temporary
+from preflight.report.output import RENAMING, discard_temporary
 
 _CODES = {signal.SIGINT: (ExitCode.INTERRUPTED, "interrupted"),
           signal.SIGTERM: (ExitCode.TERMINATED, "terminated")}
@@ -29,6 +29,30 @@ def _stop(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler sig
     with contextlib.suppress(OSError):
         os.write(2, f"preflight: {word}: stopped, no report written\n".encode())
     os._exit(int(code))
+
+
+def stop_now() -> None:
+    """The installed program, before anything else runs: from now on SIGINT exits 130 and SIGTERM
+    143 at once, whichever thread is busy.
+
+    A Python handler runs only in the main thread, and only once that thread runs again: when the
+    kernel hands the signal to a worker thread while the main thread waits on a pool's result,
+    nothing wakes it (a run ignored Ctrl-C until a 30 s DNS timeout). So both signals are blocked
+    here, while this is still the only thread — every thread started later inherits the block —
+    and one watcher thread takes them with ``sigwait``.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        for signum in _CODES:
+            signal.signal(signum, _stop)
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, set(_CODES))
+    threading.Thread(target=_watch, name="preflight-signals", daemon=True).start()
+
+
+def _watch() -> None:
+    signum = signal.sigwait(set(_CODES))
+    with RENAMING:  # let a rename of prepared outputs finish: all or none
+        _stop(signum, None)
 
 
 @contextlib.contextmanager
@@ -47,4 +71,4 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
-__all__ = ["stop_on_signals"]
+__all__ = ["stop_now", "stop_on_signals"]

@@ -12,12 +12,17 @@ What pyspf receives is what a recursive resolver returns (pyspf's own dnspython 
   one lookup);
 * TXT strings arrive as the bytes on the wire, so a non-ASCII SPF record is the permerror
   RFC 7208 §3.1 makes it, and non-SPF TXT records beside it stay none of pyspf's business.
+
+A CNAME loop (our DNS layer's "CNAME chain too long") is a fact about the zone, not a failure to
+ask: it reaches pyspf as :func:`cname_loop_error`, a ``TempError`` the ``ptr`` validation can tell
+from a timeout (RFC 7208 §5.5 skips such a name; everywhere else it stays a temperror, §4.4).
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +33,19 @@ _SPF_CLIENT: contextvars.ContextVar[DnsClient | None] = contextvars.ContextVar(
 )
 _SPF_TYPES = {"A", "AAAA", "MX", "PTR", "TXT"}
 """The types RFC 7208 evaluation asks for (type SPF (99) was retired by RFC 7208 §3.1)."""
+CNAME_LOOP_REASON = "CNAME chain too long"
+"""The DnsError reason our DNS layer gives for a CNAME loop (or an over-long chain)."""
+
+
+@functools.cache
+def cname_loop_error() -> type[Exception]:
+    """The ``spf.TempError`` subclass raised for a CNAME loop (a DNS error that is a fact)."""
+    import spf
+
+    class CnameLoop(spf.TempError):
+        """A CNAME loop met during an SPF lookup."""
+
+    return CnameLoop
 
 
 def _spf_lookup(name: str, qtype: str, strict: bool = True, timeout: float = 20) -> list[Any]:
@@ -42,7 +60,8 @@ def _spf_lookup(name: str, qtype: str, strict: bool = True, timeout: float = 20)
     try:
         answer = client.query(name, qtype)
     except DnsError as exc:
-        raise spf.TempError(f"DNS {exc.reason}: {qtype} {name}") from None
+        error = cname_loop_error() if exc.reason == CNAME_LOOP_REASON else spf.TempError
+        raise error(f"DNS {exc.reason}: {qtype} {name}") from None
     key = (name, qtype)
     if qtype == "TXT":
         raw = answer.raw or tuple(r.encode("utf-8", "surrogateescape") for r in answer.records)
@@ -63,3 +82,30 @@ def pyspf_resolver(client: DnsClient) -> Iterator[None]:
         yield
     finally:
         _SPF_CLIENT.reset(token)
+
+
+@functools.cache
+def rfc_query() -> type[Any]:
+    """``spf.query`` with RFC 7208 §5.5's rule for the ``ptr`` validation of each name.
+
+    §5.5: "If a DNS error occurs while doing an A RR lookup, then that domain name is skipped and
+    the search continues." pyspf lets every error end the evaluation (temperror). We skip a name
+    only for a CNAME loop, a fact about the zone; a timeout or SERVFAIL stays a temperror, since
+    our resolver not answering says nothing about what receivers find ("could not check").
+    """
+    import spf
+
+    class RfcQuery(spf.query):
+        def validated_ptrs(self) -> list[str]:
+            limit = spf.MAX_PTR if self.strict else spf.MAX_PTR * 4
+            names = []
+            for name in self.dns_ptr(self.i)[:limit]:
+                try:
+                    addresses = self.dns_a(name, self.A)
+                except cname_loop_error():
+                    continue
+                if self.cidrmatch(addresses, self.cidrmax):
+                    names.append(name)
+            return names
+
+    return RfcQuery

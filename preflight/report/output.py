@@ -17,11 +17,13 @@ the device itself.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,11 +67,27 @@ def check_target(target: str, option: str = "") -> Path | None:
     if path.exists():
         if not os.access(path, os.W_OK):
             raise _fail(option, target, "the file is not writable")
-        if path.is_file() and not os.access(parent, os.W_OK | os.X_OK):
-            raise _fail(option, target, f"the folder {str(parent)!r} is not writable")
+        real = Path(os.path.realpath(path))  # a symlink is written through, not replaced
+        if real.is_file() and not os.access(real.parent, os.W_OK | os.X_OK):
+            raise _fail(option, target, f"the folder {str(real.parent)!r} is not writable")
+        if not real.is_file():
+            os.close(_open_in_place(path, option, target))
     elif not os.access(parent, os.W_OK | os.X_OK):
         raise _fail(option, target, f"the folder {str(parent)!r} is not writable")
     return path
+
+
+def _open_in_place(path: Path, option: str, target: str) -> int:
+    """Open an existing pipe or device for writing without waiting: a named pipe that nobody
+    reads would otherwise block for ever (and hold Ctrl-C back while outputs are written)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise _fail(option, target, "it is a named pipe that no program reads") from None
+        raise _fail(option, target, f"cannot open it ({exc.strerror})") from None
+    os.set_blocking(fd, True)
+    return fd
 
 
 def check_targets(targets: Mapping[str, str | None]) -> bool:
@@ -134,31 +152,33 @@ class _Pending:
     in_place: bool = False
 
 
+RENAMING = threading.Lock()
+"""Held while prepared files are renamed into place: the signal watcher of the installed program
+(:func:`preflight.cli.interrupt.stop_now`) takes it before it ends the process."""
+
+
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM back (main thread only) while the prepared files are renamed."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    """Hold SIGINT/SIGTERM back while the prepared files are renamed: the watcher thread waits
+    for :data:`RENAMING`; a main-thread handler is held back by the signal mask."""
+    with RENAMING:
+        if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        held = {signal.SIGINT, signal.SIGTERM}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _prepare(item: _Pending, umask: int) -> None:
-    path = item.path
-    assert path is not None
-    if path.exists() and not path.is_file():
+    assert item.path is not None
+    if item.path.exists() and not Path(os.path.realpath(item.path)).is_file():
         item.in_place = True
         return
+    path = Path(os.path.realpath(item.path)) if item.path.is_symlink() else item.path
     directory = path.parent if str(path.parent) else Path(".")
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -184,14 +204,18 @@ def write_all(outputs: Iterable[tuple[str, str]]) -> list[str | None]:
             for item in items:
                 if item.path is None:
                     continue
-                if item.in_place:
-                    with open(item.path, "w", encoding="utf-8") as handle:
-                        handle.write(item.text)
-                else:
+                if not item.in_place:
                     assert item.tmp is not None
-                    os.replace(item.tmp, item.path)
+                    os.replace(item.tmp, Path(os.path.realpath(item.path)) if item.path.is_symlink() else item.path)
                     _TEMPORARY.discard(item.tmp)
                     item.tmp = None
+        # Pipes and devices last, outside the hold: a slow reader must not keep Ctrl-C waiting.
+        for item in items:
+            if item.in_place:
+                assert item.path is not None
+                with os.fdopen(_open_in_place(item.path, "", item.target), "w", encoding="utf-8") as handle:
+                    handle.write(item.text)
+                item.in_place = False
     except OSError as exc:
         failed = next((i.target for i in items if i.tmp is not None or i.in_place), "")
         raise UsageError(f"cannot write {failed}: {exc.strerror or exc}") from None

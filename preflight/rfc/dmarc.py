@@ -139,8 +139,26 @@ def _uris(value: str | None, name: str, notes: list[str]) -> tuple[ReportUri, ..
         if match is None:
             notes.append(f"{name}: {item[:60]!r} is not a URI; ignored (RFC 7489 §6.2)")
             continue
-        found.append(ReportUri(match.group(1).lower(), match.group(2)))
+        uri = ReportUri(match.group(1).lower(), match.group(2))
+        if uri.scheme == "mailto" and not _mailbox(uri.address):
+            notes.append(f"{name}: {item[:60]!r} names no mailbox (local@domain name); ignored "
+                         "(RFC 7489 §6.2)")
+            continue
+        found.append(uri)
     return tuple(found)
+
+
+def _mailbox(address: str) -> bool:
+    """True when a mailto address has a local part and a domain name (RFC 6068 addr-spec).
+
+    The domain must be one DNS can hold (labels of 1 to 63 octets, at most 253 in all): reports
+    are only sent to a name receivers can look up (§7.1); an address literal is not one.
+    """
+    local, at, host = address.partition("?")[0].rpartition("@")
+    host = host.strip(" \t").rstrip(".")
+    if not (at and local.strip(" \t") and host) or len(host.encode()) > 253:
+        return False
+    return all(0 < len(label.encode()) <= 63 and "[" not in label for label in host.split("."))
 
 
 def effective_policy(policy: str, pct: int) -> tuple[str, str | None]:

@@ -199,6 +199,9 @@ def _found(domain: str, location: str, **tags: str) -> DmarcFacts:
         (_found("d.test", "d.test", p="reject", pct="50"), ("partial", "no_rua")),
         (_found("d.test", "d.test", p="reject", pct="100"), ("enforced", "no_rua")),
         (_found("d.test", "d.test", p="none", pct="0"), ("none", "no_rua")),
+        # §6.2: a mailto URI without a mailbox is no destination: nothing will be reported
+        (_found("d.test", "d.test", p="reject", rua="mailto:r@"), ("enforced", "no_rua")),
+        (_found("d.test", "d.test", p="reject", rua="mailto:@d.test"), ("enforced", "no_rua")),
     ],
 )
 def test_evaluate_policy_and_reporting_table(facts: DmarcFacts, expected: tuple[str, str]) -> None:

@@ -5,7 +5,7 @@ checkdmarc parses and counts, pyspf evaluates: both really run, on the lab throu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -346,3 +346,59 @@ def test_an_included_record_with_bad_syntax_makes_the_record_invalid(
     invalid = outcomes.expect(results, "spf.record", "invalid", Status.FAIL)
     assert invalid.params["error"].startswith("spf-invalid.cases.test: ")
     assert not [r for r in results if r.check_id == "spf.lookups" and r.status is Status.PASS]
+
+
+# -- ptr validation (RFC 7208 §5.5) -----------------------------------------------------------------
+
+_PTR_ZONE = """$ORIGIN ptrloop.test.
+$TTL 300
+@ IN SOA ns1 h 1 3600 600 1209600 300
+@ IN NS ns1
+ns1 IN A 192.0.2.1
+@ IN TXT "v=spf1 ptr -all"
+loop IN CNAME loop2
+loop2 IN CNAME loop
+slow IN A 192.0.2.78
+"""
+
+
+@pytest.fixture()
+def ptr_loop_lab(dns_server: LabDnsServer) -> Iterator[LabDnsServer]:
+    """ptrloop.test ("v=spf1 ptr -all"); 192.0.2.77's PTR is a CNAME loop, 192.0.2.78's is slow."""
+    import dns.zone
+
+    zone = dns.zone.from_text(_PTR_ZONE, relativize=False)
+    reverse = dns.zone.from_text(
+        "$ORIGIN 77.2.0.192.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.ptrloop.test. h.ptrloop.test. "
+        "1 3600 600 1209600 300\n@ IN NS ns1.ptrloop.test.\n@ IN PTR loop.ptrloop.test.\n",
+        relativize=False)
+    reverse78 = dns.zone.from_text(
+        "$ORIGIN 78.2.0.192.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.ptrloop.test. h.ptrloop.test. "
+        "1 3600 600 1209600 300\n@ IN NS ns1.ptrloop.test.\n@ IN PTR slow.ptrloop.test.\n",
+        relativize=False)
+    for z in (zone, reverse, reverse78):
+        dns_server.add_zone(z)
+    try:
+        yield dns_server
+    finally:
+        for origin in ("ptrloop.test", "77.2.0.192.in-addr.arpa", "78.2.0.192.in-addr.arpa"):
+            dns_server.remove_zone(origin)
+
+
+def test_ptr_name_in_a_cname_loop_is_skipped(
+    ptr_loop_lab: LabDnsServer, client_for: Client, outcomes: OutcomeRecorder,
+) -> None:
+    # RFC 7208 §5.5: a DNS error on the A lookup of a PTR name skips that name (OpenSPF
+    # ptr-cname-loop): the ptr mechanism does not match and -all decides, a fact, not temperror.
+    results = spf_results(client_for(timeout=0.5), "ptrloop.test", "192.0.2.77")
+    outcomes.expect(results, "spf.authorizes", "fail", Status.FAIL, ip="192.0.2.77")
+
+
+@pytest.mark.parametrize("kind", ["timeout", "servfail"])
+def test_ptr_name_that_cannot_be_resolved_is_could_not_check(
+    ptr_loop_lab: LabDnsServer, client_for: Client, outcomes: OutcomeRecorder, kind: str,
+) -> None:
+    # Our resolver failing to answer says nothing about what receivers find: never fail/pass.
+    ptr_loop_lab.add_fault("slow.ptrloop.test", kind, "A")
+    results = spf_results(client_for(timeout=0.3), "ptrloop.test", "192.0.2.78")
+    outcomes.expect(results, "spf.authorizes", "temperror", Status.ERROR, ip="192.0.2.78")

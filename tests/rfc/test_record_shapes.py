@@ -126,6 +126,13 @@ DMARC_SHAPES: list[tuple[str, str, str]] = [
     ("v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@example.net", "reject", "6.2"),
     ("v=DMARC1; p=reject; rua=mailto:a@example.com!10m", "reject", "6.2"),
     ("v=DMARC1; p=reject; rua=notauri", "reject", "6.2"),
+    ("v=DMARC1; rua=mailto:d@", "no dmarc", "6.2"),
+    ("v=DMARC1; rua=mailto:@example.com", "no dmarc", "6.2"),
+    ("v=DMARC1; rua=mailto:d@[192.0.2.1]", "no dmarc", "6.2"),
+    ("v=DMARC1; rua=mailto:d@example..com", "no dmarc", "6.2"),
+    ("v=DMARC1; rua=mailto:d@" + "a" * 64 + ".example", "no dmarc", "6.2"),
+    ("v=DMARC1; rua=mailto:d@" + ("a" * 50 + ".") * 5 + "example", "no dmarc", "6.2"),
+    ("v=DMARC1; rua=mailto:d@example.com.", "none", "6.2"),
 ]
 
 
@@ -154,6 +161,7 @@ def test_dmarc_shape(record: str, answer: str, section: str) -> None:
          "rua_hosts", ("example.com", "example.net")),
         ("v=DMARC1; p=reject; rua=mailto:a@example.com!10m", "rua_hosts", ("example.com",)),
         ("v=DMARC1; p=reject; rua=notauri", "rua_hosts", ()),
+        ("v=DMARC1; p=reject; rua=mailto:a@,mailto:b@example.com", "rua_hosts", ("example.com",)),
         ("v=DMARC1; p=reject; pct=150", "pct", 100),
     ],
 )

@@ -8,10 +8,12 @@ from preflight.checks.message import outcomes as o
 from preflight.checks.message.alignment import Alignment, judge
 from preflight.checks.message.authresults import MethodResult, receiver_verdicts
 from preflight.checks.message.collect import HopFound, MessageFacts
+from preflight.checks.message.headers import HeaderProblem
 from preflight.checks.message.received import Hop
 from preflight.checks.message.source import MAX_MESSAGE_BYTES
 from preflight.checks.message.spamsignals import SpamVerdict
 from preflight.checks.message.verify import DkimCheck, DkimOutcome
+from preflight.i18n.messages import encode, piece
 from preflight.model import CheckResult, Evidence
 from preflight.net.dns import DnsError
 
@@ -37,7 +39,9 @@ def evaluate_read(facts: MessageFacts) -> CheckResult:
         return o.READ_TRUNCATED(f.name, ev, file=f.name, size=f.size, limit=MAX_MESSAGE_BYTES)
     problems = [p.value for p in facts.headers.problems]
     if problems:
-        return o.READ_PROBLEMS(f.name, ev, file=f.name, problems=", ".join(problems))
+        # The codes stay in the JSON (problems); the report names them in its language.
+        words = encode([piece(f"message_problem_{p}") for p in problems])
+        return o.READ_PROBLEMS(f.name, ev, file=f.name, problems=", ".join(problems), problems_i18n=words)
     return o.READ_OK(f.name, ev, file=f.name, size=f.size, fields=len(facts.headers.fields), hops=len(facts.hops))
 
 
@@ -135,7 +139,8 @@ def _dkim_result(name: str, check: DkimCheck, selectors: tuple[str, ...] = ()) -
     if check.outcome is DkimOutcome.PASS and selectors and s.lower() not in selectors:
         return o.DKIM_UNPLANNED(subject, ev, domain=d, selector=s, planned=", ".join(selectors))
     if check.outcome is DkimOutcome.PASS:
-        return o.DKIM_PASS(subject, ev, domain=d, selector=s, detail=check.detail)
+        words = encode([piece("message_dkim_key_bits", bits=check.bits)]) if check.bits else ""
+        return o.DKIM_PASS(subject, ev, domain=d, selector=s, detail=check.detail, detail_i18n=words)
     if check.outcome in _DKIM:
         return _DKIM[check.outcome](subject, ev, domain=d, selector=s)
     if check.outcome in _DETAILED:
@@ -184,6 +189,19 @@ def alignment_of(facts: MessageFacts, org: Callable[[str], str]) -> Alignment:
     return judge(facts.from_domain, passed, spf_domain, tags.get("adkim", "r"), tags.get("aspf", "r"), org)
 
 
+def undecided_methods(facts: MessageFacts) -> list[str]:
+    """The methods our verification could not decide (``DKIM``, ``SPF``): a DKIM signature not
+    judged or whose key could not be fetched, SPF temperror or a client address never found."""
+    own = facts.own
+    assert own is not None
+    out = []
+    if any(c.outcome in (DkimOutcome.DNS_ERROR, DkimOutcome.NOT_JUDGED) for c in own.dkim):
+        out.append("DKIM")
+    if own.spf is None and facts.receiving is None or own.spf is not None and own.spf.result == "temperror":
+        out.append("SPF")
+    return out
+
+
 def evaluate_dmarc(facts: MessageFacts, org: Callable[[str], str]) -> CheckResult:
     """message.dmarc: the From domain aligned with a passing DKIM d= or SPF domain."""
     name, own = facts.file.name, facts.own
@@ -206,6 +224,11 @@ def evaluate_dmarc(facts: MessageFacts, org: Callable[[str], str]) -> CheckResul
         via = " + ".join(x for x in (f"DKIM d={al.dkim_aligned[0]}" if al.dkim_aligned else "",
                                      f"SPF {al.spf_domain}" if al.spf_aligned else "") if x)
         return o.DMARC_ALIGNED(f"{name}: {d}", ev, domain=d, via=via, policy=policy)
+    unknown = undecided_methods(facts)
+    if unknown:
+        # Not aligned through what was verified, but a signature or SPF that could not be
+        # checked might have aligned: a fail would be redder than the evidence.
+        return o.DMARC_UNDECIDED(f"{name}: {d}", ev, domain=d, unknown=", ".join(unknown))
     return o.DMARC_UNALIGNED(f"{name}: {d}", ev, domain=d, dkim=", ".join(al.dkim_unaligned) or "-",
                              spf=al.spf_domain or "-", policy=policy)
 
@@ -231,7 +254,8 @@ def our_verdicts(facts: MessageFacts, org: Callable[[str], str]) -> dict[str, st
     elif len(dmarc.records) != 1 or dmarc.parse_error:
         out["dmarc"] = "none"
     else:
-        out["dmarc"] = "pass" if alignment_of(facts, org).aligned else "fail"
+        aligned = alignment_of(facts, org).aligned
+        out["dmarc"] = "pass" if aligned else None if undecided_methods(facts) else "fail"
     return out
 
 
@@ -303,10 +327,20 @@ def evaluate_spam(facts: MessageFacts) -> CheckResult:
     return o.SPAM_UNCLEAR(name, ev, signals=said)
 
 
+def header_cut(facts: MessageFacts, results: list[CheckResult]) -> list[CheckResult]:
+    """When the header block was cut at the reading limit, what the message seems to lack
+    (a hop, a signature, From, Date, Message-ID, a duplicate) may lie beyond the cut."""
+    if not {HeaderProblem.TOO_MANY_FIELDS, HeaderProblem.HEADER_TOO_LARGE} & set(facts.headers.problems):
+        return results
+    name = facts.file.name
+    return [o.HEADER_CUT[r.check_id](r.subject, list(r.evidence), file=name)
+            if (r.check_id, r.outcome) in o.ABSENCES else r for r in results]
+
+
 def evaluate(facts: MessageFacts, org: Callable[[str], str], selectors: tuple[str, ...] = ()) -> list[CheckResult]:
     """Every ``message.*`` result of one message (``selectors``: the planned DKIM selectors)."""
-    return [
+    return header_cut(facts, [
         evaluate_read(facts), evaluate_path(facts), evaluate_tls(facts), *evaluate_receiver(facts),
         *evaluate_dkim(facts, selectors), evaluate_spf(facts), evaluate_dmarc(facts, org),
         *evaluate_agreement(facts, org), *evaluate_rules(facts), evaluate_spam(facts),
-    ]
+    ])

@@ -7,7 +7,7 @@ from preflight.model import Outcome, Status
 P, W, F, E, S = Status.PASS, Status.WARN, Status.FAIL, Status.ERROR, Status.SKIP
 
 READ_OK = Outcome("message.read", "parsed", P, ("file", "size", "fields", "hops"))
-READ_PROBLEMS = Outcome("message.read", "problems", W, ("file", "problems"))
+READ_PROBLEMS = Outcome("message.read", "problems", W, ("file", "problems", "problems_i18n"))
 READ_TRUNCATED = Outcome("message.read", "truncated", W, ("file", "size", "limit"))
 
 PATH_OK = Outcome("message.path", "left_new_ip", P, ("ip", "helo", "receiver", "hops"))
@@ -34,7 +34,7 @@ UNTRUSTED_NO_RECEIVER = Outcome("message.untrusted", "no_receiver", S, ("authser
 UNTRUSTED = {"before_receiver": UNTRUSTED_BEFORE, "other_authserv": UNTRUSTED_OTHER,
              "no_receiver": UNTRUSTED_NO_RECEIVER}
 
-DKIM_PASS = Outcome("message.dkim", "pass", P, ("domain", "selector", "detail"))
+DKIM_PASS = Outcome("message.dkim", "pass", P, ("domain", "selector", "detail", "detail_i18n"))
 DKIM_UNPLANNED = Outcome("message.dkim", "unplanned_selector", W, ("domain", "selector", "planned"))
 DKIM_BODY = Outcome("message.dkim", "body_changed", F, ("domain", "selector"))
 DKIM_MISMATCH = Outcome("message.dkim", "signature_mismatch", F, ("domain", "selector"))
@@ -59,6 +59,7 @@ DMARC_UNALIGNED = Outcome("message.dmarc", "not_aligned", F, ("domain", "dkim", 
 DMARC_NO_RECORD = Outcome("message.dmarc", "no_record", W, ("domain", "aligned"))
 DMARC_NO_FROM = Outcome("message.dmarc", "no_from", F, ("file",))
 DMARC_ERROR = Outcome("message.dmarc", "dns_error", E, ("domain", "reason"))
+DMARC_UNDECIDED = Outcome("message.dmarc", "undecided", E, ("domain", "unknown"))
 
 AGREE = Outcome("message.agreement", "agree", P, ("method", "ours", "theirs"))
 DISAGREE_SPF = Outcome("message.agreement", "disagree_spf", W, ("method", "ours", "theirs"))
@@ -86,3 +87,17 @@ SPAM_INBOX = Outcome("message.spam", "not_spam", P, ("signals",))
 SPAM_JUNK = Outcome("message.spam", "spam", F, ("signals",))
 SPAM_UNCLEAR = Outcome("message.spam", "unclear", W, ("signals",))
 SPAM_NO_SIGNALS = Outcome("message.spam", "no_signals", S, ("receiver",))
+
+# A header block cut at the reading limit (too many or too large fields): what the message seems
+# to lack may sit beyond the cut, so an absence is "could not check", never a fail or a pass.
+PATH_CUT = Outcome("message.path", "header_cut", E, ("file",))
+DKIM_CUT = Outcome("message.dkim", "header_cut", E, ("file",))
+DMARC_CUT = Outcome("message.dmarc", "header_cut", E, ("file",))
+UNSUB_CUT = Outcome("message.unsubscribe", "header_cut", E, ("file",))
+MSGID_CUT = Outcome("message.message_id", "header_cut", E, ("file",))
+DATE_CUT = Outcome("message.date", "header_cut", E, ("file",))
+DUPS_CUT = Outcome("message.duplicates", "header_cut", E, ("file",))
+HEADER_CUT = {x.check_id: x for x in (PATH_CUT, DKIM_CUT, DMARC_CUT, UNSUB_CUT, MSGID_CUT, DATE_CUT, DUPS_CUT)}
+ABSENCES = {(x.check_id, x.name) for x in (
+    PATH_ELSEWHERE, PATH_UNKNOWN, PATH_NO_RECEIVED, DKIM_UNSIGNED, DMARC_NO_FROM, UNSUB_MISSING,
+    MSGID_MISSING, DATE_MISSING, DUPS_NONE)}

@@ -55,6 +55,8 @@ class DkimCheck:
     outcome: DkimOutcome
     detail: str
     evidence: tuple[Evidence, ...] = ()
+    bits: int | None = None
+    """The key size of a verified signature."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def verify_signature(dns: DnsClient, data: bytes, idx: int) -> DkimCheck:
     except Exception as exc:  # noqa: BLE001 - anything else dkimpy raises on a hostile signature
         return DkimCheck(domain, selector, DkimOutcome.MALFORMED, str(exc)[:300], evidence)
     if ok:
-        return DkimCheck(domain, selector, DkimOutcome.PASS, f"{signer.keysize}-bit key", evidence)
+        return DkimCheck(domain, selector, DkimOutcome.PASS, f"{signer.keysize}-bit key", evidence, signer.keysize)
     return DkimCheck(domain, selector, DkimOutcome.SIGNATURE_MISMATCH,
                      "the signed header fields changed, or the key does not match", evidence)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.checkdmarc_bridge import checkdmarc_resolver
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
-from preflight.net.spfbridge import pyspf_resolver
+from preflight.net.spfbridge import pyspf_resolver, rfc_query
 from preflight.rfc.spf import is_spf_record, risky_terms, syntax_error
 from preflight.engine import RunContext, concurrent_map
 
@@ -123,11 +123,9 @@ def check_host(
     ``helo`` is the name the new server greets with (``--hostname``; ``%{h}``), the domain
     itself when not given.
     """
-    import spf
-
     with pyspf_resolver(dns):
-        query = spf.query(i=ip, s=f"postmaster@{domain}", h=helo or domain,
-                          timeout=dns.config.timeout * 4, querytime=dns.config.timeout * 8)
+        query = rfc_query()(i=ip, s=f"postmaster@{domain}", h=helo or domain,
+                                timeout=dns.config.timeout * 4, querytime=dns.config.timeout * 8)
         result, _code, explanation = query.check()
     return ip, str(result), str(explanation)
 

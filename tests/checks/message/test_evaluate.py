@@ -78,6 +78,8 @@ SCENARIOS: list[tuple[str, list[CheckResult]]] = [
     *[(f"spf {r}", run(message(*TOP), own=spf(r))) for r in ("softfail", "neutral", "temperror")],
     ("no client", run(message(*TOP), own=replace(GOOD, spf=None))),
     ("not aligned", run(message(*TOP), own=replace(GOOD, dkim=(), signatures=0, spf=spf("fail").spf))),
+    ("dmarc undecided", run(message(*TOP), own=replace(GOOD, spf=spf("fail").spf, dkim=(
+        DkimCheck("example.com", "s2026", DkimOutcome.DNS_ERROR, "timeout"),)))),
     ("no dmarc", run(message(*TOP), own=replace(GOOD, dmarc=dmarc(records=0)))),
     ("dmarc error", run(message(*TOP), own=replace(GOOD, dmarc=dmarc(error=True)))),
     ("no from", run(message(*TOP).replace(b"From: Example Co. <info@example.com>\r\n", b""),
@@ -86,6 +88,8 @@ SCENARIOS: list[tuple[str, list[CheckResult]]] = [
         b"Message-ID: <20261207021000.test@mail.example.com>", b"Message-ID: nope").replace(
         b"Date: Mon, 07 Dec 2026 02:10:00 +0000", b"Date: soon\r\nSubject: again"))),
     ("missing fields", run(b"\r\n".join([*(t.encode() for t in TOP), b"From: a@example.com", b"", b"x"]))),
+    ("header cut", run(b"X-Filler: x\r\n" * 1001 + b"\r\n".join([*(t.encode() for t in TOP), b"", b"x"]),
+                       own=replace(GOOD, dkim=(), signatures=0, dmarc=None))),
     ("spam", run(message(*TOP[:1], "X-Spam-Flag: YES", TOP[1]))),
     ("not spam", run(message("X-MS-Exchange-Organization-SCL: 1", *TOP))),
     ("unclear", run(message("X-Spam-Status: maybe", *TOP))),
@@ -112,6 +116,9 @@ def outcome_of(results: list[CheckResult], check_id: str) -> set[str]:
     ("receiver missing + untrusted", "message.untrusted", "before_receiver", Status.SKIP),
     ("other authserv", "message.untrusted", "other_authserv", Status.SKIP),
     ("no dmarc", "message.dmarc", "no_record", Status.WARN),
+    ("dmarc undecided", "message.dmarc", "undecided", Status.ERROR),
+    *[("header cut", check_id, "header_cut", Status.ERROR) for check_id in outcomes.HEADER_CUT],
+    ("dmarc undecided", "message.agreement", "not_compared", Status.SKIP),
     ("spam", "message.spam", "spam", Status.FAIL),
 ])
 def test_scenario(name: str, check_id: str, expected: str, status: Status) -> None:
@@ -135,3 +142,17 @@ def test_warn_fail_error_results_all_have_words() -> None:
             assert "{" not in text.summary, (r.check_id, r.outcome, text.summary)
             if r.status in (Status.WARN, Status.FAIL, Status.ERROR):
                 assert text.remediation, (r.check_id, r.outcome)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_header_problems_are_named_in_the_reports_language(lang: str) -> None:
+    from preflight.checks.message.headers import HeaderProblem
+    from preflight.i18n.messages import catalogue, result_text
+
+    for problem in HeaderProblem:
+        assert catalogue(lang)["ui"].get(f"message_problem_{problem.value}"), problem
+    [read] = [r for r in dict(SCENARIOS)["problems"] if r.check_id == "message.read"]
+    assert read.outcome == "problems" and read.params["problems"] == "not_utf8"  # the JSON keeps the code
+    text = result_text(read.check_id, read.outcome, dict(read.params), lang).summary
+    assert "not_utf8" not in text
+    assert ("UTF-8 ではない" if lang == "ja" else "not UTF-8") in text
