@@ -26,10 +26,12 @@ from preflight.values import (
     as_str_list,
     checked,
     parse_hostname,
+    parse_date,
     parse_ip,
     parse_phase,
     parse_selector,
     parse_timeout,
+    toml_date,
 )
 
 if sys.version_info >= (3, 11):
@@ -39,7 +41,7 @@ else:  # pragma: no cover
 
 __all__ = [
     "IPAddress", "PLAN_KEYS", "PLAN_SECTIONS", "RunConfig", "Target", "load_plan", "parse_hostname",
-    "parse_ip", "parse_phase", "parse_selector", "parse_timeout", "validate_plan",
+    "parse_date", "parse_ip", "parse_phase", "parse_selector", "parse_timeout", "validate_plan",
 ]
 
 PLAN_KEYS: dict[str, Validator] = {
@@ -52,6 +54,7 @@ PLAN_KEYS: dict[str, Validator] = {
     "strict": as_bool,
     "old_ips": checked(lambda v: parse_ip(v, "old IP address"), as_str_list),
     "phase": checked(lambda v: parse_phase(v), as_str),
+    "cutover_date": lambda v, key: checked(parse_date, as_str)(toml_date(v), key),
     "propagation_nameservers": checked(Nameserver.parse, as_str_list),
     "messages": as_str_list,
 }

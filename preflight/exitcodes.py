@@ -29,3 +29,9 @@ EXIT_CODE_HELP = (
     "2 bad usage or input, 3 inconclusive (no fail, but something could not be checked), "
     "4 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
 )
+
+CHECK_EXIT_CODE_HELP = (
+    EXIT_CODE_HELP[:-1] + " — 3 also when --hostname, --domain or --dkim-selector is missing, or the "
+    "resolver does not answer. With --baseline: 1 on any regression, else 3 when baseline items "
+    "were left unchecked. With --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."
+)

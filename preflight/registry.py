@@ -14,6 +14,7 @@ from preflight.checks import (
     mx,
     propagation,
     rdns,
+    scope,
     server,
     smtp,
     spf,
@@ -31,6 +32,7 @@ from preflight.engine import Family
 from preflight.values import Validator
 
 FAMILIES: tuple[Family, ...] = (
+    Family("scope", scope.run),
     Family("rdns", rdns.run),
     Family("blocklists", blocklists.run, {"blocklists": BLOCKLISTS_PLAN}),
     Family("spf", spf.run),

@@ -7,6 +7,7 @@ The bottom layer: no preflight imports but :mod:`preflight.errors`. A bad value 
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 from collections.abc import Callable
@@ -105,6 +106,24 @@ def parse_phase(text: str) -> str:
     value = str(text).strip().lower()
     if value not in ("before", "after"):
         raise InputError(f"invalid phase {str(text)[:40]!r}: use 'before' or 'after'")
+    return value
+
+
+def parse_date(text: str, what: str = "cutover date") -> str:
+    """A calendar date ``YYYY-MM-DD`` (ISO 8601), returned in that form."""
+    value = str(text).strip()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise InputError(f"invalid {what} {str(text)[:40]!r}: use YYYY-MM-DD")
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InputError(f"invalid {what} {value!r}: no such day") from None
+
+
+def toml_date(value: Any) -> Any:
+    """A TOML date literal (``cutover_date = 2026-12-24``) as its ISO text; anything else as is."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
     return value
 
 

@@ -15,6 +15,8 @@ from preflight import __version__
 from preflight.cli import app
 from preflight.lab.dnsserver import LabDnsServer
 
+STATES = Path(__file__).resolve().parent / "states"
+
 runner = CliRunner()
 
 
@@ -76,10 +78,13 @@ def test_unanswered_query_exits_3(dns_server: LabDnsServer) -> None:
 
 
 def test_strict_turns_warnings_into_exit_1(dns_server: LabDnsServer) -> None:
-    # 203.0.113.26 has a generic (dynamic-looking) PTR: a warning only
-    args = ("check", "--ip", "203.0.113.26", "--nameserver", ns(dns_server), "--timeout", "1", "-q", "--no-smtp", "--no-client")
-    assert invoke(*args).exit_code == 0
-    assert invoke(*args, "--strict").exit_code == 1
+    # A DMARC p=none is a warning only (the recheck lab's "before" state has one)
+    with LabDnsServer.from_directory(STATES / "before") as server:
+        args = ("check", "--ip", "198.51.100.77", "--hostname", "mail.move.test", "--domain",
+                "move.test", "--dkim-selector", "s1", "--nameserver", ns(server), "--timeout", "1",
+                "-q", "--no-smtp", "--no-blocklists", "--no-client")
+        assert invoke(*args).exit_code == 0
+        assert invoke(*args, "--strict").exit_code == 1
 
 
 def test_plan_file_and_flag_override(dns_server: LabDnsServer, tmp_path: Path) -> None:
@@ -130,6 +135,8 @@ PLANS = [
     ('ips = ["203.0.113.25"]\n[report]\npdf = "x"\n', "unknown key report.pdf"),
     ('ips = ["203.0.113.25"]\nreport = 3\n', "[report] must be a table"),
     ('ips = ["203.0.113.25"]\nstrict = "yes"\n', "strict must be true or false"),
+    ('ips = ["203.0.113.25"]\ncutover_date = "2026-02-30"\n', "plan: cutover_date: invalid cutover date '2026-02-30': no such day"),
+    ('ips = ["203.0.113.25"]\ncutover_date = 2026-12-28T10:00:00\n', "cutover_date must be a string"),
 ]
 
 
@@ -167,7 +174,7 @@ def test_demo_writes_reports(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "report.json").read_text())
     statuses = {r["status"] for r in data["results"]}
     assert {"pass", "warn", "fail"} <= statuses
-    assert "Verdict:" in result.stderr
+    assert "Verdict:" in result.stdout and "Verdict:" not in result.stderr   # the summary is output
     assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")
 
 
@@ -204,3 +211,32 @@ def test_cli_import_stays_light() -> None:
              "'cryptography', 'spf', 'aiosmtpd', 'rich'); print([m for m in heavy if m in sys.modules])")
     out = subprocess.check_output([sys.executable, "-c", probe], text=True).strip()
     assert out == "[]"
+
+
+def test_check_help_groups_options_and_shows_examples() -> None:
+    # `check --help` is grouped into panels (in this order), every option in one, with three examples
+    text = invoke("check", "--help").stdout
+    headings = [line[:-1] for line in text.splitlines() if line.endswith(":") and not line.startswith(" ")]
+    panels = ["Target", "DNS", "Blocklists", "SMTP", "SSH", "Partners", "Recheck", "Output"]
+    assert [h for h in headings if h in panels] == panels
+    assert "Options" not in headings                      # no flat list left over
+    assert text.count("  preflight check ") == 3
+    target = text.split("Target:")[1].split("DNS:")[0]
+    assert "--cutover-date" in target and "--ip" in target
+
+
+@pytest.mark.parametrize("value, message", [
+    ("28.12.2026", "invalid cutover date '28.12.2026': use YYYY-MM-DD"),
+    ("2026-13-01", "invalid cutover date '2026-13-01': no such day"),
+    ("", "use YYYY-MM-DD"),
+])
+def test_bad_cutover_date_exits_2(value: str, message: str) -> None:
+    result = invoke("check", "--ip", "203.0.113.25", "--cutover-date", value, "--no-smtp", "--no-blocklists")
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_plan_takes_a_toml_date() -> None:
+    from preflight.config import validate_plan
+
+    assert validate_plan({"cutover_date": __import__("datetime").date(2026, 12, 28)})["cutover_date"] == "2026-12-28"

@@ -43,16 +43,16 @@ def test_check_in_japanese(dns_server: LabDnsServer, tmp_path: Path) -> None:
     data = json.loads(js.read_text(encoding="utf-8"))
     assert data["lang"] == "ja"
     spf = next(r for r in data["results"] if r["check_id"] == "spf.authorizes" and r["status"] == "fail")
-    assert spf["summary"] == "example.com の SPF は 203.0.113.25 を許可していません（結果：fail）"
+    assert spf["summary"] == "example.com の SPF は 203.0.113.25 を許可していません（結果：拒否）"
     assert spf["title"] == "SPF が新しい IP を許可しているか"
     page = html.read_text(encoding="utf-8")
-    assert '<html lang="ja">' in page and "切り替え前の対応事項" in page and "承認" in page
+    assert '<html lang="ja">' in page and "切り替え前に解消が必要な問題" in page and "承認" in page
     assert "What to do" not in page
     assert md.read_text(encoding="utf-8").startswith("## メールサーバー移行 事前確認レポート")
     # The CLI's own lines are Japanese too: the written files and the console summary.
     assert f"{html} に書き出しました" in result.stderr
-    assert "判定：切り替えできません" in result.stderr
-    assert "不合格" in result.stderr and "fail " not in result.stderr
+    assert "判定：切り替えできません" in result.stdout     # verdict and summary: stdout
+    assert "不合格" in result.stdout and "fail " not in result.stdout
 
 
 @pytest.mark.parametrize("env", [{"PREFLIGHT_LANG": "ja"}, {"LANG": "ja_JP.UTF-8"}, {"LC_ALL": "ja_JP.UTF-8"}])
@@ -83,7 +83,7 @@ def test_plan_markdown_path(dns_server: LabDnsServer, tmp_path: Path) -> None:
 def test_markdown_to_stdout_keeps_stdout_clean(dns_server: LabDnsServer) -> None:
     result = invoke("check", *BROKEN, "--nameserver", ns(dns_server), "--markdown", "-")
     assert result.stdout.startswith("## Mail server migration readiness")
-    assert "Verdict: Not ready" not in result.stderr     # no console summary mixed in
+    assert "Verdict: Not ready" not in result.stdout + result.stderr     # no console summary mixed in
 
 
 @pytest.mark.parametrize("args, message", [
@@ -131,7 +131,7 @@ def test_diff_and_history_in_japanese(dns_server: LabDnsServer, tmp_path: Path) 
     result = invoke("diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--lang", "ja",
                     "--html", str(tmp_path / "diff.html"), "--markdown", str(md))
     assert result.exit_code == 0, result.stderr
-    assert "悪化 0 件、解消 0 件" in result.stderr
+    assert "悪化 0 件、解消 0 件" in result.stdout
     assert "ベースラインからの変化" in (tmp_path / "diff.html").read_text(encoding="utf-8")
     assert "切り替え前の対応事項" in md.read_text(encoding="utf-8")
     result = invoke("history", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--lang", "ja",
@@ -162,4 +162,4 @@ def test_installed_entry_point_speaks_japanese(dns_server: LabDnsServer) -> None
     proc = subprocess.run([str(exe), "check", *BROKEN, "--nameserver", ns(dns_server), "--lang", "ja"],
                           capture_output=True, text=True, encoding="utf-8", timeout=60, check=False)
     assert proc.returncode == 1
-    assert "判定：切り替えできません" in proc.stderr
+    assert "判定：切り替えできません" in proc.stdout

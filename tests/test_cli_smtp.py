@@ -29,7 +29,7 @@ def tls_server() -> Iterator[LabSmtpServer]:
         yield server
 
 BASE = ("check", "--ip", "203.0.113.25", "--hostname", "mail.example.com", "--domain", "example.net",
-        "--timeout", "1")
+        "--dkim-selector", "s2026", "--timeout", "1")
 
 
 def ns(server: LabDnsServer) -> str:
@@ -61,7 +61,7 @@ def test_smtp_from_the_plan(dns_server: LabDnsServer, tls_server: LabSmtpServer,
     plan = tmp_path / "plan.toml"
     plan.write_text(
         f'ips = ["203.0.113.25"]\nhostname = "mail.example.com"\ndomains = ["example.net"]\n'
-        f'nameservers = ["{ns(dns_server)}"]\ntimeout = 1\n'
+        f'dkim_selectors = ["s2026"]\nnameservers = ["{ns(dns_server)}"]\ntimeout = 1\n'
         f'[smtp]\ntargets = ["{host}:{port}"]\ntimeout = 2\nca_file = "{tls_server.ca_file}"\n'
         f'helo_name = "probe.example.org"\n'
     )

@@ -6,6 +6,7 @@ Two lab states (tests/states/before and after) are served by two loopback DNS se
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from preflight.lab.dnsserver import LabDnsServer
 STATES = Path(__file__).resolve().parent / "states"
 runner = CliRunner()
 BASE = ("--ip", "198.51.100.77", "--hostname", "mail.move.test", "--domain", "move.test",
-        "--timeout", "1", "--no-smtp", "--no-client", "--no-blocklists")
+        "--dkim-selector", "s1", "--timeout", "1", "--no-smtp", "--no-client", "--no-blocklists")
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def test_diff_command(before: LabDnsServer, after: LabDnsServer, tmp_path: Path)
     regress = runner.invoke(app, ["diff", str(tmp_path / "before.json"), str(tmp_path / "after.json"),
                                   "--html", str(tmp_path / "diff.html")])
     assert regress.exit_code == 1
-    assert "regressions" in regress.stderr
+    assert "regressions" in regress.stdout
     page = (tmp_path / "diff.html").read_text()
     assert 'id="comparison"' in page and "got worse" in page
     # The reverse direction has the DMARC change as the regression... and same file twice: none
@@ -184,11 +185,43 @@ def _report(date: str, *results: tuple[str, str, str], blocklists: list[dict] | 
     ("pass", "error", "unverified"),
     ("error", "fail", "new_problem"),
     ("error", "pass", "changed"),
-    ("pass", "skip", "changed"),
+    ("pass", "skip", "unverified"),
+    # A could-not-check or skip in the new run is never resolved, never a regression
+    ("fail", "skip", "unverified"),
+    ("warn", "skip", "unverified"),
+    ("fail", "error", "unverified"),
+    ("warn", "error", "unverified"),
+    ("skip", "skip", None),
+    # Resolved means checked and passed: fail → warn is better, but still open
+    ("fail", "warn", "unchanged_problem"),
+    ("warn", "pass", "resolved"),
 ])
 def test_compare_table(before: str, after: str, change: str) -> None:
     result = compare(_report("d1", ("a.b", "s", before)), _report("d2", ("a.b", "s", after)))
-    assert [c["change"] for c in result["changes"]] == [change]
+    assert [c["change"] for c in result["changes"]] == ([change] if change else [])
+    assert result["resolved"] == (change == "resolved")
+    assert result["unchecked"] == (change == "unverified" and before not in ("error", "skip"))
+
+
+def test_checks_the_new_run_left_out_are_unchecked_not_gone() -> None:
+    # Given a baseline with SPF and PTR results, and a new run that only checked the PTR
+    # (a dead resolver, or a run without --domain)
+    base = _report("d1", ("spf.record", "example.com", "fail"), ("rdns.ptr", "192.0.2.1", "pass"))
+    new = _report("d2", ("rdns.ptr", "192.0.2.1", "pass"))
+    result = compare(base, new)
+    # Then the SPF failure is "could not recheck", counted as unchecked, never resolved
+    assert [(c["key"], c["change"]) for c in result["changes"]] == [
+        ("spf.record|example.com", "unverified")]
+    assert (result["resolved"], result["regressions"], result["unchecked"]) == (0, 0, 1)
+
+
+def test_a_per_list_result_that_disappears_is_gone_when_its_check_still_ran() -> None:
+    # blocklist.ip has one result per list that is not clear: its absence is a fact
+    base = _report("d1", ("blocklist.ip", "192.0.2.1 in zen.test", "fail"), ("blocklist.ip", "192.0.2.1", "pass"))
+    new = _report("d2", ("blocklist.ip", "192.0.2.1", "pass"))
+    result = compare(base, new)
+    assert [c["change"] for c in result["changes"]] == ["gone"]
+    assert result["unchecked"] == 0
 
 
 def test_compare_blocklists_and_new_items() -> None:
@@ -199,6 +232,15 @@ def test_compare_blocklists_and_new_items() -> None:
     changes = {(c["kind"], c["change"]) for c in result["changes"]}
     assert ("blocklist", "regression") in changes and ("check", "new_problem") in changes
     assert result["regressions"] == 2
+
+
+@pytest.mark.parametrize("state", ["unreachable", "not_applicable", "refused", "unreliable"])
+def test_listed_to_not_asked_is_never_resolved(state: str) -> None:
+    b = _report("d1", blocklists=[{"zone": "zen.test", "subject": "192.0.2.1", "state": "listed"}])
+    a = _report("d2", blocklists=[{"zone": "zen.test", "subject": "192.0.2.1", "state": state}])
+    result = compare(b, a)
+    assert [c["change"] for c in result["changes"]] == ["unverified"]
+    assert (result["resolved"], result["unchecked"]) == (0, 1)
 
 
 def test_listed_to_unreachable_is_not_resolved() -> None:
@@ -238,3 +280,50 @@ def test_compare_tolerates_malformed_sections(section: str, value: object) -> No
     assert compare(bad, good)["regressions"] == 0
     assert compare(good, bad)["regressions"] == 0
     assert history([bad, good])["rows"] == []
+
+
+# -- recheck exit codes (issue 12): 1 regression, else 3 unchecked, else 0 ------------------------
+
+DIFF_LINE = r"\APREFLIGHT (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+ \| passed=\d+ warnings=\d+ failed=\d+ unknown=\d+ regressions=\d+ unchecked=\d+\n\Z"
+
+
+def test_recheck_that_could_not_check_is_never_resolved_and_exits_3(
+    before: LabDnsServer, tmp_path: Path
+) -> None:
+    # Given a baseline with a warning (DMARC p=none), and a recheck whose answers arrive
+    # truncated over UDP and TCP alike for the domain (could not check)
+    base = saved(before, tmp_path / "before.json")
+    assert any(r["status"] == "warn" for r in base["results"])
+    before.add_fault("move.test", "truncate_tcp", suffix=True)
+    try:
+        saved(before, tmp_path / "after.json")
+        recheck = check(before, "--baseline", str(tmp_path / "before.json"), "--json", "-")
+    finally:
+        before.clear_faults()
+    # Then nothing is resolved, nothing regressed, and the run exits 3 (not 0, not 1)
+    comparison = json.loads(recheck.stdout)["comparison"]
+    assert comparison["resolved"] == 0 and comparison["regressions"] == 0
+    assert comparison["unchecked"] > 0
+    assert recheck.exit_code == 3
+    # and diff of the two saved reports says the same
+    result = runner.invoke(app, ["diff", str(tmp_path / "before.json"), str(tmp_path / "after.json")])
+    assert result.exit_code == 3, result.stderr
+    nagios = runner.invoke(app, ["diff", str(tmp_path / "before.json"), str(tmp_path / "after.json"),
+                                 "--nagios"])
+    assert nagios.exit_code == 3
+    assert re.match(DIFF_LINE, nagios.stdout) and nagios.stdout.startswith("PREFLIGHT UNKNOWN")
+
+
+def test_diff_nagios_regression_is_critical(before: LabDnsServer, after: LabDnsServer, tmp_path: Path) -> None:
+    saved(before, tmp_path / "before.json")
+    saved(after, tmp_path / "after.json")
+    result = runner.invoke(app, ["diff", str(tmp_path / "before.json"), str(tmp_path / "after.json"),
+                                 "--nagios"])
+    assert result.exit_code == 2
+    assert re.match(DIFF_LINE, result.stdout), result.stdout
+    assert result.stdout.startswith("PREFLIGHT CRITICAL - ") and "rdns.generic" in result.stdout
+    # Without regressions, the plugin state is the later report's verdict (here: one PTR name of
+    # the "after" lab does not resolve at all → inconclusive → UNKNOWN), while plain diff exits 0
+    same = runner.invoke(app, ["diff", str(tmp_path / "after.json"), str(tmp_path / "after.json"), "--nagios"])
+    assert same.exit_code == 3 and same.stdout.startswith("PREFLIGHT UNKNOWN - inconclusive"), same.stdout
+    assert "regressions=0 unchecked=0" in same.stdout

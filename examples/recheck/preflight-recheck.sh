@@ -1,8 +1,13 @@
 #!/bin/sh
 # Recheck a migration after cutover against the baseline attached to the change request.
 # Keeps one dated JSON + HTML report per run and a history page over all of them.
-# Exits non-zero when something got worse since the baseline (or the check failed), so
-# cron mails you and systemd marks the unit failed.
+# Exits non-zero so cron mails you and systemd marks the unit failed:
+#   1  something got worse since the baseline (or a check failed)
+#   3  the recheck could not check items the baseline had (resolver down, timeouts): nothing
+#      was verified, so a green result would be a lie — look at the report
+#   2/4 bad usage / internal error
+# With PREFLIGHT_NAGIOS=1 it prints one Monitoring Plugins line instead and exits 0 OK,
+# 1 WARNING, 2 CRITICAL, 3 UNKNOWN (for NRPE, Icinga or a Zabbix external check).
 #
 #   PREFLIGHT_PLAN      the migration plan (default /etc/preflight/plan.toml)
 #   PREFLIGHT_BASELINE  the report saved before cutover (default /var/lib/preflight/baseline.json)
@@ -14,10 +19,16 @@ reports=${PREFLIGHT_REPORTS:-/var/lib/preflight/reports}
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 mkdir -p "$reports"
 
-preflight check --config "$plan" --after-cutover --baseline "$baseline" \
-    --json "$reports/$stamp.json" --html "$reports/$stamp.html" --quiet
-status=$?
+if [ "${PREFLIGHT_NAGIOS:-0}" = 1 ]; then
+    preflight check --config "$plan" --after-cutover --baseline "$baseline" \
+        --json "$reports/$stamp.json" --html "$reports/$stamp.html" --nagios
+    status=$?
+else
+    preflight check --config "$plan" --after-cutover --baseline "$baseline" \
+        --json "$reports/$stamp.json" --html "$reports/$stamp.html" --quiet
+    status=$?
+fi
 
 # History over every dated report so far (newest last).
-preflight history "$reports"/*.json --html "$reports/history.html" || true
+preflight history "$reports"/*.json --html "$reports/history.html" >/dev/null 2>&1 || true
 exit "$status"

@@ -10,7 +10,15 @@ import typer
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
 from preflight.cli.message import MESSAGE_OPTION, with_message
-from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, no_empty, one_stdout, say
+from preflight.cli.options import (
+    LANG_OPTION,
+    MARKDOWN_OPTION,
+    NAGIOS_OPTION,
+    PanelCommand,
+    no_empty,
+    one_stdout,
+    say,
+)
 from preflight.cli.partners import (
     PARTNER_IP_OPTION,
     PARTNER_OPTION,
@@ -24,95 +32,116 @@ from preflight.cli.session import (
     build_config,
     execute,
     load_baseline,
+    print_nagios,
     render_outputs,
     with_cutover,
     with_ssh,
     write_outputs,
 )
-from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
+from preflight.exitcodes import CHECK_EXIT_CODE_HELP, EXIT_CODE_HELP, ExitCode
 
-@app.command(epilog=EXIT_CODE_HELP)
+CHECK_EXAMPLES = """Examples:
+
+\b
+  # before cutover: the new server, its domains, the day of the switch
+  preflight check --ip 203.0.113.25 --hostname mail.example.com --domain example.com \\
+      --cutover-date 2026-12-28 --html report.html --json report.json
+\b
+  # everything from a migration plan; the JSON report to a pipe
+  preflight check --config plan.toml --json - | jq .verdict
+\b
+  # after cutover: compare with the report attached to the change request
+  preflight check --config plan.toml --after-cutover --baseline before.json --html after.html
+
+"""
+
+
+@app.command(cls=PanelCommand, epilog=CHECK_EXAMPLES + CHECK_EXIT_CODE_HELP)
 def check(
-    ip: list[str] = typer.Option([], "--ip", metavar="IP", help="A new IP of the server (repeat for IPv4 and IPv6)."),
-    hostname: Optional[str] = typer.Option(None, "--hostname", metavar="NAME", help="The new server's HELO/EHLO name."),
-    domain: list[str] = typer.Option([], "--domain", metavar="DOMAIN", help="A domain that sends through the server (repeatable)."),
-    dkim_selector: list[str] = typer.Option([], "--dkim-selector", metavar="SELECTOR", help="DKIM selector to check (repeatable)."),
+    ip: list[str] = typer.Option([], "--ip", rich_help_panel="Target", metavar="IP", help="A new IP of the server (repeat for IPv4 and IPv6)."),
+    hostname: Optional[str] = typer.Option(None, "--hostname", rich_help_panel="Target", metavar="NAME", help="The new server's HELO/EHLO name."),
+    domain: list[str] = typer.Option([], "--domain", rich_help_panel="Target", metavar="DOMAIN", help="A domain that sends through the server (repeatable)."),
+    dkim_selector: list[str] = typer.Option([], "--dkim-selector", rich_help_panel="Target", metavar="SELECTOR", help="DKIM selector to check (repeatable)."),
     nameserver: list[str] = typer.Option(
-        [], "--nameserver", metavar="HOST[:PORT]", help="Resolver to query, HOST[:PORT] (repeatable; default: the system resolver)."
+        [], "--nameserver", rich_help_panel="DNS", metavar="HOST[:PORT]", help="Resolver to query, HOST[:PORT] (repeatable; default: the system resolver)."
     ),
-    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for each DNS answer (default 3)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", rich_help_panel="DNS", metavar="SECONDS", help="Seconds to wait for each DNS answer (default 3)."),
     spamhaus_dqs_key: Optional[str] = typer.Option(
-        None, "--spamhaus-dqs-key", metavar="KEY", envvar="PREFLIGHT_SPAMHAUS_DQS_KEY", show_envvar=True, show_default=False,
+        None, "--spamhaus-dqs-key", rich_help_panel="Blocklists", metavar="KEY", envvar="PREFLIGHT_SPAMHAUS_DQS_KEY", show_envvar=True, show_default=False,
         help="Spamhaus DQS key: ask <key>.<zone>.dq.spamhaus.net instead of the public mirrors (never shown in reports).",
     ),
     blocklists: Optional[bool] = typer.Option(
-        None, "--blocklists/--no-blocklists", help="Check DNS blocklists and reputation (default: on)."
+        None, "--blocklists/--no-blocklists", rich_help_panel="Blocklists", help="Check DNS blocklists and reputation (default: on)."
     ),
     neighbourhood: Optional[bool] = typer.Option(
-        None, "--neighbourhood/--no-neighbourhood",
+        None, "--neighbourhood/--no-neighbourhood", rich_help_panel="Blocklists",
         help="Also check the IPv4 /24 around each IP on the block lists (collateral risk).",
     ),
     smtp: list[str] = typer.Option(
-        [], "--smtp", metavar="HOST[:PORT]", help="SMTP server to probe, HOST[:PORT] (repeatable; default: each --ip on port 25)."
+        [], "--smtp", rich_help_panel="SMTP", metavar="HOST[:PORT]", help="SMTP server to probe, HOST[:PORT] (repeatable; default: each --ip on port 25)."
     ),
-    no_smtp: bool = typer.Option(False, "--no-smtp", help="Do not probe any SMTP server."),
+    no_smtp: bool = typer.Option(False, "--no-smtp", rich_help_panel="SMTP", help="Do not probe any SMTP server."),
     smtp_timeout: Optional[float] = typer.Option(
-        None, "--smtp-timeout", metavar="SECONDS", help="Seconds to wait for each SMTP reply (default 10)."
+        None, "--smtp-timeout", rich_help_panel="SMTP", metavar="SECONDS", help="Seconds to wait for each SMTP reply (default 10)."
     ),
     ca_file: Optional[Path] = typer.Option(
-        None, "--ca-file", metavar="PEM",
+        None, "--ca-file", rich_help_panel="SMTP", metavar="PEM",
         help="PEM file of CAs to verify the SMTP and MTA-STS policy certificates against (default: system CAs).",
     ),
     client_name: list[str] = typer.Option(
-        [], "--client-name", metavar="NAME",
+        [], "--client-name", rich_help_panel="Clients", metavar="NAME",
         help="A name users' mail clients connect to, e.g. imap.example.com (repeatable; default: --hostname).",
     ),
     client_target: list[str] = typer.Option(
-        [], "--client", metavar="SERVICE=IP[:PORT]",
+        [], "--client", rich_help_panel="Clients", metavar="SERVICE=IP[:PORT]",
         help="A client port to probe: submission, submissions, imap, imaps, pop3 or pop3s (repeatable; "
              "default: each --ip on 587, 465, 993 and 995).",
     ),
-    no_client: bool = typer.Option(False, "--no-client", help="Do not probe the client ports (submission, IMAP, POP3)."),
+    no_client: bool = typer.Option(False, "--no-client", rich_help_panel="Clients", help="Do not probe the client ports (submission, IMAP, POP3)."),
     https_port: Optional[int] = typer.Option(
-        None, "--https-port", metavar="PORT", help="Port of the MTA-STS policy hosts (default 443; for labs and tests)."
+        None, "--https-port", rich_help_panel="DNS", metavar="PORT", help="Port of the MTA-STS policy hosts (default 443; for labs and tests)."
     ),
-    config: Optional[Path] = typer.Option(None, "--config", metavar="PLAN.toml", help="TOML migration plan; flags override it."),
-    html: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the HTML report here."),
-    json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the JSON report here ('-' = stdout)."),
+    config: Optional[Path] = typer.Option(None, "--config", rich_help_panel="Target", metavar="PLAN.toml", help="TOML migration plan; flags override it."),
+    html: Optional[str] = typer.Option(None, "--html", rich_help_panel="Output", metavar="PATH", help="Write the HTML report here."),
+    json_out: Optional[str] = typer.Option(None, "--json", rich_help_panel="Output", metavar="PATH|-", help="Write the JSON report here ('-' = stdout)."),
     markdown: Optional[str] = MARKDOWN_OPTION,
     lang: Optional[str] = LANG_OPTION,
-    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Treat warnings as not ready (exit 1)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", rich_help_panel="Output", help="Treat warnings as not ready (exit 1)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", rich_help_panel="Output", help="Print nothing but errors."),
     baseline: Optional[Path] = typer.Option(
-        None, "--baseline", metavar="REPORT.json", help="A saved JSON report to compare with (exit 1 on regressions)."
+        None, "--baseline", rich_help_panel="Recheck", metavar="REPORT.json", help="A saved JSON report to compare with (exit 1 on regressions)."
     ),
     after_cutover: Optional[bool] = typer.Option(
-        None, "--after-cutover/--before-cutover",
+        None, "--after-cutover/--before-cutover", rich_help_panel="Recheck",
         help="Judge as after cutover: MX must point at the new server, old IPs should leave SPF.",
     ),
-    old_ip: list[str] = typer.Option([], "--old-ip", metavar="IP", help="An IP of the old server (repeatable)."),
+    old_ip: list[str] = typer.Option([], "--old-ip", rich_help_panel="Recheck", metavar="IP", help="An IP of the old server (repeatable)."),
+    cutover_date: Optional[str] = typer.Option(
+        None, "--cutover-date", rich_help_panel="Target", metavar="YYYY-MM-DD",
+        help="The planned cutover day: the report gives each fix a start-by date (plan: cutover_date).",
+    ),
     propagation: bool = typer.Option(
-        False, "--propagation",
+        False, "--propagation", rich_help_panel="Recheck",
         help="Compare MX, SPF, A/AAAA and PTR across resolvers (plan: propagation_nameservers, "
              "else the --nameserver list).",
     ),
     ssh: Optional[str] = typer.Option(
-        None, "--ssh", metavar="USER@HOST[:PORT]", help="Inventory the new server over SSH, USER@HOST[:PORT] (read-only commands)."
+        None, "--ssh", rich_help_panel="SSH", metavar="USER@HOST[:PORT]", help="Inventory the new server over SSH, USER@HOST[:PORT] (read-only commands)."
     ),
     old_ssh: Optional[str] = typer.Option(
-        None, "--old-ssh", metavar="USER@HOST[:PORT]", help="Also inventory the old server, USER@HOST[:PORT], and compare settings."
+        None, "--old-ssh", rich_help_panel="SSH", metavar="USER@HOST[:PORT]", help="Also inventory the old server, USER@HOST[:PORT], and compare settings."
     ),
     ssh_key: Optional[str] = typer.Option(
-        None, "--ssh-key", metavar="PATH", help="Private key for SSH (default: ssh-agent, then ~/.ssh/id_*)."
+        None, "--ssh-key", rich_help_panel="SSH", metavar="PATH", help="Private key for SSH (default: ssh-agent, then ~/.ssh/id_*)."
     ),
     known_hosts: Optional[str] = typer.Option(
-        None, "--known-hosts", metavar="PATH", help="known_hosts file to verify host keys (default ~/.ssh/known_hosts)."
+        None, "--known-hosts", rich_help_panel="SSH", metavar="PATH", help="known_hosts file to verify host keys (default ~/.ssh/known_hosts)."
     ),
     ssh_accept_new: Optional[bool] = typer.Option(
-        None, "--ssh-accept-new", help="Record an unknown host key in known_hosts (never a changed one)."
+        None, "--ssh-accept-new", rich_help_panel="SSH", help="Record an unknown host key in known_hosts (never a changed one)."
     ),
     ssh_password: bool = typer.Option(
-        False, "--ssh-password",
+        False, "--ssh-password", rich_help_panel="SSH",
         help="Prompt for the SSH password (terminal only; or set PREFLIGHT_SSH_PASSWORD).",
     ),
     partner: list[str] = PARTNER_OPTION,
@@ -122,10 +151,11 @@ def check(
     partners_log_top: Optional[str] = PARTNERS_LOG_TOP_OPTION,
     server_rbl: list[str] = SERVER_RBL_OPTION,
     message: list[str] = MESSAGE_OPTION,
+    nagios: bool = NAGIOS_OPTION,
 ) -> None:
     """Check the new server and domains before cutover; write HTML/JSON reports."""
 
-    def body() -> ExitCode:
+    def body() -> int:
         from preflight.config import load_plan
         from preflight.i18n.lang import resolve_lang
 
@@ -140,7 +170,8 @@ def check(
         html_path = html if html is not None else plan.get("report.html")
         json_path = json_out if json_out is not None else plan.get("report.json")
         md_path = markdown if markdown is not None else plan.get("report.markdown")
-        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path)
+        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path,
+                               nagios="-" if nagios else None)
         language = resolve_lang(lang, plan=plan)
         run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
                                   selectors=dkim_selector, nameservers=nameserver,
@@ -165,7 +196,7 @@ def check(
             plan, ips=run_config.target.ips, names=client_name, targets=client_target, disabled=no_client,
             ca_file=str(ca_file) if ca_file else plan.get("smtp.ca_file")))
         run_config = with_cutover(run_config, plan, old_ips=old_ip, after=after_cutover,
-                                  propagation=propagation)
+                                  propagation=propagation, cutover_date=cutover_date)
         run_config = with_ssh(run_config, plan, new=ssh, old=old_ssh, key_file=ssh_key,
                               known_hosts=known_hosts, accept_new=ssh_accept_new,
                               prompt=ssh_password)
@@ -175,7 +206,8 @@ def check(
         run_config = with_message(run_config, plan, message, config.parent if config else None)
         saved = load_baseline(baseline) if baseline is not None else None
         return execute(run_config, html=html_path, json_out=json_path,
-                       quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language)
+                       quiet=quiet or to_stdout, baseline=saved, markdown=md_path, lang=language,
+                       nagios=nagios, explain=not quiet)
 
     raise typer.Exit(int(_guarded(body)))
 
@@ -196,7 +228,7 @@ def demo(
     def body() -> ExitCode:
         from datetime import datetime, timezone
 
-        from preflight.cli.demo import demo_config, demo_target
+        from preflight.cli.demo import demo_config, demo_cutover, demo_target
         from preflight.lab.environment import lab_dns, lab_https, lab_mail, lab_smtp, lab_test_message
         from preflight.i18n.lang import resolve_lang
         from preflight.report import console
@@ -221,7 +253,8 @@ def demo(
             eml_path.write_bytes(lab_test_message(server, smtp_server, now, client_ip=str(demo_target().ips[0])))
             say("cli_lab_message", language, path=eml_path.resolve())
             report = run(demo_config(server, smtp=smtp_server, message=eml_path, https=https_server,
-                                     mail=mail_servers), families=FAMILIES, now=now)
+                                     mail=mail_servers, cutover_date=demo_cutover(now)),
+                         families=FAMILIES, now=now)
         html_path, json_path = output_dir / "report.html", output_dir / "report.json"
         md_path = output_dir / "report.md"
         data = write_outputs(report, html=str(html_path), json_out=str(json_path), markdown=str(md_path),
@@ -269,8 +302,10 @@ def render(
 # -- diff / history ---------------------------------------------------------------------------
 
 
-@app.command(epilog="Exit codes: 0 no regressions, 1 regressions, 2 bad usage or input, 4 internal error, "
-                "130 interrupted (Ctrl-C), 143 terminated (SIGTERM).")
+@app.command(epilog="Exit codes: 0 no regressions and every baseline item rechecked, 1 regressions, "
+                    "2 bad usage or input, 3 the later report left baseline items unchecked, "
+                    "4 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). "
+                    "With --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
 def diff(
     before: Path = typer.Argument(..., help="The baseline report (JSON), e.g. from before cutover."),
     after: Path = typer.Argument(..., help="A later report (JSON)."),
@@ -278,26 +313,31 @@ def diff(
     json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the later report with the comparison as JSON ('-' = stdout)."),
     markdown: Optional[str] = MARKDOWN_OPTION,
     lang: Optional[str] = LANG_OPTION,
+    nagios: bool = NAGIOS_OPTION,
 ) -> None:
     """Compare two saved reports: regressions first, then what was resolved. Exit 1 on regressions."""
 
-    def body() -> ExitCode:
-        from preflight.engine.compare import compare
+    def body() -> int:
+        from preflight.engine.compare import compare, recheck_exit
         from preflight.report import console
         from preflight.report import json as report_json
 
         from preflight.i18n.lang import resolve_lang
         from preflight.i18n.localize import localize
 
-        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown)
+        to_stdout = one_stdout(html=html, json=json_out, markdown=markdown,
+                               nagios="-" if nagios else None)
         old, new = report_json.load(before), report_json.load(after)
         language = resolve_lang(lang, saved=new.get("lang"))
         old, new = localize(old, language), localize(new, language)
         new["comparison"] = compare(old, new)
-        render_outputs(new, html=html, json_out=json_out, quiet=to_stdout, lang=language, markdown=markdown)
+        render_outputs(new, html=html, json_out=json_out, quiet=to_stdout or nagios, lang=language,
+                       markdown=markdown)
+        if nagios:
+            return print_nagios(new)
         if not to_stdout:
             console.print_comparison(new, language)
-        return ExitCode.NOT_READY if new["comparison"]["regressions"] else ExitCode.READY
+        return recheck_exit(new["comparison"])
 
     raise typer.Exit(int(_guarded(body)))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +17,15 @@ if TYPE_CHECKING:
     from preflight.lab.mailstandin import LabMailServer
     from preflight.lab.smtpserver import LabSmtpServer
 
-__all__ = ["demo_config", "demo_target"]
+__all__ = ["DEMO_LEAD_DAYS", "demo_config", "demo_cutover", "demo_target"]
+
+DEMO_LEAD_DAYS = 21
+"""The demo's cutover is three weeks after the run: long enough that every fix can still start."""
+
+
+def demo_cutover(now: datetime) -> str:
+    """The demo's cutover day for a run at ``now`` (``YYYY-MM-DD``)."""
+    return (now + timedelta(days=DEMO_LEAD_DAYS)).date().isoformat()
 
 
 def demo_target() -> Target:
@@ -31,7 +41,8 @@ def demo_target() -> Target:
 
 def demo_config(server: LabDnsServer, timeout: float = 2.0,
                 smtp: LabSmtpServer | None = None, message: Path | None = None,
-                https: LabHttpsServer | None = None, mail: tuple[LabMailServer, ...] = ()) -> RunConfig:
+                https: LabHttpsServer | None = None, mail: tuple[LabMailServer, ...] = (),
+                cutover_date: str | None = None) -> RunConfig:
     """The run configuration of the demo, pointed at a running lab server.
 
     With ``smtp``, the SMTP probe targets that loopback server (never the demo's IPs) and
@@ -42,7 +53,7 @@ def demo_config(server: LabDnsServer, timeout: float = 2.0,
     """
     host, port = server.address
     config = RunConfig(
-        target=demo_target(),
+        target=dataclasses.replace(demo_target(), cutover_date=cutover_date),
         dns=DnsConfig(nameservers=(Nameserver(host, port),), timeout=timeout, retries=1),
     )
     from preflight.checks.blocklists import settings as blocklists

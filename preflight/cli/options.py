@@ -9,15 +9,46 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from typer.core import TyperCommand
 
 LANG_OPTION: Any = typer.Option(
-    None, "--lang", envvar="PREFLIGHT_LANG", show_envvar=True, metavar="ja|en",
+    None, "--lang", rich_help_panel="Output", envvar="PREFLIGHT_LANG", show_envvar=True, metavar="ja|en",
     help="Language of the reports and messages (default: plan [report] lang, a saved report's "
          "language, else the locale: LC_ALL/LC_MESSAGES/LANG starting with 'ja' → ja).",
 )
 MARKDOWN_OPTION: Any = typer.Option(
-    None, "--markdown", metavar="PATH|-", help="Write a Markdown summary for a ticket here ('-' = stdout)."
+    None, "--markdown", rich_help_panel="Output", metavar="PATH|-", help="Write a Markdown summary for a ticket here ('-' = stdout)."
 )
+
+NAGIOS_OPTION: Any = typer.Option(
+    False, "--nagios",
+    help="Print one Monitoring Plugins status line on stdout and exit 0 OK, 1 WARNING, 2 CRITICAL "
+         "(not ready, or a regression), 3 UNKNOWN (inconclusive) — for Nagios, Icinga, Zabbix.",
+)
+
+
+HELP_PANELS = ("Target", "DNS", "Blocklists", "SMTP", "Clients", "SSH", "Partners", "Recheck", "Output")
+"""The order of the option groups in ``preflight check --help``."""
+
+
+class PanelCommand(TyperCommand):
+    """A command whose ``--help`` groups options by their ``rich_help_panel``, in plain text.
+
+    The app keeps ``rich_markup_mode=None`` (no Rich import: a fast ``--help``); click's plain
+    formatter would list 40 options flat, so the options are written here panel by panel.
+    """
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                panel = getattr(param, "rich_help_panel", None) or "Other options"
+                groups.setdefault(panel, []).append(record)
+        order = [p for p in HELP_PANELS if p in groups] + [p for p in groups if p not in HELP_PANELS]
+        for panel in order:
+            with formatter.section(panel):
+                formatter.write_dl(groups[panel])
 
 
 def one_stdout(**targets: str | None) -> bool:

@@ -13,26 +13,26 @@ if TYPE_CHECKING:
     from preflight.config import RunConfig
 
 PARTNER_OPTION: Any = typer.Option(
-    [], "--partner", metavar="DOMAIN",
+    [], "--partner", rich_help_panel="Partners", metavar="DOMAIN",
     help="A partner domain whose mail must keep arriving (repeatable): its MX and SPF addresses are "
          "checked against the new server's RBL policy.",
 )
 PARTNER_IP_OPTION: Any = typer.Option(
-    [], "--partner-ip", metavar="IP", help="A partner's sending address (repeatable).",
+    [], "--partner-ip", rich_help_panel="Partners", metavar="IP", help="A partner's sending address (repeatable).",
 )
 PARTNERS_FROM_LOG_OPTION: Any = typer.Option(
-    None, "--partners-from-log/--no-partners-from-log",
+    None, "--partners-from-log/--no-partners-from-log", rich_help_panel="Partners",
     help="Also check the client IPs that delivered most often to the old server (its mail log, "
          "read over --old-ssh).",
 )
 PARTNERS_LOG_DAYS_OPTION: Any = typer.Option(
-    None, "--partners-log-days", metavar="DAYS", help="Days of the old server's log to count (default 30).",
+    None, "--partners-log-days", rich_help_panel="Partners", metavar="DAYS", help="Days of the old server's log to count (default 30).",
 )
 PARTNERS_LOG_TOP_OPTION: Any = typer.Option(
-    None, "--partners-log-top", metavar="N", help="How many of the busiest log clients to check (default 20).",
+    None, "--partners-log-top", rich_help_panel="Partners", metavar="N", help="How many of the busiest log clients to check (default 20).",
 )
 SERVER_RBL_OPTION: Any = typer.Option(
-    [], "--server-rbl", metavar="LINE",
+    [], "--server-rbl", rich_help_panel="Partners", metavar="LINE",
     help="The new server's RBL policy without --ssh, as main.cf lines or restrictions (repeatable), "
          "e.g. 'reject_rbl_client zen.spamhaus.org' (plan: [partners] server_rbls).",
 )

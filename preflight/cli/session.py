@@ -61,11 +61,11 @@ def build_config(
 
 
 def with_cutover(config: RunConfig, plan: dict[str, Any], *, old_ips: list[str], after: bool | None,
-                 propagation: bool) -> RunConfig:
+                 propagation: bool, cutover_date: str | None = None) -> RunConfig:
     """Add the cutover settings (phase, old IPs, propagation resolvers) from flags and plan."""
     import dataclasses
 
-    from preflight.config import parse_ip
+    from preflight.config import parse_date, parse_ip
     from preflight.errors import UsageError
 
     target = dataclasses.replace(
@@ -73,6 +73,7 @@ def with_cutover(config: RunConfig, plan: dict[str, Any], *, old_ips: list[str],
         old_ips=tuple(dict.fromkeys(parse_ip(i, "old IP address") for i in old_ips)) if old_ips
         else tuple(plan.get("old_ips", ())),
         phase=("after" if after else "before") if after is not None else plan.get("phase", "before"),
+        cutover_date=parse_date(cutover_date) if cutover_date is not None else plan.get("cutover_date"),
     )
     servers = ()
     if propagation or plan.get("propagation_nameservers"):
@@ -92,30 +93,71 @@ def load_baseline(path: Path) -> dict[str, Any]:
 
 def execute(config: RunConfig, *, html: str | None, json_out: str | None,
             quiet: bool = False, baseline: dict[str, Any] | None = None,
-            markdown: str | None = None, lang: str = "en", families: list[Family] | None = None) -> ExitCode:
+            markdown: str | None = None, lang: str = "en", nagios: bool = False,
+            families: list[Family] | None = None, explain: bool = True) -> int:
     """Run the checks for ``config``, write the reports, print the summary; return the exit code.
 
-    With a baseline, the report gains a comparison section, and regressions exit 1.
+    With a baseline, the report gains a comparison section: any regression exits 1, else baseline
+    items the run left unchecked exit 3, else the verdict decides. With ``nagios``, stdout gets
+    one Monitoring Plugins line and the exit code is the plugin's (0 OK … 3 UNKNOWN).
+    ``explain`` (off with ``--quiet``) says on stderr which flags the scope rule misses; a silent
+    resolver is an error and always said.
     """
+    from preflight.engine.compare import recheck_exit
     from preflight.model import exit_code_for
     from preflight.report import console
     from preflight.engine import run
     from preflight.registry import FAMILIES
 
-    observer = console.Progress(lang) if not quiet and sys.stderr.isatty() else None
+    observer = console.Progress(lang) if not (quiet or nagios) and sys.stderr.isatty() else None
     try:
         report = run(config, families=families if families is not None else FAMILIES, observer=observer,
                      baseline=baseline)
     finally:
         if observer:
             observer.close()
-    data = write_outputs(report, html=html, json_out=json_out, quiet=quiet, baseline=baseline,
-                         markdown=markdown, lang=lang)
+    data = write_outputs(report, html=html, json_out=json_out, quiet=quiet or nagios,
+                         baseline=baseline, markdown=markdown, lang=lang)
+    explain_verdict(data, lang, scope=explain)
+    if nagios:
+        return print_nagios(data)
     if not quiet:
         console.print_summary(data, lang)
     code = exit_code_for(report.verdict, strict=config.strict)
-    if data.get("comparison", {}).get("regressions"):
-        code = ExitCode.NOT_READY
+    if "comparison" in data:
+        code = max(code, recheck_exit(data["comparison"]),
+                   key=lambda c: _RECHECK_ORDER.index(c))
+    return code
+
+
+_RECHECK_ORDER = (ExitCode.READY, ExitCode.INCONCLUSIVE, ExitCode.NOT_READY)
+"""Exit codes of ``check --baseline``, weakest first: a regression beats unchecked items."""
+
+
+def explain_verdict(data: dict[str, Any], lang: str, *, scope: bool = True) -> None:
+    """One line on stderr when the run could not judge: a silent resolver, or parts not given.
+
+    ``preflight: resolver 127.0.0.1:9 did not answer (timeout)``, or the flags to add.
+    """
+    results = [r for r in data.get("results", []) if isinstance(r, dict)]
+    for r in results:
+        if r.get("check_id") == "dns.resolver":
+            params = r.get("params") or {}
+            say("cli_resolver_silent", lang, resolver=params.get("resolver", ""),
+                reason=params.get("reason", ""))
+            return
+    flags = [str((r.get("params") or {}).get("flag", "")) for r in results
+             if str(r.get("check_id", "")).startswith("scope.")]
+    if flags and scope:
+        say("cli_scope_missing", lang, flags=", ".join(flags))
+
+
+def print_nagios(data: dict[str, Any]) -> int:
+    """Print the Monitoring Plugins line of a report dict on stdout; return the plugin code."""
+    from preflight.report.nagios import nagios_line
+
+    line, code = nagios_line(data)
+    typer.echo(line)
     return code
 
 

@@ -12,15 +12,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-# Severity ranks. "error" (could not check) is not ranked: it neither proves a regression nor
-# a fix, and is reported as "unverified".
-RANK = {"pass": 0, "skip": 0, "info": 0, "warn": 1, "fail": 2}
+from preflight.exitcodes import ExitCode
+
+# Severity ranks. "error" (could not check) and "skip" (not checked) are not ranked: they
+# neither prove a regression nor a fix, and are reported as "unverified" (could not recheck).
+RANK = {"pass": 0, "info": 0, "warn": 1, "fail": 2}
 STATE_RANK = {
-    "clear": 0, "allowlisted": 0, "not_applicable": 0, "accepted": 0,
+    "clear": 0, "allowlisted": 0, "accepted": 0,
     "policy": 1,
     "listed": 2, "rejected": 2,
 }
-UNVERIFIED = {"error", "refused", "unreliable", "unreachable", "unknown"}
+UNVERIFIED = {"error", "skip", "refused", "unreliable", "unreachable", "unknown", "not_applicable"}
+"""States that say nothing about the item: "not_applicable" is a list not asked (it does not take
+that kind of subject, or the run did not ask it) — never "clear"."""
 
 
 @dataclass(frozen=True)
@@ -140,15 +144,45 @@ def _first_seen(baseline: dict[str, Any]) -> dict[str, str]:
     return seen
 
 
+def _target_values(data: dict[str, Any]) -> set[str]:
+    target = data.get("target")
+    if not isinstance(target, dict):
+        return set()
+    values = {str(v) for key in ("ips", "domains", "dkim_selectors") for v in _list(target.get(key))}
+    if target.get("hostname"):
+        values.add(str(target["hostname"]))
+    return values
+
+
+def _unchecked(b: Item, current_ids: set[str], dropped: set[str]) -> bool:
+    """A baseline check the new run did not run at all: its check, or its subject, left out."""
+    check_id, _, subject = b.key.partition("|")
+    return check_id not in current_ids or subject in dropped
+
+
 def compare(baseline: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
-    """The ``comparison`` section: changes (regressions first), counts and the baseline date."""
+    """The ``comparison`` section: changes (regressions first), counts and the baseline date.
+
+    "resolved" means the new run checked the item and it passed; an item the new run could not
+    check, skipped or left out is "unverified" (``unchecked`` counts them), never resolved and
+    never a regression.
+    """
     before, after = items_of(baseline), items_of(current)
     since = str(baseline.get("generated_at", ""))
     carried = _first_seen(baseline)
+    current_ids = {str(r.get("check_id")) for r in _list(current.get("results")) if isinstance(r, dict)}
+    dropped = _target_values(baseline) - _target_values(current)
     changes: list[Change] = []
+    left_unchecked = 0
     for key in sorted(set(before) | set(after)):
         b, a = before.get(key), after.get(key)
-        changes.append(_change(key, b, a, carried.get(key) or since))
+        change = _change(key, b, a, carried.get(key) or since)
+        if (change.change == "gone" and b is not None and b.kind == "check"
+                and _unchecked(b, current_ids, dropped)):
+            change = Change("unverified", b.kind, b.key, b.label, b.state, None, b.detail)
+        if change.change == "unverified" and b is not None and b.rank is not None:
+            left_unchecked += 1  # known at baseline, not known now
+        changes.append(change)
     order = {"regression": 0, "new_problem": 1, "unverified": 2, "changed": 3, "unchanged_problem": 4,
              "resolved": 5, "gone": 6, "unchanged": 7}
     changes.sort(key=lambda c: (order[c.change], c.kind, c.key))
@@ -158,6 +192,7 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]
         "baseline_verdict": baseline.get("verdict"),
         "regressions": counts["regression"] + counts["new_problem"],
         "resolved": counts["resolved"],
+        "unchecked": left_unchecked,
         "counts": counts,
         "changes": [_as_dict(c) for c in changes if c.change != "unchanged"],
     }
@@ -166,7 +201,7 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]
 def _change(key: str, b: Item | None, a: Item | None, since: str) -> Change:
     ref = a or b
     assert ref is not None
-    base = {"kind": ref.kind, "key": ref.key, "label": ref.label,
+    base: dict[str, Any] = {"kind": ref.kind, "key": ref.key, "label": ref.label,
             "before": b.state if b else None, "after": a.state if a else None, "detail": ref.detail}
     if a is None:
         return Change("gone", **base)
@@ -182,8 +217,10 @@ def _change(key: str, b: Item | None, a: Item | None, since: str) -> Change:
         return Change("new_problem" if a.rank > 0 else "changed", **base)
     if a.rank > b.rank:
         return Change("regression", **base)
-    if a.rank < b.rank:
+    if a.rank < b.rank and a.rank == 0:
         return Change("resolved", **base)
+    if a.rank < b.rank:  # better (fail → warn) but still open: not resolved
+        return Change("unchanged_problem", **base, first_seen=since)
     if a.rank > 0:
         return Change("unchanged_problem", **base, first_seen=since)
     if a.state != b.state:
@@ -201,15 +238,35 @@ def regressions(comparison: dict[str, Any]) -> int:
     return int(comparison.get("regressions", 0))
 
 
+def unchecked(comparison: dict[str, Any]) -> int:
+    """Number of baseline items the new run could not check, skipped or left out."""
+    value = comparison.get("unchecked")
+    if value is None:  # a comparison saved before "unchecked" existed
+        counts = comparison.get("counts")
+        value = counts.get("unverified", 0) if isinstance(counts, dict) else 0
+    return int(value) if isinstance(value, int) else 0
+
+
+def recheck_exit(comparison: dict[str, Any]) -> ExitCode:
+    """``diff`` and ``check --baseline``: 1 on any regression, else 3 when the new run left
+    baseline items unchecked, else 0."""
+    if regressions(comparison):
+        return ExitCode.NOT_READY
+    if unchecked(comparison):
+        return ExitCode.INCONCLUSIVE
+    return ExitCode.READY
+
+
 def history(reports: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """A table over several dated reports: for every item that was ever a problem, its state per date."""
     ordered = sorted(reports, key=lambda d: str(d.get("generated_at", "")))
     columns = [{"generated_at": str(d.get("generated_at", "")), "verdict": d.get("verdict")} for d in ordered]
     per_report = [items_of(d) for d in ordered]
-    keys = sorted({k for items in per_report for k, item in items.items() if item.rank != 0})
+    keys = sorted({k for items in per_report for k, item in items.items()
+                   if item.rank != 0 and item.state != "not_applicable"})
     rows = []
     for key in keys:
-        cells = [items.get(key).state if items.get(key) else None for items in per_report]
+        cells = [items[key].state if key in items else None for items in per_report]
         label = next(items[key].label for items in per_report if key in items)
         rows.append({"key": key, "label": label, "states": cells})
     return {"columns": columns, "rows": rows}

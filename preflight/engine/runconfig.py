@@ -22,6 +22,8 @@ class Target:
     """The old server's addresses (after cutover: must leave SPF after a settling period)."""
     phase: str = "before"
     """``before`` cutover (default) or ``after`` it: after, MX must point at the new server."""
+    cutover_date: str | None = None
+    """The planned cutover day (``YYYY-MM-DD``): the report counts each fix's start-by date back from it."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -32,6 +34,7 @@ class Target:
             "dkim_selectors": list(self.dkim_selectors),
             "old_ips": [str(ip) for ip in self.old_ips],
             "phase": self.phase,
+            **({"cutover_date": self.cutover_date} if self.cutover_date else {}),
         }
 
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from preflight.engine.runconfig import RunConfig
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Report, Status
-from preflight.net.dns import DnsClient
+from preflight.net.dns import DnsClient, DnsError, reverse_name
 from preflight.net.pool import concurrent_map
 from preflight.values import Validator
 
@@ -26,6 +26,8 @@ T = TypeVar("T")
 __all__ = ["FAMILY_CRASHED", "Family", "Observer", "Report", "RunContext", "RunMemo", "concurrent_map", "run"]
 
 FAMILY_CRASHED = Outcome("internal.family", "crashed", Status.ERROR, ("family", "error"))
+RESOLVER_SILENT = Outcome("dns.resolver", "no_answer", Status.ERROR, ("resolver", "reason"))
+"""The one result of a run whose resolver answered none of the first questions."""
 
 
 class RunMemo:
@@ -75,6 +77,14 @@ class RunContext:
     """The saved report this run is compared with (``--baseline``), if any."""
     memo: RunMemo = field(default_factory=RunMemo, compare=False, repr=False)
     """Shared work of this run (see :class:`RunMemo`)."""
+    observer: Observer | None = field(default=None, compare=False, repr=False)
+    """Who watches the run (a progress display), if anyone."""
+
+    def progress(self, family: str, done: int, total: int) -> None:
+        """Tell the observer how far a family's queries got (``done`` of ``total``)."""
+        hook = getattr(self.observer, "family_progress", None)
+        if hook is not None:
+            hook(family, done, total)
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,9 @@ class Observer(Protocol):
     def family_started(self, name: str) -> None: ...
 
     def family_finished(self, name: str, output: FamilyOutput) -> None: ...
+
+    # Optional: ``family_progress(name, done, total)`` hears how many of a family's queries are
+    # answered (see :meth:`RunContext.progress`).
 
 
 def _run_family(family: Family, ctx: RunContext) -> FamilyOutput:
@@ -126,6 +139,38 @@ def _forget_library_caches() -> None:
         utils.DNS_CACHE.clear()
 
 
+def probe_questions(config: RunConfig) -> list[tuple[str, str]]:
+    """``. NS`` (every recursive resolver answers it) and up to three questions the run asks
+    anyway (their answers stay cached for the families)."""
+    target = config.target
+    questions = [(".", "NS")]
+    if target.hostname:
+        questions.append((target.hostname, "A"))
+    if target.domains:
+        questions.append((target.domains[0], "MX"))
+    if target.ips:
+        questions.append((reverse_name(str(target.ips[0])), "PTR"))
+    return questions
+
+
+def silent_resolver(dns: DnsClient, questions: list[tuple[str, str]]) -> CheckResult | None:
+    """The ``dns.resolver`` result when no server answered any of ``questions``, else None.
+
+    One name timing out (a lame reverse zone) is that name's problem; every question timing
+    out, refused or unreadable is the resolver's. An answer, NXDOMAIN, NODATA or a SERVFAIL for
+    one name (a broken zone) shows the resolver is alive. The questions go out together: this costs at most about one ``--timeout`` per server.
+    """
+    if not questions:
+        return None
+    found = dns.gather(questions)
+    errors = [f for f in found if isinstance(f, DnsError) and f.silent]
+    if len(errors) < len(found):
+        return None
+    resolver = ", ".join(str(ns) for ns in dns.nameservers)
+    return RESOLVER_SILENT(resolver, [e.evidence() for e in errors],
+                           resolver=resolver, reason=errors[0].reason)
+
+
 def run(
     config: RunConfig,
     *,
@@ -139,8 +184,12 @@ def run(
     _forget_library_caches()
     dns_client = DnsClient(config.dns)
     ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0),
-                     baseline)
+                     baseline, observer=observer)
     chosen = list(families)
+    silent = silent_resolver(dns_client, probe_questions(config)) if chosen else None
+    if silent is not None:  # one clear result instead of one "could not check" per question
+        return Report(generated_at=ctx.now, target=config.target.to_dict(),
+                      resolver=dns_client.describe(), results=(silent,))
     outputs: dict[str, FamilyOutput] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(12, len(chosen)))) as pool:
         futures = {}

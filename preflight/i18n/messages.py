@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+
+from preflight.i18n.dates import format_moment
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,8 +81,17 @@ def _outcome(check_id: str, outcome: str, lang: str) -> dict[str, Any]:
     return found or {}
 
 
+_PLURAL = re.compile(r"\[\[(\w+):([^|\]]*)\|([^\]]*)\]\]")
+"""``[[count:partner|partners]]``: the first form when the parameter ``count`` is 1, else the second."""
+
+
 def fill(template: str, params: dict[str, str]) -> str:
-    """Fill a catalogue template; never raises on a missing parameter."""
+    """Fill a catalogue template; never raises on a missing parameter.
+
+    English plural forms: ``{n} [[n:warning|warnings]]`` reads "1 warning", "2 warnings".
+    """
+    template = _PLURAL.sub(lambda m: m.group(2) if str(params.get(m.group(1), "")).strip() == "1"
+                           else m.group(3), template)
     return template.format_map(_SafeParams(params))
 
 
@@ -182,13 +194,25 @@ def render_coded(pieces: object, lang: str = DEFAULT_LANG, _depth: int = 0) -> s
     return ui("list_sep", lang).join(p for p in out if p)
 
 
+DATE_PARAMS = frozenset({"since", "first_seen"})
+"""Parameters holding an ISO date-time of ours: shown in the reader's local form."""
+
+
 def localized_params(params: dict[str, str], lang: str) -> dict[str, str]:
     """``params`` with every ``x`` that has an ``x_i18n`` rendered again in ``lang``.
 
     A malformed ``x_i18n`` (a hand-edited report) keeps the stored ``x``.
     """
     out = dict(params)
+    words = catalogue(lang)["ui"]
     for name, value in params.items():
+        # Protocol words in a parameter (an SPF result, "none") read in the report's language:
+        # ui key ``value.<param>.<word>``.
+        word = words.get(f"value.{name}.{value}")
+        if isinstance(word, str):
+            out[name] = word
+        elif name in DATE_PARAMS and value:
+            out[name] = format_moment(value, lang)
         if name.endswith(I18N_SUFFIX) and value:
             try:
                 out[name[: -len(I18N_SUFFIX)]] = render_coded(value, lang)

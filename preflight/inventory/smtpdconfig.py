@@ -67,13 +67,15 @@ MAX_TABLES = 200
 
 
 def referenced_tables(params: Mapping[str, str]) -> list[str]:
-    """Every ``type:name`` lookup table the restriction lists, their classes and
-    ``postscreen_access_list`` name, in order of appearance (``inline:{...}`` included)."""
+    """Every ``type:name`` lookup table the restriction lists, their classes,
+    ``postscreen_access_list`` and ``rbl_reply_maps`` name, in order of appearance (``inline:{...}`` included)."""
     classes = {c.lower() for c in split_list(expand(params.get("smtpd_restriction_classes", ""), params))}
     todo = [*STAGE_PARAMETERS, "postscreen_access_list", *sorted(classes)]
     found: list[str] = []
-    for name in todo:
-        for item in restriction_list(params, name):
+    for name in [*todo, "rbl_reply_maps"]:
+        items = (restriction_list(params, name) if name != "rbl_reply_maps"
+                 else split_list(expand(params.get(name, ""), params)))
+        for item in items:
             if item.lower().startswith("inline:") or _TABLE.match(item):
                 if item not in found and len(found) < MAX_TABLES:
                     found.append(item)

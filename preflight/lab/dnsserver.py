@@ -1,7 +1,9 @@
 """Loopback authoritative DNS server for the embedded lab (``preflight demo`` and the tests).
 
 `LabDnsServer` serves RFC 1035 zone files over UDP and TCP on one loopback port and can be told,
-at runtime, to misbehave for chosen names (time out, SERVFAIL, REFUSED, delay, truncate, NXDOMAIN).
+at runtime, to misbehave for chosen names (time out, SERVFAIL, REFUSED, delay, truncate, NXDOMAIN)
+or to break the transport (truncated over TCP too, TCP closed without an answer, garbage, a wrong
+message id).
 
 Design notes:
 
@@ -12,7 +14,9 @@ Design notes:
   chasing, negative answers, truncation) is computed by :mod:`preflight.lab.dnsanswer`; this
   module receives packets, applies faults, keeps statistics and sends the replies.
 * RA is set on every response: preflight points its stub resolver at the lab as if it were the
-  site's recursive resolver, and a recursive resolver advertises RA.
+  site's recursive resolver, and a recursive resolver advertises RA. Like one, it answers a
+  question about the root (``. NS``, preflight's "is the resolver alive" probe) with NOERROR
+  (no data) rather than REFUSED.
 * Not implemented (the lab does not need them): zone cuts and referrals (NS records below an apex
   are plain data), additional-section glue, DNSSEC, zone transfers (AXFR/IXFR are REFUSED).
 """
@@ -49,7 +53,7 @@ from preflight.lab.dnsanswer import (
     to_name,
     zone_for,
 )
-from preflight.lab.dnstransport import bind_udp_tcp, serve
+from preflight.lab.dnstransport import CLOSE, bind_udp_tcp, serve
 
 __all__ = ["Fault", "FaultKind", "LabDnsServer", "QueryRecord", "ZoneSource"]
 
@@ -68,6 +72,10 @@ class FaultKind(str, enum.Enum):
     DELAY = "delay"  # answer normally, `delay` seconds late
     TRUNCATE = "truncate"  # always set TC over UDP (forces TCP); TCP answers normally
     NXDOMAIN = "nxdomain"
+    TRUNCATE_TCP = "truncate_tcp"  # TC set, no answer, over UDP and over TCP alike
+    TCP_CLOSE = "tcp_close"  # TC over UDP; over TCP the connection is closed without an answer
+    GARBAGE = "garbage"  # the query's id followed by bytes that are no DNS message
+    WRONG_ID = "wrong_id"  # the right answer under another message id
 
 
 @dataclass(frozen=True)
@@ -371,8 +379,8 @@ class LabDnsServer:
             planned = self._respond(query, transport)
             if planned is None:
                 return None
-            response, delay, force_tc = planned
-            return encode_reply(query, response, transport, force_tc, limit), delay
+            response, delay, kind = planned
+            return _broken(query, response, transport, kind, limit), delay
         except Exception:
             log.exception("lab DNS server failed to answer %s", query.question)
             response = dns.message.make_response(query, recursion_available=True)
@@ -381,13 +389,13 @@ class LabDnsServer:
 
     def _respond(
         self, query: dns.message.Message, transport: str
-    ) -> tuple[dns.message.Message, float, bool] | None:
-        """Build ``(response, delay, force UDP truncation)``; None means never answer."""
+    ) -> tuple[dns.message.Message, float, FaultKind | None] | None:
+        """Build ``(response, delay, fault kind)``; None means never answer."""
         response = dns.message.make_response(query, recursion_available=True)
         if query.opcode() != dns.opcode.QUERY or len(query.question) != 1:
             is_query = query.opcode() == dns.opcode.QUERY
             response.set_rcode(dns.rcode.FORMERR if is_query else dns.rcode.NOTIMP)
-            return response, self.latency, False
+            return response, self.latency, None
         qname, rdclass = query.question[0].name, query.question[0].rdclass
         rdtype = dns.rdatatype.RdataType.make(query.question[0].rdtype)
         with self._lock:
@@ -397,7 +405,7 @@ class LabDnsServer:
                 self._log.append(QueryRecord(qname.to_text().lower(), text, transport))
         if query.edns > 0:
             response.set_rcode(dns.rcode.BADVERS)
-            return response, self.latency, False
+            return response, self.latency, None
         fault = self._match_fault(qname, rdtype)
         kind = fault.kind if fault else None
         if kind is FaultKind.TIMEOUT:
@@ -414,13 +422,30 @@ class LabDnsServer:
                 response.authority.append(served.negative_soa)
         elif rdclass != dns.rdataclass.IN or rdtype in (dns.rdatatype.AXFR, dns.rdatatype.IXFR):
             response.set_rcode(dns.rcode.REFUSED)
+        elif qname == dns.name.root and self._zone_for(qname) is None:
+            pass  # a recursive resolver answers for the root: NOERROR (NODATA here), never REFUSED
         else:
             resolve(response, qname, rdtype, self._zone_for)
             if any(qname.is_subdomain(name) for name in self.validated):
                 response.flags |= dns.flags.AD
         delay = self.latency + (fault.delay if fault else 0.0)
-        return response, delay, kind is FaultKind.TRUNCATE
+        return response, delay, kind
 
     def _zone_for(self, name: dns.name.Name) -> ServedZone | None:
         """The most specific served zone containing `name`, if any."""
         return zone_for(self._zones, name)
+
+
+def _broken(query: dns.message.Message, response: dns.message.Message, transport: str,
+            kind: FaultKind | None, limit: int) -> bytes:
+    """The reply's wire form, broken as the transport fault ``kind`` asks (CLOSE: hang up)."""
+    if kind is FaultKind.TCP_CLOSE and transport == "tcp":
+        return CLOSE
+    if kind in (FaultKind.TRUNCATE_TCP, FaultKind.TCP_CLOSE):
+        return encode_reply(query, response, "udp", True, limit)
+    if kind is FaultKind.GARBAGE:
+        return query.id.to_bytes(2, "big") + b"\x81\x80\x00\x01\x00\x05garbage\xff\xfe"
+    wire = encode_reply(query, response, transport, kind is FaultKind.TRUNCATE, limit)
+    if kind is FaultKind.WRONG_ID:
+        wire = ((query.id + 1) % 65536).to_bytes(2, "big") + wire[2:]
+    return wire

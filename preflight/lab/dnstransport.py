@@ -16,12 +16,17 @@ import threading
 from collections.abc import Callable
 from typing import cast
 
-__all__ = ["Handler", "TcpProtocol", "UdpProtocol", "bind_udp_tcp", "serve"]
+__all__ = ["CLOSE", "Handler", "TcpProtocol", "UdpProtocol", "bind_udp_tcp", "serve"]
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[bytes, str], tuple[bytes, float] | None]
-"""Turns one received message and its transport ("udp" or "tcp") into ``(reply, delay)`` or None."""
+"""Turns one received message and its transport ("udp" or "tcp") into ``(reply, delay)`` or None.
+
+A reply of :data:`CLOSE` closes a TCP connection without an answer (over UDP: silence)."""
+
+CLOSE = b""
+"""The empty reply: hang up instead of answering."""
 
 _BIND_ATTEMPTS = 10
 _UDP_RCVBUF = 1 << 20  # room for bursts of hundreds of queries (capped by net.core.rmem_max)
@@ -122,7 +127,7 @@ class UdpProtocol(asyncio.DatagramProtocol):
             asyncio.get_running_loop().call_later(reply[1], self._send, reply[0], addr)
 
     def _send(self, wire: bytes, addr: tuple[str, int]) -> None:
-        if self._transport is not None and not self._transport.is_closing():
+        if wire and self._transport is not None and not self._transport.is_closing():
             self._transport.sendto(wire, addr)
 
     def error_received(self, exc: Exception) -> None:
@@ -160,4 +165,7 @@ class TcpProtocol(asyncio.Protocol):
 
     def _send(self, wire: bytes) -> None:
         if self._transport is not None and not self._transport.is_closing():
+            if wire == CLOSE:
+                self._transport.close()
+                return
             self._transport.write(len(wire).to_bytes(2, "big") + wire)

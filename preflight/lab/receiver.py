@@ -117,11 +117,10 @@ class LabReceiver:
     # -- what a receiver concludes ---------------------------------------------------------
 
     def _ptr(self, ip: str) -> str:
-        try:
-            names = self.dns.ptr(ip).records
-        except DnsError:
+        answer = self.dns.ptr(ip)
+        if isinstance(answer, DnsError):
             return "unknown"
-        return names[0] if names else "unknown"
+        return answer.records[0] if answer.records else "unknown"
 
     def _spf(self, mail_from: str, helo: str) -> str:
         import spf

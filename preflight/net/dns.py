@@ -1,19 +1,24 @@
 """THE DNS layer: every DNS query preflight makes goes through :class:`DnsClient`.
 
 Absence is a value (:class:`DnsAnswer` with ``nxdomain`` or no records); transport trouble
-(timeout, SERVFAIL, REFUSED, network errors) raises :class:`DnsError` — "could not check".
-The client is built from the run's config (nameservers with ports, timeout, retries), never
-from module globals, and has a sync and an async face sharing one decoding path.
+(timeout, SERVFAIL, REFUSED, network errors, an answer that never arrives whole: truncated over
+TCP too, connection closed, garbage, wrong id) is a :class:`DnsError` — "could not check".
+:meth:`DnsClient.ask` returns one or the other and never raises. The client is built from the
+run's config (nameservers with ports, timeout, retries), never from module globals; its sync and
+async faces share one query path and one answer cache.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import dataclasses
 import contextvars
 import ipaddress
+import re
 import socket
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +37,8 @@ import dns.reversename
 
 from preflight.errors import NoNameserverError, UsageError
 from preflight.model import Evidence
-from preflight.net.address import host_port, split_host_port
 from preflight.net._udpmux import UdpMux
+from preflight.net.address import host_port, split_host_port
 
 MAX_CNAME_HOPS = 8
 
@@ -82,6 +87,11 @@ class DnsConfig:
     """Queries in flight at once (per async batch)."""
 
 
+_ANSWERED = frozenset(dns.rcode.to_text(code).lower() for code in dns.rcode.Rcode
+                      if code not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN, dns.rcode.REFUSED))
+"""Failure reasons that are a server's own answer code (it is alive), see :attr:`DnsError.silent`."""
+
+
 class DnsError(Exception):
     """The question could not be answered: timeout, SERVFAIL, REFUSED, network error."""
 
@@ -91,6 +101,15 @@ class DnsError(Exception):
         self.rdtype = rdtype
         self.reason = reason
         self.server = server
+
+    @property
+    def silent(self) -> bool:
+        """True when no server answered at all: timeout, network error, refused, unreadable.
+
+        False for an answer code about this name (SERVFAIL, NOTIMP, FORMERR…): the resolver is
+        alive, the name's zone may be broken.
+        """
+        return self.reason not in _ANSWERED
 
     def evidence(self, label: str | None = None) -> Evidence:
         """This failure as evidence for a result."""
@@ -146,6 +165,39 @@ class DnsAnswer:
         return sorted(out)
 
 
+Answer = DnsAnswer
+"""The name :meth:`DnsClient.ask` documents: an answer, possibly empty."""
+
+_LDH_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z", re.IGNORECASE)
+
+
+def host_name_problem(name: str) -> str | None:
+    """Why ``name`` (a PTR/MX/CNAME/NS target as :class:`DnsAnswer` shows it) is not a host name.
+
+    None for a valid host name: dot-separated labels of letters, digits and inner hyphens
+    (RFC 952/1123), 1–63 characters each, at most 253 in all, at least two labels. Anything a
+    receiving MTA would refuse — control bytes or spaces (shown escaped as ``\\DDD``), ``<>``,
+    empty or over-long labels — gives a short reason.
+    """
+    if not name or name == ".":
+        return "empty name"
+    if len(name) > 253:
+        return "longer than 253 characters"
+    if "\\" in name:
+        return "contains escaped bytes (control characters, spaces or punctuation)"
+    labels = name.rstrip(".").split(".")
+    if len(labels) < 2:
+        return "not a fully qualified name"
+    for label in labels:
+        if not label:
+            return "empty label"
+        if len(label) > 63:
+            return "label longer than 63 characters"
+        if not _LDH_LABEL.match(label):
+            return "characters other than letters, digits and inner hyphens"
+    return None
+
+
 def _decode_rdata(rdata: Any) -> str:
     rdtype = rdata.rdtype
     if rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
@@ -169,7 +221,12 @@ def reverse_name(ip: str) -> str:
 
 
 class DnsClient:
-    """Stub resolver over the configured nameservers. Thread-safe; one per run."""
+    """Stub resolver over the configured nameservers. Thread-safe; one per run.
+
+    :meth:`ask` (sync) and :meth:`aask` (async) share one query path (:meth:`_steps`) and one
+    answer cache: families asking the same question share one query and all see the same
+    answer. Neither raises: the result is a :class:`DnsAnswer` or a :class:`DnsError`.
+    """
 
     def __init__(self, config: DnsConfig) -> None:
         self.config = config
@@ -186,7 +243,7 @@ class DnsClient:
         if not self.nameservers:
             raise NoNameserverError("no nameserver to query")
         self._lock = threading.Lock()
-        self._memo: dict[tuple[str, str], _Slot] = {}
+        self._memo: dict[tuple[str, str], concurrent.futures.Future[DnsAnswer | DnsError]] = {}
 
     def describe(self) -> dict[str, Any]:
         """The resolver as shown in reports."""
@@ -197,7 +254,7 @@ class DnsClient:
             "retries": self.config.retries,
         }
 
-    # -- building --------------------------------------------------------------------------
+    # -- the one query path -----------------------------------------------------------------
 
     def _message(self, qname: str, rdtype: str) -> tuple[dns.message.Message, dns.name.Name]:
         try:
@@ -208,21 +265,53 @@ class DnsClient:
             raise DnsError(qname, rdtype, f"invalid query: {exc}", "-") from None
         return query, name
 
-    def _rounds(self) -> Iterator[Nameserver]:
-        for _ in range(self.config.retries + 1):
-            yield from self.nameservers
+    def _rounds(self) -> list[Nameserver]:
+        return [ns for _ in range(self.config.retries + 1) for ns in self.nameservers]
+
+    def _steps(self, qname: str, rdtype: str, rounds: Sequence[Nameserver]) -> _Steps:
+        """The query logic shared by the sync and async faces, free of I/O.
+
+        It yields ``(query, nameserver)`` for each exchange and receives the response, or the
+        reason the exchange failed; it returns the answer or the error. CNAME chains the server
+        did not chase are followed here, at most :data:`MAX_CNAME_HOPS` hops.
+        """
+        chain: list[str] = []
+        asked = qname
+        for _ in range(MAX_CNAME_HOPS + 1):
+            try:
+                query, name = self._message(asked, rdtype)
+            except DnsError as exc:
+                return DnsError(qname, rdtype, exc.reason, exc.server)
+            reason, last = "no nameserver", "-"
+            chase: _Chase | None = None
+            for ns in rounds:
+                got = yield query, ns
+                result = got if isinstance(got, str) else self._interpret(qname, rdtype, name, got, ns)
+                if isinstance(result, DnsAnswer):
+                    return _chained(result, chain)
+                if isinstance(result, _Chase):
+                    chase = result
+                    break
+                reason, last = result, str(ns)
+            if chase is None:  # the error names the name that failed (a chased target)
+                return DnsError(asked, rdtype, reason, last)
+            chain.extend(chase.chain)
+            asked = chase.target
+        return DnsError(qname, rdtype, "CNAME chain too long", "-")
 
     def _interpret(
         self, qname: str, rdtype: str, name: dns.name.Name, resp: dns.message.Message, ns: Nameserver
-    ) -> DnsAnswer | str:
-        """Turn a response into an answer, or a failure reason string to try the next server."""
+    ) -> DnsAnswer | _Chase | str:
+        """Turn a whole response into an answer, a CNAME to chase, or a failure reason."""
+        if resp.flags & dns.flags.TC:
+            return "truncated answer (TC set over TCP too)"
         rcode = resp.rcode()
         if rcode == dns.rcode.NXDOMAIN:
             return DnsAnswer(qname, rdtype, (), _negative_ttl(resp), str(ns), nxdomain=True)
         if rcode != dns.rcode.NOERROR:
             return dns.rcode.to_text(rcode).lower()
         want = dns.rdatatype.from_text(rdtype)
-        current, chain = name, []
+        current, chain = name, list[str]()
         for _ in range(MAX_CNAME_HOPS):
             rrset = resp.get_rrset(resp.answer, current, dns.rdataclass.IN, want)
             if rrset is not None:
@@ -239,120 +328,145 @@ class DnsClient:
             return _Chase(current.to_text(), chain)
         return DnsAnswer(qname, rdtype, (), _negative_ttl(resp), str(ns))
 
-    # -- sync -----------------------------------------------------------------------------
-
-    def query(self, qname: str, rdtype: str) -> DnsAnswer:
-        """Ask one question; raise :class:`DnsError` if no server could answer it.
-
-        Answers (and failures) are remembered for the run, so families asking the same
-        question share one query, and all see the same answer.
-        """
+    def _slot(self, qname: str, rdtype: str
+              ) -> tuple[concurrent.futures.Future[DnsAnswer | DnsError], bool]:
         key = (qname.lower().rstrip("."), rdtype.upper())
         with self._lock:
             slot = self._memo.get(key)
-            owner = slot is None
-            if slot is None:
-                slot = self._memo[key] = _Slot()
-        if owner:
-            try:
-                slot.value = self._query(qname, rdtype)
-            except DnsError as exc:
-                slot.value = exc
-            finally:
-                slot.done.set()
-        else:
-            slot.done.wait()
-        if isinstance(slot.value, DnsError):
-            raise slot.value
-        assert slot.value is not None
-        return slot.value
+            if slot is not None:
+                return slot, False
+            slot = self._memo[key] = concurrent.futures.Future()
+            return slot, True
 
-    def _query(self, qname: str, rdtype: str, _hops: int = 0) -> DnsAnswer:
-        query, name = self._message(qname, rdtype)
-        reason, last = "no nameserver", "-"
-        for ns in self._rounds():
-            try:
-                resp, _ = dns.query.udp_with_fallback(
-                    query, ns.host, timeout=self.config.timeout, port=ns.port
-                )
-            except dns.exception.Timeout:
-                reason, last = "timeout", str(ns)
-                continue
-            except (OSError, dns.exception.DNSException) as exc:
-                reason, last = f"network error: {exc}", str(ns)
-                continue
-            result = self._interpret(qname, rdtype, name, resp, ns)
-            if isinstance(result, DnsAnswer):
-                return result
-            if isinstance(result, _Chase):
-                if _hops >= MAX_CNAME_HOPS:
-                    raise DnsError(qname, rdtype, "CNAME chain too long", str(ns))
-                follow = self._query(result.target, rdtype, _hops + 1)
-                return self._chased(qname, rdtype, result, follow)
-            reason, last = result, str(ns)
-        raise DnsError(qname, rdtype, reason, last)
+    def _abandon(self, qname: str, rdtype: str,
+                 slot: concurrent.futures.Future[DnsAnswer | DnsError]) -> None:
+        """The owner of ``slot`` was interrupted: let waiters see an error, forget the slot."""
+        with self._lock:
+            self._memo.pop((qname.lower().rstrip("."), rdtype.upper()), None)
+        if not slot.done():
+            slot.set_result(DnsError(qname, rdtype, "interrupted", "-"))
 
-    def ptr(self, ip: str) -> DnsAnswer:
-        """PTR records of an IP address."""
-        return self.query(_reverse_name(ip), "PTR")
+    # -- sync -----------------------------------------------------------------------------
+
+    def ask(self, qname: str, rdtype: str) -> DnsAnswer | DnsError:
+        """Ask one question: the answer (possibly NXDOMAIN/NODATA) or why there is none.
+
+        Answers and failures are remembered for the run (shared with :meth:`aask`).
+        """
+        slot, owner = self._slot(qname, rdtype)
+        if not owner:
+            return slot.result()
+        try:
+            steps = self._steps(qname, rdtype, self._rounds())
+            try:
+                result = _drive(steps, self._exchange)
+            except Exception as exc:  # noqa: BLE001 - a response we failed to read: could not check
+                result = DnsError(qname, rdtype, transport_reason(exc), "-")
+            slot.set_result(result)
+        except BaseException:
+            self._abandon(qname, rdtype, slot)
+            raise
+        return slot.result()
+
+    def _exchange(self, query: dns.message.Message, ns: Nameserver) -> dns.message.Message | str:
+        try:
+            resp, _ = dns.query.udp_with_fallback(
+                query, ns.host, timeout=self.config.timeout, port=ns.port
+            )
+        except Exception as exc:  # noqa: BLE001 - every transport failure is "could not check"
+            return transport_reason(exc)
+        return resp
+
+    def query(self, qname: str, rdtype: str) -> DnsAnswer:
+        """:meth:`ask`, raising the :class:`DnsError` (for libraries that want an exception)."""
+        result = self.ask(qname, rdtype)
+        if isinstance(result, DnsError):
+            raise result
+        return result
+
+    def ptr(self, ip: str) -> DnsAnswer | DnsError:
+        """PTR records of an IP address (see :meth:`ask`)."""
+        return self.ask(_reverse_name(ip), "PTR")
 
     def resolver(self) -> dns.resolver.Resolver:
-        """A dnspython resolver on the same servers, for libraries that take one (checkdmarc)."""
-        res = dns.resolver.Resolver(configure=False)
+        """A dnspython resolver on the same servers, for libraries that take one (checkdmarc).
+
+        It holds to the same transport truth: an answer still truncated over TCP is "all
+        nameservers failed", never NODATA or NXDOMAIN.
+        """
+        res = WholeAnswerResolver(configure=False)
         res.nameservers = [dns.nameserver.Do53Nameserver(ns.host, ns.port) for ns in self.nameservers]
         res.timeout = self.config.timeout
         res.lifetime = self.config.timeout * (self.config.retries + 1) * len(self.nameservers)
         res.retry_servfail = False
         return res
 
+    def probe(self, qname: str, rdtype: str) -> DnsError | None:
+        """Whether the resolver answers at all, judged from one question the run asks anyway.
+
+        Returns the error when no server answered (timeout, network error, refused, unreadable
+        answers); None when one did — an answer, NXDOMAIN, NODATA or a SERVFAIL for that name
+        (a broken zone, not a dead resolver). The answer stays cached for the families.
+        """
+        result = self.ask(qname, rdtype)
+        if isinstance(result, DnsError) and result.silent:
+            return result
+        return None
+
     # -- async ----------------------------------------------------------------------------
 
-    async def aquery(self, qname: str, rdtype: str, _hops: int = 0) -> DnsAnswer:
-        """Async twin of :meth:`query`."""
-        query, name = self._message(qname, rdtype)
-        reason, last = "no nameserver", "-"
-        batch = _BATCH.get()
-        # In a batch, retries are resent within one timeout: a dead server costs one timeout.
-        for ns in self.nameservers if batch is not None else self._rounds():
+    async def aask(self, qname: str, rdtype: str) -> DnsAnswer | DnsError:
+        """Async face of :meth:`ask`: same query path, same cache."""
+        slot, owner = self._slot(qname, rdtype)
+        if not owner:
+            return await asyncio.wrap_future(slot)
+        try:
+            batch = _BATCH.get()
+            # In a batch, retries are resent within one timeout: a dead server costs one timeout.
+            rounds = list(self.nameservers) if batch is not None else self._rounds()
+            steps = self._steps(qname, rdtype, rounds)
             try:
-                if batch is not None:
-                    resp = await batch.exchange(query, ns.host, ns.port, self.config.timeout,
-                                                resends=self.config.retries)
-                else:
-                    resp, _ = await asyncio.wait_for(
-                        dns.asyncquery.udp_with_fallback(
-                            query, ns.host, timeout=self.config.timeout, port=ns.port
-                        ),
-                        timeout=self.config.timeout * 2 + 0.5,
-                    )
-            except (dns.exception.Timeout, asyncio.TimeoutError):
-                reason, last = "timeout", str(ns)
-                continue
-            except (OSError, dns.exception.DNSException) as exc:
-                reason, last = f"network error: {exc}", str(ns)
-                continue
-            result = self._interpret(qname, rdtype, name, resp, ns)
-            if isinstance(result, DnsAnswer):
-                return result
-            if isinstance(result, _Chase):
-                if _hops >= MAX_CNAME_HOPS:
-                    raise DnsError(qname, rdtype, "CNAME chain too long", str(ns))
-                follow = await self.aquery(result.target, rdtype, _hops + 1)
-                return self._chased(qname, rdtype, result, follow)
-            reason, last = result, str(ns)
-        raise DnsError(qname, rdtype, reason, last)
+                result = await _adrive(steps, lambda q, ns: self._aexchange(q, ns, batch))
+            except Exception as exc:  # noqa: BLE001 - a response we failed to read: could not check
+                result = DnsError(qname, rdtype, transport_reason(exc), "-")
+            slot.set_result(result)
+        except BaseException:
+            self._abandon(qname, rdtype, slot)
+            raise
+        return slot.result()
 
-    @staticmethod
-    def _chased(qname: str, rdtype: str, chase: _Chase, follow: DnsAnswer) -> DnsAnswer:
-        return DnsAnswer(
-            qname, rdtype, follow.records, follow.ttl, follow.server, follow.nxdomain,
-            tuple(chase.chain) + follow.cname_chain, raw=follow.raw,
-        )
+    async def _aexchange(self, query: dns.message.Message, ns: Nameserver,
+                         batch: UdpMux | None) -> dns.message.Message | str:
+        try:
+            if batch is not None:
+                return await batch.exchange(query, ns.host, ns.port, self.config.timeout,
+                                            resends=self.config.retries)
+            resp, _ = await asyncio.wait_for(
+                dns.asyncquery.udp_with_fallback(
+                    query, ns.host, timeout=self.config.timeout, port=ns.port
+                ),
+                timeout=self.config.timeout * 2 + 0.5,
+            )
+            return resp
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every transport failure is "could not check"
+            return transport_reason(exc)
+
+    async def aquery(self, qname: str, rdtype: str) -> DnsAnswer:
+        """:meth:`aask`, raising the :class:`DnsError`."""
+        result = await self.aask(qname, rdtype)
+        if isinstance(result, DnsError):
+            raise result
+        return result
 
     async def agather(
-        self, questions: Sequence[tuple[str, str]], limit: int | None = None
+        self, questions: Sequence[tuple[str, str]], limit: int | None = None,
+        on_answer: Callable[[], None] | None = None,
     ) -> list[DnsAnswer | DnsError]:
         """Ask many questions concurrently; each slot holds an answer or the error.
+
+        ``on_answer`` is called after each question is answered (or failed): progress display.
 
         At most ``limit`` (default: the config's ``concurrency``) are in flight at once, and the
         batch shares one UDP socket per address family instead of one socket per query.
@@ -366,10 +480,9 @@ class DnsClient:
             # A fixed pool of workers instead of one task per question behind a semaphore:
             # asyncio.Semaphore.acquire scans its waiters (Python 3.11), quadratic for 10,000.
             for index, (qname, rdtype) in todo:
-                try:
-                    results[index] = await self.aquery(qname, rdtype)
-                except DnsError as exc:
-                    results[index] = exc
+                results[index] = await self.aask(qname, rdtype)
+                if on_answer is not None:
+                    on_answer()
 
         workers = min(len(questions), max(1, limit or self.config.concurrency))
         families = {int(socket.AF_INET6 if ":" in ns.host else socket.AF_INET)
@@ -385,21 +498,88 @@ class DnsClient:
             _BATCH.reset(token)
             if batch is not None:
                 batch.close()
-        done = [r for r in results if r is not None]
-        assert len(done) == len(questions)
-        return done
+        return [r if r is not None else DnsError(q, t, "not asked", "-")
+                for r, (q, t) in zip(results, questions)]
 
     def gather(self, questions: Iterable[tuple[str, str]]) -> list[DnsAnswer | DnsError]:
         """Sync entry to :meth:`agather`: runs its own event loop (call from a worker thread)."""
         return asyncio.run(self.agather(list(questions)))
 
 
-class _Slot:
-    """One remembered question: filled once, waited on by later askers."""
+class WholeAnswerResolver(dns.resolver.Resolver):
+    """dnspython's resolver, except that a response still truncated (TC) after the TCP retry is
+    a failure to answer (:class:`dns.resolver.NoNameservers`), never an answer or an absence."""
 
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.value: DnsAnswer | DnsError | None = None
+    def resolve(self, qname: Any, rdtype: Any = dns.rdatatype.A, *args: Any,
+                **kwargs: Any) -> dns.resolver.Answer:
+        try:
+            answer = super().resolve(qname, rdtype, *args, **kwargs)
+        except dns.resolver.NoAnswer as exc:
+            _refuse_truncated(exc.response(), qname, rdtype)
+            raise
+        except dns.resolver.NXDOMAIN as exc:
+            for response in exc.responses().values():
+                _refuse_truncated(response, qname, rdtype)
+            raise
+        _refuse_truncated(answer.response, qname, rdtype)
+        return answer
+
+
+def _refuse_truncated(response: dns.message.Message | None, qname: Any, rdtype: Any) -> None:
+    if response is not None and response.flags & dns.flags.TC:
+        request = dns.message.make_query(qname, rdtype)
+        raise dns.resolver.NoNameservers(
+            request=request, errors=[("-", True, 53, "truncated answer (TC set over TCP too)", None)])
+
+
+_Steps = Generator[tuple[dns.message.Message, Nameserver], "dns.message.Message | str",
+                   "DnsAnswer | DnsError"]
+
+
+def _drive(steps: _Steps, exchange: Callable[[dns.message.Message, Nameserver],
+                                              dns.message.Message | str]) -> DnsAnswer | DnsError:
+    """Run the shared query logic with a blocking transport."""
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(exchange(*request))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def _adrive(steps: _Steps, exchange: Callable[[dns.message.Message, Nameserver],
+                                                    Awaitable[dns.message.Message | str]]
+                  ) -> DnsAnswer | DnsError:
+    """Run the shared query logic with an async transport."""
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(await exchange(*request))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def transport_reason(exc: BaseException) -> str:
+    """Why an exchange brought no whole answer, in the words of a ``DnsError.reason``."""
+    if isinstance(exc, (dns.exception.Timeout, asyncio.TimeoutError, TimeoutError)):
+        return "timeout"
+    if isinstance(exc, EOFError):
+        return "connection closed before the answer arrived"
+    if isinstance(exc, (dns.query.BadResponse, dns.query.UnexpectedSource)):
+        return "answer does not match the question (wrong id or question)"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, OSError):
+        return f"network error: {exc.strerror or exc}"
+    if isinstance(exc, dns.exception.DNSException):
+        return f"unreadable answer: {type(exc).__name__}"
+    return f"unreadable answer: {type(exc).__name__}"
+
+
+def _chained(answer: DnsAnswer, chain: list[str]) -> DnsAnswer:
+    if not chain:
+        return answer
+    return dataclasses.replace(answer, cname_chain=tuple(chain) + answer.cname_chain)
 
 
 @dataclass(frozen=True)

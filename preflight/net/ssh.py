@@ -240,6 +240,8 @@ class SshSession:
                     else:
                         channel.status_event.wait(0.01)
             status = channel.recv_exit_status() if channel.exit_status_ready() else None
+            if status is not None and status < 0:  # paramiko: -1 = closed without an exit status
+                status = None
         finally:
             channel.close()
         return CommandResult(name, command, status, _decode(bytes(out)), _decode(bytes(err)),

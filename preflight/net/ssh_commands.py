@@ -278,6 +278,7 @@ class Access(str, Enum):
     NOT_INSTALLED = "not_installed"  # the program is not there
     FAILED = "failed"  # ran and failed for another reason
     TIMEOUT = "timeout"
+    LOST = "lost"  # the channel closed, or the exit status never came: could not check
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,8 @@ class CommandResult:
         """Classify the outcome (messages are in the C locale: see :data:`ENV_PREFIX`)."""
         if self.timed_out:
             return Access.TIMEOUT
+        if self.exit_status is None or self.exit_status < 0:  # output may be partial: never judged
+            return Access.LOST
         if self.exit_status == 0:
             return Access.OK
         err = self.stderr
@@ -316,6 +319,8 @@ class CommandResult:
         """One line saying why it did not work (first line of stderr, or the exit status)."""
         if self.timed_out:
             return f"timed out after {self.duration:.0f} s"
+        if self.exit_status is None or self.exit_status < 0:
+            return "the SSH channel closed before the command's exit status arrived"
         first = next((line.strip() for line in self.stderr.splitlines() if line.strip()), "")
         return first[:300] or f"exit status {self.exit_status}"
 

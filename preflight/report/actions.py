@@ -34,6 +34,8 @@ class LeadClass:
     id: str
     order: int
     prefixes: tuple[str, ...]
+    days: int = 1
+    """Start this many days before cutover (negative: that many days after it)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ class LeadTimes:
         """Sort key of a class id."""
         return next(c.order for c in self.classes if c.id == lead)
 
+    def days(self, lead: str) -> int:
+        """Days before cutover a fix of class ``lead`` must start (negative: after cutover)."""
+        return next(c.days for c in self.classes if c.id == lead)
+
     def classify(self, check_id: str, outcome: str, status: str) -> str:
         """The class of one result: by status first, then the longest prefix of ``check_id.outcome``."""
         if status in self.by_status:
@@ -75,7 +81,7 @@ class LeadTimes:
 
 def parse(data: Mapping[str, Any]) -> LeadTimes:
     """Validate the parsed TOML; raise ValueError naming the bad entry."""
-    classes = tuple(LeadClass(str(c["id"]), int(c["order"]), tuple(c.get("prefixes", ())))
+    classes = tuple(LeadClass(str(c["id"]), int(c["order"]), tuple(c.get("prefixes", ())), int(c.get("days", 1)))
                     for c in data.get("classes", []))
     ids = [c.id for c in classes]
     if len(set(ids)) != len(ids):

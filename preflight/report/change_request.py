@@ -14,6 +14,7 @@ from typing import Any
 from preflight.i18n.messages import DEFAULT_LANG, check_title, ui
 from preflight.report import actions as action_list
 from preflight.report import providers as provider_rules
+from preflight.i18n.dates import format_moment
 
 DETAILS_PER_RULE = 3
 """Results shown under a requirement that is not met or unknown; the rest are counted."""
@@ -63,12 +64,9 @@ def overview(data: Mapping[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any
     if target.get("phase") in ("before", "after"):
         rows.append((ui("overview_phase", lang), ui(f"phase_{target['phase']}", lang)))
     rows += [
-        (ui("overview_date", lang), format_timestamp(data.get("generated_at"))),
+        (ui("overview_date", lang), format_moment(data.get("generated_at"), lang)),
         (ui("label_tool", lang), f"preflight {data.get('tool_version') or (data.get('tool') or {}).get('version', '')}"),
         (ui("label_resolver", lang), servers or ui("none", lang)),
-        (ui("overview_counts", lang), ui("label_counts", lang, passed=params["passed"], warned=params["warned"],
-                                         failed=params["failed"], errors=params["errors"],
-                                         skipped=counts.get("skip", 0))),
     ]
     return {
         "verdict": data.get("verdict", ""),

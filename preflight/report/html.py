@@ -7,13 +7,16 @@ model is computed here, so the templates stay logic-light.
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import importlib
 from pathlib import Path
 from typing import Any
 
 from preflight.i18n.messages import DEFAULT_LANG, catalogue, check_about, check_title, result_text, ui
-from preflight.report import change_request
+from preflight.report import blockers, change_request, glossary, markup
+from preflight.i18n.dates import format_moment
 
 STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "skip": 4}
 
@@ -40,13 +43,20 @@ def environment() -> Any:
     from preflight.report._templatecache import bytecode_cache
 
     options: dict[str, Any] = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        bytecode_cache=bytecode_cache({"autoescape": True, "undefined": "strict", **options}),
         **options,
     )
+    env.filters["rich"] = markup.rich
+    env.filters["links"] = markup.links
+    env.filters["untrusted"] = markup.untrusted
+    env.filters["css_string"] = markup.css_string
+    # Before any template is loaded: compiled code is kept per options and filter names.
+    env.bytecode_cache = bytecode_cache({"autoescape": True, "undefined": "strict", **options,
+                                         "filters": sorted(env.filters)})
+    return env
 
 
 _EVIDENCE_WORDS = {"not a known public resolver": "evidence_not_public_resolver"}
@@ -105,6 +115,9 @@ def view_model(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]
     counts = data.get("counts", {})
     target = data.get("target", {})
     resolver = data.get("resolver", {})
+    passed = _passed(results, lang)
+    verdict_text = ui(f"verdict_{data['verdict']}", lang)
+    generated = format_moment(data.get("generated_at", ""), lang)
     return {
         "lang": lang,
         "ui": {key: ui(key, lang) for key in _UI_KEYS},
@@ -129,9 +142,31 @@ def view_model(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]
         "comparison": _comparison_view(data.get("comparison"), lang),
         "section_views": section_views(data, lang),
         "cr": change_request.view(data, lang),
+        "blockers": blockers.view(data, lang),
+        "passed": passed,
+        "passed_intro": ui("passed_intro", lang, count=sum(len(g["subjects"]) for g in passed)),
+        # Appendix B explains the checks a reader must act on or could not rely on (every row of
+        # pages 1-2 links there); passing checks are listed by title in appendix A.
+        "glossary": glossary.entries([r["check_id"] for r in results if r["status"] != "pass"], lang,
+                                     to_fix=[r["check_id"] for r in results if r["status"] != "pass"]),
+        "generated_label": generated,
+        "footer": {"left": f"{verdict_text} · {generated}", "page": ui("footer_page", lang)},
         "state_labels": state_labels(lang),
         "data": data,
     }
+
+
+def _passed(results: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Passing results, one row per check id with its subjects (the compact appendix)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for r in results:
+        if r["status"] != "pass":
+            continue
+        row = rows.setdefault(r["check_id"], {"check_id": r["check_id"], "title": check_title(r["check_id"], lang),
+                                              "subjects": []})
+        if r["subject"] not in row["subjects"]:
+            row["subjects"].append(r["subject"])
+    return sorted(rows.values(), key=lambda row: row["check_id"])
 
 
 def section_views(data: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]:
@@ -161,12 +196,13 @@ def state_labels(lang: str) -> dict[str, str]:
 def _comparison_view(comparison: Any, lang: str) -> dict[str, Any] | None:
     if not isinstance(comparison, dict):
         return None
-    changes = [dict(c, change_label=ui(f"change_{c.get('change')}", lang))
+    changes = [dict(c, change_label=ui(f"change_{c.get('change')}", lang),
+                    first_seen=format_moment(c.get("first_seen"), lang) if c.get("first_seen") else c.get("first_seen"))
                for c in comparison.get("changes", []) if isinstance(c, dict)]
     return {
         "summary": ui("comparison_summary", lang, regressions=comparison.get("regressions", 0),
                       resolved=comparison.get("resolved", 0),
-                      date=comparison.get("baseline_generated_at", "?")),
+                      date=format_moment(comparison.get("baseline_generated_at", "?"), lang)),
         "changes": changes,
     }
 
@@ -178,7 +214,10 @@ _UI_KEYS = (
     "label_subject", "label_status", "label_result", "label_source",
     "heading_comparison", "label_before", "label_after", "label_first_seen", "label_item", "label_change",
     "heading_history", "heading_old_ips", "label_ptr", "label_forward_confirmed", "label_blocklists", "yes", "no",
-    "heading_overview",
+    "heading_overview", "heading_blockers", "heading_warnings", "heading_not_checked", "heading_fixes",
+    "heading_manual", "heading_passed", "heading_glossary", "blockers_none", "warnings_none", "not_checked_none",
+    "not_checked_intro", "label_fix", "label_owner", "label_lead", "label_start_by", "label_checks", "label_late",
+    "glossary_why", "glossary_fix", "copy_button", "copy_done",
 )
 
 
@@ -186,7 +225,12 @@ def render(data: dict[str, Any], lang: str = DEFAULT_LANG) -> str:
     """The HTML report for a report dict."""
     env = environment()
     css = (templates_dir() / "report.css").read_text(encoding="utf-8")
+    script = (templates_dir() / "copy.js").read_text(encoding="utf-8")
     view = view_model(data, lang)
     available = {name for name in view["sections"] if (templates_dir() / "sections" / f"{name}.html.j2").is_file()}
     view["sections"] = [name for name in view["sections"] if name in available]
-    return str(env.get_template("report.html.j2").render(v=view, css=css))
+    # The only script is our copy button's; the page's Content-Security-Policy allows it by hash and
+    # nothing else, so even a script that slipped through escaping would not run.
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return str(env.get_template("report.html.j2").render(v=view, css=css, script=script,
+                                                         script_hash=f"sha256-{digest}"))

@@ -75,6 +75,34 @@ def test_null_mx_warns(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None
     outcomes.expect(results, "mx.new_host", "unknown", Status.SKIP)
 
 
+def test_null_mx_mixed_with_real_mx_fails(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
+    # RFC 7505 §3: a null MX must be the only MX record; mixed, senders may do either
+    results = mx_results(dns_client, "mx-null-mixed.cases.test")
+    outcomes.expect(results, "mx.present", "null_mx_mixed", Status.FAIL,
+                    domain="mx-null-mixed.cases.test", hosts="0 ., 10 mx.good.test")
+    outcomes.expect(results, "mx.new_host", "unknown", Status.SKIP)
+
+
+@pytest.mark.parametrize(("domain", "host"), [
+    ("mx-hostile.cases.test", "mail\\007<script>.cases.test"),
+    ("mx-space.cases.test", "mail\\032host.cases.test"),
+])
+def test_mx_host_that_is_no_host_name_fails(
+    dns_client: DnsClient, outcomes: OutcomeRecorder, domain: str, host: str,
+) -> None:
+    results = mx_results(dns_client, domain)
+    bad = outcomes.expect(results, "mx.present", "invalid_name", Status.FAIL, domain=domain, host=host)
+    assert bad.params["problem"]
+    assert not any(r.status is Status.PASS for r in results)
+
+
+def test_mx_host_aliased_to_a_name_that_is_no_host_name_fails(
+    dns_client: DnsClient, outcomes: OutcomeRecorder,
+) -> None:
+    results = mx_results(dns_client, "mx-alias-bad.cases.test")
+    outcomes.expect(results, "mx.present", "invalid_name", Status.FAIL, host="bad\\032name.cases.test")
+
+
 def test_mx_host_without_address_fails(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
     results = mx_results(dns_client, "mx-noaddr.cases.test")
     dead = outcomes.expect(results, "mx.present", "unresolvable", Status.FAIL, hosts="noaddr.cases.test")

@@ -53,6 +53,30 @@ def test_ip_without_ptr_fails_and_skips_the_rest(dns_client: DnsClient, outcomes
     outcomes.expect(results, "rdns.hostname_match", "no_ptr", Status.SKIP)
 
 
+@pytest.mark.parametrize(("ip", "shown"), [
+    ("192.0.2.41", "mail\\001\\010.cases.test"),      # control bytes, shown escaped
+    ("192.0.2.42", "<script>alert\\(1\\)</script>.cases.test"),
+    ("192.0.2.43", "mail\\032x.cases.test"),           # a space
+    ("192.0.2.44", "-bad-.cases.test"),                 # hyphens at the ends of a label
+    ("192.0.2.45", "<b>x</b>.cases.test"),              # markup
+])
+def test_ptr_name_that_is_no_host_name_fails_and_nothing_relies_on_it(
+    dns_client: DnsClient, dns_server: LabDnsServer, outcomes: OutcomeRecorder, ip: str, shown: str,
+) -> None:
+    # Given a PTR name receivers treat as invalid (hostile data from the network)
+    dns_server.reset_stats()
+    results = ptr_results(dns_client, ip)
+    # Then rdns.ptr fails naming it (escaped), and the checks that would trust it do not pass
+    bad = outcomes.expect(results, "rdns.ptr", "invalid_name", Status.FAIL, ip=ip, ptr=shown)
+    assert bad.params["problem"]
+    outcomes.expect(results, "rdns.fcrdns", "invalid_ptr", Status.SKIP)
+    outcomes.expect(results, "rdns.generic", "invalid_ptr", Status.SKIP)
+    outcomes.expect(results, "rdns.hostname_match", "invalid_ptr", Status.SKIP)
+    assert not any(r.status is Status.PASS for r in results)
+    # and the invalid name is never sent out as a question
+    assert dns_server.count_queries("cases.test", suffix=True) == 0
+
+
 def test_two_ptr_names_warn_and_either_may_confirm(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
     results = ptr_results(dns_client, "192.0.2.31")
     multiple = outcomes.expect(results, "rdns.ptr", "multiple", Status.WARN, ip="192.0.2.31")
@@ -160,6 +184,16 @@ def test_hostname_without_aaaa_for_the_ipv6_ip_fails(dns_client: DnsClient, outc
     results = host_results(dns_client, "v4only.cases.test", "192.0.2.40", "2001:db8:10::40")
     outcomes.expect(results, "host.forward", "missing_ip", Status.FAIL, hostname="v4only.cases.test",
                     ip="2001:db8:10::40", addresses="192.0.2.40")
+
+
+def test_hostname_aliased_to_a_name_that_is_no_host_name_fails(
+    dns_client: DnsClient, outcomes: OutcomeRecorder,
+) -> None:
+    # Given a CNAME to "bad name.cases.test" (a space), which does have the new IP
+    results = host_results(dns_client, "cname-hostile.cases.test", "192.0.2.10")
+    # Then host.forward fails on the invalid target instead of passing on its address
+    outcomes.expect(results, "host.forward", "invalid_cname", Status.FAIL,
+                    hostname="cname-hostile.cases.test", target="bad\\032name.cases.test")
 
 
 def test_hostname_that_does_not_exist_fails(dns_client: DnsClient, outcomes: OutcomeRecorder) -> None:
@@ -295,6 +329,12 @@ def _answer(qname: str, rdtype: str, *records: str, nxdomain: bool = False) -> D
                   (("h.test", _answer("h.test", "AAAA", "2001:0db8:0:0::1")),)), "other.test",
          [("rdns.ptr", "found"), ("rdns.fcrdns", "confirmed"), ("rdns.generic", "specific"),
           ("rdns.hostname_match", "differs")]),
+        # a generic PTR other than the HELO name: the advice must not be "use the generic name as HELO"
+        (PtrFacts("2001:db8:25::25", _answer("r", "PTR", "2001-db8-25--25.v6.provider.test"),
+                  (("2001-db8-25--25.v6.provider.test", _answer("x", "AAAA", "2001:db8:25::25")),)),
+         "mail.example.test",
+         [("rdns.ptr", "found"), ("rdns.fcrdns", "confirmed"), ("rdns.generic", "address_digits"),
+          ("rdns.hostname_match", "differs_generic")]),
     ],
 )
 def test_evaluate_ptr_table(facts: PtrFacts, hostname: str | None, expected: list) -> None:
@@ -316,6 +356,23 @@ def test_evaluate_ptr_table(facts: PtrFacts, hostname: str | None, expected: lis
 def test_evaluate_host_table(a: object, aaaa: object, ips: tuple[str, ...], outcome: str) -> None:
     (result,) = evaluate_host(HostFacts("h", a, aaaa), ips)  # type: ignore[arg-type]
     assert result.outcome == outcome
+
+
+def test_advice_for_a_generic_ptr_never_suggests_it_as_helo_name(outcomes: OutcomeRecorder) -> None:
+    # Given a generic PTR that differs from the HELO name
+    facts = PtrFacts("2001:db8:25::25", _answer("r", "PTR", "2001-db8-25--25.v6.provider.test"), ())
+    found = evaluate_ptr(facts, "mail.example.test")
+    outcomes.expect(found, "rdns.hostname_match", "differs_generic", Status.WARN, ip="2001:db8:25::25",
+                    ptr="2001-db8-25--25.v6.provider.test", hostname="mail.example.test")
+    results = {r.check_id: r for r in found}
+    # Then the remediation of hostname_match, in both languages, names only the HELO name as the fix
+    from preflight.i18n.messages import result_text
+
+    match = results["rdns.hostname_match"]
+    for lang in ("en", "ja"):
+        text = result_text(match.check_id, match.outcome, dict(match.params), lang).remediation or ""
+        assert "mail.example.test" in text
+        assert "smtp_helo_name" not in text and "myhostname" not in text
 
 
 # -- PTR lookups: bounded only by the client's concurrency ----------------------------------------

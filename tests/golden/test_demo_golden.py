@@ -49,6 +49,8 @@ _KEY_RULES: dict[str, str] = {
     "seconds": "<SECONDS>",
     "serial": "<SERIAL>",
     "sha256": "<SHA256>",
+    # the demo cuts over three weeks after its run: a fixed (valid) day keeps the start-by dates stable
+    "cutover_date": "2026-12-28",
 }
 
 

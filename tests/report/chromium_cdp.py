@@ -43,6 +43,39 @@ def find_chromium() -> str | None:
     return None
 
 
+_LAYOUT_JS = r"""(() => {
+  const overlaps = [];
+  for (const cell of document.querySelectorAll('table td, table th')) {
+    const box = cell.getBoundingClientRect();
+    if (!box.width) continue;
+    for (const inner of cell.querySelectorAll('*')) {
+      const r = inner.getBoundingClientRect();
+      if (!r.width || getComputedStyle(inner).position === 'absolute') continue;
+      if (r.right > box.right + 1 || r.left < box.left - 1)
+        overlaps.push(`${inner.tagName.toLowerCase()}.${inner.className} "${inner.innerText.slice(0, 30)}" sticks out of its cell in #${(cell.closest('section') || {}).id}`);
+    }
+  }
+  const token = /(?:(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Fa-f:])|[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?:\/[0-9]{1,2})?|(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)+[A-Za-z][A-Za-z0-9_-]{0,62}|AS[0-9]+|--[a-z][a-z0-9-]*[a-z0-9])/g;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const broken = [];
+  let checked = 0;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest('pre, script, style, a.url, .url') || !parent.getClientRects().length) continue;
+    for (const m of node.data.matchAll(token)) {
+      if (m[0].length < 4 || !/[.:]/.test(m[0]) && !/^(AS|--)/.test(m[0])) continue;
+      const range = document.createRange();
+      range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.top)));
+      checked += 1;
+      if (tops.size > 1) broken.push(`${m[0]} in #${(parent.closest('section') || {}).id}`);
+    }
+  }
+  return {overlaps: [...new Set(overlaps)].slice(0, 10), broken: [...new Set(broken)].slice(0, 10),
+          tokens: [String(checked)]};
+})()"""
+
+
 class CdpError(RuntimeError):
     """A protocol error or a browser that stopped answering."""
 
@@ -193,6 +226,19 @@ class Browser:
                 }
                 return [...new Set(bad)].slice(0, 5);
             })()"""))
+        finally:
+            self.call("Emulation.clearDeviceMetricsOverride")
+            self.call("Emulation.setEmulatedMedia", media="")
+
+    def layout_problems(self, width: int, media: str = "print") -> dict[str, list[str]]:
+        """Layout defects at a viewport ``width``: table cells whose contents spill over the cell
+        (a badge over the next column), and network tokens (IPs, host names, check ids, flags) that
+        a rendered line starts or ends inside. Code blocks are exempt: they wrap at spaces only."""
+        self.call("Emulation.setEmulatedMedia", media=media)
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1,
+                  mobile=False)
+        try:
+            return dict(self.evaluate(_LAYOUT_JS))
         finally:
             self.call("Emulation.clearDeviceMetricsOverride")
             self.call("Emulation.setEmulatedMedia", media="")

@@ -15,22 +15,33 @@ def render(report: Report) -> str:
 
 def test_hostile_text_is_escaped(hostile_report: Report) -> None:
     page = render(hostile_report)
-    assert "<script>" not in page
+    assert "<script>alert(1)" not in page and page.count("<script") == 1   # only our copy button's
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_self_contained(hostile_report: Report) -> None:
     page = render(hostile_report)
     # No external resources: no src=, no stylesheet links, no http(s) URLs in attributes.
-    assert not re.search(r"<(script|link|img|iframe)\b", page)
-    assert not re.search(r"(src|href)=\"https?:", page)
+    assert not re.search(r"<(link|img|iframe)\b", page) and not re.search(r"<script[^>]*\bsrc", page)
+    assert not re.search(r"src=\"https?:", page)
     assert "<style>" in page and "@media print" in page
+    # the Content-Security-Policy lets only our own inline script run (by its hash)
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert policy and "default-src 'none'" in policy.group(1)
+    script = re.search(r"<script[^>]*>(.*?)</script>", page, re.S)
+    assert script
+    import base64
+    import hashlib
+
+    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in policy.group(1)
 
 
 def test_verdict_banner_and_sections(hostile_report: Report) -> None:
     page = render(hostile_report)
     assert 'data-verdict="not_ready"' in page
-    assert 'id="findings"' in page and 'id="checks"' in page and 'id="summary"' in page
+    for section in ("blockers", "not-checked", "approval", "warnings", "fixes", "passed", "glossary"):
+        assert f'id="{section}"' in page, section
     # The failing result's remediation is shown.
     assert "Publish one TXT record" in page
 
@@ -75,4 +86,5 @@ def test_page_structure_is_well_nested(hostile_report: Report) -> None:
     page = render(hostile_report)
     parser.feed(page)
     assert parser.nested == []
-    assert page.index('id="findings"') < page.index('id="summary"') < page.index('id="checks"')
+    assert (page.index('id="blockers"') < page.index('id="approval"') < page.index('id="warnings"')
+            < page.index('id="passed"') < page.index('id="glossary"'))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import smtplib
 import socket
 import subprocess
@@ -31,6 +32,17 @@ from preflight.lab.dnsserver import LabDnsServer
 
 SMTP_TIMEOUT = 30.0  # Postfix waits at most a few seconds here (DNS timeout:1 attempts:1, greet wait 2s)
 READY_TIMEOUT = 60.0
+WATCHDOG_SECONDS = int(os.environ.get("PREFLIGHT_ORACLE_WATCHDOG", "480"))
+"""The whole run's bound (about 1 minute on a loaded 2-core machine): past it this process stops
+its Postfix and exits, before the caller's own bound (600s) kills it."""
+
+
+class Watchdog(Exception):
+    """The run took longer than :data:`WATCHDOG_SECONDS`."""
+
+
+def _expired(signum: int, frame: object) -> None:
+    raise Watchdog(f"the oracle run exceeded {WATCHDOG_SECONDS}s")
 
 
 def run(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -132,6 +144,11 @@ def probe(item: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text())
     work = Path(spec["work"])
+    # The probes' threads block in socket calls; the alarm interrupts the main thread's wait, and
+    # the finally below stops Postfix (its master would otherwise outlive this namespace's owner).
+    signal.signal(signal.SIGALRM, _expired)
+    signal.signal(signal.SIGTERM, _expired)
+    signal.alarm(WATCHDOG_SECONDS)
     network(spec["addresses"])
     resolver(work)
     quiet_syslog()
@@ -139,15 +156,19 @@ def main() -> None:
     for fault in spec["faults"]:
         dns.add_fault(fault["name"], fault["kind"], fault.get("rdtype"), suffix=fault.get("suffix", False))
     dns.start()
-    etc = None
+    etc = work / "pf" / "etc"
     try:
-        etc = postfix(work, spec["main"], spec["master"])
+        postfix(work, spec["main"], spec["master"])
         wait_ready({(p["server"], p["port"]) for p in spec["probes"]})
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        pool = ThreadPoolExecutor(max_workers=8)
+        try:
             results = list(pool.map(probe, spec["probes"]))
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         json.dump({"results": results, "maillog": maillog(work)}, sys.stdout)
     finally:
-        if etc is not None:
+        signal.alarm(0)
+        if (etc / "main.cf").exists():  # also when the watchdog fired during the start
             run("postfix", "-c", str(etc), "stop")
         dns.stop()
 

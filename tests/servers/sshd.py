@@ -158,10 +158,12 @@ def _password_hash(password: str) -> str:
 
 def start_sshd(workdir: Path, files: Mapping[str, FileSpec | DirSpec | str], *,
                client_key: Path, password: str | None = None,
-               var_log: Mapping[str, FileSpec | DirSpec | str] | None = None) -> SshdServer:
+               var_log: Mapping[str, FileSpec | DirSpec | str] | None = None,
+               extra_config: tuple[str, ...] = ()) -> SshdServer:
     """Start sshd on a free loopback port, serving ``files`` in its /etc; log in as :data:`USER`.
 
     With ``var_log``, those files (paths relative to /var/log) are the server's /var/log.
+    ``extra_config`` lines are appended to sshd_config (e.g. a ``ForceCommand``).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     logs = ""
@@ -194,7 +196,7 @@ def start_sshd(workdir: Path, files: Mapping[str, FileSpec | DirSpec | str], *,
             "AuthorizedKeysFile /etc/ssh/preflight_authorized_keys/%u", "StrictModes no", "UsePAM no",
             f"PasswordAuthentication {'yes' if password else 'no'}", "KbdInteractiveAuthentication no",
             "PermitRootLogin no", "PidFile none", "LogLevel INFO", "MaxStartups 100:30:200",
-            "MaxSessions 20", "",
+            "MaxSessions 20", *extra_config, "",
         ]))
         script = ('mount --bind "$1" /etc && { [ -z "$4" ] || mount --bind "$4" /var/log; } '
                   '&& mount -t tmpfs -o mode=755 tmpfs /run '

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from preflight.checks.blocklists.health import Health, zone_health
@@ -41,24 +41,48 @@ class Facts:
     ptrs: Mapping[str, DnsAnswer | DnsError]
 
 
+class Tally:
+    """Queries asked and answered so far, for a progress display (``progress(done, total)``)."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None = None) -> None:
+        self.progress = progress
+        self.total = 0
+        self.done = 0
+
+    def asked(self, count: int) -> None:
+        self.total += count
+        self._tell()
+
+    def answered(self) -> None:
+        self.done += 1
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
 async def _ask(dns: DnsClient, questions: Iterable[Question],
-               answers: Mapping[tuple[str, str], DnsAnswer | DnsError]
+               answers: Mapping[tuple[str, str], DnsAnswer | DnsError], tally: Tally | None = None,
                ) -> dict[tuple[str, str], DnsAnswer | DnsError]:
     todo = list(dict.fromkeys(q.key for q in questions if q.key not in answers))
     limit = max(BATCH_LIMIT, dns.config.concurrency)
-    got = await dns.agather(todo, limit=limit) if todo else []
+    if tally is not None:
+        tally.asked(len(todo))
+    got = await dns.agather(todo, limit=limit, on_answer=tally.answered if tally else None) if todo else []
     return {**answers, **dict(zip(todo, got))}
 
 
 def _ptr(dns: DnsClient, ip: str) -> DnsAnswer | DnsError:
-    try:
-        return dns.ptr(ip)
-    except DnsError as exc:
-        return exc
+    return dns.ptr(ip)
 
 
-async def acollect(dns: DnsClient, plan: Plan, catalogue: Catalogue) -> Facts:
-    """Ask everything the plan needs (see the module docstring for the stages)."""
+async def acollect(dns: DnsClient, plan: Plan, catalogue: Catalogue,
+                   progress: Callable[[int, int], None] | None = None) -> Facts:
+    """Ask everything the plan needs (see the module docstring for the stages).
+
+    ``progress(done, total)`` hears of every answered query (the total grows stage by stage)."""
+    tally = Tally(progress)
     loop = asyncio.get_running_loop()
     public = [ip.subject for ip in plan.ips if ip.public]
     # The PTRs go through the client's memo (shared with rdns), on threads: one per IP up to the
@@ -68,7 +92,7 @@ async def acollect(dns: DnsClient, plan: Plan, catalogue: Catalogue) -> Facts:
         ptr_jobs = asyncio.gather(*(loop.run_in_executor(pool, _ptr, dns, ip) for ip in public))
         first = [*plan.probes(), *(q for _, _, q in plan.lookups((*plan.ips, *plan.names))),
                  *(origin_question(catalogue, ip) for ip in public)]
-        answers = await _ask(dns, first, {})
+        answers = await _ask(dns, first, {}, tally)
         ptrs = dict(zip(public, await ptr_jobs))
     named = [*plan.named, *((name, ("ptr", name, ip))
                             for ip, answer in ptrs.items() for name in ptr_names(answer)[:MAX_PTR_NAMES])]
@@ -80,14 +104,15 @@ async def acollect(dns: DnsClient, plan: Plan, catalogue: Catalogue) -> Facts:
               *(asn_question(catalogue, asn) for asn in
                 dict.fromkeys(origin.asns[0] for origin in found.values())),
               *plan.neighbourhood_questions(health)]
-    answers = await _ask(dns, second, answers)
-    answers = await _ask(dns, plan.listings(names, answers, health), answers)
+    answers = await _ask(dns, second, answers, tally)
+    answers = await _ask(dns, plan.listings(names, answers, health), answers, tally)
     return Facts(answers, names, ptrs)
 
 
-def collect(dns: DnsClient, plan: Plan, catalogue: Catalogue) -> Facts:
+def collect(dns: DnsClient, plan: Plan, catalogue: Catalogue,
+            progress: Callable[[int, int], None] | None = None) -> Facts:
     """Sync entry to :func:`acollect` (runs its own event loop: call from a worker thread)."""
-    return asyncio.run(acollect(dns, plan, catalogue))
+    return asyncio.run(acollect(dns, plan, catalogue, progress))
 
 
 def probe(dns: DnsClient, refs: Sequence[ZoneRef], key: DqsKey | None = None) -> dict[str, Health]:

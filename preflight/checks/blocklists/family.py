@@ -71,6 +71,6 @@ def run(ctx: RunContext) -> FamilyOutput:
         return FamilyOutput(tuple(o.IP_DISABLED(ip, ip=ip) for ip in ips))
     catalogue = load_catalogue()
     plan = build_plan(catalogue, settings, ips=ips, domains=target.domains, hostname=target.hostname)
-    facts = collect(ctx.dns, plan, catalogue)
+    facts = collect(ctx.dns, plan, catalogue, progress=lambda done, total: ctx.progress("blocklists", done, total))
     nameservers = [(ns.host, ns.port) for ns in ctx.dns.nameservers]
     return assemble(plan, facts, catalogue, nameservers)

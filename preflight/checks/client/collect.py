@@ -40,13 +40,7 @@ def srv_target(record: str) -> tuple[int, str] | None:
 
 
 def _addresses(dns: DnsClient, host: str) -> tuple[DnsAnswer | DnsError, ...]:
-    out: list[DnsAnswer | DnsError] = []
-    for rrtype in ("A", "AAAA"):
-        try:
-            out.append(dns.query(host, rrtype))
-        except DnsError as exc:
-            out.append(exc)
-    return tuple(out)
+    return tuple(dns.ask(host, rrtype) for rrtype in ("A", "AAAA"))
 
 
 def collect_srv(dns: DnsClient, domain: str) -> list[Srv]:
@@ -54,10 +48,9 @@ def collect_srv(dns: DnsClient, domain: str) -> list[Srv]:
     out = []
     for service in SRV_SERVICES:
         name = f"{service}.{domain}"
-        try:
-            answer = dns.query(name, "SRV")
-        except DnsError as exc:
-            out.append(Srv(name, exc))
+        answer = dns.ask(name, "SRV")
+        if isinstance(answer, DnsError):
+            out.append(Srv(name, answer))
             continue
         if not answer.records:
             continue

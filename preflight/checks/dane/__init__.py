@@ -26,18 +26,17 @@ def _names(dns: DnsClient, hostname: str | None, domains: tuple[str, ...], ips: 
     """The new server's name, and MX hosts of ``domains`` already pointing at a new IP."""
     names = [hostname] if hostname else []
     for domain in domains:
-        try:
-            mx = dns.query(domain, "MX")
-        except DnsError:
+        mx = dns.ask(domain, "MX")
+        if isinstance(mx, DnsError):
             continue
         for _, host in mx.mx():
             if host in ("", ".") or host in names:
                 continue
             for rrtype in ("A", "AAAA"):
-                try:
-                    found = {str(ipaddress.ip_address(a)) for a in dns.query(host, rrtype).records}
-                except (DnsError, ValueError):
+                answer = dns.ask(host, rrtype)
+                if isinstance(answer, DnsError):
                     continue
+                found = {str(ipaddress.ip_address(a)) for a in answer.records}
                 if found & ips:
                     names.append(host)
                     break
@@ -55,10 +54,7 @@ def presented(ctx: RunContext) -> Presented:
 
 
 def _tlsa(dns: DnsClient, host: str) -> DnsAnswer | DnsError:
-    try:
-        return dns.query(f"_25._tcp.{host}", "TLSA")
-    except DnsError as exc:
-        return exc
+    return dns.ask(f"_25._tcp.{host}", "TLSA")
 
 
 def run(ctx: RunContext) -> FamilyOutput:

@@ -50,10 +50,7 @@ class DkimFacts:
 
 def collect(dns: DnsClient, domain: str, selector: str) -> DkimFacts:
     """Fetch one selector's key record."""
-    try:
-        return DkimFacts(domain, selector, dns.query(f"{selector}._domainkey.{domain}", "TXT"))
-    except DnsError as exc:
-        return DkimFacts(domain, selector, exc)
+    return DkimFacts(domain, selector, dns.ask(f"{selector}._domainkey.{domain}", "TXT"))
 
 
 def evaluate(facts: DkimFacts) -> CheckResult:

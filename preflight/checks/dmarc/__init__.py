@@ -110,15 +110,11 @@ def collect(dns: DnsClient, domain: str) -> DmarcFacts:
     if org != domain:
         candidates.append(org)
     for name in candidates:
-        try:
-            answer = dns.query(f"_dmarc.{name}", "TXT")
-        except DnsError as exc:
-            answers.append(exc)
-            return DmarcFacts(domain, tuple(answers))
+        answer = dns.ask(f"_dmarc.{name}", "TXT")
         answers.append(answer)
+        if isinstance(answer, DnsError):
+            return DmarcFacts(domain, tuple(answers))
         records = dmarc_records(answer.records)
-        if len(records) > 1:
-            return DmarcFacts(domain, tuple(answers), name, records)
         if records:
             record = parse(records[0])
             auth = tuple(_authorization(dns, name, dest) for dest in _external(name, record))

@@ -112,10 +112,9 @@ def verify_signature(dns: DnsClient, data: bytes, idx: int) -> DkimCheck:
     sig = prep[0]
     domain, selector = _text(sig.get(b"d")).lower(), _text(sig.get(b"s"))
     name = f"{selector}._domainkey.{domain}"
-    try:
-        answer = dns.query(name, "TXT")
-    except DnsError as exc:
-        return DkimCheck(domain, selector, DkimOutcome.DNS_ERROR, exc.reason, (exc.evidence(),))
+    answer = dns.ask(name, "TXT")
+    if isinstance(answer, DnsError):
+        return DkimCheck(domain, selector, DkimOutcome.DNS_ERROR, answer.reason, (answer.evidence(),))
     evidence = (answer.evidence(f"TXT {name}"),)
     records = [r for r in answer.records if "p=" in r]
     if not records:

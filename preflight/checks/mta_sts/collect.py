@@ -38,10 +38,9 @@ def sts_records(answer: DnsAnswer) -> list[str]:
 def _address(dns: DnsClient, host: str) -> DnsAnswer | DnsError:
     answer: DnsAnswer | DnsError = DnsError(host, "A", "no query", "-")
     for rrtype in ("A", "AAAA"):
-        try:
-            answer = dns.query(host, rrtype)
-        except DnsError as exc:
-            return exc
+        answer = dns.ask(host, rrtype)
+        if isinstance(answer, DnsError):
+            return answer
         if answer.records:
             return answer
     return answer
@@ -68,14 +67,8 @@ def _mx_addresses(dns: DnsClient, mx: DnsAnswer | DnsError) -> tuple[tuple[str, 
 def collect(dns: DnsClient, domain: str, settings: TransportSettings) -> MtaStsFacts:
     """Ask DNS, then fetch the policy when exactly one record asks senders to; nothing raises."""
     host = f"mta-sts.{domain}"
-    try:
-        record: DnsAnswer | DnsError = dns.query(f"_mta-sts.{domain}", "TXT")
-    except DnsError as exc:
-        record = exc
-    try:
-        mx: DnsAnswer | DnsError = dns.query(domain, "MX")
-    except DnsError as exc:
-        mx = exc
+    record = dns.ask(f"_mta-sts.{domain}", "TXT")
+    mx = dns.ask(domain, "MX")
     if not isinstance(record, DnsAnswer) or len(sts_records(record)) != 1:
         return MtaStsFacts(domain, record, mx, host)
     address = _address(dns, host)

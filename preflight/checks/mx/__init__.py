@@ -6,13 +6,15 @@ import ipaddress
 from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
-from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+from preflight.net.dns import DnsAnswer, DnsClient, DnsError, host_name_problem
 from preflight.rfc.spf import is_spf_record
 from preflight.engine import RunContext, concurrent_map
 
 MX_OK = Outcome("mx.present", "resolvable", Status.PASS, ("domain", "hosts"))
 MX_MISSING = Outcome("mx.present", "missing", Status.FAIL, ("domain",))
 MX_NULL = Outcome("mx.present", "null_mx", Status.WARN, ("domain",))
+MX_NULL_MIXED = Outcome("mx.present", "null_mx_mixed", Status.FAIL, ("domain", "hosts"))
+MX_INVALID = Outcome("mx.present", "invalid_name", Status.FAIL, ("domain", "host", "problem"))
 MX_UNRESOLVABLE = Outcome("mx.present", "unresolvable", Status.FAIL, ("domain", "hosts"))
 MX_ERROR = Outcome("mx.present", "error", Status.ERROR, ("domain", "reason"))
 
@@ -41,22 +43,20 @@ class MxFacts:
 
 def collect_mx(dns: DnsClient, domain: str) -> MxFacts:
     """MX of ``domain`` and A/AAAA of every exchange."""
-    try:
-        mx = dns.query(domain, "MX")
-    except DnsError as exc:
-        return MxFacts(domain, exc)
-    hosts = [h for _, h in mx.mx() if h not in ("", ".")][:10]
-
-    def ask(question: tuple[str, str]) -> DnsAnswer | DnsError:
-        try:
-            return dns.query(*question)
-        except DnsError as exc:
-            return exc
-
+    mx = dns.ask(domain, "MX")
+    if isinstance(mx, DnsError):
+        return MxFacts(domain, mx)
+    hosts = [h for _, h in mx.mx() if not _null(h) and not host_name_problem(h)][:10]
     # A and AAAA of every MX host in one wave (at most 10 hosts: 20 questions).
-    found = concurrent_map(ask, [(h, t) for h in hosts for t in ("A", "AAAA")], workers=20)
+    found = concurrent_map(lambda q: dns.ask(*q), [(h, t) for h in hosts for t in ("A", "AAAA")],
+                           workers=20)
     pairs = tuple((h, tuple(found[2 * i:2 * i + 2])) for i, h in enumerate(hosts))
     return MxFacts(domain, mx, pairs)
+
+
+def _null(host: str) -> bool:
+    """The target of a null MX (RFC 7505): the root."""
+    return host in ("", ".")
 
 
 def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
@@ -70,13 +70,25 @@ def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
     pairs = facts.mx.mx()
     if not pairs:
         return [MX_MISSING(d, ev, domain=d), NEW_HOST_SKIPPED(d, domain=d)]
-    if all(host in ("", ".") for _, host in pairs):
+    if all(_null(host) for _, host in pairs):  # RFC 7505: the domain accepts no mail
         return [MX_NULL(d, ev, domain=d), NEW_HOST_SKIPPED(d, domain=d)]
+    shown = ", ".join(f"{p} {h}" for p, h in pairs)
+    if any(_null(host) for _, host in pairs):  # RFC 7505 §3: a null MX must stand alone
+        return [MX_NULL_MIXED(d, ev, domain=d, hosts=shown), NEW_HOST_SKIPPED(d, domain=d)]
+    bad = [(h, p) for _, h in pairs for p in (host_name_problem(h),) if p]
+    if bad:  # senders refuse an exchange that is not a host name
+        return [MX_INVALID(d, ev, domain=d, host=bad[0][0], problem=bad[0][1]),
+                NEW_HOST_SKIPPED(d, domain=d)]
     addresses: set[str] = set()
     dead: list[str] = []
     unanswered: list[str] = []
     for host, answers in facts.hosts:
         ev.extend(a.evidence() for a in answers)
+        aliased = [t for a in answers if isinstance(a, DnsAnswer) for t in a.cname_chain
+                   if host_name_problem(t)]
+        if aliased:  # the exchange is an alias to a name that is no host name
+            return [MX_INVALID(d, ev, domain=d, host=aliased[0], problem=host_name_problem(aliased[0])),
+                    NEW_HOST_SKIPPED(d, domain=d)]
         errors = [a for a in answers if isinstance(a, DnsError)]
         found = [r for a in answers if isinstance(a, DnsAnswer) for r in a.records]
         if errors and not found:
@@ -87,7 +99,6 @@ def evaluate_mx(facts: MxFacts, hostname: str | None, ips: tuple[str, ...],
         if not found:
             dead.append(host)
         addresses.update(str(ipaddress.ip_address(x)) for x in found)
-    shown = ", ".join(f"{p} {h}" for p, h in pairs)
     out = [MX_UNRESOLVABLE(d, ev, domain=d, hosts=", ".join(dead)) if dead
            else MX_OK(d, ev, domain=d, hosts=shown)]
     mx_hosts = {h for _, h in pairs}
@@ -134,10 +145,7 @@ def run(ctx: RunContext) -> FamilyOutput:
 
     def timed(question: tuple[str, str]) -> CheckResult | None:
         name, rrtype = question
-        try:
-            answer: DnsAnswer | DnsError = ctx.dns.query(name, rrtype)
-        except DnsError as exc:
-            answer = exc
+        answer = ctx.dns.ask(name, rrtype)
         if rrtype == "TXT" and isinstance(answer, DnsAnswer):
             spf = tuple(r for r in answer.records if is_spf_record(r))
             answer = DnsAnswer(answer.qname, answer.rdtype, spf, answer.ttl, answer.server)

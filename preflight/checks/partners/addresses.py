@@ -82,11 +82,10 @@ class _Walk:
     evidence: list[Evidence] = field(default_factory=list)
 
     def ask(self, name: str, rdtype: str) -> DnsAnswer | None:
-        try:
-            answer = self.dns.query(name, rdtype)
-        except DnsError as exc:
-            self.errors.append(exc)
-            self.evidence.append(exc.evidence())
+        answer = self.dns.ask(name, rdtype)
+        if isinstance(answer, DnsError):
+            self.errors.append(answer)
+            self.evidence.append(answer.evidence())
             return None
         self.evidence.append(answer.evidence())
         return answer

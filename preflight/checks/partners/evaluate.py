@@ -10,7 +10,7 @@ from preflight.checks.partners import outcomes as o
 from preflight.checks.partners.addresses import DomainFacts, origins_text
 from preflight.checks.partners.collect import Partner, PartnerFacts, PolicyFacts
 from preflight.checks.partners.logread import LogFacts, summary
-from preflight.checks.partners.fixes import fix_for, join_list
+from preflight.checks.partners.fixes import fix_for, without_zones
 from preflight.checks.partners.predict import (
     Hostname,
     ListReading,
@@ -20,9 +20,8 @@ from preflight.checks.partners.predict import (
     predict,
 )
 from preflight.data.catalogue import Catalogue, ListState
-from preflight.inventory.parse import PostscreenOutcome, RblPolicy, expand, redact_zone, split_list
-from preflight.inventory.rbl import norm_zone, redact_text
-from preflight.inventory.smtpdconfig import STAGE_PARAMETERS, restriction_list
+from preflight.inventory.parse import PostscreenOutcome, RblPolicy, redact_zone
+from preflight.inventory.rbl import redact_text
 from preflight.model import CheckResult, Evidence
 from preflight.net.dns import DnsAnswer
 
@@ -296,33 +295,8 @@ def evaluate_lists(facts: PartnerFacts, catalogue: Catalogue, judged: Sequence[J
 
 def _removal(params: Mapping[str, str], zone: str) -> list[str]:
     """main.cf lines without ``zone`` (restriction lists, classes, postscreen_dnsbl_sites)."""
-    lines: list[str] = []
-    classes = split_list(expand(params.get("smtpd_restriction_classes", ""), params))
-    for name in [*STAGE_PARAMETERS, *classes]:
-        tokens = restriction_list(params, name)
-        keep: list[str] = []
-        i = 0
-        changed = False
-        while i < len(tokens):
-            if i + 1 < len(tokens) and tokens[i].lower().startswith(("reject_rbl", "reject_rhsbl", "permit_dnswl",
-                                                                     "permit_rhswl")) \
-                    and norm_zone(tokens[i + 1].partition("=")[0]) == zone:
-                if keep and keep[-1].lower() == "warn_if_reject":
-                    keep.pop()
-                i += 2
-                changed = True
-                continue
-            keep.append(tokens[i])
-            i += 1
-        if changed:
-            lines.append(f"{name} = {join_list(keep)}")
-    sites = split_list(expand(params.get("postscreen_dnsbl_sites", ""), params))
-    kept = [s for s in sites if norm_zone(s.partition("*")[0].partition("=")[0]) != zone]
-    if len(kept) != len(sites):
-        lines.append(f"postscreen_dnsbl_sites = {join_list(kept)}")
-    if lines:
-        lines.append("postfix reload")
-    return lines
+    lines = [f"{name} = {value}" for name, value in without_zones(params, {zone}).items()]
+    return [*lines, "postfix reload"] if lines else []
 
 
 # -- summary --------------------------------------------------------------------------------------
@@ -347,7 +321,8 @@ def evaluate_summary(partners: Sequence[Partner], judged: Sequence[Judged], poli
     by_partner = {p.name: partner_verdict([j.prediction.verdict for j in judged if j.partner.name == p.name])
                   for p in checked}
     rejected = [n for n, v in by_partner.items() if v is Verdict.REJECTED]
-    unknown = [n for n, v in by_partner.items() if v is Verdict.UNKNOWN]
+    # A partner none of whose addresses was judged was not checked: never "accepted".
+    unknown = [n for n, v in by_partner.items() if v is not Verdict.REJECTED and v is not Verdict.ACCEPTED]
     if rejected:
         return o.SUMMARY_REJECTED("partners", rejected=len(rejected), partners=len(checked),
                                   names=", ".join(rejected))

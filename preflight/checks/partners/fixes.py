@@ -26,6 +26,8 @@ from preflight.checks.partners.screen import simulate
 from preflight.checks.partners.smtpd import WITH_ARGUMENT, Reply, World
 from preflight.inventory.access import Table, parse_table
 from preflight.inventory.parse import RblPolicy, parse_rbl_config
+from preflight.inventory.postfix import expand, split_list
+from preflight.inventory.rbl import norm_zone, redact_zone
 from preflight.inventory.smtpdconfig import STAGE_PARAMETERS, restriction_list
 
 POSTSCREEN_TABLE = "/etc/postfix/postscreen_access.cidr"
@@ -65,6 +67,73 @@ def join_list(items: Sequence[str]) -> str:
     return ", ".join(out)
 
 
+_ZONE_RULES = ("reject_rbl", "reject_rhsbl", "permit_dnswl", "permit_rhswl")
+
+
+def without_zones(params: Mapping[str, str], zones: set[str] | frozenset[str]) -> dict[str, str]:
+    """The parameters to change so no restriction list, class or ``postscreen_dnsbl_sites`` names
+    ``zones`` (each rule with its argument and a ``warn_if_reject`` before it). A class left empty
+    would stop smtpd: it is dropped from ``smtpd_restriction_classes`` and from the lists using it."""
+    classes = restriction_list(params, "smtpd_restriction_classes")
+    changed: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    emptied: set[str] = set()
+    for name in [*STAGE_PARAMETERS, *classes]:
+        tokens = restriction_list(params, name)
+        keep: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if i + 1 < len(tokens) and tokens[i].lower().startswith(_ZONE_RULES) \
+                    and norm_zone(tokens[i + 1].partition("=")[0]) in zones:
+                if keep and keep[-1].lower() == "warn_if_reject":
+                    keep.pop()
+                i += 2
+                continue
+            keep.append(tokens[i])
+            i += 1
+        lists[name] = keep
+        if len(keep) != len(tokens):
+            if name in classes and not keep:
+                emptied.add(name.lower())
+            else:
+                changed[name] = join_list(keep)
+    if emptied:
+        changed["smtpd_restriction_classes"] = join_list([c for c in classes if c.lower() not in emptied])
+        for name, keep in lists.items():
+            if name.lower() in emptied:
+                continue
+            dropped: list[str] = []
+            for token in keep:
+                if token.lower() in emptied:
+                    if dropped and dropped[-1].lower() == "warn_if_reject":
+                        dropped.pop()
+                    continue
+                dropped.append(token)
+            if len(dropped) != len(keep):
+                changed[name] = join_list(dropped)
+    sites = split_list(expand(params.get("postscreen_dnsbl_sites", ""), params))
+    kept = [site for site in sites if norm_zone(site.partition("*")[0].partition("=")[0]) not in zones]
+    if len(kept) != len(sites):
+        changed["postscreen_dnsbl_sites"] = join_list(kept)
+    return changed
+
+
+def with_refusal_filter(params: Mapping[str, str], zone: str) -> dict[str, str]:
+    """The lists and classes to change so every unfiltered ``reject_rbl_client zone`` carries
+    :data:`REFUSAL_FILTER` (a refusal code then no longer counts as a listing)."""
+    changed: dict[str, str] = {}
+    for name in [*STAGE_PARAMETERS, *restriction_list(params, "smtpd_restriction_classes")]:
+        tokens = restriction_list(params, name)
+        out = list(tokens)
+        for i in range(len(tokens) - 1):
+            if tokens[i].lower() == "reject_rbl_client" and "=" not in tokens[i + 1] \
+                    and norm_zone(tokens[i + 1]) == zone:
+                out[i + 1] = f"{tokens[i + 1]}={REFUSAL_FILTER}"
+        if out != tokens:
+            changed[name] = join_list(out)
+    return changed
+
+
 def host_network(ip: str) -> str:
     """``ip/32`` or ``ip/128``."""
     return f"{ip}/{32 if ipaddress.ip_address(ip).version == 4 else 128}"
@@ -82,8 +151,8 @@ class _Fixer:
         self.table_lines: dict[str, list[str]] = {}
         self.removed: list[str] = []
 
-    def set(self, name: str, items: Sequence[str]) -> None:
-        value = join_list(items)
+    def set(self, name: str, items: Sequence[str] | str) -> None:
+        value = items if isinstance(items, str) else join_list(items)
         self.params[name] = value
         self.changed[name] = value
         self.rbl = dataclasses.replace(parse_rbl_config(self.params), postscreen_enabled=self.rbl.postscreen_enabled)
@@ -116,20 +185,30 @@ class _Fixer:
         return True
 
     def smtpd(self, reply: Reply) -> bool:
+        if reply.kind == "defer_if_permit":
+            # The deferral needs a later permit: the allowlist goes before defer_if_permit itself.
+            reply = self._defer_if_permit(reply)
         tokens = restriction_list(self.params, reply.stage)
         index = reply.index
         if not 0 <= index < len(tokens):
             return False
         start = index - 1 if index > 0 and tokens[index - 1].lower() == "warn_if_reject" else index
         if reply.zone and reply.zone in self.dead and reply.kind.startswith(("reject_rbl", "reject_rhsbl")):
-            self.removed.append(tokens[index + 1].partition("=")[0] if index + 1 < len(tokens) else reply.zone)
-            self.set(reply.stage, tokens[:start] + tokens[index + 2:])
-            return True
-        if reply.zone and reply.zone in self.refused and reply.kind == "reject_rbl_client" \
-                and index + 1 < len(tokens) and "=" not in tokens[index + 1]:
-            # The filter stops the rejection of everyone; the allowlist keeps this partner in
-            # whatever the list really says about it (the refusal hid that).
-            tokens = [*tokens[:index + 1], f"{tokens[index + 1]}={REFUSAL_FILTER}", *tokens[index + 2:]]
+            # Wherever the rule sits (this list, a restriction class); inside an access table's
+            # answer it cannot be removed by main.cf lines: the allowlist below then.
+            change = without_zones(self.params, {reply.zone})
+            if change:
+                self.removed.append(redact_zone(reply.zone))
+                for name, value in change.items():
+                    self.set(name, value)
+                return True
+        if reply.zone and reply.zone in self.refused and reply.kind == "reject_rbl_client":
+            # The filter stops the rejection of everyone (wherever the rule sits: this list or a
+            # restriction class); the allowlist keeps this partner in whatever the list really
+            # says about it (the refusal hid that).
+            for name, value in with_refusal_filter(self.params, reply.zone).items():
+                self.set(name, value)
+            tokens = restriction_list(self.params, reply.stage)
         rcpt = reply.stage in _RCPT_STAGES
         path = RCPT_TABLE if rcpt else SMTPD_TABLE
         spec = f"cidr:{path}"
@@ -138,6 +217,13 @@ class _Fixer:
         self.set(reply.stage, [*tokens[:start], "check_client_access", spec, *tokens[start:]])
         self.add_line(path, f"{host_network(self.world.client.ip)} {'permit_auth_destination' if rcpt else 'OK'}")
         return True
+
+    def _defer_if_permit(self, reply: Reply) -> Reply:
+        for stage in STAGE_PARAMETERS:
+            tokens = [t.lower() for t in restriction_list(self.params, stage)]
+            if "defer_if_permit" in tokens:
+                return dataclasses.replace(reply, stage=stage, index=tokens.index("defer_if_permit"))
+        return reply
 
     def empty_class(self) -> bool:
         """Remove restriction classes without a definition (fatal for smtpd) and their uses."""

@@ -5,7 +5,8 @@ postscreen (when it listens on port 25) first walks ``postscreen_access_list``
 *permit* skips every test, *reject* applies ``postscreen_denylist_action``. Then it adds the weight
 of each matching ``postscreen_dnsbl_sites`` entry (a failed lookup adds nothing): at or above
 ``postscreen_dnsbl_threshold``, ``postscreen_dnsbl_action`` decides — ``ignore`` logs,
-``enforce`` answers 550 to RCPT TO, ``drop`` answers 521 and hangs up; a score at or below a
+``enforce`` answers 550 to RCPT TO, ``drop`` answers 521 and hangs up (``soft_bounce = yes``:
+450 and 421, as postscreen too turns its 5xx into 4xx); a score at or below a
 negative ``postscreen_dnsbl_allowlist_threshold`` skips the remaining tests. Clients that pass
 are handed to smtpd (:func:`preflight.checks.partners.smtpd.simulate_smtpd`).
 """
@@ -18,10 +19,16 @@ from preflight.checks.partners.smtpd import Reply, World, simulate_smtpd
 from preflight.inventory.access import in_networks, parse_networks
 from preflight.inventory.postfix import expand, split_list
 from preflight.inventory.rbl import PostscreenAction, RblPolicy
-from preflight.inventory.smtpdconfig import restriction_list
+from preflight.inventory.smtpdconfig import restriction_list, yes
 
 POSTSCREEN = "postscreen"
 _CODES = {PostscreenAction.ENFORCE: "550", PostscreenAction.DROP: "521"}
+
+
+def _code(params: Mapping[str, str], action: PostscreenAction) -> str:
+    """postscreen's reply code for ``action``; ``soft_bounce = yes`` makes it a 4xx."""
+    code = _CODES[action]
+    return "4" + code[1:] if yes(params, "soft_bounce", False) else code
 
 
 def _denylist(params: Mapping[str, str]) -> PostscreenAction:
@@ -54,7 +61,7 @@ def simulate_postscreen(params: Mapping[str, str], policy: RblPolicy, world: Wor
         if verdict == "reject":
             action = _denylist(params)
             if action in _CODES:
-                return Reply(_CODES[action], "postscreen_access_list", index, f"postscreen_access_list {item} → reject "
+                return Reply(_code(params, action), "postscreen_access_list", index, f"postscreen_access_list {item} → reject "
                              f"(postscreen_denylist_action = {action.value})", kind="postscreen_access_list")
             continue
         if verdict == "dunno":
@@ -65,7 +72,7 @@ def simulate_postscreen(params: Mapping[str, str], policy: RblPolicy, world: Wor
         action = policy.postscreen_action
         if action in _CODES:
             shown = " + ".join(f"{s.display_zone}*{s.weight}" for s in hits)
-            return Reply(_CODES[action], POSTSCREEN, -1, f"postscreen_dnsbl_sites: {shown} = {score} ≥ "
+            return Reply(_code(params, action), POSTSCREEN, -1, f"postscreen_dnsbl_sites: {shown} = {score} ≥ "
                          f"{policy.postscreen_threshold} (postscreen_dnsbl_action = {action.value})",
                          kind="postscreen_dnsbl_sites")
     return None

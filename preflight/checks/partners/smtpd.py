@@ -13,7 +13,7 @@ partner would get, or 250. Semantics follow Postfix 3.x ``smtpd_check.c`` and ``
   ``reject_rhsbl_*``); a failed ``permit_dnswl_client``/``permit_rhswl_client`` lookup turns a
   later rejection into 450 (``defer_if_reject``);
   a reverse-DNS lookup that fails makes ``reject_unknown_*_hostname`` answer 450;
-* reply codes come from ``maps_rbl_reject_code``, ``unknown_client_reject_code``,
+* reply codes come from ``maps_rbl_reject_code`` (or the list's ``rbl_reply_maps`` template), ``unknown_client_reject_code``,
   ``access_map_reject_code``/``access_map_defer_code``, ``reject_code``/``defer_code``;
   ``soft_bounce = yes`` turns 5xx into 4xx; an unknown restriction name is Postfix's
   ``451 4.3.5 Server configuration error``.
@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from preflight.inventory.access import Table, address_keys, domain_keys, in_networks, lookup_client, \
+from preflight.inventory.access import SERVER_TYPES, Table, address_keys, domain_keys, in_networks, lookup_client, \
     parse_networks
 from preflight.inventory.codefilter import CodeFilter
 from preflight.inventory.postfix import expand, split_list
@@ -242,6 +242,25 @@ class _Smtpd:
             return zone, ()
         return zone, tuple(c for c in got if flt.matches_any([c]))
 
+    def rbl_code(self, arg: str) -> str:
+        """The code of a DNS-list rejection: ``rbl_reply_maps``'s template for the list as written
+        (``zone`` or ``zone=filter``, Postfix's key), else ``default_rbl_reply`` (``$rbl_code``:
+        ``maps_rbl_reject_code``)."""
+        default = self.code("maps_rbl_reject_code", "554")
+        template = self.params.get("default_rbl_reply", "")
+        for spec in split_list(expand(self.params.get("rbl_reply_maps", ""), self.params)):
+            table = self.table(spec)
+            found = table.find(arg.lower())
+            if found is not None:
+                template = found
+                break
+            if table.kind in SERVER_TYPES:
+                self.note(f"rbl_reply_maps {spec} not asked for {redact_zone(arg)}: the default reply assumed")
+        first = template.strip().split(None, 1)[0] if template.strip() else "$rbl_code"
+        if first in ("$rbl_code", "${rbl_code}", "$(rbl_code)"):
+            return default
+        return first if len(first) == 3 and first.isdigit() and first[0] in "45" else default
+
     # -- one restriction ----------------------------------------------------------------------
     def one(self, name: str, arg: str | None, depth: int, warned: bool) -> _Result | None:
         c = self.client
@@ -283,8 +302,7 @@ class _Smtpd:
                 self.note(f"{shown}: the lookup failed, Postfix lets the client through")
                 return None
             if got:
-                return _Result("reject", self.code("maps_rbl_reject_code", "554"),
-                               f"{shown} → {', '.join(got)}", zone, name)
+                return _Result("reject", self.rbl_code(arg), f"{shown} → {', '.join(got)}", zone, name)
             return None
         if name in ("permit_dnswl_client", "permit_rhswl_client"):
             assert arg is not None

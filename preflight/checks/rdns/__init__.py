@@ -13,32 +13,40 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
-from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+from preflight.net.dns import DnsAnswer, DnsClient, DnsError, host_name_problem
 from preflight.engine import RunContext, concurrent_map
 
 PTR_FOUND = Outcome("rdns.ptr", "found", Status.PASS, ("ip", "ptr"))
 PTR_MISSING = Outcome("rdns.ptr", "missing", Status.FAIL, ("ip", "hostname"))
 PTR_MULTIPLE = Outcome("rdns.ptr", "multiple", Status.WARN, ("ip", "ptr"))
 PTR_ERROR = Outcome("rdns.ptr", "error", Status.ERROR, ("ip", "reason"))
+PTR_INVALID = Outcome("rdns.ptr", "invalid_name", Status.FAIL, ("ip", "ptr", "problem", "hostname"))
 
 FCRDNS_OK = Outcome("rdns.fcrdns", "confirmed", Status.PASS, ("ip", "ptr"))
 FCRDNS_MISMATCH = Outcome("rdns.fcrdns", "mismatch", Status.FAIL, ("ip", "ptr", "addresses", "rrtype"))
 FCRDNS_ERROR = Outcome("rdns.fcrdns", "error", Status.ERROR, ("ip", "ptr", "reason"))
 FCRDNS_SKIPPED = Outcome("rdns.fcrdns", "no_ptr", Status.SKIP, ("ip",))
+FCRDNS_INVALID = Outcome("rdns.fcrdns", "invalid_ptr", Status.SKIP, ("ip",))
 
 GENERIC_OK = Outcome("rdns.generic", "specific", Status.PASS, ("ip", "ptr"))
 GENERIC_DIGITS = Outcome("rdns.generic", "address_digits", Status.WARN, ("ip", "ptr", "digits"))
 GENERIC_HEX = Outcome("rdns.generic", "address_hex", Status.WARN, ("ip", "ptr", "hex"))
 GENERIC_WORD = Outcome("rdns.generic", "generic_word", Status.WARN, ("ip", "ptr", "word"))
 GENERIC_SKIPPED = Outcome("rdns.generic", "no_ptr", Status.SKIP, ("ip",))
+GENERIC_INVALID = Outcome("rdns.generic", "invalid_ptr", Status.SKIP, ("ip",))
 
 MATCH_OK = Outcome("rdns.hostname_match", "match", Status.PASS, ("ip", "ptr", "hostname"))
 MATCH_DIFFERS = Outcome("rdns.hostname_match", "differs", Status.WARN, ("ip", "ptr", "hostname"))
+MATCH_DIFFERS_GENERIC = Outcome("rdns.hostname_match", "differs_generic", Status.WARN, ("ip", "ptr", "hostname"))
+"""The PTR differs and looks generic (rdns.generic warns): only a new PTR fixes both, so the
+advice never suggests the generic name as HELO name."""
 MATCH_NO_HOSTNAME = Outcome("rdns.hostname_match", "no_hostname", Status.SKIP, ("ip",))
 MATCH_SKIPPED = Outcome("rdns.hostname_match", "no_ptr", Status.SKIP, ("ip",))
+MATCH_INVALID = Outcome("rdns.hostname_match", "invalid_ptr", Status.SKIP, ("ip",))
 
 HOST_OK = Outcome("host.forward", "resolves", Status.PASS, ("hostname", "addresses"))
 HOST_MISSING_IP = Outcome("host.forward", "missing_ip", Status.FAIL, ("hostname", "ip", "addresses"))
+HOST_INVALID_CNAME = Outcome("host.forward", "invalid_cname", Status.FAIL, ("hostname", "target", "problem"))
 HOST_NXDOMAIN = Outcome("host.forward", "nxdomain", Status.FAIL, ("hostname",))
 HOST_ERROR = Outcome("host.forward", "error", Status.ERROR, ("hostname", "reason"))
 HOST_NOT_GIVEN = Outcome("host.forward", "no_hostname", Status.SKIP, ())
@@ -76,19 +84,12 @@ def _rrtype(ip: str) -> str:
 
 def collect_ptr(dns: DnsClient, ip: str) -> PtrFacts:
     """PTR of ``ip`` and the forward lookup of every PTR name (same address family)."""
-    try:
-        ptr = dns.ptr(ip)
-    except DnsError as exc:
-        return PtrFacts(ip, exc)
+    ptr = dns.ptr(ip)
+    if isinstance(ptr, DnsError) or any(host_name_problem(n) for n in ptr.records):
+        return PtrFacts(ip, ptr)  # an invalid name is never looked up
     rrtype = _rrtype(ip)
-
-    def forward(name: str) -> tuple[str, DnsAnswer | DnsError]:
-        try:
-            return name, dns.query(name, rrtype)
-        except DnsError as exc:
-            return name, exc
-
-    return PtrFacts(ip, ptr, tuple(concurrent_map(forward, ptr.records[:4])))
+    forward = concurrent_map(lambda name: (name, dns.ask(name, rrtype)), ptr.records[:4])
+    return PtrFacts(ip, ptr, tuple(forward))
 
 
 def collect_ptrs(dns: DnsClient, ips: Sequence[str]) -> list[PtrFacts]:
@@ -100,13 +101,7 @@ def collect_ptrs(dns: DnsClient, ips: Sequence[str]) -> list[PtrFacts]:
 def collect_host(dns: DnsClient, hostname: str) -> HostFacts:
     """A and AAAA of the host name."""
 
-    def ask(rrtype: str) -> DnsAnswer | DnsError:
-        try:
-            return dns.query(hostname, rrtype)
-        except DnsError as exc:
-            return exc
-
-    a, aaaa = concurrent_map(ask, ["A", "AAAA"])
+    a, aaaa = concurrent_map(lambda rrtype: dns.ask(hostname, rrtype), ["A", "AAAA"])
     return HostFacts(hostname, a, aaaa)
 
 
@@ -152,6 +147,11 @@ def evaluate_ptr(facts: PtrFacts, hostname: str | None) -> list[CheckResult]:
         return [PTR_MISSING(ip, ev, ip=ip, hostname=hostname or "mail.example.com"),
                 FCRDNS_SKIPPED(ip, ip=ip), GENERIC_SKIPPED(ip, ip=ip), MATCH_SKIPPED(ip, ip=ip)]
     names = ptr.records
+    bad = [(n, p) for n in names for p in (host_name_problem(n),) if p]
+    if bad:  # receivers treat the name as invalid: nothing can rely on it
+        return [PTR_INVALID(ip, ev, ip=ip, ptr=bad[0][0], problem=bad[0][1],
+                            hostname=hostname or "mail.example.com"),
+                FCRDNS_INVALID(ip, ip=ip), GENERIC_INVALID(ip, ip=ip), MATCH_INVALID(ip, ip=ip)]
     out = [
         PTR_MULTIPLE(ip, ev, ip=ip, ptr=", ".join(names))
         if len(names) > 1
@@ -172,6 +172,8 @@ def evaluate_ptr(facts: PtrFacts, hostname: str | None) -> list[CheckResult]:
         out.append(MATCH_NO_HOSTNAME(ip, ip=ip))
     elif hostname in names:
         out.append(MATCH_OK(ip, ev, ip=ip, ptr=hostname, hostname=hostname))
+    elif why is not None:
+        out.append(MATCH_DIFFERS_GENERIC(ip, ev, ip=ip, ptr=primary, hostname=hostname))
     else:
         out.append(MATCH_DIFFERS(ip, ev, ip=ip, ptr=primary, hostname=hostname))
     return out
@@ -201,6 +203,17 @@ def _fcrdns(facts: PtrFacts) -> CheckResult:
                            rrtype=rrtype)
 
 
+def invalid_target(*answers: DnsAnswer | DnsError) -> tuple[str, str] | None:
+    """The first CNAME target in ``answers`` that is not a valid host name, and why."""
+    for answer in answers:
+        if isinstance(answer, DnsAnswer):
+            for target in answer.cname_chain:
+                problem = host_name_problem(target)
+                if problem:
+                    return target, problem
+    return None
+
+
 def evaluate_host(facts: HostFacts, ips: tuple[str, ...]) -> list[CheckResult]:
     """host.forward: the new host name resolves to every new IP of its family."""
     host = facts.hostname
@@ -213,6 +226,9 @@ def evaluate_host(facts: HostFacts, ips: tuple[str, ...]) -> list[CheckResult]:
     assert isinstance(a, DnsAnswer) and isinstance(aaaa, DnsAnswer)
     if a.nxdomain and aaaa.nxdomain:
         return [HOST_NXDOMAIN(host, evidence, hostname=host)]
+    bad = invalid_target(a, aaaa)
+    if bad:  # an alias to a name that is no host name: nothing may rely on it
+        return [HOST_INVALID_CNAME(host, evidence, hostname=host, target=bad[0], problem=bad[1])]
     found = {ipaddress.ip_address(x) for x in (*a.records, *aaaa.records)}
     shown = ", ".join(sorted(str(x) for x in found)) or "none"
     missing = [ip for ip in ips if ipaddress.ip_address(ip) not in found]

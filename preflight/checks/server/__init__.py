@@ -99,10 +99,7 @@ def mx_targets(dns: DnsClient, domains: Sequence[str]) -> tuple[Port25Target, ..
 
 
 def _ask(dns: DnsClient, name: str, rdtype: str) -> DnsAnswer | DnsError:
-    try:
-        return dns.query(name, rdtype)
-    except DnsError as exc:
-        return exc
+    return dns.ask(name, rdtype)
 
 
 def plan_facts(ctx: RunContext, new: ServerFacts) -> PlanFacts:

@@ -118,12 +118,20 @@ def _wired(signer: DkimSigner, milters: str) -> bool:
     return bool(basename) and basename in milters
 
 
+_UNKNOWN = (Access.LOST, Access.TIMEOUT)
+"""Reads that never finished: "could not check", never a fact about the file."""
+
+
 def evaluate_signer(facts: ServerFacts, plan: PlanFacts) -> list[CheckResult]:
     """server.dkim_signer: a signer is configured, Postfix passes mail to it, it covers the plan."""
     where = source(facts)
     denied = [r for r in facts.signer_reads if r.access is Access.DENIED]
+    unknown = [r for r in facts.signer_reads if r.access in _UNKNOWN]
     out: list[CheckResult] = []
     if not facts.signers:
+        if unknown:  # a read that never finished proves nothing, least of all "no signer"
+            return [o.SIGNER_ERROR(facts.label, [Evidence(r.path, r.reason, where)], path=r.path,
+                                   reason=r.reason) for r in unknown]
         if denied:
             return [o.SIGNER_UNREADABLE(facts.label, [Evidence(r.path, r.reason, where)], path=r.path,
                                         reason=r.skip_reason) for r in denied]
@@ -147,6 +155,8 @@ def evaluate_signer(facts: ServerFacts, plan: PlanFacts) -> list[CheckResult]:
                 out.append(o.SIGNER_UNREADABLE(subject, ev_read, path=read.path, reason=read.skip_reason))
             elif read.access is Access.MISSING:
                 out.append(o.SIGNER_TABLE_MISSING(subject, ev_read, signer=signer.name, path=read.path))
+            elif read.access in _UNKNOWN:
+                out.append(o.SIGNER_ERROR(subject, ev_read, path=read.path, reason=read.reason))
             else:
                 out.append(o.SIGNER_UNREADABLE(subject, ev_read, path=read.path, reason=read.reason))
         if facts.postfix is not None and not _wired(signer, milters):

@@ -100,6 +100,7 @@ RESOLVER_NONE = Outcome("server.rbl_resolver", "no_nameserver", Status.WARN, ("p
 SIGNER_FOUND = Outcome("server.dkim_signer", "found", Status.PASS, ("signer", "keys"))
 SIGNER_NONE = Outcome("server.dkim_signer", "none", Status.WARN, ())
 SIGNER_UNREADABLE = Outcome("server.dkim_signer", "unreadable", Status.SKIP, ("path", "reason"))
+SIGNER_ERROR = Outcome("server.dkim_signer", "error", Status.ERROR, ("path", "reason"))
 SIGNER_TABLE_MISSING = Outcome("server.dkim_signer", "table_missing", Status.FAIL, ("signer", "path"))
 SIGNER_NOT_WIRED = Outcome("server.dkim_signer", "not_wired", Status.WARN, ("signer", "milters"))
 SIGNER_SELECTOR_MISSING = Outcome("server.dkim_signer", "selector_missing", Status.WARN,

@@ -225,10 +225,10 @@ def resolve(dns: DnsClient, target: SmtpTarget) -> tuple[str | None, DnsAnswer |
         return target.host, None
     answer: DnsAnswer | None = None
     for rrtype in ("A", "AAAA"):
-        try:
-            answer = dns.query(target.host, rrtype)
-        except DnsError as exc:
-            return None, exc
+        found = dns.ask(target.host, rrtype)
+        if isinstance(found, DnsError):
+            return None, found
+        answer = found
         if answer.records:
             return answer.records[0], answer
     return None, answer
@@ -241,10 +241,7 @@ def collect(target: SmtpTarget, settings: SmtpSettings, dns: DnsClient, *,
     address, resolved = resolve(dns, target)
     if address is None:
         return ProbeFacts(target, resolved=resolved)
-    try:
-        ptr: DnsAnswer | DnsError = dns.ptr(address)
-    except DnsError as exc:
-        ptr = exc
+    ptr = dns.ptr(address)
     server_name = hostname if target.is_ip else target.host
     dialogue = _Dialogue(target, address, settings, server_name)
     dialogue.run(domains)

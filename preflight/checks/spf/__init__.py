@@ -132,10 +132,9 @@ def check_host(
 
 def collect(dns: DnsClient, domain: str, ips: tuple[str, ...], helo: str | None = None) -> SpfFacts:
     """Fetch, parse and evaluate the SPF of ``domain`` for every IP (HELO name ``helo``)."""
-    try:
-        txt = dns.query(domain, "TXT")
-    except DnsError as exc:
-        return SpfFacts(domain, exc)
+    txt = dns.ask(domain, "TXT")
+    if isinstance(txt, DnsError):
+        return SpfFacts(domain, txt)
     records = spf_records(txt)
 
     def evaluate_ips() -> tuple[tuple[str, str, str], ...]:

@@ -21,10 +21,7 @@ RECORD_ERROR = Outcome("tls_rpt.record", "error", Status.ERROR, ("domain", "reas
 
 def collect(dns: DnsClient, domain: str) -> DnsAnswer | DnsError:
     """TXT ``_smtp._tls.<domain>``."""
-    try:
-        return dns.query(f"_smtp._tls.{domain}", "TXT")
-    except DnsError as exc:
-        return exc
+    return dns.ask(f"_smtp._tls.{domain}", "TXT")
 
 
 def evaluate(domain: str, answer: DnsAnswer | DnsError) -> CheckResult:

@@ -17,16 +17,16 @@ def _timings(t: dict[str, Any], lang: str) -> str:
     parts = []
     for key in ("connect", "greeting", "total"):
         if t.get(key) is not None:
-            parts.append(f"{ui('smtp_' + key, lang)} {t[key]} ms")
+            parts.append(f"{ui('smtp_' + key, lang)} {ui('unit_ms', lang, ms=t[key])}")
     return " · ".join(parts) or ui("smtp_none", lang)
 
 
-def _tls(tls: dict[str, Any] | None) -> str | None:
+def _tls(tls: dict[str, Any] | None, lang: str = "en") -> str | None:
     if not tls:
         return None
     text = f"{tls.get('version', '?')}, {tls.get('cipher', '?')}"
     if tls.get("bits"):
-        text += f" ({tls['bits']} bits)"
+        text += f" ({ui('unit_bits', lang, bits=tls['bits'])})"
     if tls.get("server_name"):
         text += f", SNI {tls['server_name']}"
     return text
@@ -88,7 +88,7 @@ def view(section: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]:
             "timings": _timings(t.get("timings_ms") or {}, lang),
             "greeting": t.get("greeting") or ui("smtp_none", lang),
             "extensions": ", ".join(t.get("extensions", [])) or ui("smtp_none", lang),
-            "tls": _tls(t.get("tls")),
+            "tls": _tls(t.get("tls"), lang),
             "certificate": _certificate(t.get("certificate"), lang),
             "verification": _verification(t.get("verification"), lang),
             "stopped": f"{stopped.get('step', '')}: {stopped.get('reason', '')}" if stopped else None,

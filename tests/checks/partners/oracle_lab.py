@@ -84,7 +84,7 @@ class Case:
     ``listed``: zone → A answer for the partner's address, or ``servfail``/``timeout``.
     ``named``: zone → A answer for the partner's PTR name (``reject_rhsbl_*``).
     ``ptr``: ``fcrdns`` (PTR mxN.partner.test resolving back), ``none``, ``mismatch`` (the name
-    resolves elsewhere) or ``servfail``.
+    resolves elsewhere), ``servfail`` or ``timeout``.
     """
 
     id: str
@@ -185,8 +185,8 @@ def write_zones(directory: Path, placed: Sequence[Placed]) -> list[dict[str, Any
             (reverse6 if p.case.v6 else reverse4).append(f"{rev} PTR {p.ptr_name}.")
             target = ip if p.case.ptr == "fcrdns" else ("2001:db8:ffff::1" if p.case.v6 else "203.0.113.1")
             forward.append(f"mx{p.n} {kind} {target}")
-        elif p.case.ptr == "servfail" and {"name": rev, "kind": "servfail"} not in faults:
-            faults.append({"name": rev, "kind": "servfail"})
+        elif p.case.ptr in ("servfail", "timeout") and {"name": rev, "kind": p.case.ptr} not in faults:
+            faults.append({"name": rev, "kind": p.case.ptr})
     soa = "@ SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 60\n@ NS ns.lab.test.\n"
     for zone, lines in records.items():
         (directory / f"{zone}.zone").write_text(f"$ORIGIN {zone}.\n$TTL 60\n{soa}" + "\n".join(lines) + "\n")
@@ -243,6 +243,8 @@ def prerequisites() -> str | None:
     for tool in ("postfix", "unshare", "ip", "mount"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             return f"the Postfix oracle needs {tool}"
+    if not any(Path(d, "postfix-pcre.so").exists() for d in ("/usr/lib/postfix", "/usr/lib64/postfix")):
+        return "the Postfix oracle needs pcre: tables (apt-get install postfix-pcre)"
     try:
         import pwd
 
@@ -265,13 +267,29 @@ def run_oracle(placed: Sequence[Placed], work: Path) -> dict[str, dict[str, Any]
             "probes": probes, "addresses": addresses}
     (work / "spec.json").write_text(json.dumps(spec))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run(["unshare", "--mount", "--net", sys.executable, str(HELPER), str(work / "spec.json")],
-                          capture_output=True, text=True, timeout=600, env=env, check=False)
+    try:
+        done = subprocess.run(["unshare", "--mount", "--net", sys.executable, str(HELPER), str(work / "spec.json")],
+                              capture_output=True, text=True, timeout=600, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        _stop_master(work)
+        raise
     if done.returncode != 0:
         raise RuntimeError(f"oracle failed ({done.returncode}): {done.stderr[-3000:]} {done.stdout[-2000:]}")
     out = json.loads(done.stdout)
     (work / "maillog.txt").write_text(out["maillog"])
     return {r["id"]: r for r in out["results"]}
+
+
+def _stop_master(work: Path) -> None:
+    """The private Postfix's master (started by the helper we killed) must not outlive the run."""
+    queue = work / "pf" / "queue"
+    try:
+        pid = int((queue / "pid" / "master.pid").read_text().split()[0])
+        # Only that master: it runs in its queue directory (a stale pid file names another process).
+        if Path(f"/proc/{pid}/cwd").resolve() == queue.resolve():
+            os.kill(pid, 15)
+    except (OSError, ValueError, IndexError):
+        pass
 
 
 __all__ = ["Case", "Placed", "place", "prerequisites", "run_oracle", "write_zones"]

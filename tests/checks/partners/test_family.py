@@ -195,7 +195,11 @@ def test_the_section_matches_the_schema_and_renders(partners_run: Run) -> None:
     page = render(data, "en")
     assert "2 of 3 partners would be rejected by the new server." in page
     assert page.index("listed.partners.test") < page.index("198.19.7.10")  # rejected first
-    assert "/etc/postfix/partners_rcpt_access.cidr: 198.19.7.11/32 permit_auth_destination" in page
+    # the fix is on the page once, as copy-paste text in the fixes section (from the results)
+    from preflight.report.json import result_to_dict
+
+    fixed = render({**data, "results": [result_to_dict(r) for r in out.results]}, "en")
+    assert "cat &gt;&gt; /etc/postfix/partners_rcpt_access.cidr &lt;&lt;&#39;EOF&#39;\n198.19.7.11/32 permit_auth_destination" in fixed
     assert "Google (Gmail, Google Workspace)" in page
     japanese = render(data, "ja")
     assert "3 件の取引先のうち 2 件が新サーバーに拒否されます。" in japanese and ">拒否<" in japanese

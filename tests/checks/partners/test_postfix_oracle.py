@@ -22,10 +22,12 @@ import pytest
 from conftest import FIXED_NOW, make_config, require
 
 from checks.partners.oracle_lab import Case, Placed, place, prerequisites, run_oracle, write_zones
-from preflight.checks.partners.collect import collect
+from preflight.checks.partners.collect import build_policy, collect
 from preflight.checks.partners.family import assemble
 from preflight.checks.partners.fixes import apply_lines
+from preflight.checks.partners.screen import simulate
 from preflight.checks.partners.settings import PartnerSettings, parse_server_rbls, with_settings
+from preflight.checks.partners.smtpd import Client, World
 from preflight.data.catalogue import Catalogue
 from preflight.data.loader import load_catalogue
 from preflight.lab.dnsserver import LabDnsServer
@@ -176,6 +178,85 @@ CASES: tuple[Case, ...] = (
     Case("postscreen_denylist", ("postscreen_access_list = permit_mynetworks, cidr:/etc/postfix/ps.cidr",
                                  "postscreen_denylist_action = enforce"),
          tables={"cidr:/etc/postfix/ps.cidr": "192.0.2.0/24 reject"}),
+    # -- review: shapes the issue names that the cases above left out
+    Case("ptr_timeout_hostname_before_rbl", (f"{RCPT}, reject_unknown_client_hostname, reject_rbl_client bl.lab.test",),
+         BL, ptr="timeout"),
+    Case("ptr_servfail_hostname_before_rbl", (f"{RCPT}, reject_unknown_client_hostname, "
+                                              "reject_rbl_client bl.lab.test",), BL, ptr="servfail"),
+    Case("dnswl_timeout_then_reject", (f"{RCPT}, permit_dnswl_client wl.lab.test, reject_rbl_client bl.lab.test",),
+         {**BL, "wl.lab.test": "timeout"}),
+    Case("client_ok_does_not_cover_rcpt", ("smtpd_client_restrictions = check_client_access cidr:/etc/postfix/c.cidr",
+                                           f"{RCPT}, reject_rbl_client bl.lab.test"), BL,
+         tables={"cidr:/etc/postfix/c.cidr": "{ip}/32 OK"}),
+    Case("rbl_reply_maps_450", (f"{RCPT}, reject_rbl_client bl.lab.test",
+                                "rbl_reply_maps = texthash:/etc/postfix/rbl_reply"), BL,
+         tables={"texthash:/etc/postfix/rbl_reply": "bl.lab.test 450 4.7.1 Service unavailable; "
+                                                    "$rbl_class [$rbl_what] blocked using $rbl_domain"}),
+    Case("postscreen_dnsbl_reply_map", ("postscreen_dnsbl_sites = bl.lab.test", "postscreen_dnsbl_action = enforce",
+                                        "postscreen_dnsbl_reply_map = texthash:/etc/postfix/dnsbl_reply"), BL,
+         tables={"texthash:/etc/postfix/dnsbl_reply": "bl.lab.test some.other.list"}),
+    Case("mailcow_semicolon_listed", ("postscreen_dnsbl_sites = wl.lab.test=127.0.[0..255].0*-2 "
+                                      "wl.lab.test=127.0.[0..255].1*-4 wl.lab.test=127.0.[0..255].3*-8 "
+                                      "weak.lab.test=127.0.0.[10;11;12]*4 bl.lab.test=127.0.0.2*7", *PS,
+                                      "postscreen_dnsbl_allowlist_threshold = -5"),
+         {**BL, "weak.lab.test": "127.0.0.11"}),
+    Case("mailcow_semicolon_dnswl", ("postscreen_dnsbl_sites = wl.lab.test=127.0.[0..255].0*-2 "
+                                     "wl.lab.test=127.0.[0..255].1*-4 wl.lab.test=127.0.[0..255].3*-8 "
+                                     "weak.lab.test=127.0.0.[10;11;12]*4 bl.lab.test=127.0.0.2*7", *PS,
+                                     "postscreen_dnsbl_allowlist_threshold = -5"),
+         {**BL, "weak.lab.test": "127.0.0.11", "wl.lab.test": "127.0.10.3"}),
+    Case("dead_list_times_out", (f"{RCPT}, reject_rbl_client ahbl.lab.test",), {"ahbl.lab.test": "timeout"}),
+    Case("v6_postscreen", ("postscreen_dnsbl_sites = bl.lab.test", "postscreen_dnsbl_action = enforce"), BL, v6=True),
+    Case("warn_class_then_rbl", ("smtpd_restriction_classes = strict", "strict = reject_unknown_client_hostname",
+                                 f"{RCPT}, warn_if_reject strict, reject_rbl_client bl.lab.test"), BL, ptr="none"),
+    Case("refusal_postscreen", ("postscreen_dnsbl_sites = zen.lab.test*3", "postscreen_dnsbl_threshold = 3",
+                                "postscreen_dnsbl_action = enforce"), {"zen.lab.test": "127.255.255.254"}),
+    Case("dms_old_whitelist_threshold", ("postscreen_dnsbl_sites = bl.lab.test*3 "
+                                         "wl.lab.test=127.0.[0..255].[1..3]*-5", "postscreen_dnsbl_threshold = 3",
+                                         "postscreen_dnsbl_action = enforce",
+                                         "postscreen_dnsbl_whitelist_threshold = -1"), BL),
+    Case("default_rbl_reply_450", (f"{RCPT}, reject_rbl_client bl.lab.test",
+                                   "default_rbl_reply = 450 4.7.1 Service unavailable; blocked using $rbl_domain"), BL),
+    Case("rbl_reply_maps_filter_key", (f"{RCPT}, reject_rbl_client zen.lab.test=127.0.0.[2..11]",
+                                       "rbl_reply_maps = texthash:/etc/postfix/rbl_reply"), {"zen.lab.test": "127.0.0.4"},
+         tables={"texthash:/etc/postfix/rbl_reply": "zen.lab.test=127.0.0.[2..11] 421 4.7.1 later\n"
+                                                    "zen.lab.test 550 5.7.1 no"}),
+    Case("dead_in_class", ("smtpd_restriction_classes = strict", "strict = reject_rbl_client ahbl.lab.test",
+                           f"{RCPT}, strict, reject_rbl_client weak.lab.test"),),
+    Case("dead_in_table_value", ("smtpd_client_restrictions = check_client_access cidr:/etc/postfix/c.cidr, "
+                                 "reject_rbl_client weak.lab.test",),
+         tables={"cidr:/etc/postfix/c.cidr": "0.0.0.0/0 reject_rbl_client ahbl.lab.test"}),
+    Case("postscreen_soft_bounce", ("postscreen_dnsbl_sites = bl.lab.test", "postscreen_dnsbl_action = enforce",
+                                    "soft_bounce = yes"), BL),
+    Case("postscreen_drop_soft_bounce", ("postscreen_dnsbl_sites = bl.lab.test", "postscreen_dnsbl_action = drop",
+                                         "soft_bounce = yes"), BL),
+    Case("postscreen_denylist_soft_bounce", ("postscreen_access_list = cidr:/etc/postfix/ps.cidr",
+                                             "postscreen_denylist_action = enforce", "soft_bounce = yes"),
+         tables={"cidr:/etc/postfix/ps.cidr": "192.0.2.0/24 reject"}),
+    Case("refusal_in_class", ("smtpd_restriction_classes = strict", "strict = reject_rbl_client zen.lab.test",
+                              f"{RCPT}, strict, reject_rbl_client weak.lab.test"), {"zen.lab.test": "127.255.255.254"}),
+    Case("postscreen_dnswl_timeout", ("postscreen_dnsbl_sites = bl.lab.test*3 wl.lab.test=127.0.[0..255].[1..3]*-5",
+                                      "postscreen_dnsbl_threshold = 3", "postscreen_dnsbl_action = enforce"),
+         {**BL, "wl.lab.test": "timeout"}),
+    Case("postscreen_dnsbl_timeout", ("postscreen_dnsbl_sites = bl.lab.test*3 weak.lab.test*3",
+                                      "postscreen_dnsbl_threshold = 3", "postscreen_dnsbl_action = enforce"),
+         {"bl.lab.test": "timeout"}),
+    Case("no_delay_reject_ptr_timeout", ("smtpd_client_restrictions = reject_unknown_client_hostname",
+                                         "smtpd_delay_reject = no"), ptr="timeout"),
+    Case("defer_if_permit_then_permit", ("smtpd_client_restrictions = defer_if_permit, permit",)),
+    Case("dead_then_listed", (f"{RCPT}, reject_rbl_client ahbl.lab.test, reject_rbl_client bl.lab.test",), BL),
+    Case("rhswl_permits", ("smtpd_client_restrictions = permit_rhswl_client dbl.lab.test, "
+                           "reject_rbl_client bl.lab.test",), BL, named={"dbl.lab.test": "127.0.1.2"}),
+    Case("warn_dnswl_timeout", (f"{RCPT}, permit_dnswl_client wl.lab.test, warn_if_reject reject_rbl_client "
+                                "bl.lab.test",), {**BL, "wl.lab.test": "timeout"}),
+    Case("v6_texthash_prefix", ("smtpd_client_restrictions = check_client_access texthash:/etc/postfix/c, "
+                                "reject_rbl_client bl.lab.test",), BL, v6=True,
+         tables={"texthash:/etc/postfix/c": "2001:db8:99 OK"}),
+    Case("v6_texthash_full", ("smtpd_client_restrictions = check_client_access texthash:/etc/postfix/c, "
+                              "reject_rbl_client bl.lab.test",), BL, v6=True, ptr="none",
+         tables={"texthash:/etc/postfix/c": "{ip} OK"}),
+    Case("v6_dnswl", (f"{RCPT}, permit_dnswl_client wl.lab.test, reject_rbl_client bl.lab.test",),
+         {**BL, "wl.lab.test": "127.0.10.2"}, v6=True),
     Case("postscreen_then_smtpd", ("postscreen_dnsbl_sites = bl.lab.test*1", "postscreen_dnsbl_threshold = 2",
                                    "postscreen_dnsbl_action = enforce", f"{RCPT}, reject_rbl_client bl.lab.test"), BL),
 )
@@ -277,6 +358,27 @@ def test_every_suggested_fix_applied_as_written_is_accepted(oracle: dict[str, An
     assert not wrong, "\n".join(wrong)
 
 
+def _broken(lines: tuple[str, ...], tables: dict[str, str]) -> str:
+    """How the policy fails a client listed nowhere (an unknown restriction, an empty class), or ''."""
+    plan = parse_server_rbls(lines)
+    pol = build_policy({"compatibility_level": "3.6", **plan.params}, None, plan.policy, tables, None)
+    other = Client("203.0.113.50", "mx.other.test", "ok", "mx.other.test", "ok", ("203.0.113.50",), "mx.other.test")
+    reply = simulate(pol.params, pol.rbl, World(other, {}, pol.tables))
+    return reply.by if reply.kind == "unknown" or reply.stage == "smtpd_restriction_classes" else ""
+
+
+def test_no_fix_breaks_the_policy_for_other_clients(oracle: dict[str, Any]) -> None:
+    """A fix valid for the partner only (a list's name left as a restriction) would answer 451 to all."""
+    wrong = []
+    for key, f in oracle["fixes"].items():
+        before = place([f.case])[0]
+        was = _broken(before.lines, dict(before.tables))
+        now = _broken(f.lines, dict(f.tables))
+        if now and not was:
+            wrong.append(f"{key}: {now} ({[line for line in f.lines if line not in f.case.lines]})")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_fixes_cover_smtpd_postscreen_and_dead_lists(oracle: dict[str, Any]) -> None:
     fixes = [line for key, entry in oracle["predicted"].items() if "+fix" not in key for line in entry["fix"]]
     assert any("check_client_access cidr:/etc/postfix/partners_" in line for line in fixes)
@@ -298,3 +400,26 @@ def test_dead_lists_and_refusals_are_their_own_results(oracle: dict[str, Any]) -
 
 def test_enough_cases(oracle: dict[str, Any]) -> None:
     assert len(oracle["replies"]) >= 40 + len(oracle["fixes"])
+
+
+def test_the_oracle_stops_its_postfix_when_its_watchdog_fires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run past its bound ends with an error and leaves no Postfix behind (never a hang)."""
+    reason = prerequisites()
+    require(reason is None, reason or "")
+    work = Path(tempfile.mkdtemp(prefix="preflight-postfix-watchdog-"))
+    work.chmod(0o755)
+    # 80 clients whose reverse lookups time out (1s each, 8 at a time: 10s at least) outlast a 2s watchdog.
+    slow = [Case(f"slow{i}", ("smtpd_client_restrictions = reject_unknown_client_hostname",), ptr="timeout")
+            for i in range(80)]
+    monkeypatch.setenv("PREFLIGHT_ORACLE_WATCHDOG", "2")
+    try:
+        with pytest.raises(RuntimeError, match="exceeded 2s"):
+            run_oracle(place(slow), work)
+        pid_file = work / "pf" / "queue" / "pid" / "master.pid"
+        if pid_file.exists():
+            pid = pid_file.read_text().split()[0]
+            # Then the master is gone (or, if the pid was reused, it is not this queue's master).
+            assert not Path(f"/proc/{pid}").exists() or \
+                Path(f"/proc/{pid}/cwd").resolve() != (work / "pf" / "queue").resolve()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

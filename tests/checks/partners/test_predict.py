@@ -97,6 +97,7 @@ L = ("127.0.0.2",)
     (POSTSCREEN, {"heavy.example.net": L, "allow.example.net": ("127.0.10.1",)}, VERIFIED, "250"),
     ((*POSTSCREEN[:2], "postscreen_dnsbl_action = drop"), {"heavy.example.net": L}, VERIFIED, "521"),
     (POSTSCREEN[:2], {"heavy.example.net": L}, VERIFIED, "250"),  # action ignore (the default) only logs
+    ((*POSTSCREEN, "soft_bounce = yes"), {"heavy.example.net": L}, VERIFIED, "450"),  # postscreen too
 ])
 def test_simulation(lines: tuple[str, ...], listed: Mapping[str, object], client: Client, code: str) -> None:
     assert answer(lines, listed, client) == code
@@ -117,6 +118,20 @@ def test_simulation(lines: tuple[str, ...], listed: Mapping[str, object], client
 def test_access_tables(spec: str, text: str, client: Client, code: str) -> None:
     lines = (f"smtpd_client_restrictions = check_client_access {spec}, reject_rbl_client bl.example",)
     assert answer(lines, {"bl.example": L}, client, {spec: text}) == code
+
+
+@pytest.mark.parametrize(("template", "code"), [
+    ("450 4.7.1 Service unavailable; $rbl_class [$rbl_what] blocked using $rbl_domain", "450"),
+    ("$rbl_code Service unavailable; blocked using $rbl_domain", "550"),  # maps_rbl_reject_code
+    ("", "550"),  # not in the table: default_rbl_reply ($rbl_code)
+])
+def test_rbl_reply_maps_give_the_code(template: str, code: str) -> None:
+    """Postfix looks the list up as written (``zone=filter`` included) in ``rbl_reply_maps``."""
+    spec = "texthash:/etc/postfix/rbl_reply"
+    arg = "bl.example=127.0.0.[2..11]"
+    lines = (f"{RCPT}, reject_rbl_client {arg}", f"rbl_reply_maps = {spec}", "maps_rbl_reject_code = 550")
+    text = f"{arg} {template}" if template else "other.example 421 no"
+    assert answer(lines, {"bl.example": L}, VERIFIED, {spec: text}) == code
 
 
 def test_inline_tables_and_unread_tables() -> None:
@@ -188,6 +203,8 @@ def test_an_unread_table_before_the_rule_makes_it_could_not_tell() -> None:
       "bl.example, permit_mynetworks, reject_unauth_destination"), {"bl.example": L}, IP),
     ((*POSTSCREEN, f"{RCPT}, reject_rbl_client heavy.example.net"), {"heavy.example.net": L}, IP),
     ((f"{RCPT}, reject_rbl_client bl.example",), {"bl.example": L}, "2001:db8::7"),
+    # defer_if_permit defers a later permit: the allowlist goes before it.
+    (("smtpd_client_restrictions = defer_if_permit, permit",), {}, IP),
 ])
 def test_every_fix_applied_as_written_is_accepted(lines: tuple[str, ...], listed: Mapping[str, object],
                                                   ip: str) -> None:
@@ -212,6 +229,51 @@ def test_a_dead_list_is_removed_not_allowlisted() -> None:
     fix = fix_for(pol.params, pol.rbl, pol.tables, world, dead={"dead.example"})
     assert fix.lines[0] == f"{RCPT}, warn_if_reject reject_rbl_client weak.example"
     assert fix.removed == ("dead.example",) and fix.accepted
+
+
+@pytest.mark.parametrize(("lines", "tables", "first"), [
+    # In a restriction class with another rule: the class loses the rule, the lists are untouched.
+    (("smtpd_restriction_classes = strict", "strict = reject_rbl_client dead.example, reject_rbl_client bl.example",
+      f"{RCPT}, strict, reject_rbl_client weak.example"), {}, "strict = reject_rbl_client bl.example"),
+    # A class holding only the dead list would be empty (fatal for smtpd): it goes, with its uses.
+    (("smtpd_restriction_classes = strict", "strict = reject_rbl_client dead.example",
+      f"{RCPT}, warn_if_reject strict, strict, reject_rbl_client weak.example"), {}, "smtpd_restriction_classes = "),
+    # Inside an access table's answer main.cf lines cannot remove it: the partner is allowlisted.
+    (("smtpd_client_restrictions = check_client_access cidr:/etc/postfix/c.cidr, reject_rbl_client weak.example",),
+     {"cidr:/etc/postfix/c.cidr": "0.0.0.0/0 reject_rbl_client dead.example"},
+     "smtpd_client_restrictions = check_client_access cidr:/etc/postfix/partners_access.cidr, "
+     "check_client_access cidr:/etc/postfix/c.cidr, reject_rbl_client weak.example"),
+])
+def test_a_dead_list_outside_the_list_is_removed_validly(lines: tuple[str, ...], tables: dict[str, str],
+                                                         first: str) -> None:
+    """The fix never leaves a list's argument behind as a restriction (Postfix: 451 for everyone)."""
+    pol = policy(*lines, tables=tables)
+    world = World(VERIFIED, {("dead.example", IP): L, ("weak.example", IP): ()}, pol.tables)
+    fix = fix_for(pol.params, pol.rbl, pol.tables, world, dead={"dead.example"})
+    assert fix.accepted and fix.lines[0] == first
+    params, texts = apply_lines({}, dict(tables), fix.lines)
+    again = policy(*lines, *(f"{k} = {v}" for k, v in params.items()), tables=texts)
+    # Then any other client, listed nowhere, is accepted too (no unknown restriction, no empty class).
+    other = World(Client("203.0.113.50"), {("dead.example", "203.0.113.50"): ()}, again.tables)
+    assert simulate(again.params, again.rbl, other).accepted
+
+
+def test_a_refusal_filter_goes_on_the_rule_even_inside_a_class() -> None:
+    """The filter is put on the list's own argument, never on the next rule's name."""
+    pol = policy("smtpd_restriction_classes = strict", "strict = reject_rbl_client zen.example",
+                 f"{RCPT}, strict, reject_rbl_client weak.example")
+    world = World(VERIFIED, {("zen.example", IP): ("127.255.255.254",), ("weak.example", IP): ()}, pol.tables)
+    fix = fix_for(pol.params, pol.rbl, pol.tables, world, refused={"zen.example"})
+    assert fix.accepted and "strict = reject_rbl_client zen.example=127.0.0.[2..254]" in fix.lines
+    assert f"{RCPT}, check_client_access cidr:/etc/postfix/partners_rcpt_access.cidr, strict, " \
+           "reject_rbl_client weak.example" in fix.lines
+    # Applied as written, a client the list refuses (everyone, through this resolver) is accepted.
+    params, texts = apply_lines({}, {}, fix.lines)
+    again = policy("smtpd_restriction_classes = strict", "strict = reject_rbl_client zen.example",
+                   f"{RCPT}, strict, reject_rbl_client weak.example", *(f"{k} = {v}" for k, v in params.items()),
+                   tables=texts)
+    other = World(Client("203.0.113.50"), {("zen.example", "203.0.113.50"): ("127.255.255.254",)}, again.tables)
+    assert simulate(again.params, again.rbl, other).accepted
 
 
 def test_defaults_are_those_of_the_installed_postfix() -> None:

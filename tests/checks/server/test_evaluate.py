@@ -502,6 +502,12 @@ def _signer(socket: str = "inet:8891@localhost", keys: tuple[KeyProbe, ...] = (K
     ({"signers": (), "signer_reads": (FileText("/etc/opendkim.conf", Access.MISSING),)}, {}, {("none", Status.WARN)}),
     ({"signers": (), "signer_reads": (FileText("/etc/opendkim.conf", Access.DENIED, "", "Permission denied"),)},
      {}, {("unreadable", Status.SKIP)}),
+    # A read that never finished (channel closed, no exit status; timed out) is could-not-check
+    ({"signers": (), "signer_reads": (FileText("/etc/opendkim.conf", Access.LOST, "", "channel closed"),
+                                      FileText("/etc/rspamd/local.d/dkim_signing.conf", Access.MISSING))},
+     {}, {("error", Status.ERROR)}),
+    ({"signers": (_signer(unread=(FileText("/etc/opendkim/KeyTable", Access.TIMEOUT, "", "timed out"),)),)},
+     {}, {("found", Status.PASS), ("error", Status.ERROR)}),
 ])
 def test_signer(facts: dict[str, Any], plan_kwargs: dict[str, Any], expected: set[tuple[str, Status]]) -> None:
     pf = postfix(smtpd_milters="inet:127.0.0.1:8891, unix:/run/opendkim/opendkim.sock")

@@ -1,0 +1,110 @@
+"""Text to safe HTML for the report: every http(s) URL of ours a link, network tokens kept on one line.
+
+Input is untrusted (DNS TXT, SMTP banners, SSH output reach the report): everything is escaped
+first; only our own ``<a>`` and ``<span class="nb">`` tags are added around escaped pieces.
+IP addresses (v4, v6, with a prefix length), host names, check ids and AS numbers are wrapped in a
+no-wrap span, so a printed line never breaks inside ``192.0.2.66`` or ``partner-a.example``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from markupsafe import Markup, escape
+
+URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}>'\"、。）"
+TOKEN = re.compile(
+    r"(?<![\w.:/-])("
+    r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/[0-9]{1,3})?"      # IPv6 (validated below)
+    r"|[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?"                     # IPv4
+    r"|(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)+[A-Za-z][A-Za-z0-9_-]{0,62}\.?"  # names, ids
+    r"|AS[0-9]{1,10}"
+    r"|--?[a-z][a-z0-9-]*[a-z0-9]"                                         # command-line flags
+    r")(?![\w-])"
+)
+MAX_TEXT = 20_000
+"""Longer texts are shown escaped, without markup (bounded work on hostile input)."""
+
+
+def _is_token(text: str) -> bool:
+    if ":" in text:
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            return False
+        return True
+    return True
+
+
+def _tokens(text: str) -> Markup:
+    out = []
+    last = 0
+    for match in TOKEN.finditer(text):
+        token = match.group(1)
+        if len(token) < 4 or not _is_token(token):
+            continue
+        out.append(escape(text[last:match.start(1)]))
+        out.append(Markup('<span class="nb">') + escape(token) + Markup("</span>"))
+        last = match.end(1)
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def rich(value: object) -> Markup:
+    """Escaped text with links and no-wrap network tokens."""
+    text = "" if value is None else str(value)
+    if len(text) > MAX_TEXT:
+        return escape(text)
+    out = []
+    last = 0
+    for match in URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        end = match.start() + len(url)
+        out.append(_tokens(text[last:match.start()]))
+        out.append(Markup('<a class="url" rel="nofollow noopener noreferrer" href="') + escape(url) + Markup('">') + escape(url) + Markup("</a>"))
+        last = end
+    out.append(_tokens(text[last:]))
+    return Markup("").join(out)
+
+
+def untrusted(value: object) -> Markup:
+    """Text from the network (a list's TXT reason, a delisting page it names): tokens kept whole,
+    but its URLs are NOT links — shown as text to copy, so a hostile answer cannot plant a link."""
+    text = "" if value is None else str(value)
+    if len(text) > MAX_TEXT:
+        return escape(text)
+    out = []
+    last = 0
+    for match in URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        out.append(_tokens(text[last:match.start()]))
+        out.append(Markup('<span class="url untrusted">') + escape(url) + Markup("</span>"))
+        last = match.start() + len(url)
+    out.append(_tokens(text[last:]))
+    return Markup("").join(out)
+
+
+def links(value: object) -> Markup:
+    """Escaped text with links only (for code and evidence, where every character must stay)."""
+    text = "" if value is None else str(value)
+    if len(text) > MAX_TEXT:
+        return escape(text)
+    out = []
+    last = 0
+    for match in URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        out.append(escape(text[last:match.start()]))
+        out.append(Markup('<a class="url" rel="nofollow noopener noreferrer" href="') + escape(url) + Markup('">') + escape(url) + Markup("</a>"))
+        last = match.start() + len(url)
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def css_string(value: object) -> Markup:
+    """A CSS string literal (for ``@page`` footer content): every non-alphanumeric character escaped."""
+    text = "" if value is None else str(value)[:300]
+    # A hex escape swallows one following space, so every escape ends with one (the terminator).
+    body = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x} " for c in text)
+    return Markup(f'"{body}"')
