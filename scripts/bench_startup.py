@@ -9,8 +9,9 @@ Times, as the median of N separate processes of the installed entry point:
 * ``preflight render REPORT --html`` of a saved report (the demo's, written once into a
   temporary directory by ``preflight demo``);
 * **time to the first DNS query** of ``preflight check``, and to its 40th (``--wave``: the
-  blocklist batch under way): a UDP socket on loopback plays the nameserver and counts the
-  questions that arrive — interpreter start, CLI, config, plan and every import on the way;
+  blocklist batch under way): a UDP socket on loopback plays the nameserver (NXDOMAIN to
+  everything) and counts the questions that arrive — interpreter start, CLI, config, plan and
+  every import on the way;
 * ``python -c pass`` as the floor.
 
 Then lists the heavy modules each path imports (in one extra process per path, with Python's
@@ -98,8 +99,13 @@ def run_once(cmd: list[str]) -> tuple[float, float]:
 
 def first_queries(exe: str, wave: int) -> tuple[tuple[float, float], tuple[float, float]]:
     """(wall, CPU) seconds from spawning ``preflight check`` to its first DNS question, and to
-    its ``wave``-th (the blocklist batch under way). No answer is ever sent: the process is
-    killed once the questions are counted; its CPU is read at each of the two moments."""
+    its ``wave``-th (the blocklist batch under way). A UDP socket on loopback plays the resolver
+    and answers every question NXDOMAIN at once (a silent one would stop the run after its
+    first question); the process is killed once the questions are counted, its CPU read at each
+    of the two moments."""
+    import dns.message
+    import dns.rcode
+
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         sock.settimeout(30)
@@ -108,10 +114,14 @@ def first_queries(exe: str, wave: int) -> tuple[tuple[float, float], tuple[float
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            sock.recvfrom(4096)
-            first = (time.perf_counter() - start, cpu_of(proc.pid))
-            for _ in range(wave - 1):
-                sock.recvfrom(4096)
+            first = (0.0, 0.0)
+            for count in range(1, wave + 1):
+                data, peer = sock.recvfrom(4096)
+                if count == 1:
+                    first = (time.perf_counter() - start, cpu_of(proc.pid))
+                response = dns.message.make_response(dns.message.from_wire(data))
+                response.set_rcode(dns.rcode.NXDOMAIN)
+                sock.sendto(response.to_wire(), peer)
             return first, (time.perf_counter() - start, cpu_of(proc.pid))
         finally:
             proc.kill()
