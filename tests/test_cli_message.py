@@ -74,6 +74,22 @@ def test_preflight_message_reads_the_lab_message(dns_server: LabDnsServer, lab_e
     assert "Test messages" in html.read_text()
 
 
+def test_message_nagios_line_is_the_plugin_state(dns_server: LabDnsServer, lab_eml: Path) -> None:
+    # Given the lab message, whose SPF fails (the demo's known problem)
+    result = runner.invoke(app, ["message", str(lab_eml), "--ip", "203.0.113.25", "--nameserver", ns(dns_server),
+                                 "--timeout", "1", "--nagios"])
+    # Then stdout holds one Monitoring Plugins line naming the failure, and the plugin exit is CRITICAL
+    from report.test_nagios import GRAMMAR  # the plugin guidelines' grammar, kept in one place
+
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and GRAMMAR.match(lines[0]), result.stdout
+    assert lines[0].startswith("PREFLIGHT CRITICAL") and "message.spf" in lines[0]
+    assert result.exit_code == 2
+    # And --nagios claims stdout: a report on stdout beside it is a usage error
+    clash = runner.invoke(app, ["message", str(lab_eml), "--nagios", "--json", "-", "--nameserver", ns(dns_server)])
+    assert clash.exit_code == 2
+
+
 def test_check_with_message_from_the_plan_in_japanese(dns_server: LabDnsServer, lab_eml: Path,
                                                        tmp_path: Path) -> None:
     shutil.copy(lab_eml, tmp_path / "saved.eml")

@@ -86,7 +86,7 @@ def check(
     ),
     ca_file: Optional[Path] = typer.Option(
         None, "--ca-file", rich_help_panel="SMTP", metavar="PEM",
-        help="PEM file of CAs to verify the SMTP and MTA-STS policy certificates against (default: system CAs).",
+        help="PEM file of private CAs to trust beside the system CAs (SMTP, client ports, MTA-STS policy host).",
     ),
     client_name: list[str] = typer.Option(
         [], "--client-name", rich_help_panel="Clients", metavar="NAME",

@@ -12,7 +12,7 @@ import typer
 
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
-from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, no_empty, one_stdout
+from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, NAGIOS_OPTION, no_empty, one_stdout
 from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ def message_command(
     lang: str | None = LANG_OPTION,
     strict: bool | None = typer.Option(None, "--strict/--no-strict", help="Treat warnings as not ready (exit 1)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    nagios: bool = NAGIOS_OPTION,
 ) -> None:
     """Analyse test messages received from the new server: path, TLS, the receiver's verdict, ours."""
 
@@ -87,8 +88,9 @@ def message_command(
         html_path = html if html is not None else plan.get("report.html")
         json_path = json_out if json_out is not None else plan.get("report.json")
         md_path = markdown if markdown is not None else plan.get("report.markdown")
-        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path)
+        to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path,
+                               nagios="-" if nagios else None)
         return execute(run_config, html=html_path, json_out=json_path, quiet=quiet or to_stdout,
-                       markdown=md_path, lang=language, families=[f for f in FAMILIES if f.name == "message"])
+                       markdown=md_path, lang=language, nagios=nagios, families=[f for f in FAMILIES if f.name == "message"])
 
     raise typer.Exit(int(_guarded(body)))

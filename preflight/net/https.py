@@ -71,8 +71,14 @@ class HttpsResponse:
 
 
 def tls_context(ca_file: str | None) -> ssl.SSLContext:
-    """A verifying client context: host name and chain checked, TLS 1.2 or newer."""
-    context = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
+    """A verifying client context: host name and chain checked, TLS 1.2 or newer.
+
+    ``ca_file`` is trusted beside the system CAs, never instead of them: a private CA given for
+    the new mail server must not fail a policy host whose certificate is public.
+    """
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
 

@@ -242,7 +242,10 @@ def probe_tls_context() -> ssl.SSLContext:
 
 
 def verify_tls_context(ca_file: str | None) -> ssl.SSLContext:
-    """A client context that verifies the chain against ``ca_file`` (or the system CAs).
+    """A client context that verifies the chain against the system CAs plus ``ca_file``.
+
+    A private CA is trusted beside the public ones, never instead of them: the senders and mail
+    clients whose view this predicts trust the public CAs whatever the admin adds.
 
     Host name and dates are not judged here: the check family judges them from the certificate,
     against the run's clock, so each problem is reported on its own.
@@ -250,10 +253,9 @@ def verify_tls_context(ca_file: str | None) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_REQUIRED
+    context.load_default_certs()
     if ca_file:
         context.load_verify_locations(cafile=ca_file)
-    else:
-        context.load_default_certs()
     context.verify_flags |= NO_CHECK_TIME  # type: ignore[assignment]
     _allow_legacy(context)
     return context

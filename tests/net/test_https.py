@@ -136,3 +136,18 @@ def test_a_server_that_never_speaks_tls_times_out() -> None:
         with pytest.raises(HttpsError) as caught:
             fetch_text(host=HOST, path=PATH, address="127.0.0.1", port=listener.getsockname()[1], timeout=1.0)
     assert caught.value.failure is HttpsFailure.TIMEOUT
+
+
+def test_a_private_ca_file_adds_to_the_system_cas(server: LabHttpsServer, route: dict[str, Route],
+                                                  tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a policy host whose CA is in the system store (OpenSSL's SSL_CERT_FILE stands in for
+    # it) and a --ca-file naming an unrelated private CA, given for the new mail server
+    route[HOST] = Route(POLICY)
+    monkeypatch.setenv("SSL_CERT_FILE", str(server.ca_file))
+    private = tmp_path / "private-ca.pem"
+    private.write_bytes(make_certificates(("mail.example.com",)).ca_pem)
+    # When the policy is fetched with that --ca-file
+    got = fetch_text(host=HOST, path=PATH, address=server.address[0], port=server.address[1],
+                     ca_file=str(private), timeout=10.0)
+    # Then the public chain still verifies: the private CA is trusted beside the system's
+    assert got.text == POLICY.decode()
