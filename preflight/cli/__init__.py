@@ -12,11 +12,23 @@ machine output (``--json -``).
 
 from __future__ import annotations
 
-import logging
 import os
+import signal
 import sys
 import threading
-import warnings
+
+# Ctrl-C or SIGTERM from the very start of the installed `preflight` program are held back
+# (blocked, so they stay pending) before anything slow is imported: on a busy machine the imports
+# below take most of a second, and a signal in that window was a KeyboardInterrupt traceback.
+# :func:`preflight.cli.interrupt.stop_now` then starts the one thread that takes them (sigwait);
+# a signal pending by then is taken at once. Every thread started later inherits the block.
+_INSTALLED = os.path.basename(sys.argv[0] if sys.argv else "") == "preflight" \
+    and threading.current_thread() is threading.main_thread()
+if _INSTALLED and hasattr(signal, "pthread_sigmask"):
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+import logging  # noqa: E402
+import warnings  # noqa: E402
 
 # Third-party noise (dnspython's CryptographyDeprecationWarning, paramiko's or asyncio's log
 # records) is for their developers, not for a mail admin: never on the terminal. Warnings show
@@ -30,8 +42,7 @@ logging.getLogger().addHandler(logging.NullHandler())
 # parsing) must end as it does later — one line, exit 130/143 — not with a KeyboardInterrupt
 # traceback. Only in the installed `preflight` program: a test runner importing the CLI keeps
 # its own handlers (guarded() installs the same handler around every command body anyway).
-if os.path.basename(sys.argv[0] if sys.argv else "") == "preflight" \
-        and threading.current_thread() is threading.main_thread():
+if _INSTALLED:
     from preflight.cli.interrupt import stop_now
 
     stop_now()

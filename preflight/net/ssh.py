@@ -137,6 +137,25 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def _send_eof(channel: Any) -> None:
+    """Close the command's stdin (EOF) - never after the channel's CLOSE.
+
+    paramiko's ``shutdown_write`` builds the EOF under the channel lock but sends it after
+    releasing it; a command that has already finished lets paramiko's transport thread answer
+    sshd's CLOSE in between, and an EOF after CLOSE makes sshd drop the WHOLE connection
+    ("ieof packet referred to nonexistent channel"): every later command fails. Likely under
+    load; here the EOF is sent while the lock keeps the CLOSE out. (Holding the lock while
+    sending can at worst wait out paramiko's key-exchange timeout, a channel error; preflight
+    moves far too little data for a rekey.)
+    """
+    with channel.lock:
+        if channel.closed:
+            return
+        message = channel._send_eof()  # noqa: SLF001 - see the docstring
+        if message is not None:
+            channel.transport._send_user_message(message)  # noqa: SLF001
+
+
 class SshSession:
     """An authenticated connection that runs allowlisted commands. Use :func:`connect`."""
 
@@ -208,7 +227,7 @@ class SshSession:
                 raise
             finally:
                 watchdog.cancel()
-            channel.shutdown_write()
+            _send_eof(channel)
             out, err = bytearray(), bytearray()
             truncated = timed_out = False
             deadline = started + limit

@@ -10,7 +10,6 @@ and Team Cymru tests use the demo's zones in examples/lab. Every declared outcom
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Iterable, Sequence
 
 import dns.zone
@@ -227,15 +226,14 @@ def test_list_missing_its_own_test_entry_is_never_clean(
 def test_dead_list_costs_one_timeout_and_nothing_else(dns_server: LabDnsServer) -> None:
     # Given a list whose servers never answer, next to a working one
     dns_server.add_fault("slow.dnsbl.test", "timeout", suffix=True)
-    began = time.monotonic()
     out = run(dns_server, [moved("spamcop", "slow.dnsbl.test"), ZEN], ips=["198.51.100.65"],
               domains=["spammy.example"], timeout=0.3)
-    elapsed = time.monotonic() - began
-    # Then it is "could not check", the other list still answered, and nothing stalled (speed
-    # itself is measured by scripts/bench_blocklists.py, not here)
+    # Then it is "could not check", the other list still answered, and the silent list was asked
+    # each of its three questions once, not again stage after stage (no timing asserted here: the
+    # cost in time is measured by scripts/bench_blocklists.py)
     expect(out, o.ZONE_UNREACHABLE, "slow.dnsbl.test")
     expect(out, o.IP_LISTED, "198.51.100.65 in zen.dnsbl.test")
-    assert elapsed < 4, elapsed   # asked one after another: 3 questions x 0.3 s x 2 stages
+    assert dns_server.count_queries("slow.dnsbl.test", suffix=True) <= 3
 
 
 def test_servfail_and_a_single_unanswered_lookup(dns_server: LabDnsServer) -> None:
@@ -313,26 +311,52 @@ def test_graded_reputation(dns_server: LabDnsServer) -> None:
     expect(none, o.SCORE_NO_LISTS, "198.51.100.80")
 
 
+# ~500 lookups, 256 in flight, against the lab server, which answers them one after another in a
+# thread of this same process: each query's timeout starts when it is sent, so on a loaded 2-core
+# machine the last of a wave waits for the whole queue (5 s was exceeded once: "253 vs 195
+# checked"). No neighbour times out on purpose in these tests, so the timeout only bounds a failure.
+HOOD_TIMEOUT = 30.0
+
+
 def test_neighbourhood_counts_listed_neighbours(dns_server: LabDnsServer) -> None:
     # The demo's /24: SpamCop lists two neighbours, ZEN's PBL holds twelve (examples/lab)
     zones = [CAT.by_id("spamhaus-zen"), CAT.by_id("spamcop")]
-    # ~500 lookups at once on a loaded 2-core machine: a timeout with a wide margin (no neighbour
-    # times out on purpose here), so a slow answer is never miscounted as "unanswered"
     out = run(dns_server, zones, ips=["203.0.113.25", "2001:db8:25::25"], neighbourhood=True,
-              timeout=5.0)
+              timeout=HOOD_TIMEOUT)
     expect(out, o.HOOD_CLEAN, "203.0.113.25", checked=253, listed=2, policy=12,
            lists="SpamCop Blocking List 2")
     expect(out, o.HOOD_NOT_IPV4, "2001:db8:25::25")
     [row] = out.sections["reputation"]["neighbourhood"]
     assert row["network"] == "203.0.113.0/24" and row["lists"] == {"SpamCop Blocking List": 2}
     crowd = with_rfc_test_points(parse_custom_zone({"zone": "crowd.dnsbl.test", "name": "Crowd"}))
-    crowded = run(dns_server, [crowd], ips=["203.0.113.25"], neighbourhood=True)
+    crowded = run(dns_server, [crowd], ips=["203.0.113.25"], neighbourhood=True, timeout=HOOD_TIMEOUT)
     expect(crowded, o.HOOD_CROWDED, "203.0.113.25", listed=253, share="100%")
     not_asked = run(dns_server, zones, ips=["203.0.113.25"])
     expect(not_asked, o.HOOD_NOT_REQUESTED, "203.0.113.25")
     dead = run(dns_server, [moved("spamcop", "silent.dnsbl.test")], ips=["203.0.113.25"],
                neighbourhood=True)
     expect(dead, o.HOOD_ERROR, "203.0.113.25", reason="no block list passed its self-test")
+
+
+def test_a_neighbour_one_list_did_not_answer_is_not_checked(dns_server: LabDnsServer) -> None:
+    # A neighbour is "checked" only when every list answered (or one lists it): no answer from
+    # SpamCop for .1-.3 (SERVFAIL: unreachable) leaves them unchecked though ZEN answered them
+    zones = [CAT.by_id("spamhaus-zen"), CAT.by_id("spamcop")]
+    spamcop = CAT.by_id("spamcop").zone
+    for last in (1, 2, 3):
+        dns_server.add_fault(f"{last}.113.0.203.{spamcop}", "servfail")
+    out = run(dns_server, zones, ips=["203.0.113.25"], neighbourhood=True, timeout=HOOD_TIMEOUT)
+    expect(out, o.HOOD_CLEAN, "203.0.113.25", checked=250, listed=2)
+    [row] = out.sections["reputation"]["neighbourhood"]
+    assert row["unanswered"] == 3
+    # ... and when the unchecked neighbours alone could make the range crowded, "clean" is not
+    # known: could not check (13 of 253 is over the 5% share)
+    for last in range(4, 21):
+        dns_server.add_fault(f"{last}.113.0.203.{spamcop}", "servfail")
+    out = run(dns_server, zones, ips=["203.0.113.25"], neighbourhood=True, timeout=HOOD_TIMEOUT)
+    error = expect(out, o.HOOD_ERROR, "203.0.113.25")
+    assert error.params["reason"].startswith("20 of 253 neighbours could not be checked")
+    assert not out.sections.get("reputation", {}).get("neighbourhood")
 
 
 # -- subjects that are not looked up ---------------------------------------------------------------

@@ -29,6 +29,9 @@ from preflight.textsafe import clean
 CROWDED_SHARE = 0.05
 """Share of listed neighbours (on a block list) from which the /24 is a collateral risk."""
 
+UNCHECKED = frozenset({ListState.UNREACHABLE, ListState.REFUSED, ListState.UNRELIABLE})
+"""A neighbour with one of these on any list could not be checked (unless another lists it)."""
+
 _GRADE = {ListState.LISTED: "poor", ListState.CLEAR: "neutral", ListState.ALLOWLISTED: "good",
           ListState.POLICY: "neutral"}
 
@@ -212,17 +215,22 @@ def evaluate_neighbourhood(plan: Plan, ip: SubjectRef, answers: Answers,
             states.append(reading.state)
             if reading.state is ListState.LISTED:
                 by_list[ref.zone.name] += 1
-        if all(s is ListState.UNREACHABLE for s in states):
-            unanswered += 1
-            continue
-        checked += 1
-        if ListState.LISTED in states:
+        if ListState.LISTED in states:  # listed is known even if another list was silent
+            checked += 1
             listed += 1
-        elif ListState.POLICY in states:
-            policy += 1
+        elif any(s in UNCHECKED for s in states):  # "not listed" needs every list's answer
+            unanswered += 1
+        else:
+            checked += 1
+            policy += int(ListState.POLICY in states)
     if checked == 0:
         return o.HOOD_ERROR(ip.subject, ip=ip.subject, network=network,
                             reason="no neighbour lookup was answered"), None
+    if listed / checked < CROWDED_SHARE <= (listed + unanswered) / (checked + unanswered):
+        # the unanswered neighbours alone could make the range crowded: "clean" is not known
+        return o.HOOD_ERROR(ip.subject, ip=ip.subject, network=network,
+                            reason=f"{unanswered} of {checked + unanswered} neighbours could not be "
+                                   f"checked on every list"), None
     lists = ", ".join(f"{name} {n}" for name, n in sorted(by_list.items(), key=lambda x: (-x[1], x[0])))
     row = {"ip": ip.subject, "network": network, "checked": checked, "listed": listed,
            "policy": policy, "unanswered": unanswered, "lists": dict(sorted(by_list.items())),

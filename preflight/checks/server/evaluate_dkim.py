@@ -9,7 +9,7 @@ import re
 
 from preflight.checks.server import outcomes as o
 from preflight.checks.server.evaluate_host import source
-from preflight.checks.server.facts import DkimSigner, KeyProbe, PlanFacts, ServerFacts
+from preflight.checks.server.facts import DkimSigner, FileText, KeyProbe, PlanFacts, ServerFacts
 from preflight.model import CheckResult, Evidence
 from preflight.net.dns import DnsAnswer, DnsError
 from preflight.net.ssh import Access
@@ -158,12 +158,15 @@ def evaluate_signer(facts: ServerFacts, plan: PlanFacts) -> list[CheckResult]:
             elif read.access in _UNKNOWN:
                 out.append(o.SIGNER_ERROR(subject, ev_read, path=read.path, reason=read.reason))
             else:
-                out.append(o.SIGNER_UNREADABLE(subject, ev_read, path=read.path, reason=read.reason))
+                out.append(o.SIGNER_ERROR(subject, ev_read, path=read.path, reason=read.reason))
         if facts.postfix is not None and not _wired(signer, milters):
             ev_m = [Evidence("postconf -x smtpd_milters non_smtpd_milters", milters.strip() or "(empty)", where),
                     Evidence(f"{signer.name} socket", signer.socket or "(default)", where)]
             out.append(o.SIGNER_NOT_WIRED(subject, ev_m, signer=signer.name, milters=milters.strip() or "(empty)"))
-    if unread_tables:
+    failed = [o.SIGNER_ERROR(facts.label, [Evidence(r.path, r.reason, where)], path=r.path, reason=r.reason)
+              for r in unknown]
+    out.extend(failed)
+    if unread_tables or failed:
         return out
     selectors = sorted({k.key.selector for sg in facts.signers for k in sg.keys})
     missing = [s for s in plan.selectors if s not in selectors]
@@ -177,8 +180,19 @@ def evaluate_signer(facts: ServerFacts, plan: PlanFacts) -> list[CheckResult]:
     return out
 
 
+def unread_configs(facts: ServerFacts) -> list[FileText]:
+    """Signer configurations and tables that exist (or may) but were not read: the keys they
+    name are unknown. A missing file is a fact (no such signer, or a missing table), not here."""
+    tables = [r for signer in facts.signers for r in signer.unread]
+    return [r for r in (*facts.signer_reads, *tables) if r.access not in (Access.OK, Access.MISSING)]
+
+
 def evaluate_keys(facts: ServerFacts, plan: PlanFacts) -> list[CheckResult]:
-    """server.dkim_dns_match for every key of every signer."""
+    """server.dkim_dns_match for every key of every signer, and "could not check" for every
+    signer configuration or table that was not read (its keys would otherwise just vanish)."""
     where = source(facts)
-    return [evaluate_key(p, plan.dkim_txt.get((p.key.domain, p.key.selector)), where)
-            for signer in facts.signers for p in signer.keys]
+    out = [evaluate_key(p, plan.dkim_txt.get((p.key.domain, p.key.selector)), where)
+           for signer in facts.signers for p in signer.keys]
+    out += [o.DKIM_NOT_READ(f"{facts.label} {r.path}", [Evidence(r.path, r.reason, where)], path=r.path,
+                            reason=r.reason) for r in unread_configs(facts)]
+    return out

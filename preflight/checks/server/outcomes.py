@@ -126,6 +126,7 @@ DKIM_DNS_ERROR = Outcome("server.dkim_dns_match", "dns_error", Status.ERROR,
                          ("domain", "selector", "reason"))
 DKIM_ERROR = Outcome("server.dkim_dns_match", "error", Status.ERROR,
                      ("domain", "selector", "path", "reason"))
+DKIM_NOT_READ = Outcome("server.dkim_dns_match", "not_read", Status.ERROR, ("path", "reason"))
 
 # -- server.port25_outbound (per target) ---------------------------------------------------------
 PORT25_OPEN = Outcome("server.port25_outbound", "open", Status.PASS, ("target", "greeting"))

@@ -39,6 +39,13 @@ def test_check_with_ssh_and_plan(inventory_dns: LabDnsServer, ssh_lab: SshLab, p
     ids = {r["check_id"] for r in data["results"]}
     assert {"server.ssh", "server.os_eol", "server.dkim_dns_match", "server.port25_outbound",
             "server.compare"} <= ids
+    # every key the inventory names has its own dkim_dns_match result, and a signer configuration
+    # that was not read over SSH is "could not check" (not_read), never a result that vanishes
+    dkim = {r["subject"]: r for r in data["results"] if r["check_id"] == "server.dkim_dns_match"}
+    keys = [f'{k["selector"]}._domainkey.{k["domain"]}' for signer in inventory["servers"]["new"]["dkim"]
+            for k in signer["keys"]]
+    assert dkim and set(keys) <= set(dkim), (keys, dkim)
+    assert all(r["status"] == "error" for r in dkim.values() if r["outcome"] == "not_read")
     open_ = [r for r in data["results"] if r["check_id"] == "server.port25_outbound"]
     assert [r["outcome"] for r in open_] == ["open"]
 

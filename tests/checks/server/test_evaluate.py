@@ -18,7 +18,7 @@ from conftest import FIXED_NOW
 from preflight.checks.server import evaluate_new, evaluate_old, outcomes
 from preflight.checks.server.collect import parse_addresses, parse_route_source, port25_probe
 from preflight.checks.server.compare import comparison_rows, evaluate_comparison
-from preflight.checks.server.evaluate_dkim import evaluate_key, evaluate_signer
+from preflight.checks.server.evaluate_dkim import evaluate_key, evaluate_keys, evaluate_signer
 from preflight.checks.server.evaluate_host import (
     evaluate_connection,
     evaluate_mta,
@@ -595,6 +595,28 @@ def test_evaluate_new_runs_every_postfix_check() -> None:
                    "server.bind_address", "server.inet_interfaces", "server.tls_files", "server.tls_levels",
                    "server.rbls", "server.rbl_dead", "server.rbl_resolver", "server.dkim_signer",
                    "server.port25_outbound"}
+
+
+@pytest.mark.parametrize("access", [Access.TIMEOUT, Access.LOST])
+def test_a_signer_configuration_not_read_is_could_not_check_never_none_or_absent(access: Access) -> None:
+    # /etc/opendkim.conf timed out (or the SSH channel failed): neither "no signer" nor a
+    # server.dkim_dns_match that silently vanishes - both say could not check
+    reads = (FileText("/etc/opendkim.conf", access, "", "timed out after 30 s"),
+             FileText("/etc/rspamd/local.d/dkim_signing.conf", Access.MISSING, "", "No such file"))
+    facts = server(signer_reads=reads)
+    signer = one(evaluate_signer(facts, plan()))
+    assert (signer.outcome, signer.status) == ("error", Status.ERROR)
+    key = one(evaluate_keys(facts, plan()))
+    assert (key.check_id, key.outcome, key.status) == ("server.dkim_dns_match", "not_read", Status.ERROR)
+    assert key.params["path"] == "/etc/opendkim.conf"
+    ids = [r.check_id for r in evaluate_new(facts, plan(), table=TABLE, catalogue=CATALOGUE)]
+    assert ids.count("server.dkim_dns_match") == 1
+    # a KeyTable that was not read: its keys are unknown, so the same
+    table = FileText("/etc/opendkim/KeyTable", access, "", "timed out after 30 s")
+    facts = server(signers=(_signer(keys=(), unread=(table,)),))
+    key = one(evaluate_keys(facts, plan()))
+    assert (key.outcome, key.params["path"]) == ("not_read", "/etc/opendkim/KeyTable")
+    assert "error" in [r.outcome for r in seen(evaluate_signer(facts, plan()))]
 
 
 def _declared() -> set[tuple[str, str]]:

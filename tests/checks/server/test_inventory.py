@@ -111,6 +111,21 @@ def test_inventory_section_shape_and_commands(server_context: Build) -> None:
     json.dumps(section)  # JSON-ready
 
 
+def test_many_quick_commands_keep_the_connection(server_context: Build, ssh_lab: SshLab) -> None:
+    # A command that ends before preflight closes its stdin: the EOF must never follow the
+    # channel's CLOSE, or sshd drops the whole connection and every later read fails (which made
+    # the DKIM signer - and its server.dkim_dns_match results - disappear under load)
+    from preflight.net.ssh import connect
+
+    _, settings = server_context()
+    assert settings.new is not None
+    with connect(settings.new, settings.options(), settings.command_timeout) as session:
+        results = session.run_many([("read_file", "/etc/os-release")] * 300)
+    assert [r.exit_status for r in results] == [0] * 300, {r.reason for r in results if r.exit_status}
+    assert len({r.stdout for r in results}) == 1
+    assert not [line for line in ssh_lab.new.log if "nonexistent channel" in line]
+
+
 def test_old_vs_new(server_context: Build) -> None:
     ctx, _ = server_context(old=True)
     output = run(ctx)
