@@ -27,6 +27,7 @@ machine and load, ready to paste into ``docs/benchmarks.md``. No timing is asser
 from __future__ import annotations
 
 import argparse
+import functools
 import multiprocessing
 import os
 import platform
@@ -118,10 +119,18 @@ def timed(cmd: list[str], lab: Lab, env: dict[str, str] | None = None) -> tuple[
     return wall, cpu, int(lab.ask("count"))  # type: ignore[call-overload]
 
 
-def preflight_cmd(port: int, *extra: str) -> list[str]:
-    exe = shutil.which("preflight", path=str(Path(sys.executable).parent)) or "preflight"
+def preflight_cmd(port: int, *extra: str, python: str = sys.executable) -> list[str]:
+    exe = shutil.which("preflight", path=str(Path(python).parent)) or "preflight"
     return [exe, "check", *DEMO_ARGS, "--nameserver", f"127.0.0.1:{port}", "--timeout", "2",
-            "--no-smtp", "--json", "/dev/null", "-q", *extra]
+            "--no-smtp", *no_probes(exe), "--json", "/dev/null", "-q", *extra]
+
+
+@functools.cache
+def no_probes(exe: str) -> tuple[str, ...]:
+    """Flags that keep this build's probes off the demo's documentation IPs (loopback only):
+    ``--no-client`` where the build has the client family."""
+    usage = subprocess.run([exe, "check", "--help"], capture_output=True, text=True).stdout
+    return ("--no-client",) if "--no-client" in usage else ()
 
 
 PYDNSBL_ONE = textwrap.dedent("""
@@ -167,7 +176,8 @@ def ensure_peer(venv: Path) -> Path:
 
 def default_zones() -> list[str]:
     """The IPv4 lists preflight queries by default (what pydnsbl is given too)."""
-    from preflight.data.catalogue import Requirement, load_catalogue
+    from preflight.data.catalogue import Requirement
+    from preflight.data.loader import load_catalogue
 
     return [z.zone for z in load_catalogue().enabled()
             if Requirement.KEY not in z.requires and z.supports("ipv4")]
@@ -211,6 +221,9 @@ def main() -> int:
     parser.add_argument("--peer-venv", type=Path, default=Path(".bench") / "pydnsbl-venv")
     parser.add_argument("--neighbourhood", action="store_true",
                         help="also compare --neighbourhood with pydnsbl's bulk_check of the /24")
+    parser.add_argument("--baseline", type=Path, metavar="PYTHON",
+                        help="also time the preflight installed beside this interpreter (another "
+                             "venv, e.g. the previous commit) as a contender in the same run")
     args = parser.parse_args()
 
     peer = ensure_peer(args.peer_venv)
@@ -232,9 +245,15 @@ def main() -> int:
                 "ideal two-wave replay (process)": [sys.executable, "-c", REPLAY,
                                                     str(lab.port), *waves],
             }
+            if args.baseline:
+                contenders["baseline preflight check (whole process)"] = preflight_cmd(
+                    lab.port, python=str(args.baseline))
             if args.neighbourhood:
                 net = DEMO_IP.rsplit(".", 1)[0]
                 contenders["preflight --neighbourhood"] = preflight_cmd(lab.port, "--neighbourhood")
+                if args.baseline:
+                    contenders["baseline preflight --neighbourhood"] = preflight_cmd(
+                        lab.port, "--neighbourhood", python=str(args.baseline))
                 contenders["pydnsbl bulk_check of the /24"] = [
                     str(peer), "-c", PYDNSBL_ONE, str(lab.port),
                     ",".join(f"{net}.{i}" for i in range(256)), ",".join(zones)]

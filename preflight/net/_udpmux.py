@@ -15,6 +15,7 @@ import contextlib
 import ipaddress
 import secrets
 import socket
+import struct
 from typing import Any, cast
 
 import dns.asyncquery
@@ -29,6 +30,27 @@ _RCVBUF = 1 << 20
 
 def _host(text: str) -> str:
     return ipaddress.ip_address(text.split("%", 1)[0]).compressed
+
+
+def query_wire(query: dns.message.Message) -> bytes:
+    """``query.to_wire()``, built directly for the shape every stub query has.
+
+    One question, no records, at most an EDNS OPT record without options, no TSIG: header,
+    question and OPT are packed as RFC 1035/6891 lay them out, skipping dnspython's renderer
+    (name compression, section bookkeeping), about a fifth of the client's CPU per query.
+    Any other message goes through ``to_wire()``; a test holds the two equal.
+    """
+    opt = query.opt
+    if (len(query.question) != 1 or query.answer or query.authority or query.additional
+            or query.tsig is not None or query.pad
+            or (opt is not None and (len(opt) != 1 or opt[0].options))):
+        return query.to_wire()
+    question = query.question[0]
+    out = [struct.pack("!HHHHHH", query.id, query.flags, 1, 0, 0, 0 if opt is None else 1),
+           cast(bytes, question.name.to_wire()), struct.pack("!HH", question.rdtype, question.rdclass)]
+    if opt is not None:
+        out.append(b"\x00" + struct.pack("!HHIH", 41, opt.rdclass, opt.ttl, 0))
+    return b"".join(out)
 
 
 def _expire(future: asyncio.Future[bytes]) -> None:
@@ -107,7 +129,7 @@ class UdpMux(asyncio.DatagramProtocol):
         query.id = key[0]
         future: asyncio.Future[bytes] = loop.create_future()
         self.pending[key] = future
-        wire = query.to_wire()
+        wire = query_wire(query)
         timers = [loop.call_later(timeout, _expire, future)]
         timers += [loop.call_later(timeout * i / (resends + 1), transport.sendto, wire, (host, port))
                    for i in range(1, resends + 1)]

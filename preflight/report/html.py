@@ -44,21 +44,26 @@ def templates_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def environment() -> Any:
-    """The Jinja2 environment (autoescape always on, strict undefined)."""
+    """The Jinja2 environment (autoescape always on, strict undefined, compiled templates cached
+    between runs: :mod:`preflight.report._templatecache`)."""
     import jinja2
 
+    from preflight.report._templatecache import bytecode_cache
+
+    options: dict[str, Any] = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        **options,
     )
     env.filters["rich"] = markup.rich
     env.filters["links"] = markup.links
     env.filters["untrusted"] = markup.untrusted
     env.filters["css_string"] = markup.css_string
+    # Before any template is loaded: compiled code is kept per options and filter names.
+    env.bytecode_cache = bytecode_cache({"autoescape": True, "undefined": "strict", **options,
+                                         "filters": sorted(env.filters)})
     return env
 
 

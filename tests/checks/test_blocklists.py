@@ -501,3 +501,28 @@ def test_public_resolver_is_flagged() -> None:
 
     result = evaluate_resolver(CAT, [("8.8.8.8", 53), ("9.9.9.9", 53)])
     expect([result], o.RESOLVER_PUBLIC, "8.8.8.8:53, 9.9.9.9:53", providers="Google Public DNS, Quad9")
+
+
+def test_ptr_lookups_of_the_ips_are_bounded_only_by_the_client_concurrency() -> None:
+    # Given 24 public IPs and a server that answers PTR questions only once 24 of them wait at
+    # once (everything else: NXDOMAIN at once)
+    from checks.gate import GateServer
+    from preflight.checks.blocklists.collect import collect
+    from preflight.checks.blocklists.plan import build_plan
+    from preflight.net.dns import DnsAnswer, DnsConfig, Nameserver
+
+    ips = [f"203.0.113.{i}" for i in range(1, 25)]
+    catalogue = load_catalogue()
+    plan = build_plan(catalogue, BlocklistSettings(), ips=ips)
+    server = GateServer(gate=len(ips), deadline=3.0)
+    try:
+        client = DnsClient(DnsConfig(nameservers=(Nameserver("127.0.0.1", server.port),),
+                                     timeout=30.0, retries=0, concurrency=64))
+        # When the blocklist family collects
+        facts = collect(client, plan, catalogue)
+    finally:
+        server.close()
+    # Then all 24 PTR lookups were in flight together (the event loop's default executor has
+    # min(32, CPUs + 4) threads: 6 on two CPUs)
+    assert server.most == len(ips)
+    assert all(isinstance(facts.ptrs[ip], DnsAnswer) and facts.ptrs[ip].nxdomain for ip in ips)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checks.gate import GateServer
 from checks.support import OutcomeRecorder, assert_could_not_check
 from preflight.checks import rdns
 from preflight.checks.rdns import HostFacts, PtrFacts, evaluate_host, evaluate_ptr, looks_generic
@@ -372,3 +373,25 @@ def test_advice_for_a_generic_ptr_never_suggests_it_as_helo_name(outcomes: Outco
         text = result_text(match.check_id, match.outcome, dict(match.params), lang).remediation or ""
         assert "mail.example.test" in text
         assert "smtp_helo_name" not in text and "myhostname" not in text
+
+
+# -- PTR lookups: bounded only by the client's concurrency ----------------------------------------
+
+
+def test_ptr_lookups_are_bounded_only_by_the_client_concurrency() -> None:
+    # Given 24 IPs and a server that answers only once 24 PTR questions wait at once
+    from preflight.net.dns import DnsConfig, Nameserver
+
+    ips = [f"192.0.2.{i}" for i in range(1, 25)]
+    server = GateServer(gate=len(ips), deadline=3.0)
+    try:
+        client = DnsClient(DnsConfig(nameservers=(Nameserver("127.0.0.1", server.port),),
+                                     timeout=30.0, retries=0, concurrency=64))
+        # When rdns looks them all up
+        facts = rdns.collect_ptrs(client, ips)
+    finally:
+        server.close()
+    # Then all 24 were in flight together (a fixed pool of 8 would hold the gate shut)
+    assert server.most == len(ips)
+    assert [f.ip for f in facts] == ips
+    assert all(isinstance(f.ptr, DnsAnswer) and f.ptr.nxdomain for f in facts)

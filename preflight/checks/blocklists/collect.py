@@ -11,6 +11,7 @@ parallel with everything else, never a stall.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -84,11 +85,15 @@ async def acollect(dns: DnsClient, plan: Plan, catalogue: Catalogue,
     tally = Tally(progress)
     loop = asyncio.get_running_loop()
     public = [ip.subject for ip in plan.ips if ip.public]
-    ptr_jobs = asyncio.gather(*(loop.run_in_executor(None, _ptr, dns, ip) for ip in public))
-    first = [*plan.probes(), *(q for _, _, q in plan.lookups((*plan.ips, *plan.names))),
-             *(origin_question(catalogue, ip) for ip in public)]
-    answers = await _ask(dns, first, {}, tally)
-    ptrs = dict(zip(public, await ptr_jobs))
+    # The PTRs go through the client's memo (shared with rdns), on threads: one per IP up to the
+    # client's concurrency, not the event loop's default executor (6 threads on 2 CPUs).
+    workers = max(1, min(len(public), dns.config.concurrency))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        ptr_jobs = asyncio.gather(*(loop.run_in_executor(pool, _ptr, dns, ip) for ip in public))
+        first = [*plan.probes(), *(q for _, _, q in plan.lookups((*plan.ips, *plan.names))),
+                 *(origin_question(catalogue, ip) for ip in public)]
+        answers = await _ask(dns, first, {}, tally)
+        ptrs = dict(zip(public, await ptr_jobs))
     named = [*plan.named, *((name, ("ptr", name, ip))
                             for ip, answer in ptrs.items() for name in ptr_names(answer)[:MAX_PTR_NAMES])]
     names = domain_subjects(named)

@@ -24,6 +24,7 @@ from preflight.checks.blocklists.queries import (
     zone_refs,
 )
 from preflight.checks.blocklists.settings import BlocklistSettings, DqsKey
+from preflight.data import suffixes
 from preflight.data.catalogue import Catalogue, ListState, Subject, Zone, ZoneKind
 from preflight.data.probes import needs_plausibility
 from preflight.i18n.messages import Piece, encode, piece, render_coded, text_piece
@@ -143,9 +144,7 @@ class Plan:
 
 def registered_domain(name: str) -> str:
     """The registered (organizational) domain of a host name, by the public suffix list."""
-    from checkdmarc.utils import get_base_domain
-
-    return str(get_base_domain(name)) or name
+    return suffixes.registered_domain(name) or name
 
 
 def domain_subjects(named: Iterable[tuple[str, Role]]) -> tuple[SubjectRef, ...]:

@@ -18,7 +18,7 @@ from preflight.checks.blocklists import (
     collect_lists,
     evaluate_subject,
 )
-from preflight.checks.rdns import collect_ptr
+from preflight.checks.rdns import PtrFacts, collect_ptrs
 from preflight.checks.spf import check_host
 from preflight.data.catalogue import ListState
 from preflight.data.loader import load_catalogue
@@ -56,8 +56,7 @@ def evaluate_old_ip(domain: str, ip: str, result: str, explanation: str, phase: 
     return OLD_REMOVED_EARLY(subject, ev, domain=domain, ip=ip, result=result)
 
 
-def _reference(ctx: RunContext, ip: str) -> dict[str, Any]:
-    facts = collect_ptr(ctx.dns, ip)
+def _reference(ip: str, facts: PtrFacts) -> dict[str, Any]:
     ptr = facts.ptr
     entry: dict[str, Any] = {"ip": ip, "ptr": None, "forward_confirmed": None, "error": None}
     if isinstance(ptr, DnsAnswer):
@@ -99,14 +98,16 @@ def run(ctx: RunContext) -> FamilyOutput:
     if not old:
         return FamilyOutput()
     pairs = [(d, ip) for d in target.domains for ip in old]
-    checked = concurrent_map(lambda p: (p[0], *check_host(ctx.dns, p[1], p[0])), pairs, workers=4)
+    checked = concurrent_map(lambda p: (p[0], *check_host(ctx.dns, p[1], p[0])), pairs,
+                             workers=ctx.dns.config.concurrency)
     now = ctx.now.isoformat()
     results = []
     for domain, ip, result, explanation in checked:
         subject = f"{domain} ← {ip} (old)"
         since = first_seen(ctx.baseline, "spf.old_ip", subject, "still_authorized") or now
         results.append(evaluate_old_ip(domain, ip, result, explanation, target.phase, since))
-    reference = concurrent_map(lambda ip: _reference(ctx, ip), old)
+    facts = dict(zip(old, collect_ptrs(ctx.dns, old)))
+    reference = [_reference(ip, facts[ip]) for ip in old]
     listings = _old_listings(ctx, old)
     for entry in reference:
         entry["blocklists"] = listings.get(entry["ip"])

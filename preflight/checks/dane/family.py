@@ -66,7 +66,7 @@ def run(ctx: RunContext) -> FamilyOutput:
     names = _names(ctx.dns, target.hostname, target.domains, {str(ip) for ip in target.ips})
     if not names:
         return FamilyOutput()
-    answers = concurrent_map(lambda h: _tlsa(ctx.dns, h), names)
+    answers = concurrent_map(lambda h: _tlsa(ctx.dns, h), names, workers=ctx.dns.config.concurrency)
     seen: Presented | None = None
     results = []
     for host, answer in zip(names, answers):

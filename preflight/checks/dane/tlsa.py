@@ -8,9 +8,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
 USAGES = {0: "PKIX-TA", 1: "PKIX-EE", 2: "DANE-TA", 3: "DANE-EE"}
 SMTP_USAGES = (2, 3)
 """The usages DANE SMTP senders act on (RFC 7672 §3.1)."""
@@ -69,6 +66,10 @@ def association(cert_der: bytes, selector: int, mtype: int) -> bytes:
     if selector == 0:
         raw = cert_der
     else:
+        # on use: importing cryptography costs every check run ~0.1 s before its first query
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+
         key = x509.load_der_x509_certificate(cert_der).public_key()
         raw = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     if mtype == 1:

@@ -108,5 +108,5 @@ def run(ctx: RunContext) -> FamilyOutput:
     if not target.dkim_selectors:
         return FamilyOutput(tuple(NO_SELECTOR(d, domain=d) for d in target.domains))
     pairs = [(d, s) for d in target.domains for s in target.dkim_selectors]
-    facts = concurrent_map(lambda p: collect(ctx.dns, *p), pairs)
+    facts = concurrent_map(lambda p: collect(ctx.dns, *p), pairs, workers=ctx.dns.config.concurrency)
     return FamilyOutput(tuple(evaluate(f) for f in facts))

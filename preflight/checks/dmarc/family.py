@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from preflight.data.suffixes import registered_domain
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.checkdmarc_bridge import checkdmarc_resolver
@@ -98,9 +99,7 @@ _COVERED = (
 
 def organizational_domain(domain: str) -> str:
     """The registrable domain (public suffix + 1), as DMARC defines it."""
-    from checkdmarc.utils import get_base_domain
-
-    return str(get_base_domain(domain))
+    return registered_domain(domain)
 
 
 def collect(dns: DnsClient, domain: str) -> DmarcFacts:

@@ -25,7 +25,7 @@ from preflight.checks.partners.predict import ListRef, Policy, list_refs, lookup
 from preflight.checks.partners.settings import PartnerSettings
 from preflight.checks.partners.smtpd import with_networks
 from preflight.checks.partners.tables import lookup_keys, read_tables
-from preflight.checks.rdns import PtrFacts, collect_ptr
+from preflight.checks.rdns import PtrFacts, collect_ptrs
 from preflight.data.catalogue import Catalogue
 from preflight.data.postfix_defaults import postfix_defaults
 from preflight.engine import RunContext, concurrent_map
@@ -257,14 +257,15 @@ def collect(ctx: RunContext, settings: PartnerSettings, catalogue: Catalogue) ->
     jobs: list[Callable[[], Any]] = [
         lambda: policy_facts(ctx, settings),
         lambda: log_facts(ctx, settings),
-        lambda: concurrent_map(lambda d: discover(ctx.dns, d, table), settings.domains),
+        lambda: concurrent_map(lambda d: discover(ctx.dns, d, table), settings.domains,
+                               workers=ctx.dns.config.concurrency),
     ]
     policy, log, domains = concurrent_map(lambda job: job(), jobs)
     partners = partners_of(settings, domains, log)
     if policy.policy is None:
         return PartnerFacts(policy, partners, tuple(domains), log)
     ips = list(dict.fromkeys(ip for p in partners for ip, _ in p.addresses))
-    ptrs = dict(zip(ips, concurrent_map(lambda ip: collect_ptr(ctx.dns, ip), ips, workers=16)))
+    ptrs = dict(zip(ips, collect_ptrs(ctx.dns, ips)))
     names = {n for facts in ptrs.values() if isinstance(facts.ptr, DnsAnswer)
              for n in [r.lower().rstrip(".") for r in facts.ptr.records[:4]]}
     policy = with_server_tables(ctx, policy, ips, sorted(names))

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from preflight.engine.family import Family, outcomes_in
 
 if TYPE_CHECKING:
-    from preflight.checks.rdns.family import PtrFacts, collect_ptr
+    from preflight.checks.rdns.family import PtrFacts, collect_ptr, collect_ptrs
     from preflight.engine import RunContext
     from preflight.model import FamilyOutput, Outcome
 
-__all__ = ["FAMILY", "PtrFacts", "collect_ptr"]
+__all__ = ["FAMILY", "PtrFacts", "collect_ptr", "collect_ptrs"]
 
 
 def _run(ctx: RunContext) -> FamilyOutput:

@@ -90,7 +90,7 @@ def evaluate_old(facts: ServerFacts, plan: PlanFacts, *, table: EolTable | None 
 def mx_targets(dns: DnsClient, domains: Sequence[str]) -> tuple[Port25Target, ...]:
     """The MX hosts of ``domains`` (lowest preference first), the default port-25 targets."""
     hosts: list[str] = []
-    answers = concurrent_map(lambda d: _ask(dns, d, "MX"), domains)
+    answers = concurrent_map(lambda d: _ask(dns, d, "MX"), domains, workers=dns.config.concurrency)
     for answer in answers:
         if isinstance(answer, DnsAnswer):
             hosts += [h for _, h in answer.mx() if h and h != "."]
@@ -109,7 +109,8 @@ def plan_facts(ctx: RunContext, new: ServerFacts) -> PlanFacts:
                               if p.public_der is not None))
     # (name, rdtype) per question: the PTRs of the new IPs, the DKIM record of each derived key.
     questions = [(reverse_name(ip), "PTR") for ip in ips] + [(record_name(d, s), "TXT") for d, s in keys]
-    answers = concurrent_map(lambda q: _ask(ctx.dns, *q), questions) if new.connected else []
+    answers = (concurrent_map(lambda q: _ask(ctx.dns, *q), questions,
+                              workers=ctx.dns.config.concurrency) if new.connected else [])
     by_question = dict(zip(questions, answers))
     return PlanFacts(
         ips=ips, hostname=target.hostname, domains=target.domains, selectors=target.dkim_selectors,

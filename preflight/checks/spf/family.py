@@ -10,6 +10,7 @@ is judged for that sender only.
 
 from __future__ import annotations
 
+import concurrent.futures
 from dataclasses import dataclass
 
 from preflight.engine import RunContext, concurrent_map
@@ -135,11 +136,20 @@ def collect(dns: DnsClient, domain: str, ips: tuple[str, ...], helo: str | None 
     if isinstance(txt, DnsError):
         return SpfFacts(domain, txt)
     records = spf_records(txt)
-    checks = tuple(concurrent_map(lambda ip: check_host(dns, ip, domain, helo), ips, workers=4))
+
+    def evaluate_ips() -> tuple[tuple[str, str, str], ...]:
+        return tuple(concurrent_map(lambda ip: check_host(dns, ip, domain, helo), ips,
+                                    workers=dns.config.concurrency))
+
     if len(records) != 1:
-        return SpfFacts(domain, txt, records, check_host=checks)
+        return SpfFacts(domain, txt, records, check_host=evaluate_ips())
+    # pyspf (check_host per IP) and checkdmarc (lookup counts) walk the include chain each on
+    # their own: side by side, the family waits for the longer walk instead of both in turn.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        parsing = pool.submit(_parse, dns, domain, records[0])
+        checks = evaluate_ips()
+        error, kind, lookups, void = parsing.result()
     raw = _raw_record(txt)
-    error, kind, lookups, void = _parse(dns, domain, records[0])
     chain = None
     if kind in (None, "syntax"):
         # Records reached through include:/redirect= are judged by the RFC 7208 grammar too (and
