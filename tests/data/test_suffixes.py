@@ -42,13 +42,13 @@ def test_plan_and_dmarc_do_not_import_checkdmarc() -> None:
     # clients, cryptography) nor for dnspython's DNS-over-HTTPS and DNSSEC algorithm modules.
     probe = (
         "import sys\n"
-        "from preflight.checks.blocklists import build_plan, settings_of\n"
+        "from preflight.checks.blocklists.plan import build_plan\n"
+        "from preflight.checks.blocklists.settings import BlocklistSettings\n"
         "from preflight.checks.dmarc import organizational_domain\n"
         "import preflight.config  # every family, as a check run imports them\n"
         "from preflight.data.loader import load_catalogue\n"
-        "from preflight.engine import RunConfig, Target\n"
         "import preflight.net.dns, dns.query, dns.dnssec\n"
-        "plan = build_plan(load_catalogue(), settings_of(RunConfig(Target())), ips=['192.0.2.1'],\n"
+        "plan = build_plan(load_catalogue(), BlocklistSettings(), ips=['192.0.2.1'],\n"
         "                  domains=['example.co.uk'], hostname='mail.example.com')\n"
         "assert [n.subject for n in plan.names] == ['example.co.uk', 'example.com'], plan.names\n"
         "assert organizational_domain('a.b.example.org') == 'example.org'\n"
