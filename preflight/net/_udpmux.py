@@ -10,6 +10,9 @@ it counts as a bad response. A truncated reply is asked again over TCP.
 
 from __future__ import annotations
 
+import preflight.net._features  # noqa: F401  (first: dnspython's DoH and DNSSEC parts off)
+
+# isort: split
 import asyncio
 import contextlib
 import ipaddress

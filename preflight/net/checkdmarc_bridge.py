@@ -7,6 +7,9 @@ Each parse starts with that cache emptied; within one parse it still saves repea
 
 from __future__ import annotations
 
+import preflight.net._features  # noqa: F401  (first: dnspython's DoH and DNSSEC parts off)
+
+# isort: split
 import dns.resolver
 
 from preflight.net.dns import DnsClient

@@ -10,6 +10,9 @@ async faces share one query path and one answer cache.
 
 from __future__ import annotations
 
+import preflight.net._features  # noqa: F401  (first: dnspython's DoH and DNSSEC parts off)
+
+# isort: split
 import asyncio
 import concurrent.futures
 import contextvars
