@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 
 from markupsafe import Markup, escape
 
@@ -52,54 +53,45 @@ def _tokens(text: str) -> Markup:
     return Markup("").join(out)
 
 
-def rich(value: object) -> Markup:
-    """Escaped text with links and no-wrap network tokens."""
+def _walk(value: object, gap: Callable[[str], Markup], url: Callable[[str], Markup]) -> Markup:
+    """Escaped ``value`` with each URL rendered by ``url`` and the text between by ``gap``."""
     text = "" if value is None else str(value)
     if len(text) > MAX_TEXT:
         return escape(text)
     out = []
     last = 0
     for match in URL.finditer(text):
-        url = match.group(0).rstrip(_TRAILING)
-        end = match.start() + len(url)
-        out.append(_tokens(text[last:match.start()]))
-        out.append(Markup('<a class="url" rel="nofollow noopener noreferrer" href="') + escape(url) + Markup('">') + escape(url) + Markup("</a>"))
-        last = end
-    out.append(_tokens(text[last:]))
+        found = match.group(0).rstrip(_TRAILING)
+        out.append(gap(text[last:match.start()]))
+        out.append(url(found))
+        last = match.start() + len(found)
+    out.append(gap(text[last:]))
     return Markup("").join(out)
+
+
+def _link(url: str) -> Markup:
+    return (Markup('<a class="url" rel="nofollow noopener noreferrer" href="') + escape(url)
+            + Markup('">') + escape(url) + Markup("</a>"))
+
+
+def _url_text(url: str) -> Markup:
+    return Markup('<span class="url untrusted">') + escape(url) + Markup("</span>")
+
+
+def rich(value: object) -> Markup:
+    """Escaped text with links and no-wrap network tokens."""
+    return _walk(value, _tokens, _link)
 
 
 def untrusted(value: object) -> Markup:
     """Text from the network (a list's TXT reason, a delisting page it names): tokens kept whole,
     but its URLs are NOT links — shown as text to copy, so a hostile answer cannot plant a link."""
-    text = "" if value is None else str(value)
-    if len(text) > MAX_TEXT:
-        return escape(text)
-    out = []
-    last = 0
-    for match in URL.finditer(text):
-        url = match.group(0).rstrip(_TRAILING)
-        out.append(_tokens(text[last:match.start()]))
-        out.append(Markup('<span class="url untrusted">') + escape(url) + Markup("</span>"))
-        last = match.start() + len(url)
-    out.append(_tokens(text[last:]))
-    return Markup("").join(out)
+    return _walk(value, _tokens, _url_text)
 
 
 def links(value: object) -> Markup:
     """Escaped text with links only (for code and evidence, where every character must stay)."""
-    text = "" if value is None else str(value)
-    if len(text) > MAX_TEXT:
-        return escape(text)
-    out = []
-    last = 0
-    for match in URL.finditer(text):
-        url = match.group(0).rstrip(_TRAILING)
-        out.append(escape(text[last:match.start()]))
-        out.append(Markup('<a class="url" rel="nofollow noopener noreferrer" href="') + escape(url) + Markup('">') + escape(url) + Markup("</a>"))
-        last = match.start() + len(url)
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
+    return _walk(value, escape, _link)
 
 
 def css_string(value: object) -> Markup:
