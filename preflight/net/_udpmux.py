@@ -22,6 +22,7 @@ import asyncio
 import collections
 import contextlib
 import ipaddress
+import math
 import os
 import socket
 import struct
@@ -39,6 +40,8 @@ _DRAIN = 64
 """Datagrams read per wake-up at most (then the event loop runs the answered queries)."""
 _MAX_DATAGRAM = 65535
 _HOSTS = 64
+_SLACK = 0.001
+"""Seconds: resends and timeouts due this soon are handled in the same timer run."""
 """Server addresses remembered in their normalised form."""
 
 
@@ -67,9 +70,8 @@ def query_wire(query: dns.message.Message) -> bytes:
     return b"".join(out)
 
 
-def _expire(future: asyncio.Future[bytes]) -> None:
-    if not future.done():
-        future.set_exception(dns.exception.Timeout())
+_Entry = tuple[float, "asyncio.Future[bytes]", int, bytes, tuple[str, int]]
+"""A query in flight: (sent at, its reply's future, address family, wire, server address)."""
 
 
 def read_response(query: dns.message.Message, data: bytes) -> dns.message.Message:
@@ -94,6 +96,9 @@ class UdpMux:
         self._backlog: dict[int, collections.deque[tuple[bytes, tuple[str, int]]]] = {}
         self._hosts: dict[str, str] = {}
         self._ids = b""
+        self._steps: dict[tuple[float, int], list[collections.deque[_Entry]]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf
 
     @classmethod
     async def open(cls, families: set[int]) -> UdpMux:
@@ -120,6 +125,10 @@ class UdpMux:
 
     def close(self) -> None:
         """Close the sockets; queries still waiting fail."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._timer_at = None, math.inf
+        self._steps.clear()
         for sock in self.sockets.values():
             with contextlib.suppress(ValueError, OSError):
                 self.loop.remove_reader(sock.fileno())
@@ -224,16 +233,62 @@ class UdpMux:
         pending[key] = future
         wire = key[0].to_bytes(2, "big") + tail
         addr = (host, port)
-        timers = [loop.call_later(timeout, _expire, future)]
-        timers += [loop.call_later(timeout * i / (resends + 1), self._resend, family, wire, addr,
-                                   future) for i in range(1, resends + 1)]
         try:
             self._send(family, wire, addr)
+            self._schedule(timeout, resends, (loop.time(), future, family, wire, addr))
             return key[0], await future
         finally:
-            for timer in timers:
-                timer.cancel()
             pending.pop(key, None)
+
+    # -- resends and timeouts: one timer for the whole batch ----------------------------------
+
+    def _schedule(self, timeout: float, resends: int, entry: _Entry) -> None:
+        """Queue ``entry`` (sent at ``entry[0]``) for its resends and its timeout.
+
+        Queries with the same ``(timeout, resends)`` reach each step (resend 1, 2, …, timeout)
+        in the order they were sent, so each step is a FIFO queue whose head is due first, and
+        one timer, at the earliest head, serves every query in flight — instead of a timer per
+        query and step in the event loop's heap.
+        """
+        queues = self._steps.get((timeout, resends))
+        if queues is None:
+            queues = self._steps[(timeout, resends)] = [collections.deque()
+                                                       for _ in range(resends + 1)]
+        queues[0].append(entry)
+        self._arm(entry[0] + timeout / (resends + 1))
+
+    def _arm(self, when: float) -> None:
+        if when < self._timer_at:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self.loop.call_at(when, self._tick)
+            self._timer_at = when
+
+    def _tick(self) -> None:
+        self._timer, self._timer_at = None, math.inf
+        now = self.loop.time() + _SLACK
+        earliest = math.inf
+        for (timeout, resends), queues in self._steps.items():
+            interval = timeout / (resends + 1)
+            for step, queue in enumerate(queues):
+                offset = interval * (step + 1) if step < resends else timeout
+                while queue:
+                    entry = queue[0]
+                    due = entry[0] + offset
+                    if due > now:
+                        earliest = min(earliest, due)
+                        break
+                    queue.popleft()
+                    future = entry[1]
+                    if future.done():
+                        continue
+                    if step < resends:
+                        self._resend(entry[2], entry[3], entry[4], future)
+                        queues[step + 1].append(entry)
+                    else:
+                        future.set_exception(dns.exception.Timeout())
+        if earliest < math.inf:
+            self._arm(earliest)
 
     async def finish(self, query: dns.message.Message, data: bytes, host: str, port: int,
                      timeout: float) -> dns.message.Message:

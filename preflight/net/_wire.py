@@ -33,6 +33,9 @@ _HEADER = struct.Struct("!HHHHHH")
 _RR = struct.Struct("!HHIH")
 _U32 = struct.Struct("!I")
 
+_LENGTHS = [bytes((n,)) for n in range(64)]
+_TYPECLASS = {code: struct.pack("!HH", code, _IN) for code in TYPES.values()}
+_POINTER_TO_QUESTION = b"\xc0\x0c"
 _PLAIN = re.compile(r"[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63})*\.?\Z")
 _FLAGS_AND_COUNTS = struct.pack("!HHHHH", 0x0100 | _AD, 1, 0, 0, 1)
 """RD and AD (RFC 6840 §5.7), one question, one additional record (EDNS)."""
@@ -48,6 +51,8 @@ class Question(NamedTuple):
     code: int
     labels: tuple[bytes, ...]
     """The name's labels, lower case (ASCII), without the root."""
+    name: bytes
+    """The name in wire form, as sent."""
     typeclass: bytes
     tail: bytes
     """The query after its 16-bit id."""
@@ -72,13 +77,14 @@ def question(qname: str, rdtype: str) -> Question | None:
     code = TYPES.get(rdtype)
     if code is None or not _PLAIN.match(qname):
         return None
-    labels = qname.rstrip(".").encode("ascii").split(b".")
-    name = b"".join(bytes((len(label),)) + label for label in labels) + b"\x00"
-    if len(name) > 255:
+    text = qname[:-1] if qname[-1] == "." else qname
+    name = b"".join([_LENGTHS[len(label)] + label for label in text.encode("ascii").split(b".")])
+    if len(name) > 254:
         return None
-    typeclass = struct.pack("!HH", code, _IN)
-    return Question(qname, rdtype, code, tuple(label.lower() for label in labels), typeclass,
-                    _FLAGS_AND_COUNTS + name + typeclass + _OPT_RR)
+    name += b"\x00"
+    typeclass = _TYPECLASS[code]
+    return Question(qname, rdtype, code, tuple(text.lower().encode("ascii").split(b".")), name,
+                    typeclass, _FLAGS_AND_COUNTS + name + typeclass + _OPT_RR)
 
 
 class _Unusual(Exception):
@@ -104,8 +110,16 @@ def _read(data: bytes, question: Question, qid: int) -> Reading:
     if (ident != qid or not flags & _QR or flags & (_OPCODE | _TC) or qdcount != 1
             or rcode not in (0, _NXDOMAIN) or (rcode and ancount)):
         raise _Unusual
-    labels, pos = _name(data, 12, size)
-    if labels != question.labels or data[pos:pos + 4] != question.typeclass:
+    name = question.name
+    pos = 12 + len(name)
+    # ``owned``: the answers' owner written as a pointer to the question is the question's name
+    # (when that is the plain name sent; else it is read, for pointer chains and limits).
+    owned = _POINTER_TO_QUESTION if data[12:pos] == name else None
+    if owned is None:  # not the bytes sent (0x20 mixed case, compression): read it
+        labels, pos = _name(data, 12, size)
+        if _lower(labels) != question.labels:
+            raise _Unusual
+    if data[pos:pos + 4] != question.typeclass:
         raise _Unusual
     pos += 4
     want = question.code
@@ -114,11 +128,16 @@ def _read(data: bytes, question: Question, qid: int) -> Reading:
     seen: set[object] = set()
     ttl: int | None = None
     for _ in range(ancount):
-        labels, pos = _name(data, pos, size)
+        if data[pos:pos + 2] == owned:
+            pos += 2
+        else:
+            labels, pos = _name(data, pos, size)
+            if _lower(labels) != question.labels:
+                raise _Unusual
         rdtype, rdclass, rttl, rdlen = _RR.unpack_from(data, pos)
         pos += 10
         end = pos + rdlen
-        if rdtype != want or rdclass != _IN or labels != question.labels or end > size:
+        if rdtype != want or rdclass != _IN or end > size:
             raise _Unusual
         record, key, joined = _rdata(data, pos, end, want)
         rttl = 0 if rttl > 0x7FFFFFFF else rttl  # as dnspython reads it
@@ -202,13 +221,17 @@ def _rdata(data: bytes, pos: int, end: int, rdtype: int) -> tuple[str, object, b
     if at != end:
         raise _Unusual
     text = dns.name.Name((*labels, b"")).to_text(omit_final_dot=True).lower()
-    return text, tuple(label.lower() for label in labels), b""
+    return text, _lower(labels), b""
 
 
-def _name(data: bytes, pos: int, end: int) -> tuple[tuple[bytes, ...], int]:
-    """A possibly compressed name at ``pos`` read as dnspython reads it: labels (lower case,
-    without the root) and the position after it; pointers only backwards, never into the name
-    itself, at most :data:`_MAX_HOPS` of them, 255 bytes in all."""
+def _lower(labels: list[bytes]) -> tuple[bytes, ...]:
+    return tuple([label.lower() for label in labels])
+
+
+def _name(data: bytes, pos: int, end: int) -> tuple[list[bytes], int]:
+    """A possibly compressed name at ``pos`` read as dnspython reads it: labels (without the
+    root) and the position after it; pointers only backwards, never into the name itself, at
+    most :data:`_MAX_HOPS` of them, 255 bytes in all."""
     labels: list[bytes] = []
     start = pos
     after = -1
@@ -224,7 +247,7 @@ def _name(data: bytes, pos: int, end: int) -> tuple[tuple[bytes, ...], int]:
         if count < 64:
             if pos + count > end:
                 raise _Unusual
-            labels.append(data[pos:pos + count].lower())
+            labels.append(data[pos:pos + count])
             pos += count
             total += count + 1
         elif count >= 192:
@@ -245,4 +268,4 @@ def _name(data: bytes, pos: int, end: int) -> tuple[tuple[bytes, ...], int]:
             raise _Unusual
     if total > 255:
         raise _Unusual
-    return tuple(labels), pos if after < 0 else after
+    return labels, pos if after < 0 else after
