@@ -391,7 +391,7 @@ def test_memo_remembers_failures_too(client_for: Client, dns_server: LabDnsServe
 def test_concurrent_askers_share_one_query(client_for: Client, dns_server: LabDnsServer) -> None:
     # Given a slow answer and 20 threads asking the same question at once
     dns_server.add_fault("mx.good.test", "delay", "A", delay=0.2)
-    client = client_for()
+    client = client_for(timeout=5.0)  # 25x the delay: only the sharing is under test
     dns_server.reset_stats()
     answers: list[DnsAnswer] = []
     lock = threading.Lock()
