@@ -89,7 +89,7 @@ def _fix_lines(view: Mapping[str, Any], lang: str) -> list[str]:
         lines += [md(ui("not_checked_intro", lang)), ""]
         for row in view["not_checked"]:
             text = "; ".join(md(s) for s in row["summaries"]) + (f" ({md(row['more'])})" if row["more"] else "")
-            lines.append(f"- {md(row['status_label'])} {_code(row['check_id'])}: {text}")
+            lines.append(f"- {md(row['status_label'])} {_code(row['check_id'])} {text}")
         lines.append("")
     else:
         lines += [md(ui("not_checked_none", lang)), ""]
@@ -101,10 +101,9 @@ def _fix_lines(view: Mapping[str, Any], lang: str) -> list[str]:
         lines += [md(ui("md_more", lang, count=len(rows) - len(shown))), ""]
     lines += [f"#### {md(ui('heading_manual', lang))}", ""]
     for step in view["manual"]:
-        line = f"- [ ] **{md(step['title'])}** — {md(step['text'])}"
-        line += " · " + ui("md_fix_when", lang, lead_label=md(ui("label_lead", lang)), lead=md(step["lead_label"]),
-                           start_label=md(ui("label_start_by", lang)), start=md(step["start_by_label"]))
-        lines.append(line)
+        lines.append(f"- [ ] **{md(step['title'])}** — {md(step['text'])}")
+        lines.append("  - " + ui("md_fix_when", lang, lead_label=md(ui("label_lead", lang)), lead=md(step["lead_label"]),
+                                 start_label=md(ui("label_start_by", lang)), start=md(step["start_by_label"])))
         if step["url"]:
             lines.append(f"  - {_url(step['url'])}")
     lines.append("")
@@ -119,10 +118,10 @@ def _rows(rows: list[Mapping[str, Any]], none_text: str | None, lang: str) -> li
     for row in rows:
         lines.append(f"- [ ] {row['number']}\\. **{md(row['title'])}** — {md(row['status_label'])}")
         start = md(row["start_by_label"]) + (f" ({md(ui('label_late', lang))})" if row["late"] else "")
-        lines.append("  - " + ui("md_fix_owner", lang, owner_label=md(ui("label_owner", lang)),
-                                 owner=md(row["owner_label"])) + " · "
-                     + ui("md_fix_when", lang, lead_label=md(ui("label_lead", lang)), lead=md(row["lead_label"]),
-                          start_label=md(ui("label_start_by", lang)), start=start))
+        lines.append("  - " + ui("md_fix_meta", lang, owner_label=md(ui("label_owner", lang)),
+                                 owner=md(row["owner_label"]), lead_label=md(ui("label_lead", lang)),
+                                 lead=md(row["lead_label"]), start_label=md(ui("label_start_by", lang)),
+                                 start=start))
         lines.append("  - " + ui("md_fix_checks", lang, label=md(ui("actions_check", lang)),
                                  checks=" ".join(_code(c) for c in row["checks"])))
         lines += [f"  - {md(summary)}" for summary in row["summaries"]]
