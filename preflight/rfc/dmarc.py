@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_VERSION = re.compile(r"[vV][ \t]*=[ \t]*DMARC1[ \t]*(?:;|$)")
+_VERSION = re.compile(r"[vV][ \t]*=[ \t]*DMARC1[ \t]*(?:;|\Z)")  # \Z: "$" passes a final newline
 _TAG = re.compile(r"([A-Za-z][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*?)[ \t]*", re.DOTALL)
 _URI = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):([^!]+)(?:!(\d+)([kmgtKMGT]?))?")
 POLICIES = ("none", "quarantine", "reject")

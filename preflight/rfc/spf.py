@@ -1,7 +1,8 @@
 """SPF records (RFC 7208): the one detector of an SPF record, and the §12 grammar as a checker.
 
 :func:`is_spf_record` is the only place preflight decides whether a TXT string is an SPF record
-(§4.5: the version section ``v=spf1``, case-insensitive, alone or followed by a space).
+(§4.5: the version section ``v=spf1``, case-insensitive, "terminated by either an SP character
+or the end of the record": ``v=spf10``, ``v=spf1x`` or ``v=spf1`` and a newline or tab is not one).
 :func:`syntax_error` walks the ABNF of §12 plus the record-level rules of §5 and §6 (once-only
 modifiers, 7-bit ASCII) and names the first problem, or returns None for a record receivers
 accept. :func:`risky_terms` reports the ``all`` and ``ptr`` mechanisms a valid record uses.
@@ -13,8 +14,9 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-_VERSION = re.compile(r"v=spf1(?: |$)", re.IGNORECASE)
-_VERSION_BYTES = re.compile(rb"v=spf1(?: |$)", re.IGNORECASE)
+# \Z, not $: "$" also matches before a final newline, and "v=spf1\n" is not a version section
+_VERSION = re.compile(r"v=spf1(?: |\Z)", re.IGNORECASE)
+_VERSION_BYTES = re.compile(rb"v=spf1(?: |\Z)", re.IGNORECASE)
 
 MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
 _DIRECTIVE = re.compile(r"([+\-?~]?)([a-z0-9]+)(.*)", re.IGNORECASE | re.DOTALL)

@@ -11,6 +11,7 @@ from preflight.checks.mta_sts import TransportSettings
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+from preflight.rfc.tls_rpt import tlsrpt_records
 
 RECORD_OK = Outcome("tls_rpt.record", "ok", Status.PASS, ("domain", "rua"))
 RECORD_MISSING = Outcome("tls_rpt.record", "missing", Status.WARN, ("domain",))
@@ -29,7 +30,7 @@ def evaluate(domain: str, answer: DnsAnswer | DnsError) -> CheckResult:
     if isinstance(answer, DnsError):
         return RECORD_ERROR(domain, [answer.evidence()], domain=domain, reason=answer.reason)
     ev = [answer.evidence(f"TXT _smtp._tls.{domain}")]
-    found = [r for r in answer.records if r.startswith("v=TLSRPTv1")]
+    found = tlsrpt_records(answer.records)
     if not found:
         return RECORD_MISSING(domain, ev, domain=domain)
     if len(found) > 1:
