@@ -191,6 +191,25 @@ def test_rollover_lead_time_is_two_ttls_in_hours() -> None:
     assert (wait_hours(3600), wait_hours(300), wait_hours(86400), wait_hours(None)) == (2, 1, 48, 1)
 
 
+def test_a_lab_trust_anchor_beside_the_old_key_is_could_not_check(
+        context_for: Context, dns_server: LabDnsServer, smtp_server: LabSmtpServer,
+        outcomes: OutcomeRecorder) -> None:
+    # Given a validating resolver and, at the new server's name, the old 3 1 1 record beside a
+    # 2 0 1 record for an issuing CA (the lab's chain is not seen: the probe keeps the leaf only)
+    serve_zone(dns_server, "dane-ta.test", f"mail IN A 192.0.2.25\n_25._tcp.mail IN TLSA {OLD}\n"
+                                           f"_25._tcp.mail IN TLSA 2 0 1 {'cd' * 32}\n")
+    before = dns_server.validated
+    dns_server.validated = before | {dns.name.from_text("dane-ta.test.")}
+    try:
+        results = run(context_for, smtp_server, "mail.dane-ta.test")
+    finally:
+        dns_server.validated = before
+    found = outcomes.expect(results, "dane.tlsa", "trust_anchor_unchecked", Status.ERROR, host="mail.dane-ta.test")
+    outcomes.expect(results, "dane.dnssec", "validated", Status.PASS)
+    ja = result_text(found.check_id, found.outcome, dict(found.params), "ja")
+    assert "確認できませんでした" in ja.summary and "3 1 1" in (ja.remediation or "")
+
+
 def _validated(*records: str) -> DnsAnswer:
     return DnsAnswer("_25._tcp.mx.test", "TLSA", records, 600, "127.0.0.1:53", authenticated=True)
 
