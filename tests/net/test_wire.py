@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from preflight.lab.dnsserver import LabDnsServer
-from preflight.lab.environment import zones_dir
+from preflight.lab.environment import lab_dns, zones_dir
 from preflight.net import _wire
 from preflight.net._udpmux import query_wire, read_response
 from preflight.net.dns import (
@@ -412,3 +412,25 @@ def test_batch_answers_equal_the_sync_answers_for_every_lab_name(dns_server: Lab
             assert dataclasses.replace(a, records=tuple(sorted(a.records)), raw=tuple(sorted(a.raw))) \
                 == dataclasses.replace(b, records=tuple(sorted(b.records)), raw=tuple(sorted(b.raw))), \
                 question
+
+
+@pytest.mark.parametrize("kind", ["garbage", "servfail", "truncate", "refused", "none"])
+def test_an_unusual_first_reply_hands_over_to_the_shared_logic(dns_server: LabDnsServer,
+                                                                kind: str) -> None:
+    # Given two servers, the first misbehaving for these names (or not), the second the lab
+    with lab_dns(extra_dirs=[Path(__file__).resolve().parent.parent / "zones"]) as first:
+        questions = [("mx.good.test", "A"), ("good.test", "TXT"), ("www.spf-cnv6.cases.test", "A"),
+                     ("nonexistent.good.test", "A"), ("good.test", "MX")]
+        if kind != "none":
+            for qname, _ in questions:
+                first.add_fault(qname, kind)
+        servers = (Nameserver(*first.address), Nameserver(*dns_server.address))
+        config = DnsConfig(servers, timeout=2.0, retries=0)
+        # When asked as a batch (the fast path hands the first reply over) and one by one
+        batch = asyncio.run(DnsClient(config).agather(questions))
+        sync_client = DnsClient(config)
+        one_by_one = [sync_client.ask(q, t) for q, t in questions]
+    # Then both went on to the same answer (the second server's, where the first failed)
+    for question, a, b in zip(questions, batch, one_by_one):
+        assert isinstance(a, DnsAnswer) and a == b, (question, a, b)
+    assert batch[2].cname_chain == ("v4host.cases.test",)
