@@ -1,8 +1,18 @@
-"""checkdmarc on the run's resolver, without answers left in its process-wide cache.
+"""checkdmarc on the run's DNS client: its lookups answered from the run's memo, never its own.
 
-checkdmarc keeps a module-level DNS cache keyed by name and type only, whatever resolver asked:
-answers from an earlier run (another resolver, another lab zone) would otherwise decide this one.
-Each parse starts with that cache emptied; within one parse it still saves repeated queries.
+checkdmarc takes a ``resolver=`` (a :class:`dns.resolver.Resolver`). :class:`MemoResolver` is
+one that sends nothing itself: every ``resolve()`` is a :meth:`DnsClient.ask`, so checkdmarc's
+questions share the run's one query path and answer memo with pyspf, the families and their
+batches (a question the SPF family asked ahead is answered without a round trip). What it
+returns and raises is what dnspython's resolver gives for the same response on the same
+servers: an :class:`dns.resolver.Answer` built from the response as received (TXT
+character-strings keep their boundaries, for checkdmarc's size checks), ``NXDOMAIN``,
+``NoAnswer``, and for "could not check" ``LifetimeTimeout`` (nothing answered in time) or
+``NoNameservers`` (SERVFAIL, REFUSED, network errors, unreadable or still-truncated answers).
+
+checkdmarc also keeps a module-level DNS cache keyed by name and type only, whatever resolver
+asked: answers from an earlier run (another resolver, another lab zone) would otherwise decide
+this one. Each parse starts with that cache emptied.
 """
 
 from __future__ import annotations
@@ -10,14 +20,85 @@ from __future__ import annotations
 import preflight.net._features  # noqa: F401  (first: dnspython's DoH and DNSSEC parts off)
 
 # isort: split
+from typing import Any
+
+import dns.message
+import dns.name
+import dns.nameserver
+import dns.rdataclass
+import dns.rdatatype
 import dns.resolver
 
-from preflight.net.dns import DnsClient
+from preflight.net.dns import DnsClient, DnsError
+
+
+class MemoResolver(dns.resolver.Resolver):
+    """A dnspython resolver whose every question goes through ``client`` (and its memo)."""
+
+    def __init__(self, client: DnsClient) -> None:
+        super().__init__(configure=False)
+        self.client = client
+        self.nameservers = [dns.nameserver.Do53Nameserver(ns.host, ns.port)
+                            for ns in client.nameservers]
+        self.timeout = client.config.timeout
+        self.lifetime = client.config.timeout * (client.config.retries + 1) * len(client.nameservers)
+        self.retry_servfail = False
+
+    def resolve(  # noqa: PLR0913 - dnspython's signature
+        self, qname: dns.name.Name | str, rdtype: dns.rdatatype.RdataType | str = dns.rdatatype.A,
+        rdclass: dns.rdataclass.RdataClass | str = dns.rdataclass.IN, tcp: bool = False,
+        source: str | None = None, raise_on_no_answer: bool = True, source_port: int = 0,
+        lifetime: float | None = None, search: bool | None = None,
+    ) -> dns.resolver.Answer:
+        """dnspython's ``resolve()``, answered by the DNS client (see the module docstring)."""
+        name = dns.name.from_text(qname) if isinstance(qname, str) else qname
+        if not name.is_absolute():
+            name = name.concatenate(dns.name.root)
+        qtype = dns.rdatatype.RdataType.make(rdtype)
+        request = dns.message.make_query(name, qtype)
+        if dns.rdataclass.RdataClass.make(rdclass) != dns.rdataclass.IN:
+            raise _no_nameservers(request, "-", "only class IN is asked")
+        result = self.client.ask(name.to_text(), dns.rdatatype.to_text(qtype))
+        if isinstance(result, DnsError):
+            if result.reason == "timeout":
+                raise dns.resolver.LifetimeTimeout(
+                    timeout=self.lifetime, errors=[(result.server, False, 53, result.reason, None)])
+            raise _no_nameservers(request, result.server, result.reason)
+        response = result.response
+        if isinstance(response, bytes):
+            response = dns.message.from_wire(response)
+        if not isinstance(response, dns.message.QueryMessage):
+            raise _no_nameservers(request, result.server, "no response kept")
+        if result.nxdomain:
+            raise dns.resolver.NXDOMAIN(qnames=[name], responses={name: response})
+        # After a CNAME chase of our own, the response is the last hop's: its question names the
+        # chased target, and the chain from there is the response's own.
+        answer = dns.resolver.Answer(response.question[0].name, qtype, dns.rdataclass.IN,
+                                     response, *_server(result.server))
+        if answer.rrset is None and raise_on_no_answer:
+            raise dns.resolver.NoAnswer(response=response)
+        return answer
+
+    def query(self, *args: Any, **kwargs: Any) -> dns.resolver.Answer:  # dnspython's old name
+        """Deprecated alias of :meth:`resolve` (kept so it cannot reach the network)."""
+        return self.resolve(*args, **kwargs)
+
+
+def _server(text: str) -> tuple[str | None, int | None]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        return text, None
+    return host.strip("[]"), int(port)
+
+
+def _no_nameservers(request: dns.message.Message, server: str,
+                    reason: str) -> dns.resolver.NoNameservers:
+    return dns.resolver.NoNameservers(request=request, errors=[(server, False, 53, reason, None)])
 
 
 def checkdmarc_resolver(client: DnsClient) -> dns.resolver.Resolver:
-    """A dnspython resolver on ``client``'s servers, with checkdmarc's shared cache emptied."""
+    """A resolver answering from ``client``, with checkdmarc's shared cache emptied."""
     from checkdmarc import utils
 
     utils.DNS_CACHE.clear()
-    return client.resolver()
+    return MemoResolver(client)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures
 from dataclasses import dataclass
 
+from preflight.checks.spf.prefetch import prefetch
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.checkdmarc_bridge import checkdmarc_resolver
@@ -144,7 +145,10 @@ def collect(dns: DnsClient, domain: str, ips: tuple[str, ...], helo: str | None 
     if len(records) != 1:
         return SpfFacts(domain, txt, records, check_host=evaluate_ips())
     # pyspf (check_host per IP) and checkdmarc (lookup counts) walk the include chain each on
-    # their own: side by side, the family waits for the longer walk instead of both in turn.
+    # their own, one question at a time: the prefetch asks their questions first, level by level
+    # and each level at once, so both walks find every answer in the run's memo. Side by side,
+    # the family waits for the longer walk (for what the prefetch could not foresee: macros).
+    prefetch(dns, domain, records[0])
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         parsing = pool.submit(_parse, dns, domain, records[0])
         checks = evaluate_ips()
