@@ -59,3 +59,60 @@ class GateServer:
         self.stop.set()
         self.thread.join(5)
         self.sock.close()
+
+
+class GroupGate:
+    """A loopback DNS proxy that lets questions through only in expected groups.
+
+    It holds every question it receives until as many distinct questions wait as the next
+    group of ``sizes`` holds (or ``deadline`` seconds passed), then forwards them all to
+    ``upstream`` (a real lab server) and sends the answers back. ``groups`` records each
+    released group as a set of ``"name TYPE"``; ``asked`` every question as it arrived.
+    A client that asks a level's questions together passes through group by group; one that
+    asks them one at a time leaves the gate waiting and its groups come out wrong."""
+
+    def __init__(self, upstream: tuple[str, int], sizes: list[int], deadline: float) -> None:
+        self.upstream, self.sizes, self.deadline = upstream, list(sizes), deadline
+        self.groups: list[set[str]] = []
+        self.asked: list[str] = []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    def _serve(self) -> None:
+        import dns.query
+
+        held: dict[str, tuple[dns.message.Message, tuple[str, int]]] = {}
+        since = time.monotonic()
+        while not self.stop.is_set():
+            try:
+                wire, peer = self.sock.recvfrom(4096)
+                query = dns.message.from_wire(wire)
+                question = query.question[0]
+                key = f"{question.name.to_text(omit_final_dot=True).lower()} " \
+                      f"{dns.rdatatype.to_text(question.rdtype)}"
+                self.asked.append(key)
+                if not held:
+                    since = time.monotonic()
+                held[key] = (query, peer)
+            except OSError:
+                pass
+            want = self.sizes[len(self.groups)] if len(self.groups) < len(self.sizes) else 1
+            if held and (len(held) >= want or time.monotonic() - since > self.deadline):
+                self.groups.append(set(held))
+                for query, peer in held.values():
+                    reply = dns.query.udp(query, self.upstream[0], port=self.upstream[1], timeout=5)
+                    self.sock.sendto(reply.to_wire(), peer)
+                held.clear()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.sock.close()
