@@ -252,6 +252,12 @@ class DnsClient:
             raise NoNameserverError("no nameserver to query")
         self._lock = threading.Lock()
         self._memo: dict[tuple[str, str], concurrent.futures.Future[DnsAnswer | DnsError]] = {}
+        self._silenced: DnsError | None = None
+
+    def silence(self, reason: DnsError) -> None:
+        """The resolver is known to answer nothing: from now on every exchange not yet sent
+        fails at once with ``reason``'s words (one already on the wire still waits its timeout)."""
+        self._silenced = reason
 
     def describe(self) -> dict[str, Any]:
         """The resolver as shown in reports."""
@@ -293,6 +299,9 @@ class DnsClient:
             reason, last = "no nameserver", "-"
             chase: _Chase | None = None
             for ns in rounds:
+                if self._silenced is not None:
+                    reason, last = self._silenced.reason, self._silenced.server
+                    break
                 got = yield query, ns
                 result = got if isinstance(got, str) else self._interpret(qname, rdtype, name, got, ns)
                 if isinstance(result, DnsAnswer):
