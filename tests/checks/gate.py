@@ -116,3 +116,54 @@ class GroupGate:
         self.stop.set()
         self.thread.join(5)
         self.sock.close()
+
+
+class HoldGate:
+    """A loopback DNS proxy that holds every question until all of ``required`` wait at once
+    (or ``deadline`` seconds passed), then answers them through ``upstream`` and lets later
+    questions straight through. ``met`` tells whether the required ones ever waited together."""
+
+    def __init__(self, upstream: tuple[str, int], required: set[str], deadline: float) -> None:
+        self.upstream, self.required, self.deadline = upstream, set(required), deadline
+        self.met = False
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    def _serve(self) -> None:
+        import dns.query
+
+        held: list[tuple[dns.message.Message, tuple[str, int]]] = []
+        waiting: set[str] = set()
+        holding, start = True, time.monotonic()
+        while not self.stop.is_set():
+            try:
+                wire, peer = self.sock.recvfrom(4096)
+                query = dns.message.from_wire(wire)
+                question = query.question[0]
+                name = question.name.to_text().lower()
+                waiting.add(f"{name.rstrip('.') or '.'} {dns.rdatatype.to_text(question.rdtype)}")
+                held.append((query, peer))
+            except OSError:
+                pass
+            if holding and self.required <= waiting:
+                self.met = True
+            if holding and (self.met or time.monotonic() - start > self.deadline):
+                holding = False
+            if not holding:
+                for query, peer in held:
+                    reply = dns.query.udp(query, self.upstream[0], port=self.upstream[1], timeout=5)
+                    self.sock.sendto(reply.to_wire(), peer)
+                held.clear()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.sock.close()
