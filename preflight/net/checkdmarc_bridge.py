@@ -10,6 +10,11 @@ character-strings keep their boundaries, for checkdmarc's size checks), ``NXDOMA
 ``NoAnswer``, and for "could not check" ``LifetimeTimeout`` (nothing answered in time) or
 ``NoNameservers`` (SERVFAIL, REFUSED, network errors, unreadable or still-truncated answers).
 
+A few checkdmarc lookups ignore ``resolver=`` (the SPF ``exp=`` target's TXT) and build a
+resolver of their own from ``nameservers=`` — by default the system's, off the run's resolver.
+:func:`checkdmarc_dns` passes :class:`MemoNameserver` there: a dnspython nameserver that sends
+nothing either and answers from the same client.
+
 checkdmarc also keeps a module-level DNS cache keyed by name and type only, whatever resolver
 asked: answers from an earlier run (another resolver, another lab zone) would otherwise decide
 this one. Each parse starts with that cache emptied.
@@ -28,8 +33,9 @@ import dns.nameserver
 import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
+import dns.rrset
 
-from preflight.net.dns import DnsClient, DnsError
+from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 
 
 class MemoResolver(dns.resolver.Resolver):
@@ -94,6 +100,90 @@ def _server(text: str) -> tuple[str | None, int | None]:
 def _no_nameservers(request: dns.message.Message, server: str,
                     reason: str) -> dns.resolver.NoNameservers:
     return dns.resolver.NoNameservers(request=request, errors=[(server, False, 53, reason, None)])
+
+
+class NotAnswered(NotImplementedError):
+    """:class:`MemoNameserver`'s "could not check": dnspython takes the server out of the mix at
+    once (all nameservers failed), instead of asking it again until the lifetime runs out."""
+
+
+class MemoNameserver(dns.nameserver.Nameserver):
+    """A dnspython nameserver whose every exchange is a :meth:`DnsClient.ask` (and its memo)."""
+
+    def __init__(self, client: DnsClient) -> None:
+        super().__init__()
+        self.client = client
+
+    def __str__(self) -> str:
+        return "preflight:" + ",".join(str(ns) for ns in self.client.nameservers)
+
+    def kind(self) -> str:
+        return "preflight"
+
+    def is_always_max_size(self) -> bool:
+        return True
+
+    def answer_nameserver(self) -> str:
+        return str(self)
+
+    def answer_port(self) -> int:
+        return self.client.nameservers[0].port
+
+    def query(self, request: dns.message.QueryMessage, timeout: float, source: str | None,
+              source_port: int, max_size: bool, one_rr_per_rrset: bool = False,
+              ignore_trailing: bool = False) -> dns.message.Message:
+        """The response to ``request``, from the client: as received, or (after a CNAME chase of
+        the client's own) rebuilt under the asked name with the chain's CNAME records."""
+        question = request.question[0]
+        if question.rdclass != dns.rdataclass.IN:
+            raise NotAnswered("only class IN is asked")
+        result = self.client.ask(question.name.to_text(), dns.rdatatype.to_text(question.rdtype))
+        if isinstance(result, DnsError):
+            raise NotAnswered(result.reason)
+        response = _parsed(result)
+        if response is None:
+            raise NotAnswered("no response kept")
+        if response.question and response.question[0].name == question.name:
+            return response
+        return _rebuilt(request, result, response)
+
+    async def async_query(self, *args: Any, **kwargs: Any) -> dns.message.Message:
+        """Not used: checkdmarc's lookups are synchronous."""
+        raise NotAnswered("async lookups are not bridged")
+
+
+def _parsed(result: DnsAnswer) -> dns.message.QueryMessage | None:
+    response = result.response
+    if isinstance(response, bytes):
+        response = dns.message.from_wire(response)
+    return response if isinstance(response, dns.message.QueryMessage) else None
+
+
+def _rebuilt(request: dns.message.QueryMessage, result: DnsAnswer,
+             last: dns.message.QueryMessage) -> dns.message.Message:
+    """``last`` (the response for the chain's last hop) as the answer to ``request``."""
+    out = dns.message.make_response(request)
+    out.set_rcode(last.rcode())
+    hop = request.question[0].name
+    final = last.question[0].name if last.question else hop
+    for target in result.cname_chain:
+        name = dns.name.from_text(target)
+        out.answer.append(dns.rrset.from_text(hop, 0, dns.rdataclass.IN, dns.rdatatype.CNAME,
+                                              name.to_text()))
+        hop = name
+        if name == final:
+            break
+    out.answer.extend(last.answer)
+    out.authority.extend(last.authority)
+    return dns.message.from_wire(out.to_wire())  # read back: dnspython's lookups use its index
+
+
+def checkdmarc_dns(client: DnsClient) -> dict[str, Any]:
+    """checkdmarc's DNS keyword arguments for ``client``: ``resolver``, ``nameservers`` (for the
+    lookups that ignore ``resolver``) and ``timeout`` — nothing of checkdmarc's reaches the
+    network itself. Empties checkdmarc's shared cache (see the module docstring)."""
+    return {"resolver": checkdmarc_resolver(client), "nameservers": [MemoNameserver(client)],
+            "timeout": client.config.timeout}
 
 
 def checkdmarc_resolver(client: DnsClient) -> dns.resolver.Resolver:

@@ -167,3 +167,39 @@ class HoldGate:
         self.stop.set()
         self.thread.join(5)
         self.sock.close()
+
+
+class FirstHopProxy:
+    """A loopback DNS proxy in front of ``upstream`` that answers like a server that does not
+    chase CNAMEs: of the answer section it keeps only the records owned by the asked name."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    def _serve(self) -> None:
+        import dns.query
+
+        while not self.stop.is_set():
+            try:
+                wire, peer = self.sock.recvfrom(4096)
+            except OSError:
+                continue
+            query = dns.message.from_wire(wire)
+            reply = dns.query.udp(query, self.upstream[0], port=self.upstream[1], timeout=5)
+            reply.answer = [rrset for rrset in reply.answer if rrset.name == query.question[0].name]
+            self.sock.sendto(reply.to_wire(), peer)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.sock.close()

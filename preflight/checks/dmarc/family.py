@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from preflight.data.suffixes import registered_domain
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
-from preflight.net.checkdmarc_bridge import checkdmarc_resolver
+from preflight.net.checkdmarc_bridge import checkdmarc_dns
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.rfc.dmarc import (
     DmarcRecord,
@@ -161,8 +161,7 @@ def _advice(dns: DnsClient, location: str, record: str) -> tuple[str, ...]:
     from checkdmarc import dmarc as cdmarc
 
     try:
-        parsed = cdmarc.parse_dmarc_record(record, location, resolver=checkdmarc_resolver(dns),
-                                           timeout=dns.config.timeout)
+        parsed = cdmarc.parse_dmarc_record(record, location, **checkdmarc_dns(dns))
     except cdmarc.DMARCError as exc:
         warnings = [str(exc)]
     else:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from preflight.checks.spf.prefetch import prefetch
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
-from preflight.net.checkdmarc_bridge import checkdmarc_resolver
+from preflight.net.checkdmarc_bridge import checkdmarc_dns
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.net.spfbridge import pyspf_resolver, rfc_query
 from preflight.rfc.spf import is_spf_record, risky_terms, syntax_error
@@ -83,8 +83,7 @@ def _parse(
     # checkdmarc's grammar wants the version in lower case; RFC 7208 §4.5 does not.
     record = "v=spf1" + record[len("v=spf1"):]
     try:
-        parsed = cspf.parse_spf_record(record, domain, resolver=checkdmarc_resolver(dns),
-                                       timeout=dns.config.timeout)
+        parsed = cspf.parse_spf_record(record, domain, **checkdmarc_dns(dns))
     except cspf.SPFTooManyVoidDNSLookups as exc:
         return str(exc), "void", None, None
     except cspf.SPFTooManyDNSLookups as exc:
