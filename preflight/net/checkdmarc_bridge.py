@@ -25,6 +25,9 @@ from __future__ import annotations
 import preflight.net._features  # noqa: F401  (first: dnspython's DoH and DNSSEC parts off)
 
 # isort: split
+import importlib
+import sys
+import threading
 from typing import Any
 
 import dns.message
@@ -184,6 +187,33 @@ def checkdmarc_dns(client: DnsClient) -> dict[str, Any]:
     network itself. Empties checkdmarc's shared cache (see the module docstring)."""
     return {"resolver": checkdmarc_resolver(client), "nameservers": [MemoNameserver(client)],
             "timeout": client.config.timeout}
+
+
+_PARSERS = ("checkdmarc.spf", "checkdmarc.dmarc")
+_preload_lock = threading.Lock()
+_preloading: list[threading.Thread] = []
+
+
+def preload() -> None:
+    """Start importing checkdmarc's SPF and DMARC parsers on a background thread (once per
+    process). A family that will need them calls this before its first DNS question: the import
+    (a few hundred milliseconds of CPU) then runs while the family waits for answers, instead of
+    after them. Its own import later finds the modules loaded, or waits for the import to end."""
+    with _preload_lock:
+        if _preloading or all(name in sys.modules for name in _PARSERS):
+            return
+        thread = threading.Thread(target=_import_parsers, name="preflight-checkdmarc-import",
+                                  daemon=True)
+        _preloading.append(thread)
+        thread.start()
+
+
+def _import_parsers() -> None:
+    for name in _PARSERS:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the family's own import raises it where it is reported
+            return
 
 
 def checkdmarc_resolver(client: DnsClient) -> dns.resolver.Resolver:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from preflight.data.suffixes import registered_domain
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
-from preflight.net.checkdmarc_bridge import checkdmarc_dns
+from preflight.net.checkdmarc_bridge import checkdmarc_dns, preload
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.rfc.dmarc import (
     DmarcRecord,
@@ -247,5 +247,7 @@ def _reporting(d: str, facts: DmarcFacts, record: DmarcRecord, location: str,
 
 def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: DMARC of every sending domain."""
+    if ctx.config.target.domains:
+        preload()  # checkdmarc loads while the first answers are on their way
     facts = concurrent_map(lambda d: collect(ctx.dns, d), ctx.config.target.domains)
     return FamilyOutput(tuple(r for f in facts for r in evaluate(f)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from preflight.checks.spf.prefetch import prefetch
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
-from preflight.net.checkdmarc_bridge import checkdmarc_dns
+from preflight.net.checkdmarc_bridge import checkdmarc_dns, preload
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.net.spfbridge import pyspf_resolver, rfc_query
 from preflight.rfc.spf import is_spf_record, risky_terms, syntax_error
@@ -271,5 +271,7 @@ def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: SPF of every sending domain."""
     ips = tuple(str(ip) for ip in ctx.config.target.ips)
     helo = ctx.config.target.hostname
+    if ctx.config.target.domains:
+        preload()  # checkdmarc loads while the first answers are on their way
     facts = concurrent_map(lambda d: collect(ctx.dns, d, ips, helo), ctx.config.target.domains)
     return FamilyOutput(tuple(r for f in facts for r in evaluate(f)))
