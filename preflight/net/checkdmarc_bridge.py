@@ -202,8 +202,8 @@ def preload() -> None:
     with _preload_lock:
         if _preloading or all(name in sys.modules for name in _PARSERS):
             return
-        thread = threading.Thread(target=_import_parsers, name="preflight-checkdmarc-import",
-                                  daemon=True)
+        # Not a daemon: a process ending mid-import waits for it rather than tearing it down.
+        thread = threading.Thread(target=_import_parsers, name="preflight-checkdmarc-import")
         _preloading.append(thread)
         thread.start()
 
