@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import dns.message
 import dns.rcode
@@ -123,8 +124,11 @@ class HoldGate:
     (or ``deadline`` seconds passed), then answers them through ``upstream`` and lets later
     questions straight through. ``met`` tells whether the required ones ever waited together."""
 
-    def __init__(self, upstream: tuple[str, int], required: set[str], deadline: float) -> None:
+    def __init__(self, upstream: tuple[str, int], required: set[str], deadline: float,
+                 until: Callable[[], bool] | None = None) -> None:
+        """With ``until``, the gate also waits for that condition (checked as questions wait)."""
         self.upstream, self.required, self.deadline = upstream, set(required), deadline
+        self.until = until
         self.met = False
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
@@ -153,7 +157,8 @@ class HoldGate:
                 held.append((query, peer))
             except OSError:
                 pass
-            if holding and self.required <= waiting:
+            if holding and waiting and self.required <= waiting and (
+                    self.until is None or self.until()):
                 self.met = True
             if holding and (self.met or time.monotonic() - start > self.deadline):
                 holding = False
