@@ -28,7 +28,7 @@ class MtaStsFacts:
     """A (else AAAA) of ``mta-sts.<domain>``; None when no fetch was attempted."""
     policy: HttpsResponse | HttpsError | None = None
     mx_addresses: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    """(MX host, its A/AAAA addresses) - asked once a policy was fetched, to see whether a current MX
+    """(MX host, its A/AAAA addresses) - kept once a policy was fetched, to see whether a current MX
     name already leads to the new server (a migration that keeps the MX name)."""
 
 
