@@ -11,8 +11,8 @@ from __future__ import annotations
 import dns.exception
 import dns.resolver
 import pytest
-
 from checks.gate import FirstHopProxy
+
 from preflight.lab.dnsserver import FaultKind, LabDnsServer
 from preflight.net.checkdmarc_bridge import (
     MemoNameserver,
