@@ -30,11 +30,15 @@ import sys
 import threading
 from typing import Any
 
+import dns.exception
 import dns.message
 import dns.name
 import dns.nameserver
+import dns.rcode
+import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+import dns.rdtypes.ANY.TXT
 import dns.resolver
 import dns.rrset
 
@@ -73,11 +77,9 @@ class MemoResolver(dns.resolver.Resolver):
                 raise dns.resolver.LifetimeTimeout(
                     timeout=self.lifetime, errors=[(result.server, False, 53, result.reason, None)])
             raise _no_nameservers(request, result.server, result.reason)
-        response = result.response
-        if isinstance(response, bytes):
-            response = dns.message.from_wire(response)
-        if not isinstance(response, dns.message.QueryMessage):
-            raise _no_nameservers(request, result.server, "no response kept")
+        response = _parsed(result) or _synthesized(request, result)
+        if response is None:
+            raise _no_nameservers(request, result.server, "answer not readable")
         if result.nxdomain:
             raise dns.resolver.NXDOMAIN(qnames=[name], responses={name: response})
         # After a CNAME chase of our own, the response is the last hop's: its question names the
@@ -145,7 +147,10 @@ class MemoNameserver(dns.nameserver.Nameserver):
             raise NotAnswered(result.reason)
         response = _parsed(result)
         if response is None:
-            raise NotAnswered("no response kept")
+            rebuilt = _synthesized(request, result)
+            if rebuilt is None:
+                raise NotAnswered("answer not readable")
+            return rebuilt
         if response.question and response.question[0].name == question.name:
             return response
         return _rebuilt(request, result, response)
@@ -158,8 +163,53 @@ class MemoNameserver(dns.nameserver.Nameserver):
 def _parsed(result: DnsAnswer) -> dns.message.QueryMessage | None:
     response = result.response
     if isinstance(response, bytes):
-        response = dns.message.from_wire(response)
+        try:
+            response = dns.message.from_wire(response)
+        except (dns.exception.DNSException, ValueError):
+            return None
     return response if isinstance(response, dns.message.QueryMessage) else None
+
+
+def _synthesized(request: dns.message.QueryMessage,
+                 result: DnsAnswer) -> dns.message.QueryMessage | None:
+    """A response to ``request`` rebuilt from the answer's records, for an answer that kept no
+    response (a parser that skipped building one): the CNAME chain, then the records (TXT from
+    the bytes received, in character-strings of at most 255 bytes). None if they do not parse."""
+    out = dns.message.make_response(request)
+    if result.nxdomain:
+        out.set_rcode(dns.rcode.NXDOMAIN)
+    qtype = request.question[0].rdtype
+    hop = request.question[0].name
+    try:
+        for target in result.cname_chain:
+            name = dns.name.from_text(target)
+            out.answer.append(dns.rrset.from_text(hop, 0, dns.rdataclass.IN, dns.rdatatype.CNAME,
+                                                  name.to_text()))
+            hop = name
+        if result.records:
+            out.answer.append(dns.rrset.from_rdata_list(hop, result.ttl or 0, _rdatas(qtype, result)))
+        parsed = dns.message.from_wire(out.to_wire())
+    except (dns.exception.DNSException, ValueError):
+        return None
+    return parsed if isinstance(parsed, dns.message.QueryMessage) else None
+
+
+def _rdatas(qtype: dns.rdatatype.RdataType, result: DnsAnswer) -> list[dns.rdata.Rdata]:
+    if qtype == dns.rdatatype.TXT:
+        raws = result.raw or tuple(r.encode("utf-8", "surrogateescape") for r in result.records)
+        return [dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, qtype,
+                                        [raw[i:i + 255] for i in range(0, len(raw), 255)] or [b""])
+                for raw in raws]
+    texts = list(result.records)
+    if qtype in (dns.rdatatype.CNAME, dns.rdatatype.PTR, dns.rdatatype.NS, dns.rdatatype.MX):
+        texts = [_absolute(t) for t in texts]  # shown without the final dot
+    return [dns.rdata.from_text(dns.rdataclass.IN, qtype, t) for t in texts]
+
+
+def _absolute(text: str) -> str:
+    head, _, name = text.rpartition(" ")  # MX: "PREF HOST"
+    name = "." if name in ("", ".", "@") else name + "."
+    return f"{head} {name}" if head else name
 
 
 def _rebuilt(request: dns.message.QueryMessage, result: DnsAnswer,

@@ -8,6 +8,8 @@ the same kind of exception — absence (NXDOMAIN, NoAnswer) stays absence, "coul
 
 from __future__ import annotations
 
+import dataclasses
+
 import dns.exception
 import dns.resolver
 import pytest
@@ -20,7 +22,7 @@ from preflight.net.checkdmarc_bridge import (
     checkdmarc_dns,
     checkdmarc_resolver,
 )
-from preflight.net.dns import DnsClient, DnsConfig, Nameserver
+from preflight.net.dns import DnsAnswer, DnsClient, DnsConfig, DnsError, Nameserver
 
 FAULTS = [None, FaultKind.TIMEOUT, FaultKind.SERVFAIL, FaultKind.REFUSED, FaultKind.NXDOMAIN,
           FaultKind.TRUNCATE, FaultKind.TRUNCATE_TCP, FaultKind.TCP_CLOSE, FaultKind.GARBAGE]
@@ -133,3 +135,25 @@ def test_a_chain_the_client_chased_itself_reads_as_one_answer(dns_server: LabDns
     assert got == expected and expected
     assert sorted(r.to_text() for r in answer) == expected
     assert answer.canonical_name.to_text() == "mx.good.test."
+
+
+class _WithoutResponses(DnsClient):
+    """A real client whose answers keep no response (as a parser that builds none would)."""
+
+    def ask(self, qname: str, rdtype: str) -> DnsAnswer | DnsError:
+        result = super().ask(qname, rdtype)
+        return dataclasses.replace(result, response=None) if isinstance(result, DnsAnswer) else result
+
+
+def test_an_answer_without_its_response_is_rebuilt_from_its_records(dns_server: LabDnsServer) -> None:
+    host, port = dns_server.address
+    config = DnsConfig((Nameserver(host, port),), timeout=0.5, retries=0)
+    for qname, rdtype in QUESTIONS + [("mx-null.cases.test", "MX"), ("mx-null-mixed.cases.test", "MX")]:
+        # Given answers that kept only their records: the bridge reads them the same way
+        expected = _outcome(_client(dns_server).resolver(), qname, rdtype)
+        if qname == "outside.cases.test":
+            continue  # the chase of our own (see above)
+        assert _outcome(MemoResolver(_WithoutResponses(config)), qname, rdtype) == expected, qname
+        own = dns.resolver.Resolver(configure=False)
+        own.nameservers = [MemoNameserver(_WithoutResponses(config))]
+        assert _outcome(own, qname, rdtype) == expected, qname
