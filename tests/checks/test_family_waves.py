@@ -17,7 +17,7 @@ import dns.zone
 from conftest import make_config
 
 from checks.gate import GroupGate, HoldGate
-from preflight.checks import cutover, mx
+from preflight.checks import cutover, mx, rdns
 from preflight.checks.mta_sts import TransportSettings
 from preflight.checks.mta_sts.collect import collect
 from preflight.engine import RunContext
@@ -89,3 +89,12 @@ def test_mta_sts_asks_in_two_waves_before_the_fetch() -> None:
     assert gate.groups == groups
     assert sorted(gate.asked) == sorted(set(gate.asked))
     assert facts.policy is not None  # the fetch was tried (and refused)
+
+
+def test_rdns_asks_the_host_name_beside_the_ptrs(dns_server: LabDnsServer) -> None:
+    # Given a gate holding everything until the PTR and the host name's AAAA wait at once
+    gate = HoldGate(dns_server.address, {"10.2.0.192.in-addr.arpa PTR", "mx.good.test AAAA"},
+                    deadline=5.0)
+    results = _run_behind(gate, dns_server, rdns, hostname="mx.good.test")
+    assert gate.met
+    assert {"rdns.ptr", "host.forward"} <= {r.check_id for r in results}
