@@ -239,18 +239,19 @@ def checkdmarc_dns(client: DnsClient) -> dict[str, Any]:
             "timeout": client.config.timeout}
 
 
-_PARSERS = ("checkdmarc.spf", "checkdmarc.dmarc")
+_PARSERS = ("spf", "dmarc", "smtp_tls_reporting", "mta_sts")
+"""checkdmarc's submodules the families use."""
 _preload_lock = threading.Lock()
 _preloading: list[threading.Thread] = []
 
 
 def preload() -> None:
-    """Start importing checkdmarc's SPF and DMARC parsers on a background thread (once per
-    process). A family that will need them calls this before its first DNS question: the import
-    (a few hundred milliseconds of CPU) then runs while the family waits for answers, instead of
-    after them. Its own import later finds the modules loaded, or waits for the import to end."""
+    """Start importing checkdmarc's parsers on a background thread (once per process). A family
+    that will need them calls this before its first DNS question: the import (a few hundred
+    milliseconds of CPU) then runs while the families wait for answers, instead of after them.
+    Their own imports later find the modules loaded, or wait for the import to end."""
     with _preload_lock:
-        if _preloading or all(name in sys.modules for name in _PARSERS):
+        if _preloading or all(f"checkdmarc.{name}" in sys.modules for name in _PARSERS):
             return
         # Not a daemon: a process ending mid-import waits for it rather than tearing it down.
         thread = threading.Thread(target=_import_parsers, name="preflight-checkdmarc-import")
@@ -259,9 +260,17 @@ def preload() -> None:
 
 
 def _import_parsers() -> None:
+    """Import the parsers the way the families do: through the light loader
+    (``preflight.net.checkdmarc_import.checkdmarc_module``) where there is one, else whole."""
+    try:
+        light = importlib.import_module("preflight.net.checkdmarc_import")
+        load = light.checkdmarc_module
+    except ImportError:
+        def load(name: str) -> object:
+            return importlib.import_module(f"checkdmarc.{name}")
     for name in _PARSERS:
         try:
-            importlib.import_module(name)
+            load(name)
         except Exception:  # noqa: BLE001 - the family's own import raises it where it is reported
             return
 
