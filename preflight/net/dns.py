@@ -476,6 +476,9 @@ class DnsClient:
             return await _adrive(self._steps(qname, rdtype, servers), exchange)
         reason, last = "no nameserver", "-"
         for index, ns in enumerate(servers):
+            if self._silenced is not None:  # as in _steps: nothing more goes out
+                reason, last = self._silenced.reason, self._silenced.server
+                break
             try:
                 qid, data = await batch.ask(asked.tail, ns.host, ns.port, self.config.timeout,
                                             resends=self.config.retries)
@@ -490,7 +493,7 @@ class DnsClient:
             steps = self._steps(qname, rdtype, servers[index:])
             try:
                 query, _ = next(steps)
-            except StopIteration as done:  # not reached: a plain question is a valid query
+            except StopIteration as done:  # silenced while the reply was on its way
                 return done.value  # type: ignore[no-any-return]
             query.id = qid
             got = await self._afinish(query, data, ns, batch)
@@ -505,7 +508,8 @@ class DnsClient:
         if got is None:
             return None
         return DnsAnswer(asked.qname, asked.rdtype, got.records, got.ttl, str(ns),
-                         nxdomain=got.nxdomain, authenticated=got.authenticated, raw=got.raw)
+                         nxdomain=got.nxdomain, authenticated=got.authenticated, raw=got.raw,
+                         response=data)
 
     async def _afinish(self, query: dns.message.Message, data: bytes, ns: Nameserver,
                        batch: UdpMux) -> dns.message.Message | str:

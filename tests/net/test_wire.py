@@ -24,6 +24,7 @@ import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+import dns.resolver
 import dns.rrset
 import dns.zone
 import pytest
@@ -34,6 +35,7 @@ from preflight.lab.dnsserver import LabDnsServer
 from preflight.lab.environment import lab_dns, zones_dir
 from preflight.net import _wire
 from preflight.net._udpmux import query_wire, read_response
+from preflight.net.checkdmarc_bridge import MemoResolver
 from preflight.net.dns import (
     DnsAnswer,
     DnsClient,
@@ -434,3 +436,47 @@ def test_an_unusual_first_reply_hands_over_to_the_shared_logic(dns_server: LabDn
     for question, a, b in zip(questions, batch, one_by_one):
         assert isinstance(a, DnsAnswer) and a == b, (question, a, b)
     assert batch[2].cname_chain == ("v4host.cases.test",)
+
+
+def test_a_batch_answer_serves_checkdmarc_as_a_sync_answer_does(dns_server: LabDnsServer) -> None:
+    # Given the same questions answered through a batch (fast reader: the response kept as the
+    # bytes received) and through the sync face (dnspython: the parsed message)
+    questions = [("good.test", "TXT"), ("mx.good.test", "A"), ("mx.good.test", "AAAA"),
+                 ("nothing.good.test", "TXT"), ("nonexistent.good.test", "A"),
+                 ("10.2.0.192.in-addr.arpa", "PTR")]
+    host, port = dns_server.address
+    config = DnsConfig((Nameserver(host, port),), timeout=2.0, retries=0)
+    batched, synced = DnsClient(config), DnsClient(config)
+    answers = asyncio.run(batched.agather(questions))
+    for qname, rdtype in questions:
+        synced.ask(qname, rdtype)
+    assert all(isinstance(a, DnsAnswer) and isinstance(a.response, bytes) for a in answers)
+    dns_server.reset_stats()
+    # When checkdmarc's resolver reads them from each client's memo
+    # Then it sees the same records or the same absence, and sends nothing
+    for qname, rdtype in questions:
+        assert outcome(MemoResolver(batched), qname, rdtype) == \
+            outcome(MemoResolver(synced), qname, rdtype), (qname, rdtype)
+    assert dns_server.queries == 0
+
+
+def outcome(resolver: dns.resolver.Resolver, qname: str, rdtype: str) -> object:
+    try:
+        answer = resolver.resolve(qname, rdtype)
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer, dns.resolver.NoNameservers) as exc:
+        return type(exc).__name__
+    return (answer.rrset.ttl, sorted(r.to_text() for r in answer))
+
+
+def test_a_silenced_client_sends_nothing_more_from_a_batch(dns_server: LabDnsServer) -> None:
+    # Given a client told the resolver answers nothing (the runner's probe failed)
+    host, port = dns_server.address
+    client = DnsClient(DnsConfig((Nameserver(host, port),), timeout=2.0, retries=0))
+    client.silence(DnsError(".", "NS", "the resolver did not answer", "-"))
+    dns_server.reset_stats()
+    # When a batch of plain (fast-path) and other questions is asked
+    results = asyncio.run(client.agather([("mx.good.test", "A"), ("good.test", "MX")]))
+    # Then each is could-not-check with the probe's words, and no packet went out
+    assert all(isinstance(r, DnsError) and r.reason == "the resolver did not answer"
+               for r in results)
+    assert dns_server.queries == 0
