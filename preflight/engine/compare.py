@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from preflight.exitcodes import ExitCode
+from preflight.i18n.messages import encode, result_piece
 
 # Severity ranks. "error" (could not check) and "skip" (not checked) are not ranked: they
 # neither prove a regression nor a fix, and are reported as "unverified" (could not recheck).
@@ -39,6 +40,8 @@ class Item:
     rank: int | None
     """None: could not be determined (error, unreachable...)."""
     detail: str = ""
+    detail_i18n: str = ""
+    """``detail`` as coded text (a result's outcome and params, a list's meaning): words at render time."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Change:
     after: str | None
     detail: str = ""
     first_seen: str | None = None
+    detail_i18n: str = ""
 
 
 def _list(value: Any) -> list[Any]:
@@ -73,8 +77,11 @@ def result_items(data: dict[str, Any]) -> list[Item]:
     items = []
     for r in data.get("results", []):
         status = r.get("status", "")
+        params = r.get("params")
+        coded = encode([result_piece(r["check_id"], str(r.get("outcome", "")), params)]) \
+            if isinstance(params, dict) and r.get("outcome") else ""
         items.append(Item("check", f"{r['check_id']}|{r['subject']}", f"{r['check_id']} · {r['subject']}",
-                          status, _rank(status, RANK), r.get("summary", "")))
+                          status, _rank(status, RANK), r.get("summary", ""), coded))
     return items
 
 
@@ -88,7 +95,8 @@ def blocklist_items(data: dict[str, Any]) -> list[Item]:
         subject = str(e.get("subject", ""))
         state = str(e.get("state", ""))
         items.append(Item("blocklist", f"{zone}|{subject}", f"{zone} · {subject}", state,
-                          _rank(state, STATE_RANK), str(e.get("meaning") or "")))
+                          _rank(state, STATE_RANK), str(e.get("meaning") or ""),
+                          str(e.get("meaning_i18n") or "") if e.get("meaning") else ""))
     return items
 
 
@@ -179,7 +187,8 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]
         change = _change(key, b, a, carried.get(key) or since)
         if (change.change == "gone" and b is not None and b.kind == "check"
                 and _unchecked(b, current_ids, dropped)):
-            change = Change("unverified", b.kind, b.key, b.label, b.state, None, b.detail)
+            change = Change("unverified", b.kind, b.key, b.label, b.state, None, b.detail,
+                            detail_i18n=b.detail_i18n)
         if change.change == "unverified" and b is not None and b.rank is not None:
             left_unchecked += 1  # known at baseline, not known now
         changes.append(change)
@@ -202,7 +211,8 @@ def _change(key: str, b: Item | None, a: Item | None, since: str) -> Change:
     ref = a or b
     assert ref is not None
     base: dict[str, Any] = {"kind": ref.kind, "key": ref.key, "label": ref.label,
-            "before": b.state if b else None, "after": a.state if a else None, "detail": ref.detail}
+            "before": b.state if b else None, "after": a.state if a else None, "detail": ref.detail,
+            "detail_i18n": ref.detail_i18n}
     if a is None:
         return Change("gone", **base)
     if b is None:
@@ -229,8 +239,11 @@ def _change(key: str, b: Item | None, a: Item | None, since: str) -> Change:
 
 
 def _as_dict(c: Change) -> dict[str, Any]:
-    return {"change": c.change, "kind": c.kind, "key": c.key, "label": c.label, "before": c.before,
-            "after": c.after, "detail": c.detail, "first_seen": c.first_seen}
+    out = {"change": c.change, "kind": c.kind, "key": c.key, "label": c.label, "before": c.before,
+           "after": c.after, "detail": c.detail, "first_seen": c.first_seen}
+    if c.detail_i18n:  # older saved reports have none: their detail is shown as stored
+        out["detail_i18n"] = c.detail_i18n
+    return out
 
 
 def regressions(comparison: dict[str, Any]) -> int:

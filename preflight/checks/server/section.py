@@ -22,7 +22,7 @@ Shape (``schema`` 1)::
               "tls": {"certificates": [{"parameter", "path", "state"}], "key_files": [...]},
               "port25": [{"target", "state", "greeting", "reason"}],
               "settings": {row key: value | null},   # the comparison's values, flat (for diffs)
-              "skipped": [{"path", "reason"}], "commands": [{"name", "command", "exit_status",
+              "skipped": [{"path", "reason", "reason_i18n"}], "commands": [{"name", "command", "exit_status",
                                                             "duration_ms", "timed_out", "truncated"}]}
 
 ``RBL_POLICY`` (:func:`rbl_policy_to_dict`; read back with :func:`rbl_policy_from_dict`) is the
@@ -37,10 +37,11 @@ from datetime import date
 from typing import Any
 
 from preflight.checks.server.collect import OUTBOUND_PARAMETERS, OUTBOUND_SERVICE
-from preflight.checks.server.compare import ROWS
+from preflight.checks.server.compare import ROWS, text_of
 from preflight.checks.server.evaluate_dkim import spki_fingerprint
 from preflight.checks.server.facts import ServerFacts
 from preflight.checks.server.settings import SshSettings
+from preflight.i18n.messages import encode, piece
 from preflight.inventory.parse import (
     CodeFilter,
     PostscreenAction,
@@ -142,13 +143,15 @@ def server_to_dict(f: ServerFacts, today: date) -> dict[str, Any]:
     if pf is not None and pf.master is not None:
         overrides = {k: clean(v, 500) for k, v in pf.master.overrides_for(OUTBOUND_SERVICE).items()
                      if k in OUTBOUND_PARAMETERS}
-    skipped = [{"path": clean(r.path, 500), "reason": r.skip_reason}
+    # ``reason_i18n``: the reason as coded text, shown in the report's language
+    skipped = [{"path": clean(r.path, 500), "reason": r.skip_reason, "reason_i18n": r.skip_reason_i18n}
                for r in (f.os_release, f.resolv, *f.signer_reads)
                if r is not None and r.access is Access.DENIED]
     for signer in f.signers:
-        skipped += [{"path": clean(r.path, 500), "reason": r.skip_reason} for r in signer.unread
-                    if r.access is Access.DENIED]
-        skipped += [{"path": clean(p.key.key_path or "", 500), "reason": "permission denied"}
+        skipped += [{"path": clean(r.path, 500), "reason": r.skip_reason, "reason_i18n": r.skip_reason_i18n}
+                    for r in signer.unread if r.access is Access.DENIED]
+        skipped += [{"path": clean(p.key.key_path or "", 500), "reason": "permission denied",
+                     "reason_i18n": encode([piece("server_key_denied")])}
                     for p in signer.keys
                     if p.access is Access.DENIED]
     return {
@@ -184,7 +187,7 @@ def server_to_dict(f: ServerFacts, today: date) -> dict[str, Any]:
         "port25": [{"target": str(p.target), "state": p.state, "greeting": clean(p.greeting, 300),
                     "reason": clean(p.reason, 300)} for p in f.port25],
         "skipped": skipped,
-        "settings": {key: (None if (value := get(f, today)) is None else clean(value, 1000))
+        "settings": {key: (None if (value := text_of(get(f, today))) is None else clean(value, 1000))
                      for key, _, _, get in ROWS},
         "commands": [c.to_dict() for c in f.commands],
     }

@@ -89,7 +89,8 @@ def test_inventory_section_shape_and_commands(server_context: Build) -> None:
     assert new["postfix"]["effective"]["myhostname"] == NEW_HOST
     assert new["resolvers"] == ["127.0.0.1"]
     assert new["settings"]["helo"] == NEW_HOST and new["settings"]["relayhost"] == "(empty)"
-    assert {"path": "/etc/opendkim/keys/s3.private", "reason": "permission denied"} in new["skipped"]
+    assert {"path": "/etc/opendkim/keys/s3.private", "reason": "permission denied",
+            "reason_i18n": '[{"key":"server_key_denied","params":{}}]'} in new["skipped"]
     keys = {k["selector"]: k for k in new["dkim"][0]["keys"]}
     assert keys["s1"]["state"] == "ok" and keys["s1"]["public_key_sha256"].startswith("SHA256:")
     assert keys["s3"]["state"] == "denied"
