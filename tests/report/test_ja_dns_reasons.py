@@ -1,0 +1,72 @@
+"""DNS failure reasons ("timeout", "servfail", …) read in Japanese in a Japanese report.
+
+The reasons come from a real lab DNS server misbehaving on loopback, asked through the one DNS layer
+(sync face and batch); a result that carries one (``rdns.fcrdns`` could-not-check) is rendered in
+Japanese and must keep no English phrase of ours. English reports keep the reason exactly as stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import dns.exception
+import dns.rcode
+import pytest
+
+from preflight.i18n.messages import localized_params, result_text
+from preflight.i18n.reasons import RCODES, reason_pieces
+from preflight.lab.dnsserver import FaultKind, LabDnsServer
+from preflight.net.dns import DnsClient, DnsConfig, DnsError, Nameserver, transport_reason
+from report.english_words import english_phrases
+
+
+def _reasons(server: LabDnsServer, kind: FaultKind) -> set[str]:
+    host, port = server.address
+    config = DnsConfig((Nameserver(host, port),), timeout=0.5, retries=0)
+    server.add_fault("mx.good.test", kind.value)
+    got = [DnsClient(config).ask("mx.good.test", "A"),
+           *asyncio.run(DnsClient(config).agather([("mx.good.test", "A")]))]
+    assert all(isinstance(g, DnsError) for g in got), got
+    return {g.reason for g in got if isinstance(g, DnsError)}
+
+
+def _japanese(reason: str) -> str:
+    params = {"ip": "192.0.2.1", "ptr": "mx.good.test", "reason": reason}
+    return result_text("rdns.fcrdns", "error", params, "ja").summary
+
+
+@pytest.mark.parametrize("kind", [FaultKind.TIMEOUT, FaultKind.SERVFAIL, FaultKind.REFUSED, FaultKind.TRUNCATE_TCP,
+                                  FaultKind.TCP_CLOSE, FaultKind.GARBAGE, FaultKind.WRONG_ID])
+def test_reasons_from_a_real_server_read_in_japanese(dns_server: LabDnsServer, kind: FaultKind) -> None:
+    for reason in _reasons(dns_server, kind):
+        # Given the reason preflight's DNS layer wrote, when a result carrying it is shown in Japanese
+        assert reason_pieces(reason) is not None, reason
+        summary = _japanese(reason)
+        # Then no English phrase of ours is left (an exception's class name in "unreadable answer" is not ours)
+        detail = reason.partition(": ")[2] if reason.startswith("unreadable answer: ") else ""
+        assert detail in summary
+        assert not english_phrases(f"<p>{summary.replace(detail, ' ') if detail else summary}</p>"), summary
+        # and in English the stored words are kept exactly
+        assert result_text("rdns.fcrdns", "error", {"ip": "192.0.2.1", "ptr": "mx.good.test", "reason": reason},
+                           "en").summary.endswith(reason)
+
+
+def test_every_answer_code_and_transport_reason_is_in_the_vocabulary() -> None:
+    codes = {dns.rcode.to_text(c).lower() for c in dns.rcode.Rcode
+             if c not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN)}
+    assert codes <= RCODES, codes - RCODES
+    for exc in (dns.exception.Timeout(), EOFError(), ConnectionRefusedError(), OSError(101, "Network is unreachable"),
+                dns.exception.FormError()):
+        reason = transport_reason(exc)
+        assert reason_pieces(reason) is not None, reason
+    assert localized_params({"reason": "servfail"}, "ja")["reason"] == "サーバーが SERVFAIL を返しました"
+    assert localized_params({"reason": "A x.test: timeout; MX x.test: refused"}, "ja")["reason"] == \
+        "A x.test：応答がありません（タイムアウト）；MX x.test：サーバーが REFUSED を返しました"
+
+
+def test_other_reasons_are_left_as_written() -> None:
+    # Not in the vocabulary (a server's own words, a long list): kept exactly, in every language
+    for reason in ("Authentication failed.", "timeout of the relay", "x: y: timeout", "a; " * 20):
+        assert reason_pieces(reason) is None
+        assert localized_params({"reason": reason}, "ja")["reason"] == reason
+    assert localized_params({"reason": "timeout"}, "en")["reason"] == "timeout"
