@@ -220,9 +220,10 @@ def render_coded(pieces: object, lang: str = DEFAULT_LANG, _depth: int = 0) -> s
 
 DATE_PARAMS = frozenset({"since", "first_seen"})
 """Parameters holding an ISO date-time of ours: shown in the reader's local form."""
-REASON_PARAMS = frozenset({"reason"})
-"""Parameters that may hold a DNS failure reason of ours ("timeout", "servfail"): read in the report's
-language when the whole value is in that vocabulary; English reports show them as stored."""
+REASON_PARAMS = frozenset({"reason", "problem", "note", "os"})
+"""Parameters that may hold a short reason of ours ("timeout", "servfail", "empty label"): read in the
+report's language when the whole value is in that vocabulary (:mod:`preflight.i18n.reasons`);
+English reports show them as stored."""
 
 
 def localized_params(params: dict[str, str], lang: str) -> dict[str, str]:
@@ -242,7 +243,7 @@ def localized_params(params: dict[str, str], lang: str) -> dict[str, str]:
             out[name] = format_moment(value, lang)
         elif name in REASON_PARAMS and lang != DEFAULT_LANG and f"{name}{I18N_SUFFIX}" not in params \
                 and (said := reason_pieces(value)) is not None:
-            out[name] = render_coded(said, lang)  # a DNS failure reason (preflight/i18n/reasons.py)
+            out[name] = render_coded(said, lang)  # a short reason of ours (preflight/i18n/reasons.py)
         if name.endswith(I18N_SUFFIX) and value:
             try:
                 out[name[: -len(I18N_SUFFIX)]] = render_coded(value, lang)

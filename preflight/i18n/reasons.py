@@ -1,10 +1,13 @@
-"""DNS failure reasons (``DnsError.reason``) in the report's language, chosen at render time.
+"""Short reasons of our own (why a DNS question went unanswered, why a name is no host name, why a
+file was not read) in the report's language, chosen at render time.
 
 :mod:`preflight.net.dns` names why a question went unanswered with a small, closed vocabulary
-("timeout", "servfail", "network error: …"); results carry it in their ``reason`` parameter, and
-saved reports keep it as written. This module reads that vocabulary back into catalogue keys
-(``dns_reason_*`` in ``locales/*/owntexts.toml``), so the same saved report reads in Japanese too. Text
-outside the vocabulary (a server's own words, an OS error string) is left exactly as stored.
+("timeout", "servfail", "network error: …") and why a name is no host name ("empty label"); the
+server inventory says why it skipped a file. Results carry these in a ``reason``, ``problem``,
+``note`` or ``os`` parameter, and saved reports keep them as written. This module reads that
+vocabulary back into catalogue keys (``dns_reason_*``, ``own_reason_*`` in ``locales/*/owntexts.toml``),
+so the same saved report — an older one too — reads in Japanese. Text outside the vocabulary (a
+server's own words, an OS error string) is left exactly as stored.
 """
 
 from __future__ import annotations
@@ -22,12 +25,31 @@ FIXED = {
     "interrupted": "dns_reason_interrupted",
     "not asked": "dns_reason_not_asked",
     "no query": "dns_reason_not_asked",
+    # preflight.net.dns.host_name_problem
+    "empty name": "own_reason_empty_name",
+    "longer than 253 characters": "own_reason_name_too_long",
+    "contains escaped bytes (control characters, spaces or punctuation)": "own_reason_escaped_bytes",
+    "not a fully qualified name": "own_reason_not_fqdn",
+    "empty label": "own_reason_empty_label",
+    "label longer than 63 characters": "own_reason_label_too_long",
+    "characters other than letters, digits and inner hyphens": "own_reason_not_ldh",
+    # the server inventory (checks/server) and the reputation checks (checks/blocklists)
+    "permission denied: run preflight's SSH user as root or in the group that owns the file (postfix, opendkim)":
+        "server_skip_denied",
+    "no answer before the timeout": "own_reason_port25_timeout",
+    "the server has no /etc/os-release": "own_reason_no_os_release",
+    "unknown (no /etc/os-release)": "own_reason_os_unknown_no_release",
+    "unknown": "own_reason_unknown",
+    "the answer is not in Team Cymru's format": "own_reason_not_cymru",
+    "no block list passed its self-test": "own_reason_no_list_passed",
+    "no neighbour lookup was answered": "own_reason_no_neighbour_answered",
 }
-"""Whole reasons, as :mod:`preflight.net.dns` writes them."""
+"""Whole reasons, as :mod:`preflight.net.dns` and the families write them."""
 PREFIXED = (
     ("network error: ", "dns_reason_network"),
     ("unreadable answer: ", "dns_reason_unreadable"),
     ("invalid query: ", "dns_reason_invalid_query"),
+    ("permission denied: ", "own_reason_denied_path"),
 )
 """Reasons that end in a detail of someone else's (the OS error, the exception's name): kept as is."""
 RCODES = frozenset({

@@ -70,3 +70,20 @@ def test_other_reasons_are_left_as_written() -> None:
         assert reason_pieces(reason) is None
         assert localized_params({"reason": reason}, "ja")["reason"] == reason
     assert localized_params({"reason": "timeout"}, "en")["reason"] == "timeout"
+
+
+def test_our_other_short_reasons_read_in_japanese() -> None:
+    # Given the reasons the code itself writes: why a name is no host name, why a file was skipped
+    from preflight.checks.server.facts import FileText
+    from preflight.net.dns import host_name_problem
+    from preflight.net.ssh import Access
+
+    problems = {host_name_problem(n) for n in ("", "x" * 254, "a\\032b.example", "localhost", "a..example",
+                                               "x" * 64 + ".example", "a_b.example")}
+    assert None not in problems and len(problems) == 7
+    reasons = problems | {FileText("/etc/os-release", Access.DENIED).skip_reason, "permission denied: /etc/x.key"}
+    for reason in reasons:
+        assert reason is not None and reason_pieces(reason) is not None, reason
+        ja = localized_params({"problem": reason, "reason": reason}, "ja")
+        assert ja["problem"] == ja["reason"] != reason
+        assert not english_phrases(f"<p>{ja['reason']}</p>", exclude=("/etc/os-release", "/etc/x.key", "root")), ja  # root: the account name
