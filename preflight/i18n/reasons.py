@@ -12,6 +12,7 @@ server's own words, an OS error string) is left exactly as stored.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 FIXED = {
@@ -43,6 +44,8 @@ FIXED = {
     "the answer is not in Team Cymru's format": "own_reason_not_cymru",
     "no block list passed its self-test": "own_reason_no_list_passed",
     "no neighbour lookup was answered": "own_reason_no_neighbour_answered",
+    # preflight.net.ssh: why a server could not be inventoried
+    "authentication failed": "own_reason_auth_failed",
 }
 """Whole reasons, as :mod:`preflight.net.dns` and the families write them."""
 PREFIXED = (
@@ -50,7 +53,15 @@ PREFIXED = (
     ("unreadable answer: ", "dns_reason_unreadable"),
     ("invalid query: ", "dns_reason_invalid_query"),
     ("permission denied: ", "own_reason_denied_path"),
+    ("SSH error: ", "own_reason_ssh_error"),
 )
+PATTERNS = (
+    (re.compile(r"no answer within ([0-9.]{1,12}) s"), "own_reason_ssh_timeout"),
+    (re.compile(r"host name did not resolve \((.{1,300})\)"), "own_reason_ssh_unresolved"),
+    (re.compile(r"([0-9]{1,9}) of ([0-9]{1,9}) neighbours could not be checked on every list"),
+     "own_reason_neighbours_unanswered"),
+)
+"""Reasons with a number or a detail inside: the groups are the parameters ``a``, ``b``."""
 """Reasons that end in a detail of someone else's (the OS error, the exception's name): kept as is."""
 RCODES = frozenset({
     "formerr", "servfail", "notimp", "refused", "yxdomain", "yxrrset", "nxrrset", "notauth", "notzone",
@@ -75,6 +86,9 @@ def _one(text: str) -> Piece | None:
     for prefix, key in PREFIXED:
         if text.startswith(prefix) and len(text) > len(prefix):
             return _piece(key, detail=text[len(prefix):])
+    for pattern, key in PATTERNS:
+        if (found := pattern.fullmatch(text)) is not None:
+            return _piece(key, **dict(zip(("a", "b"), found.groups())))
     return None
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from preflight.checks.partners.senders import LargeSender, SenderTable
 from preflight.data.probes import is_public
-from preflight.i18n.messages import encode, piece, ui
+from preflight.i18n.messages import DEFAULT_LANG, encode, piece, ui
 from preflight.model import Evidence
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.rfc.spf import is_spf_record
@@ -107,7 +107,7 @@ class _Walk:
 
     def note(self, key: str, **params: object) -> None:
         """A note in words (English, for the JSON) and as coded text (ui ``key``: words at render time)."""
-        text = ui(key, **params)
+        text = ui(key, DEFAULT_LANG, **params)
         if text not in self.notes and len(self.notes) < 40:
             self.notes.append(text)
             self.notes_i18n.append(encode([piece(key, **params)]))

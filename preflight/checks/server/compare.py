@@ -10,13 +10,13 @@ from typing import Any, Union
 from preflight.checks.server import outcomes as o
 from preflight.checks.server.evaluate_postfix import effective_helo
 from preflight.checks.server.facts import ServerFacts
+from preflight.i18n.messages import DEFAULT_LANG, Piece, catalogue, encode, piece, text_piece, ui
 from preflight.inventory.parse import (
     eol_status,
     parse_os_release,
     redact_zone,
     resolv_conf_nameservers,
 )
-from preflight.i18n.messages import DEFAULT_LANG, Piece, catalogue, encode, piece, text_piece, ui
 from preflight.model import CheckResult, Evidence
 
 UNKNOWN = "—"
@@ -31,7 +31,7 @@ class Said:
 
 
 def _said(key: str, **params: object) -> Said:
-    return Said(ui(key, **params), encode([piece(key, **params)]))
+    return Said(ui(key, DEFAULT_LANG, **params), encode([piece(key, **params)]))
 
 
 Value = Union[str, Said, None]

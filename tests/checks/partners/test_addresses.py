@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from report.english_words import english_phrases
 
 from preflight.checks.partners.addresses import DomainFacts, Origin, discover, origins_text
 from preflight.checks.partners.senders import load, parse
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.net.dns import DnsClient
 from preflight.report.sections.partners import view as partners_view
-from report.english_words import english_phrases
 
 
 def addresses(facts: DomainFacts) -> dict[str, list[Origin]]:
