@@ -46,6 +46,14 @@ FIXED = {
     "no neighbour lookup was answered": "own_reason_no_neighbour_answered",
     # preflight.net.ssh: why a server could not be inventoried
     "authentication failed": "own_reason_auth_failed",
+    # preflight.net.smtp and preflight.net.mailclient: why a conversation stopped
+    "overall time for this server spent": "own_reason_deadline",
+    "the server closed the connection": "own_reason_server_closed",
+    "not connected": "own_reason_not_connected",
+    "the server does not read": "own_reason_server_not_reading",
+    "no complete answer before the deadline": "own_reason_deadline",
+    "no answer in time": "own_reason_no_answer_in_time",
+    "data sent before the TLS handshake (injection risk)": "own_reason_injection",
 }
 """Whole reasons, as :mod:`preflight.net.dns` and the families write them."""
 PREFIXED = (
@@ -54,12 +62,27 @@ PREFIXED = (
     ("invalid query: ", "dns_reason_invalid_query"),
     ("permission denied: ", "own_reason_denied_path"),
     ("SSH error: ", "own_reason_ssh_error"),
+    ("TLS error while reading: ", "own_reason_tls_read"),
+    ("connection lost: ", "own_reason_connection_lost"),
+    ("connection lost during the TLS handshake: ", "own_reason_lost_in_handshake"),
+    ("TLS handshake failed: ", "own_reason_handshake_failed"),
+    ("TLS handshake: ", "own_reason_handshake_failed"),
+    ("not an SMTP reply: ", "own_reason_not_smtp"),
+    ("cannot load CAs: ", "own_reason_cannot_load_cas"),
 )
 PATTERNS = (
     (re.compile(r"no answer within ([0-9.]{1,12}) s"), "own_reason_ssh_timeout"),
     (re.compile(r"host name did not resolve \((.{1,300})\)"), "own_reason_ssh_unresolved"),
     (re.compile(r"([0-9]{1,9}) of ([0-9]{1,9}) neighbours could not be checked on every list"),
      "own_reason_neighbours_unanswered"),
+    (re.compile(r"no complete reply within ([0-9.]{1,12}) s"), "own_reason_reply_timeout"),
+    (re.compile(r"no (?:TCP )?connection within ([0-9.]{1,12}) s"), "own_reason_connect_timeout"),
+    (re.compile(r"no TLS handshake within ([0-9.]{1,12}) s"), "own_reason_handshake_timeout"),
+    (re.compile(r"more than ([0-9]{1,12}) bytes(?: from the server)?"), "own_reason_too_many_bytes"),
+    (re.compile(r"a line longer than ([0-9]{1,12}) bytes"), "own_reason_line_too_long"),
+    (re.compile(r"a reply of more than ([0-9]{1,12}) lines"), "own_reason_too_many_lines"),
+    (re.compile(r"more than ([0-9]{1,12}) lines in one answer"), "own_reason_too_many_lines"),
+    (re.compile(r"(STARTTLS|STLS) not offered"), "own_reason_starttls_missing"),
 )
 """Reasons with a number or a detail inside: the groups are the parameters ``a``, ``b``."""
 """Reasons that end in a detail of someone else's (the OS error, the exception's name): kept as is."""

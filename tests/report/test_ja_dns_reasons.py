@@ -1,4 +1,5 @@
-"""DNS failure reasons ("timeout", "servfail", …) read in Japanese in a Japanese report.
+"""Short reasons of ours (DNS "timeout", "servfail", host-name problems, SMTP/SSH transport stops) read in
+Japanese in a Japanese report.
 
 The reasons come from a real lab DNS server misbehaving on loopback, asked through the one DNS layer
 (sync face and batch); a result that carries one (``rdns.fcrdns`` could-not-check) is rendered in
@@ -7,16 +8,27 @@ Japanese and must keep no English phrase of ours. English reports keep the reaso
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import importlib
 
 import dns.exception
 import dns.rcode
 import pytest
 
+from preflight.checks.server.facts import FileText
 from preflight.i18n.messages import localized_params, result_text
 from preflight.i18n.reasons import RCODES, reason_pieces
 from preflight.lab.dnsserver import FaultKind, LabDnsServer
-from preflight.net.dns import DnsClient, DnsConfig, DnsError, Nameserver, transport_reason
+from preflight.net.dns import (
+    DnsClient,
+    DnsConfig,
+    DnsError,
+    Nameserver,
+    host_name_problem,
+    transport_reason,
+)
+from preflight.net.ssh import Access
 from report.english_words import english_phrases
 
 
@@ -45,7 +57,7 @@ def test_reasons_from_a_real_server_read_in_japanese(dns_server: LabDnsServer, k
         # Then no English phrase of ours is left (an exception's class name in "unreadable answer" is not ours)
         detail = reason.partition(": ")[2] if reason.startswith("unreadable answer: ") else ""
         assert detail in summary
-        assert not english_phrases(f"<p>{summary.replace(detail, ' ') if detail else summary}</p>"), summary
+        assert not english_phrases(f"<p>{summary.replace(detail, ' ') if detail else summary}</p>", exclude=("dnspython",)), summary
         # and in English the stored words are kept exactly
         assert result_text("rdns.fcrdns", "error", {"ip": "192.0.2.1", "ptr": "mx.good.test", "reason": reason},
                            "en").summary.endswith(reason)
@@ -74,10 +86,6 @@ def test_other_reasons_are_left_as_written() -> None:
 
 def test_our_other_short_reasons_read_in_japanese() -> None:
     # Given the reasons the code itself writes: why a name is no host name, why a file was skipped
-    from preflight.checks.server.facts import FileText
-    from preflight.net.dns import host_name_problem
-    from preflight.net.ssh import Access
-
     problems = {host_name_problem(n) for n in ("", "x" * 254, "a\\032b.example", "localhost", "a..example",
                                                "x" * 64 + ".example", "a_b.example")}
     assert None not in problems and len(problems) == 7
@@ -87,3 +95,48 @@ def test_our_other_short_reasons_read_in_japanese() -> None:
         ja = localized_params({"problem": reason, "reason": reason}, "ja")
         assert ja["problem"] == ja["reason"] != reason
         assert not english_phrases(f"<p>{ja['reason']}</p>", exclude=("/etc/os-release", "/etc/x.key", "root")), ja  # root: the account name
+
+
+def _hole(value: object) -> str:
+    """A sample value for an f-string hole: a number, the STARTTLS verb, or someone else's words."""
+    source = ast.unparse(value) if isinstance(value, ast.AST) else ""
+    if "MAX" in source or "timeout" in source:
+        return "5"
+    return "STARTTLS" if "word" in source else "some detail"
+
+
+def _literal_reasons(module: str, calls: set[str], position: int) -> set[str]:
+    """The reasons ``module`` writes as literals: argument ``position`` of ``calls``, f-string holes filled."""
+    path = importlib.import_module(module).__file__
+    assert path is not None
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        args = list(node.args) + [k.value for k in node.keywords if k.arg in ("detail", "reason")]
+        if name not in calls or len(args) <= position:
+            continue
+        arg = args[position] if position < len(node.args) else args[-1]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            found.add(arg.value)
+        elif isinstance(arg, ast.JoinedStr):
+            found.add("".join(v.value if isinstance(v, ast.Constant) else _hole(v) for v in arg.values))
+    return found
+
+
+@pytest.mark.parametrize(("module", "calls", "position"), [
+    ("preflight.net.smtp", {"_fail", "SmtpError"}, 1),
+    ("preflight.net.mailclient", {"_Stop"}, 1),
+    ("preflight.net.ssh", {"UnreachableError", "SshError"}, 1),
+    ("preflight.net.dns", {"DnsError"}, 2),
+])
+def test_every_literal_reason_in_the_transport_layer_is_in_the_vocabulary(module: str, calls: set[str],
+                                                                            position: int) -> None:
+    # A new reason written in English in the transport layer must get its words in both catalogues.
+    reasons = _literal_reasons(module, calls, position)
+    assert reasons, module
+    # replies and greetings of the peer (its own words) and "NAME refused: REPLY" quote the server
+    theirs = ("greeting: ", "EHLO: ", "CAPABILITY: ", "STARTTLS refused: ")
+    missing = {r for r in reasons if reason_pieces(r) is None and not r.startswith(theirs)}
+    assert not missing, missing
