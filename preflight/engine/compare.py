@@ -42,6 +42,8 @@ class Item:
     detail: str = ""
     detail_i18n: str = ""
     """``detail`` as coded text (a result's outcome and params, a list's meaning): words at render time."""
+    state_i18n: str = ""
+    """``state`` as coded text when it is our own words (a server setting's value such as "(empty)")."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Change:
     detail: str = ""
     first_seen: str | None = None
     detail_i18n: str = ""
+    before_i18n: str = ""
+    after_i18n: str = ""
 
 
 def _list(value: Any) -> list[Any]:
@@ -121,10 +125,13 @@ def setting_items(data: dict[str, Any]) -> list[Item]:
     servers = section.get("servers", {}) if isinstance(section, dict) else {}
     new = servers.get("new", {}) if isinstance(servers, dict) else {}
     settings = new.get("settings", {}) if isinstance(new, dict) else {}
+    coded = new.get("settings_i18n") if isinstance(new, dict) else None
+    coded = coded if isinstance(coded, dict) else {}
     items = []
     if isinstance(settings, dict):
         for name, value in sorted(settings.items()):
-            items.append(Item("setting", name, name, str(value), 0))
+            said = coded.get(name)
+            items.append(Item("setting", name, name, str(value), 0, state_i18n=said if isinstance(said, str) else ""))
     return items
 
 
@@ -188,7 +195,7 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]
         if (change.change == "gone" and b is not None and b.kind == "check"
                 and _unchecked(b, current_ids, dropped)):
             change = Change("unverified", b.kind, b.key, b.label, b.state, None, b.detail,
-                            detail_i18n=b.detail_i18n)
+                            detail_i18n=b.detail_i18n, before_i18n=b.state_i18n)
         if change.change == "unverified" and b is not None and b.rank is not None:
             left_unchecked += 1  # known at baseline, not known now
         changes.append(change)
@@ -212,7 +219,8 @@ def _change(key: str, b: Item | None, a: Item | None, since: str) -> Change:
     assert ref is not None
     base: dict[str, Any] = {"kind": ref.kind, "key": ref.key, "label": ref.label,
             "before": b.state if b else None, "after": a.state if a else None, "detail": ref.detail,
-            "detail_i18n": ref.detail_i18n}
+            "detail_i18n": ref.detail_i18n, "before_i18n": b.state_i18n if b else "",
+            "after_i18n": a.state_i18n if a else ""}
     if a is None:
         return Change("gone", **base)
     if b is None:
@@ -241,8 +249,10 @@ def _change(key: str, b: Item | None, a: Item | None, since: str) -> Change:
 def _as_dict(c: Change) -> dict[str, Any]:
     out = {"change": c.change, "kind": c.kind, "key": c.key, "label": c.label, "before": c.before,
            "after": c.after, "detail": c.detail, "first_seen": c.first_seen}
-    if c.detail_i18n:  # older saved reports have none: their detail is shown as stored
-        out["detail_i18n"] = c.detail_i18n
+    # coded text of our own words, rendered in the report's language (older reports: shown as stored)
+    for name, value in (("detail_i18n", c.detail_i18n), ("before_i18n", c.before_i18n), ("after_i18n", c.after_i18n)):
+        if value:
+            out[name] = value
     return out
 
 

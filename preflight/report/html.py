@@ -216,6 +216,7 @@ def _comparison_view(comparison: Any, lang: str) -> dict[str, Any] | None:
     if not isinstance(comparison, dict):
         return None
     changes = [dict(c, change_label=ui(f"change_{c.get('change')}", lang), detail=_coded(c, "detail", lang),
+                    **{side: _coded(c, side, lang) for side in ("before", "after") if c.get(f"{side}_i18n")},
                     first_seen=format_moment(c.get("first_seen"), lang) if c.get("first_seen") else c.get("first_seen"))
                for c in comparison.get("changes", []) if isinstance(c, dict)]
     return {

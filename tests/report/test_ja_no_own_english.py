@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from preflight.cli import app
 from preflight.data.loader import load_catalogue
+from preflight.engine.compare import compare
 from preflight.i18n.localize import localize
 from preflight.report import console
 from preflight.report import html as report_html
@@ -53,9 +54,12 @@ def _values(data: dict[str, Any]) -> tuple[str, ...]:
         if isinstance(row, dict):
             values += [str(v) for v in row.values()]
     for change in (data.get("comparison") or {}).get("changes", []):
-        values.append(str(change.get("label", "")))  # check id · subject: keys, like the ids
+        if change.get("kind") != "setting":  # a setting's label is a bare row key ("dkim"): not a value
+            values.append(str(change.get("label", "")))  # check id · subject: keys, like the ids
     for server in ((data.get("inventory") or {}).get("servers") or {}).values():
         values.append(str((server.get("os") or {}).get("name", "")))  # as the server's os-release says
+        said = server.get("settings_i18n") or {}
+        values += [str(v) for k, v in (server.get("settings") or {}).items() if v and k not in said]
     for row in ((data.get("inventory") or {}).get("comparison") or {}).get("rows", []):
         values += [str(row.get(side, "")) for side in ("old", "new") if not row.get(f"{side}_i18n")]
     return tuple(values) + NOT_OURS
@@ -158,3 +162,22 @@ def test_older_reports_keep_their_stored_words() -> None:
     # and a report written now reads the same in English as one without the new fields
     english = report_html.render(json.loads(SAMPLE.read_text(encoding="utf-8")), "en")
     assert report_html.render(data, "en") == english
+
+
+def test_a_changed_server_setting_reads_in_japanese() -> None:
+    # Given a recheck whose new server's settings differ from the baseline (the old server's values)
+    current = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    baseline = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    servers = baseline["inventory"]["servers"]
+    servers["new"] = {**servers["new"], "settings": servers["old"]["settings"],
+                      "settings_i18n": servers["old"]["settings_i18n"]}
+    current["comparison"] = compare(baseline, current)
+    changed = {c["key"]: c for c in current["comparison"]["changes"] if c["kind"] == "setting"}
+    assert changed["postscreen"]["before"] == "off" and changed["postscreen"]["after"] == "threshold 3, action enforce"
+    # When the comparison is shown in Japanese, our words for the values are Japanese
+    page = report_html.render(localize(current, "ja"), "ja")
+    assert "しきい値 3、アクション enforce" in page and "無効" in page
+    assert "threshold 3, action enforce" not in page and not _prose(page, _values(current))
+    # and in English exactly as stored
+    english = report_html.render(current, "en")
+    assert "threshold 3, action enforce" in english and "しきい値" not in english

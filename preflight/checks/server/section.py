@@ -22,6 +22,7 @@ Shape (``schema`` 1)::
               "tls": {"certificates": [{"parameter", "path", "state"}], "key_files": [...]},
               "port25": [{"target", "state", "greeting", "reason"}],
               "settings": {row key: value | null},   # the comparison's values, flat (for diffs)
+              "settings_i18n": {row key: coded text},  # those values that are our own words
               "skipped": [{"path", "reason", "reason_i18n"}], "commands": [{"name", "command", "exit_status",
                                                             "duration_ms", "timed_out", "truncated"}]}
 
@@ -37,7 +38,7 @@ from datetime import date
 from typing import Any
 
 from preflight.checks.server.collect import OUTBOUND_PARAMETERS, OUTBOUND_SERVICE
-from preflight.checks.server.compare import ROWS, text_of
+from preflight.checks.server.compare import ROWS, Said, text_of
 from preflight.checks.server.evaluate_dkim import spki_fingerprint
 from preflight.checks.server.facts import ServerFacts
 from preflight.checks.server.settings import SshSettings
@@ -136,6 +137,16 @@ def _state(access: Access | None) -> str:
     return "not_derived" if access is None else access.value
 
 
+def _said_settings(f: ServerFacts, today: date) -> dict[str, str]:
+    """The comparison values that are our own words, as coded text by row key."""
+    out = {}
+    for key, _, _, get in ROWS:
+        value = get(f, today)
+        if isinstance(value, Said):
+            out[key] = value.i18n
+    return out
+
+
 def server_to_dict(f: ServerFacts, today: date) -> dict[str, Any]:
     """One server's inventory in the documented shape."""
     pf = f.postfix
@@ -189,6 +200,8 @@ def server_to_dict(f: ServerFacts, today: date) -> dict[str, Any]:
         "skipped": skipped,
         "settings": {key: (None if (value := text_of(get(f, today))) is None else clean(value, 1000))
                      for key, _, _, get in ROWS},
+        # values in our own words ("(empty)", "threshold 3, action enforce") as coded text, by row key
+        "settings_i18n": _said_settings(f, today),
         "commands": [c.to_dict() for c in f.commands],
     }
 
