@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from preflight.i18n.messages import DEFAULT_LANG, catalogue, render_coded, ui
+from preflight.i18n.messages import DEFAULT_LANG, catalogue, localized_params, render_coded, ui
 
 _UI = (
     "inventory_heading", "inventory_intro", "inventory_comparison", "inventory_setting", "inventory_old",
@@ -82,6 +82,13 @@ def _port25(p: dict[str, Any], lang: str) -> str:
             + (f" — {p['greeting']}" if p.get("greeting") else ""))
 
 
+def _error(error: dict[str, Any], lang: str) -> str:
+    """Why a server was not inventoried: the kind in words, the reason in ``lang`` when it is ours."""
+    kind, detail = str(error.get("kind", "")), str(error.get("detail", ""))
+    return ui("inventory_error_line", lang, kind=_known(f"inventory_error_{kind}", kind, lang),
+              detail=localized_params({"reason": detail}, lang)["reason"])
+
+
 def _command(c: dict[str, Any], lang: str) -> str:
     return ui("inventory_command_line_timed_out" if c.get("timed_out") else "inventory_command_line", lang,
               command=c.get("command", ""), status=c.get("exit_status"), ms=c.get("duration_ms"))
@@ -97,7 +104,7 @@ def _server(data: dict[str, Any], lang: str) -> dict[str, Any]:
         "heading": _known(f"inventory_server_{role}", f"{ui('inventory_server', lang)} ({role})", lang),
         "target": str(data.get("target", "")),
         "connected": bool(data.get("connected")),
-        "error": f"{error.get('kind', '')}: {error.get('detail', '')}" if error else "",
+        "error": _error(error, lang) if error else "",
         "rows": [
             (ui("inventory_host_key", lang), _text(data.get("host_key"), none)),
             (ui("inventory_os", lang), _os(data.get("os"), none, lang)),
