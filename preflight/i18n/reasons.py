@@ -46,6 +46,7 @@ FIXED = {
     "no neighbour lookup was answered": "own_reason_no_neighbour_answered",
     # preflight.net.ssh: why a server could not be inventoried
     "authentication failed": "own_reason_auth_failed",
+    "the SSH channel closed before the command's exit status arrived": "own_reason_channel_closed",
     # preflight.net.smtp and preflight.net.mailclient: why a conversation stopped
     "overall time for this server spent": "own_reason_deadline",
     "the server closed the connection": "own_reason_server_closed",
@@ -75,6 +76,8 @@ PATTERNS = (
     (re.compile(r"host name did not resolve \((.{1,300})\)"), "own_reason_ssh_unresolved"),
     (re.compile(r"([0-9]{1,9}) of ([0-9]{1,9}) neighbours could not be checked on every list"),
      "own_reason_neighbours_unanswered"),
+    (re.compile(r"timed out after ([0-9]{1,12}) s"), "own_reason_command_timeout"),
+    (re.compile(r"exit status (-?[0-9]{1,6})"), "own_reason_exit_status"),
     (re.compile(r"no complete reply within ([0-9.]{1,12}) s"), "own_reason_reply_timeout"),
     (re.compile(r"no (?:TCP )?connection within ([0-9.]{1,12}) s"), "own_reason_connect_timeout"),
     (re.compile(r"no TLS handshake within ([0-9.]{1,12}) s"), "own_reason_handshake_timeout"),

@@ -29,6 +29,7 @@ from preflight.net.dns import (
     transport_reason,
 )
 from preflight.net.ssh import Access
+from preflight.net.ssh_commands import CommandResult
 from report.english_words import english_phrases
 
 
@@ -140,3 +141,11 @@ def test_every_literal_reason_in_the_transport_layer_is_in_the_vocabulary(module
     theirs = ("greeting: ", "EHLO: ", "CAPABILITY: ", "STARTTLS refused: ")
     missing = {r for r in reasons if reason_pieces(r) is None and not r.startswith(theirs)}
     assert not missing, missing
+
+
+def test_an_unfinished_server_command_reads_in_japanese() -> None:
+    for result in (CommandResult("postconf_n", "postconf -n", None, "", "", 3.0, False, False),
+                   CommandResult("postconf_n", "postconf -n", 1, "", "", 0.1, False, False),
+                   CommandResult("postconf_n", "postconf -n", None, "", "", 30.0, True, False)):
+        said = localized_params({"reason": result.reason}, "ja")["reason"]
+        assert said != result.reason and not english_phrases(f"<p>{said}</p>", exclude=("SSH",)), said
