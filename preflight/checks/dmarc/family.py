@@ -16,6 +16,7 @@ from preflight.data.suffixes import registered_domain
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.checkdmarc_bridge import checkdmarc_resolver
+from preflight.net.checkdmarc_import import checkdmarc_module
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.rfc.dmarc import (
     DmarcRecord,
@@ -138,7 +139,7 @@ def _authorization(dns: DnsClient, location: str, dest: str) -> tuple[str, DnsAn
 
 
 def _advice(dns: DnsClient, location: str, record: str) -> tuple[str, ...]:
-    from checkdmarc import dmarc as cdmarc
+    cdmarc = checkdmarc_module("dmarc")  # light: preflight.net.checkdmarc_import
 
     try:
         parsed = cdmarc.parse_dmarc_record(record, location, resolver=checkdmarc_resolver(dns),

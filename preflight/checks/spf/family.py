@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.checkdmarc_bridge import checkdmarc_resolver
+from preflight.net.checkdmarc_import import checkdmarc_module
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.net.spfbridge import pyspf_resolver, rfc_query
 from preflight.rfc.spf import is_spf_record, risky_terms, syntax_error
@@ -77,7 +78,7 @@ def _raw_record(txt: DnsAnswer) -> bytes | None:
 def _parse(
     dns: DnsClient, domain: str, record: str,
 ) -> tuple[str | None, str | None, int | None, int | None]:
-    from checkdmarc import spf as cspf
+    cspf = checkdmarc_module("spf")  # light: preflight.net.checkdmarc_import
 
     # checkdmarc's grammar wants the version in lower case; RFC 7208 §4.5 does not.
     record = "v=spf1" + record[len("v=spf1"):]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from preflight.checks.mta_sts import TransportSettings
 from preflight.engine import RunContext, concurrent_map
 from preflight.model import CheckResult, FamilyOutput, Outcome, Status
+from preflight.net.checkdmarc_import import checkdmarc_module
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 
 RECORD_OK = Outcome("tls_rpt.record", "ok", Status.PASS, ("domain", "rua"))
@@ -34,7 +35,7 @@ def evaluate(domain: str, answer: DnsAnswer | DnsError) -> CheckResult:
         return RECORD_MISSING(domain, ev, domain=domain)
     if len(found) > 1:
         return RECORD_MULTIPLE(domain, ev, domain=domain, count=len(found))
-    import checkdmarc  # noqa: F401 - the package first (see preflight.checks.mta_sts.evaluate)
+    checkdmarc_module("smtp_tls_reporting")  # light, under one lock (see preflight.checks.mta_sts.evaluate)
     from checkdmarc.smtp_tls_reporting import SMTPTLSReportingError, parse_smtp_tls_reporting_record
 
     try:
