@@ -69,9 +69,12 @@ class Observer(Protocol):
     # answered (see :meth:`RunContext.progress`).
 
 
-def _load(family: Family) -> None:
+def _load(family: Family, config: RunConfig) -> None:
     """Import a family's checks before the threads start: a family package loads its checks on
-    first use, and two threads importing modules that import each other can deadlock in importlib."""
+    first use, and two threads importing modules that import each other can deadlock in importlib.
+    An idle family (:attr:`Family.idle`) loads nothing: its ``run`` returns at once."""
+    if family.idle is not None and family.idle(config):
+        return
     module = getattr(family.run, "__module__", "") or ""
     if module.startswith("preflight.checks.") and module.count(".") == 2:
         importlib.import_module(module + ".family")
@@ -156,7 +159,7 @@ def run(
                      baseline, observer=observer)
     chosen = list(families)
     for family in chosen:
-        _load(family)
+        _load(family, config)
     silent = silent_resolver(dns_client, probe_questions(config)) if chosen else None
     if silent is not None:  # one clear result instead of one "could not check" per question
         return Report(generated_at=ctx.now, target=config.target.to_dict(),

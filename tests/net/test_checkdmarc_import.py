@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -63,11 +64,14 @@ PROBE = textwrap.dedent("""
     print(json.dumps({"results": out, "loaded": [m for m in heavy if m in sys.modules]}, default=repr))
 """)
 
+HERE = Path(__file__).resolve().parent
+"""Where the children run: not the checkout root, so they import the installed package."""
+
 
 def _probe(mode: str, server: LabDnsServer) -> dict:
     host, port = server.address
     proc = subprocess.run([sys.executable, "-c", PROBE, mode, host, str(port)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, cwd=HERE, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -105,7 +109,7 @@ def test_light_package_becomes_whole_on_first_use_of_its_own_names() -> None:
             raise AssertionError("no_such_name")
         print("ok")
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr
 
 
@@ -123,7 +127,7 @@ def test_deferred_requests_loads_on_first_use() -> None:
         assert sts.requests.RequestException is requests.RequestException
         print("ok")
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr
 
 
@@ -132,5 +136,5 @@ def test_whole_package_binds_each_used_submodule_under_its_own_name(name: str) -
     # The light loader relies on it: the package __init__ never rebinds a submodule's name.
     code = (f"import checkdmarc, sys; print(getattr(checkdmarc, {name!r}) is "
             f"sys.modules['checkdmarc.{name}'])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)
     assert out.stdout.strip() == "True", out.stderr

@@ -7,11 +7,15 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+"""Where the children run: not the checkout root, so they import the installed package."""
 
 
 def _child(code: str) -> dict:
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          timeout=120)
+                          cwd=HERE, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

@@ -38,7 +38,9 @@ from preflight.checks.partners.smtpd import ASSUMED, WITH_ARGUMENT
 from preflight.checks.server import SshSettings
 from preflight.engine.family import CliOption, Setup
 from preflight.errors import UsageError
-from preflight.inventory.parse import RblKind, RblPolicy, parse_postconf, parse_rbl_config
+from preflight.inventory.postfix import parse_postconf
+from preflight.inventory.rbl import RblKind, RblPolicy
+from preflight.inventory.rblconfig import parse_rbl_config
 from preflight.values import (
     Validator,
     as_any,
