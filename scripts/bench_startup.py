@@ -50,15 +50,16 @@ NOT_IN_RENDER = ("dns", "checkdmarc", "spf", "paramiko", "cryptography", "aiosmt
 NOT_BEFORE_FIRST_QUERY = ("checkdmarc", "spf", "requests", "httpx", "httpx2", "dns.dnssecalgs",
                           "cryptography", "paramiko", "aiosmtpd", "pydantic", "importlib.metadata",
                           "jinja2", "preflight.report.html")
-NOT_IN_CHECK = ("pydantic", "importlib.metadata", "requests", "urllib3", "checkdmarc.bimi",
+NOT_IN_CHECK = ("pydantic", "importlib.metadata", "requests", "urllib3", "httpx", "httpcore",
+                "checkdmarc.bimi",
                 "xmltodict", "jinja2", "preflight.report.html", "preflight.report.markdown",
                 "paramiko", "aiosmtpd", "dkim", "authres", "dns.dnssecalgs", "httpx2", "h2",
                 "preflight.checks.message.family", "preflight.checks.partners.family",
                 "preflight.checks.server.family")
 """Not imported by a whole ``check`` writing only JSON, without --message, --ssh or partners:
 typer's pydantic coercion (preflight.cli.coercion), dnspython's importlib.metadata lookups
-(preflight.net._features), checkdmarc's package __init__ and the requests that checkdmarc.mta_sts
-imports (preflight.net.checkdmarc_import), the HTML/Markdown renderers, and idle families' code
+(preflight.net._features), checkdmarc's package __init__ and the HTTP clients its submodules
+import (preflight.net.checkdmarc_import), the HTML/Markdown renderers, and idle families' code
 (Family.idle). ``tests/test_startup_imports.py`` holds every path to these lists."""
 
 CHECK_ARGS = ("check", "--ip", "203.0.113.25", "--ip", "2001:db8:25::25",

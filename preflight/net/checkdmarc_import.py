@@ -17,11 +17,14 @@ once (:func:`install`). Sound both ways round:
   ``checkdmarc.__version__``) from the light package, the real ``__init__`` runs then, on that
   same module object (PEP 562 ``__getattr__``), and the package is whole from then on.
 
-``checkdmarc.mta_sts`` imports ``requests`` for fetching policies, which preflight does itself
-(:mod:`preflight.net.https`); preflight calls only its parsers. While it loads here, ``requests``
-is a stand-in (:class:`Deferred`) that imports the real package the first time any name of it
-is read, so ``mta_sts.requests.Session`` still works — and ``requests``, ``urllib3``,
-``charset_normalizer`` and ``importlib.metadata`` stay out of a check run (~40 ms).
+Two HTTP clients come with them for what preflight never calls: ``checkdmarc.mta_sts`` imports
+``requests`` to fetch policies (preflight does that itself, :mod:`preflight.net.https`), and
+``checkdmarc.utils`` imports ``httpx`` for DNS over HTTPS, reading only ``httpx.HTTPError`` at
+import. While those submodules load here, each client is a stand-in (:class:`Deferred`): the real
+package is imported the first time any other name of it is read, so ``mta_sts.requests.Session``
+and ``utils.httpx.Client`` still work, and ``HTTPError`` comes from the submodule that defines
+it (``httpx._exceptions``: the very class ``httpx.HTTPError`` is). ``requests``, ``urllib3``,
+``charset_normalizer``, ``importlib.metadata`` and most of ``httpx`` stay out of a check (~70 ms).
 
 Imports go through one lock: families run in threads, and two threads importing overlapping
 module sets can meet in importlib's deadlock handling, which hands out a half-initialised module.
@@ -42,8 +45,12 @@ from typing import Any
 PACKAGE = "checkdmarc"
 USED = ("spf", "dmarc", "mta_sts", "smtp_tls_reporting", "utils")
 """The submodules preflight uses."""
-DEFERRED = {"mta_sts": ("requests",)}
-"""Packages a submodule imports only for what preflight never calls: imported on first use."""
+DEFERRED: dict[str, dict[str, dict[str, str]]] = {
+    "mta_sts": {"requests": {}},
+    "utils": {"httpx": {"HTTPError": "httpx._exceptions"}},
+}
+"""submodule → package it imports only for what preflight never calls → names it reads at import,
+with the submodule that defines each (the package itself loads on first use of any other name)."""
 
 _LOCK = threading.RLock()
 
@@ -87,9 +94,20 @@ def _completer(package: ModuleType) -> Any:
 
 class Deferred(ModuleType):
     """Stands for a package while a checkdmarc submodule imports it: the real package is
-    imported the first time a name of it is read (then every read goes to it)."""
+    imported the first time a name of it is read (then every read goes to it), except the
+    ``served`` names, read from the submodule that defines them."""
+
+    def __init__(self, name: str, served: dict[str, str] | None = None) -> None:
+        super().__init__(name)
+        self._deferred_served = dict(served or {})
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations is not None:
+            self.__path__ = list(spec.submodule_search_locations)  # its submodules can load
 
     def __getattr__(self, attribute: str) -> Any:
+        served = self.__dict__.get("_deferred_served", {})
+        if attribute in served:
+            return getattr(importlib.import_module(served[attribute]), attribute)
         real = self.__dict__.get("_deferred_real")
         if real is None:
             with _LOCK:
@@ -108,7 +126,10 @@ def checkdmarc_module(name: str) -> ModuleType:
         full = f"{PACKAGE}.{name}"
         if full in sys.modules:
             return sys.modules[full]
-        stand_ins = {dep: Deferred(dep) for dep in DEFERRED.get(name, ()) if dep not in sys.modules}
+        # every submodule this import may load (spf loads utils) gets its stand-ins
+        stand_ins = {dep: Deferred(dep, served) for submodule, deps in DEFERRED.items()
+                     if f"{PACKAGE}.{submodule}" not in sys.modules
+                     for dep, served in deps.items() if dep not in sys.modules}
         sys.modules.update(stand_ins)
         try:
             return importlib.import_module(full)

@@ -60,7 +60,7 @@ PROBE = textwrap.dedent("""
         "base": [utils.get_base_domain(n) for n in ("mail.example.co.uk", "a.b.example.com", "co.uk")],
         "same_utils": spf.__dict__.get("get_base_domain") in (None, utils.get_base_domain),
     }
-    heavy = ("checkdmarc.bimi", "requests", "cryptography", "xmltodict", "urllib3")
+    heavy = ("checkdmarc.bimi", "requests", "cryptography", "xmltodict", "urllib3", "httpx", "httpcore")
     print(json.dumps({"results": out, "loaded": [m for m in heavy if m in sys.modules]}, default=repr))
 """)
 
@@ -125,6 +125,24 @@ def test_deferred_requests_loads_on_first_use() -> None:
         assert session_type is requests.Session and sys.modules["requests"] is requests
         assert issubclass(requests.RequestException, Exception)
         assert sts.requests.RequestException is requests.RequestException
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_deferred_httpx_serves_the_real_http_error_and_loads_on_first_other_use() -> None:
+    # checkdmarc.utils reads httpx.HTTPError at import (its transport errors): the same class as
+    # the real package's, from the submodule that defines it; any other name loads httpx itself.
+    code = textwrap.dedent("""
+        import sys
+        from preflight.net.checkdmarc_import import Deferred, checkdmarc_module
+        utils = checkdmarc_module("utils")
+        assert isinstance(utils.httpx, Deferred) and "httpx" not in sys.modules
+        client = utils.httpx.Client              # first other name: the real package loads
+        import httpx
+        assert client is httpx.Client and utils._TRANSPORT_ERRORS[-1] is httpx.HTTPError
+        assert issubclass(httpx.ConnectError, utils._TRANSPORT_ERRORS[-1])
         print("ok")
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)
