@@ -55,7 +55,8 @@ NOT_IN_CHECK = ("pydantic", "importlib.metadata", "requests", "urllib3", "httpx"
                 "xmltodict", "jinja2", "preflight.report.html", "preflight.report.markdown",
                 "paramiko", "aiosmtpd", "dkim", "authres", "dns.dnssecalgs", "httpx2", "h2",
                 "preflight.checks.message.family", "preflight.checks.partners.family",
-                "preflight.checks.server.family")
+                "preflight.checks.server.family", "preflight.checks.partners.smtpd", "preflight.net.ssh",
+                "preflight.inventory.rbl")
 """Not imported by a whole ``check`` writing only JSON, without --message, --ssh or partners:
 typer's pydantic coercion (preflight.cli.coercion), dnspython's importlib.metadata lookups
 (preflight.net._features), checkdmarc's package __init__ and the HTTP clients its submodules
