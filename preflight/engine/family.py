@@ -97,6 +97,11 @@ class Family:
     """True when a run's config gives the family nothing to do (no ``--message``, no partner, no
     ``--ssh``): its ``run`` then returns an empty output without loading its checks, and the
     runner does not load them beforehand either."""
+    early: bool = False
+    """Its ``run`` starts beside the resolver probe instead of after it: it only asks DNS through
+    ``ctx.dns``, or waits for :meth:`RunContext.resolver_answered` before any other I/O (SMTP,
+    HTTPS). When the resolver turns out silent its questions fail at once and its output is
+    dropped; a family that is not early starts only once the probe heard the resolver."""
 
 
 def outcomes_in(*modules: ModuleType | Iterable[Outcome]) -> tuple[Outcome, ...]:
