@@ -52,7 +52,7 @@ FIXED = {
     "the server closed the connection": "own_reason_server_closed",
     "not connected": "own_reason_not_connected",
     "the server does not read": "own_reason_server_not_reading",
-    "no complete answer before the deadline": "own_reason_deadline",
+    "no complete answer before the deadline": "own_reason_no_complete_answer",
     "no answer in time": "own_reason_no_answer_in_time",
     "data sent before the TLS handshake (injection risk)": "own_reason_injection",
 }

@@ -81,3 +81,11 @@ def test_a_servers_own_os_name_is_shown_as_written(name: str) -> None:
     assert localized_params({"os": name}, "ja")["os"] == name
     assert localized_params({"os": "unknown (no /etc/os-release)"}, "ja")["os"] != "unknown (no /etc/os-release)"
     assert localized_params({"os": "unknown", "note": "the server has no /etc/os-release"}, "ja")["os"] == "不明"
+
+
+def test_an_unfinished_answer_is_not_read_as_the_servers_time_budget() -> None:
+    # mailclient's "no complete answer before the deadline" says the answer did not finish; the SMTP
+    # probe's "overall time for this server spent" says the per-server budget ran out: two meanings
+    unfinished = localized_params({"reason": "no complete answer before the deadline"}, "ja")["reason"]
+    budget = localized_params({"reason": "overall time for this server spent"}, "ja")["reason"]
+    assert unfinished != budget and "応答" in unfinished and "期限" in unfinished, unfinished
