@@ -95,7 +95,8 @@ def _completer(package: ModuleType) -> Any:
 class Deferred(ModuleType):
     """Stands for a package while a checkdmarc submodule imports it: the real package is
     imported the first time a name of it is read (then every read goes to it), except the
-    ``served`` names, read from the submodule that defines them."""
+    ``served`` names, read from the submodule that defines them (from the real package when a
+    release of it has moved them: slower, never broken)."""
 
     def __init__(self, name: str, served: dict[str, str] | None = None) -> None:
         super().__init__(name)
@@ -107,7 +108,10 @@ class Deferred(ModuleType):
     def __getattr__(self, attribute: str) -> Any:
         served = self.__dict__.get("_deferred_served", {})
         if attribute in served:
-            return getattr(importlib.import_module(served[attribute]), attribute)
+            try:
+                return getattr(importlib.import_module(served[attribute]), attribute)
+            except (ImportError, AttributeError):  # the package moved it: the real package serves it
+                pass
         real = self.__dict__.get("_deferred_real")
         if real is None:
             with _LOCK:

@@ -154,6 +154,24 @@ def test_deferred_httpx_serves_the_real_http_error_and_loads_on_first_other_use(
     assert out.stdout.strip() == "ok", out.stderr
 
 
+def test_deferred_served_name_comes_from_the_real_package_when_its_module_moved() -> None:
+    # A later httpx may move HTTPError out of httpx._exceptions: checkdmarc.utils must still load
+    # (else SPF, DMARC, MTA-STS and TLS-RPT all crash), with the real class.
+    code = textwrap.dedent("""
+        import sys
+        from preflight.net.checkdmarc_import import Deferred
+        moved = Deferred("httpx", {"HTTPError": "httpx._no_such_module"})
+        renamed = Deferred("httpx", {"HTTPError": "httpx._models"})   # a module without the name
+        sys.modules["httpx"] = moved
+        error = moved.HTTPError
+        import httpx
+        assert error is httpx.HTTPError and renamed.HTTPError is httpx.HTTPError
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr
+
+
 @pytest.mark.parametrize("name", ["spf", "dmarc", "mta_sts", "smtp_tls_reporting", "utils"])
 def test_whole_package_binds_each_used_submodule_under_its_own_name(name: str) -> None:
     # The light loader relies on it: the package __init__ never rebinds a submodule's name.
