@@ -75,15 +75,26 @@ def _completer(package: ModuleType) -> Any:
     """The light package's ``__getattr__``: a submodule is imported alone; any other name runs
     the package ``__init__`` first (once), then is looked up."""
 
+    running: list[bool] = []
+
     def __getattr__(name: str) -> Any:  # noqa: N807 - PEP 562 module hook
         spec = package.__spec__
         if not name.startswith("__") and importlib.util.find_spec(f"{PACKAGE}.{name}") is not None:
             return checkdmarc_module(name)
+        # The hook stays while __init__ runs: another thread reading a name __init__ has not
+        # defined yet waits here for it (the lock) instead of getting an AttributeError; the
+        # __init__'s own reads (same thread) find ``running`` and look up only.
         with _LOCK:
-            if package.__dict__.get("__getattr__") is __getattr__:
-                del package.__dict__["__getattr__"]
+            if package.__dict__.get("__getattr__") is __getattr__ and not running:
                 assert spec is not None and spec.loader is not None
-                spec.loader.exec_module(package)
+                running.append(True)
+                try:
+                    spec.loader.exec_module(package)
+                except BaseException:
+                    running.clear()  # like a failed import: the next read tries again
+                    raise
+                if package.__dict__.get("__getattr__") is __getattr__:
+                    del package.__dict__["__getattr__"]
         try:
             return package.__dict__[name]
         except KeyError:

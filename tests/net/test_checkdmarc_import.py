@@ -118,6 +118,52 @@ def test_light_package_becomes_whole_on_first_use_of_its_own_names() -> None:
     assert out.stdout.strip() == "ok", out.stderr
 
 
+def test_a_thread_reading_a_package_name_while_another_runs_init_waits_for_it() -> None:
+    # While one thread completes the light package (its __init__ runs), another thread reading a
+    # name __init__ defines must get it, not an AttributeError (as with a normal import, which
+    # waits on the module lock). The hook makes the other read happen inside that __init__.
+    code = textwrap.dedent("""
+        import sys, threading
+        from preflight.net.checkdmarc_import import checkdmarc_module
+        checkdmarc_module("spf")
+        import checkdmarc
+        got = {}
+
+        def reader():
+            try:
+                got["value"] = callable(checkdmarc.check_domains)
+            except Exception as exc:
+                got["value"] = repr(exc)
+
+        def waiting_in_hook(thread):
+            frame = sys._current_frames().get(thread.ident)
+            while frame is not None:
+                if frame.f_code.co_name == "__getattr__" and "checkdmarc_import" in frame.f_code.co_filename:
+                    return True
+                frame = frame.f_back
+            return False
+
+        class Hook:  # runs inside the package __init__ (it imports checkdmarc.soa)
+            def find_spec(self, name, path=None, target=None):
+                if name == "checkdmarc.soa" and "thread" not in got:
+                    got["thread"] = thread = threading.Thread(target=reader)
+                    thread.start()
+                    # until the read has ended (it did not wait) or waits in the package's hook
+                    for _ in range(3000):
+                        if not thread.is_alive() or waiting_in_hook(thread):
+                            break
+                        thread.join(0.01)
+                return None
+
+        sys.meta_path.insert(0, Hook())
+        assert checkdmarc.__version__
+        got["thread"].join()
+        print(got["value"])
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)
+    assert out.stdout.strip() == "True", out.stderr or out.stdout
+
+
 def test_deferred_requests_loads_on_first_use() -> None:
     # checkdmarc.mta_sts's own HTTP fetch still finds requests: the stand-in imports it then.
     code = textwrap.dedent("""
