@@ -26,6 +26,10 @@ and ``utils.httpx.Client`` still work, and ``HTTPError`` comes from the submodul
 it (``httpx._exceptions``: the very class ``httpx.HTTPError`` is). ``requests``, ``urllib3``,
 ``charset_normalizer``, ``importlib.metadata`` and most of ``httpx`` stay out of a check (~70 ms).
 
+Should a checkdmarc release make a submodule need its package ``__init__`` (reading a name from the
+package while it loads), the light import fails and :func:`checkdmarc_module` imports the whole
+package instead: slower, same parsers (the tests, which check that bimi stays out, fail loudly).
+
 Imports go through one lock: families run in threads, and two threads importing overlapping
 module sets can meet in importlib's deadlock handling, which hands out a half-initialised module.
 """
@@ -147,11 +151,28 @@ def checkdmarc_module(name: str) -> ModuleType:
                      for dep, served in deps.items() if dep not in sys.modules}
         sys.modules.update(stand_ins)
         try:
-            return importlib.import_module(full)
-        finally:
-            for dep, stand_in in stand_ins.items():
-                if sys.modules.get(dep) is stand_in:
-                    del sys.modules[dep]
+            try:
+                return importlib.import_module(full)
+            finally:
+                for dep, stand_in in stand_ins.items():
+                    if sys.modules.get(dep) is stand_in:
+                        del sys.modules[dep]
+        except Exception:
+            if not _still_light():
+                raise  # the whole package's own import failed: its error, as without this module
+        # A checkdmarc laid out otherwise (a submodule reading the package's namespace, say):
+        # the whole package, imported as `import checkdmarc` would, rather than no parsers.
+        for loaded in [m for m in sys.modules if m == PACKAGE or m.startswith(f"{PACKAGE}.")]:
+            del sys.modules[loaded]
+        importlib.import_module(PACKAGE)
+        return importlib.import_module(full)
+
+
+def _still_light() -> bool:
+    """Whether ``sys.modules`` holds the light package, its ``__init__`` not run."""
+    package = sys.modules.get(PACKAGE)
+    hook = getattr(package, "__dict__", {}).get("__getattr__")
+    return getattr(hook, "__qualname__", "") == f"{_completer.__qualname__}.<locals>.__getattr__"
 
 
 __all__ = ["DEFERRED", "PACKAGE", "USED", "Deferred", "checkdmarc_module", "install"]

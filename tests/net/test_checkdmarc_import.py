@@ -164,6 +164,27 @@ def test_a_thread_reading_a_package_name_while_another_runs_init_waits_for_it() 
     assert out.stdout.strip() == "True", out.stderr or out.stdout
 
 
+def test_a_checkdmarc_whose_submodule_needs_the_package_init_is_imported_whole(tmp_path: Path) -> None:
+    # Given a checkdmarc laid out otherwise: its spf module reads a name the package __init__
+    # defines (the light import cannot work: __init__ then imports the half-loaded spf)
+    package = tmp_path / "checkdmarc"
+    package.mkdir()
+    (package / "__init__.py").write_text("HELPER = 'from init'\nfrom checkdmarc.spf import VALUE\n")
+    (package / "spf.py").write_text("from checkdmarc import HELPER\nVALUE = HELPER.upper()\n")
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        from preflight.net.checkdmarc_import import checkdmarc_module
+        spf = checkdmarc_module("spf")
+        import checkdmarc
+        assert checkdmarc.spf is spf and "__getattr__" not in vars(checkdmarc)
+        print(spf.VALUE)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)
+    # Then the parsers still load: the whole package, as `import checkdmarc` would
+    assert out.stdout.strip() == "FROM INIT", out.stderr
+
+
 def test_deferred_requests_loads_on_first_use() -> None:
     # checkdmarc.mta_sts's own HTTP fetch still finds requests: the stand-in imports it then.
     code = textwrap.dedent("""
