@@ -50,9 +50,9 @@ def main(
 
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
-    from preflight.textsafe import visible
+    from preflight.textsafe import one_line
 
-    typer.echo(f"preflight: error: {visible(message)}", err=True)
+    typer.echo(f"preflight: error: {one_line(message)}", err=True)
     raise typer.Exit(int(code))
 
 
