@@ -20,15 +20,18 @@ import dataclasses
 import functools
 import ipaddress
 import re
+import selectors
 import socket
 import threading
+import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import dns.asyncquery
 import dns.exception
 import dns.flags
+import dns.inet
 import dns.message
 import dns.name
 import dns.nameserver
@@ -46,6 +49,11 @@ from preflight.net._udpmux import UdpMux
 from preflight.net.address import host_port, split_host_port
 
 MAX_CNAME_HOPS = 8
+_T = TypeVar("_T")
+
+_SLICE = 0.05
+"""Seconds an exchange waits between looks at :meth:`DnsClient.silence`: once the resolver is
+known dead, no question still on the wire waits out its timeout."""
 
 _BATCH: contextvars.ContextVar[UdpMux | None] = contextvars.ContextVar(
     "preflight_dns_batch", default=None
@@ -87,7 +95,8 @@ class DnsConfig:
     timeout: float = 3.0
     """Seconds to wait for one answer from one server."""
     retries: int = 1
-    """Extra rounds over all servers after a timeout or server failure."""
+    """Extra tries: copies of a question resent within its timeout while no reply came, and
+    another round over all servers after a server failure (SERVFAIL, REFUSED…)."""
     concurrency: int = 64
     """Queries in flight at once (per async batch)."""
 
@@ -258,7 +267,8 @@ class DnsClient:
 
     def silence(self, reason: DnsError) -> None:
         """The resolver is known to answer nothing: from now on every exchange not yet sent
-        fails at once with ``reason``'s words (one already on the wire still waits its timeout)."""
+        fails at once with ``reason``'s words, and one already on the wire stops waiting for its
+        reply within :data:`_SLICE` (a dead resolver costs the run one timeout, not two)."""
         self._silenced = reason
 
     def describe(self) -> dict[str, Any]:
@@ -377,10 +387,22 @@ class DnsClient:
         slot, owner = self._slot(qname, rdtype)
         if not owner:
             return slot.result()
+        timed_out: set[tuple[int, Nameserver]] = set()
+
+        def exchange(query: dns.message.Message, ns: Nameserver) -> dns.message.Message | str:
+            """A server that let a question time out (its retries resent within that timeout,
+            see :meth:`_udp`) is not waited for again in a later round; other failures are."""
+            if (id(query), ns) in timed_out:
+                return "timeout"
+            got = self._exchange(query, ns)
+            if got == "timeout":
+                timed_out.add((id(query), ns))
+            return got
+
         try:
             steps = self._steps(qname, rdtype, self._rounds())
             try:
-                result = _drive(steps, self._exchange)
+                result = _drive(steps, exchange)
             except Exception as exc:  # noqa: BLE001 - a response we failed to read: could not check
                 result = DnsError(qname, rdtype, transport_reason(exc), "-")
             slot.set_result(result)
@@ -390,13 +412,46 @@ class DnsClient:
         return slot.result()
 
     def _exchange(self, query: dns.message.Message, ns: Nameserver) -> dns.message.Message | str:
+        """dnspython's ``udp_with_fallback()``: UDP, then TCP for a truncated reply; the wait
+        for the UDP reply stops early when the client is silenced (see :meth:`_udp`)."""
         try:
-            resp, _ = dns.query.udp_with_fallback(
-                query, ns.host, timeout=self.config.timeout, port=ns.port
-            )
+            try:
+                return self._udp(query, ns)
+            except dns.message.Truncated:
+                return dns.query.tcp(query, ns.host, timeout=self.config.timeout, port=ns.port)
         except Exception as exc:  # noqa: BLE001 - every transport failure is "could not check"
             return transport_reason(exc)
-        return resp
+
+    def _udp(self, query: dns.message.Message, ns: Nameserver) -> dns.message.Message | str:
+        """dnspython's ``udp()`` with ``raise_on_truncation``, the reply awaited in slices of
+        :data:`_SLICE`: the silence reason once :meth:`silence` was called. As on the batch
+        path, the retries are copies resent within the one timeout (a reply to any copy is the
+        answer). Raises as ``udp()`` does (timeout, wrong source, wrong id or question,
+        unreadable, truncated)."""
+        af = dns.inet.af_for_address(ns.host)
+        destination = dns.inet.low_level_address_tuple((ns.host, ns.port), af)
+        wire = query.to_wire()
+        resends, interval = self.config.retries, self.config.timeout / (self.config.retries + 1)
+        expiration = time.time() + self.config.timeout
+        with socket.socket(af, socket.SOCK_DGRAM) as sock, selectors.DefaultSelector() as sel:
+            sock.setblocking(False)
+            sel.register(sock, selectors.EVENT_READ)
+            dns.query.send_udp(sock, wire, destination, expiration)
+            resend_at = time.time() + interval
+            while not sel.select(min(_SLICE, (resend_at if resends else expiration) - time.time())):
+                if self._silenced is not None:
+                    return self._silenced.reason
+                now = time.time()
+                if now >= expiration:
+                    raise dns.exception.Timeout
+                if resends and now >= resend_at:  # a lost packet: the same query again
+                    dns.query.send_udp(sock, wire, destination, expiration)
+                    resends, resend_at = resends - 1, resend_at + interval
+            resp, _ = dns.query.receive_udp(sock, destination, expiration, keyring=query.keyring,
+                                            request_mac=query.mac, raise_on_truncation=True)
+        if not query.is_response(resp):
+            raise dns.query.BadResponse
+        return resp  # type: ignore[no-any-return]
 
     def query(self, qname: str, rdtype: str) -> DnsAnswer:
         """:meth:`ask`, raising the :class:`DnsError` (for libraries that want an exception)."""
@@ -527,17 +582,47 @@ class DnsClient:
             if batch is not None:
                 return await batch.exchange(query, ns.host, ns.port, self.config.timeout,
                                             resends=self.config.retries)
-            resp, _ = await asyncio.wait_for(
+            resp, _ = await self._unless_silenced(asyncio.wait_for(
                 dns.asyncquery.udp_with_fallback(
                     query, ns.host, timeout=self.config.timeout, port=ns.port
                 ),
                 timeout=self.config.timeout * 2 + 0.5,
-            )
+            ))
             return resp
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - every transport failure is "could not check"
             return transport_reason(exc)
+
+    def _silence_error(self) -> DnsError | None:
+        """A fresh copy of the silence reason (one exception per waiter), None if not silenced."""
+        got = self._silenced
+        return None if got is None else DnsError(got.qname, got.rdtype, got.reason, got.server)
+
+    async def _unless_silenced(self, work: Awaitable[_T]) -> _T:
+        """``work``'s result; raises the silence reason (a :class:`DnsError`) within
+        :data:`_SLICE` of :meth:`silence` instead of waiting on (``work`` is cancelled)."""
+        task = asyncio.ensure_future(work)
+        try:
+            while not (await asyncio.wait({task}, timeout=_SLICE))[0]:
+                silenced = self._silence_error()
+                if silenced is not None:
+                    raise silenced
+            return task.result()
+        finally:
+            task.cancel()
+
+    async def _stop_when_silenced(self, batch: UdpMux) -> None:
+        """Watch a batch: once the client is silenced, its questions on the wire stop waiting
+        (each fails with the silence reason). Runs until cancelled."""
+        while True:
+            await asyncio.sleep(_SLICE)
+            if self._silenced is None:
+                continue
+            for future in list(batch.pending.values()):
+                silenced = self._silence_error()
+                if silenced is not None and not future.done():
+                    future.set_exception(silenced)
 
     async def aquery(self, qname: str, rdtype: str) -> DnsAnswer:
         """:meth:`aask`, raising the :class:`DnsError`."""
@@ -578,9 +663,12 @@ class DnsClient:
         except OSError:  # no socket of that family here: one socket per query, as before
             batch = None
         token = _BATCH.set(batch)
+        watch = asyncio.ensure_future(self._stop_when_silenced(batch)) if batch is not None else None
         try:
             await asyncio.gather(*(worker() for _ in range(workers)))
         finally:
+            if watch is not None:
+                watch.cancel()
             _BATCH.reset(token)
             if batch is not None:
                 batch.close()
@@ -648,6 +736,8 @@ async def _adrive(steps: _Steps, exchange: Callable[[dns.message.Message, Namese
 
 def transport_reason(exc: BaseException) -> str:
     """Why an exchange brought no whole answer, in the words of a ``DnsError.reason``."""
+    if isinstance(exc, DnsError):  # the client was silenced while it waited
+        return exc.reason
     if isinstance(exc, (dns.exception.Timeout, asyncio.TimeoutError, TimeoutError)):
         return "timeout"
     if isinstance(exc, EOFError):
