@@ -107,3 +107,71 @@ def test_only_forged_replies_leave_the_question_unanswered() -> None:
         server.close()
     # Then the question could not be checked (a timeout), never the forged address
     assert isinstance(answer, DnsError), answer
+
+
+class StaleReplyServer(SpoofingServer):
+    """From its own address and port, answers each query first with a reply carrying the query's
+    id but another question (what a late reply to an earlier query whose id was drawn again
+    looks like on a shared socket), then with the genuine reply."""
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                data, peer = self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            query = dns.message.from_wire(data)
+            earlier = dns.message.make_query("earlier.spoof.test", query.question[0].rdtype,
+                                             use_edns=0, payload=1232)
+            earlier.id = query.id
+            self.sock.sendto(self._reply(earlier, FORGED, query.id), peer)
+            self.sock.sendto(self._reply(query, GENUINE, query.id), peer)
+
+
+@pytest.mark.parametrize("rdtype", ["A", "MX"])
+def test_a_reply_to_another_question_under_the_same_id_is_not_the_end(rdtype: str) -> None:
+    # Given a server whose genuine reply follows a reply to another question with the same id
+    server = StaleReplyServer(genuine=True)
+    try:
+        client = DnsClient(DnsConfig((Nameserver("127.0.0.1", server.port),), timeout=5.0,
+                                     retries=0))
+        # When asked through a batch
+        (answer,) = asyncio.run(client.agather([("a.spoof.test", rdtype)]))
+    finally:
+        server.close()
+    # Then the stray reply is passed over (as dnspython's resolver does), and the genuine one
+    # answers: not "bad response"
+    assert isinstance(answer, DnsAnswer), answer
+    assert answer.records == (GENUINE[rdtype].rstrip("."),)
+
+
+class UpperCaseServer(SpoofingServer):
+    """Answers genuinely, echoing the question's name in upper case (as 0x20-style servers may)."""
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                data, peer = self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            query = dns.message.from_wire(data)
+            wire = self._reply(query, GENUINE, query.id)
+            end = 12 + len(query.question[0].name.to_wire())
+            self.sock.sendto(wire[:12] + wire[12:end].upper() + wire[end:], peer)
+
+
+@pytest.mark.parametrize("rdtype", ["A", "MX"])
+def test_a_reply_echoing_the_question_in_another_case_is_taken(rdtype: str) -> None:
+    server = UpperCaseServer(genuine=True)
+    try:
+        client = DnsClient(DnsConfig((Nameserver("127.0.0.1", server.port),), timeout=5.0,
+                                     retries=0))
+        (answer,) = asyncio.run(client.agather([("a.spoof.test", rdtype)]))
+    finally:
+        server.close()
+    assert isinstance(answer, DnsAnswer), answer
+    assert answer.records == (GENUINE[rdtype].rstrip("."),)
