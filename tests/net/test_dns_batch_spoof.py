@@ -160,7 +160,7 @@ class UpperCaseServer(SpoofingServer):
                 return
             query = dns.message.from_wire(data)
             wire = self._reply(query, GENUINE, query.id)
-            end = 12 + len(query.question[0].name.to_wire())
+            end = 12 + len(query.question[0].name.to_wire() or b"")
             self.sock.sendto(wire[:12] + wire[12:end].upper() + wire[end:], peer)
 
 
