@@ -29,6 +29,7 @@ import math
 import os
 import socket
 import struct
+from collections.abc import Callable
 from typing import cast
 
 import dns.asyncquery
@@ -166,6 +167,12 @@ class UdpMux:
         for future, _ in self.pending.values():
             if not future.done():
                 future.set_exception(OSError("the DNS socket was closed"))
+
+    def abandon(self, error: Callable[[], BaseException]) -> None:
+        """Fail every query still waiting with a fresh ``error()`` (its asker gave up)."""
+        for future, _ in list(self.pending.values()):
+            if not future.done():
+                future.set_exception(error())
 
     def _server(self, host: str) -> str:
         """``host`` as replies from it name it (cached: a batch talks to a few servers)."""

@@ -594,6 +594,12 @@ class DnsClient:
         except Exception as exc:  # noqa: BLE001 - every transport failure is "could not check"
             return transport_reason(exc)
 
+    def _silence_copy(self) -> DnsError:
+        """A fresh copy of the silence reason (call only once silenced)."""
+        error = self._silence_error()
+        assert error is not None
+        return error
+
     def _silence_error(self) -> DnsError | None:
         """A fresh copy of the silence reason (one exception per waiter), None if not silenced."""
         got = self._silenced
@@ -617,12 +623,8 @@ class DnsClient:
         (each fails with the silence reason). Runs until cancelled."""
         while True:
             await asyncio.sleep(_SLICE)
-            if self._silenced is None:
-                continue
-            for future in list(batch.pending.values()):
-                silenced = self._silence_error()
-                if silenced is not None and not future.done():
-                    future.set_exception(silenced)
+            if self._silenced is not None:
+                batch.abandon(self._silence_copy)
 
     async def aquery(self, qname: str, rdtype: str) -> DnsAnswer:
         """:meth:`aask`, raising the :class:`DnsError`."""
