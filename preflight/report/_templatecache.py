@@ -4,9 +4,9 @@ Compiling the report's templates costs more than rendering them (~0.1–0.2 s of
 ``render``). The compiled code is kept in the user's private cache directory
 (:mod:`preflight.i18n.usercache`: mode 0700, written atomically, every entry checked against a
 SHA-256 of its bytes). An entry is used only for the same template (Jinja2's key: its name and
-file) with the same source checksum; the entry's name also carries preflight's and Jinja2's
+file) with the same source checksum; the entry's key also covers preflight's and Jinja2's
 versions and our environment options, and Jinja2's own header the Python version, so another
-release, Jinja2 or option set never runs this one's code. A missing, stale or corrupt entry,
+release, Jinja2 or option set never runs this one's code (it replaces the entry instead). A missing, stale or corrupt entry,
 or no safe directory, only costs a compile — never a failed or wrong render.
 """
 
@@ -23,13 +23,15 @@ from preflight.i18n import usercache
 
 
 class PrivateBytecodeCache(jinja2.BytecodeCache):
-    """Jinja2's compiled code in :mod:`preflight.i18n.usercache` entries ``template-<tag>-<key>``."""
+    """Jinja2's compiled code in :mod:`preflight.i18n.usercache` entries ``template-<Jinja2's key>``."""
 
     def __init__(self, tag: str) -> None:
         self.tag = tag
 
     def _entry(self, bucket: Bucket) -> str:
-        return f"template-{self.tag}-{bucket.key}"
+        # One entry per template file: another release or option set replaces it (the tag is in
+        # the key), so the cache does not grow with every upgrade.
+        return f"template-{bucket.key}"
 
     def _key(self, bucket: Bucket) -> str:
         return usercache.digest(self.tag, bucket.key, bucket.checksum)
