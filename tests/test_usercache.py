@@ -84,12 +84,18 @@ def test_an_unsafe_directory_means_no_cache(tmp_path: Path, monkeypatch: pytest.
     spot.write_text("not a directory")
     monkeypatch.setenv(usercache.ENV_VAR, str(spot))
     assert usercache.directory() is None
-    # ... and a directory of ours that others could use is made private first
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    shared.chmod(0o777)
-    monkeypatch.setenv(usercache.ENV_VAR, str(shared))
-    assert usercache.directory() == shared and shared.stat().st_mode & 0o777 == 0o700
+    # ... nor a directory of ours that others may read or write, which is left as it was
+    for mode in (0o777, 0o755, 0o1777, 0o710):
+        shared = tmp_path / f"shared-{mode:o}"
+        shared.mkdir()
+        shared.chmod(mode)
+        monkeypatch.setenv(usercache.ENV_VAR, str(shared))
+        assert usercache.directory() is None
+        assert shared.stat().st_mode & 0o7777 == mode and list(shared.iterdir()) == []
+    # ... while a missing one is created private (its parents too)
+    fresh = tmp_path / "new" / "cache"
+    monkeypatch.setenv(usercache.ENV_VAR, str(fresh))
+    assert usercache.directory() == fresh and fresh.stat().st_mode & 0o777 == 0o700
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the directory to another user")

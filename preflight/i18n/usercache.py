@@ -6,8 +6,8 @@ rebuild from files it ships, so the rules are simple:
 
 - **Where**: ``$PREFLIGHT_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/preflight``, else
   ``~/.cache/preflight``; the directory is created mode 0700 and used only while it is a real
-  directory (not a symlink) owned by this user that nobody else can read or write. Anything
-  else means no cache, never an error.
+  directory (not a symlink) owned by this user that nobody else can read or write (an existing
+  one is never chmod-ed). Anything else means no cache, never an error.
 - **What**: an entry is ``(name, key) → payload``. The file stores the key and a SHA-256 of the
   payload next to it; :func:`read` returns the payload only when both match, so a stale entry
   (other source files, another release) or a corrupt one (truncated, flipped bits) reads as
@@ -47,19 +47,18 @@ def _candidate() -> Path | None:
 
 
 def _private(path: Path) -> bool:
-    """True when ``path`` is a directory (not a symlink) of ours that no one else may use."""
+    """True when ``path`` is a directory (not a symlink) of ours that no one else may use.
+
+    An existing directory is never chmod-ed: ``PREFLIGHT_CACHE_DIR=/tmp`` run as root must not
+    close /tmp. One that others could use is simply not a cache.
+    """
     if not hasattr(os, "geteuid"):
         return False
     try:
         info = os.lstat(path)
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
-            return False
-        if stat.S_IMODE(info.st_mode) & 0o077:
-            os.chmod(path, 0o700)
-            info = os.lstat(path)
-        return stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077 == 0
     except OSError:
         return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) & 0o077 == 0
 
 
 def directory() -> Path | None:
