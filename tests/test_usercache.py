@@ -98,6 +98,20 @@ def test_an_unsafe_directory_means_no_cache(tmp_path: Path, monkeypatch: pytest.
     assert usercache.directory() == fresh and fresh.stat().st_mode & 0o777 == 0o700
 
 
+def test_where_the_cache_lives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(usercache.ENV_VAR, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert usercache.directory() == tmp_path / "xdg" / "preflight"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    assert usercache.directory() == tmp_path / "home" / ".cache" / "preflight"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert usercache.directory() == tmp_path / "home" / ".cache" / "preflight"
+    assert (tmp_path / "home" / ".cache" / "preflight").stat().st_mode & 0o777 == 0o700
+    monkeypatch.setenv(usercache.ENV_VAR, str(tmp_path / "chosen"))
+    assert usercache.directory() == tmp_path / "chosen"
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the directory to another user")
 def test_another_users_directory_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     theirs = tmp_path / "theirs"
