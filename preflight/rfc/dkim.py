@@ -9,6 +9,8 @@ import base64
 import binascii
 from dataclasses import dataclass
 
+from preflight.rfc.problems import RecordError, problem
+
 MAX_VERIFIED_RSA_BITS = 4096
 """RFC 8301 §3.2: verifiers must handle 1024 to 4096 bits; larger keys are often refused."""
 
@@ -43,23 +45,26 @@ class KeyInfo:
 
 
 def parse_tags(record: str) -> dict[str, str]:
-    """RFC 6376 §3.2 tag-list: ``k=v; k=v``; whitespace inside values is folded away."""
+    """RFC 6376 §3.2 tag-list: ``k=v; k=v``; whitespace inside values is folded away.
+
+    Raises :class:`~preflight.rfc.problems.RecordError` (a ValueError) naming the problem."""
     tags: dict[str, str] = {}
     for part in record.split(";"):
         if not part.strip():
             continue
         name, sep, value = part.partition("=")
         if not sep:
-            raise ValueError(f"tag without '=': {part.strip()[:40]!r}")
+            raise RecordError(problem("rfc_dkim_tag_without_value", part=repr(part.strip()[:40])))
         name = name.strip()
         if name in tags:
-            raise ValueError(f"duplicate tag {name!r}")
+            raise RecordError(problem("rfc_dkim_duplicate_tag", name=repr(name[:40])))
         tags[name] = "".join(value.split())
     return tags
 
 
 def parse_key_record(record: str) -> KeyInfo:
-    """Parse a DKIM key record; raise ValueError with the reason when it is not usable."""
+    """Parse a DKIM key record; raise :class:`~preflight.rfc.problems.RecordError` (a ValueError)
+    naming the problem when it is not usable."""
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
     from cryptography.hazmat.primitives.serialization import load_der_public_key
@@ -67,13 +72,13 @@ def parse_key_record(record: str) -> KeyInfo:
     tags = parse_tags(record)
     version = tags.get("v")
     if version is not None and version != "DKIM1":
-        raise ValueError(f"v= must be DKIM1, found {version[:20]!r}")
+        raise RecordError(problem("rfc_dkim_bad_version", version=repr(version[:20])))
     if version is not None and next(iter(tags)) != "v":
-        raise ValueError("v=DKIM1 must be the first tag (RFC 6376 §3.6.1)")
+        raise RecordError(problem("rfc_dkim_version_not_first"))
     hashes = _list(tags, "h")
     services = _list(tags, "s")
     if "p" not in tags:
-        raise ValueError("no p= tag (public key)")
+        raise RecordError(problem("rfc_dkim_no_key"))
     key_type = tags.get("k", "rsa").lower()
     testing = "y" in tags.get("t", "").lower().split(":")
     if tags["p"] == "":
@@ -81,14 +86,17 @@ def parse_key_record(record: str) -> KeyInfo:
     try:
         raw = base64.b64decode(tags["p"], validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("p= is not valid base64") from None
+        raise RecordError(problem("rfc_dkim_bad_base64")) from None
     if key_type == "ed25519":
         if len(raw) != 32:
-            raise ValueError(f"ed25519 key must be 32 bytes, found {len(raw)}")
-        ed25519.Ed25519PublicKey.from_public_bytes(raw)
+            raise RecordError(problem("rfc_dkim_ed25519_size", size=len(raw)))
+        try:
+            ed25519.Ed25519PublicKey.from_public_bytes(raw)
+        except (ValueError, UnsupportedAlgorithm):
+            raise RecordError(problem("rfc_dkim_not_ed25519_key")) from None
         return KeyInfo("ed25519", 256, False, testing, hashes, services)
     if key_type != "rsa":
-        raise ValueError(f"unknown key type k={key_type[:20]}")
+        raise RecordError(problem("rfc_dkim_unknown_key_type", key_type=key_type[:20]))
     # A SubjectPublicKeyInfo naming an unknown algorithm raises UnsupportedAlgorithm, not
     # ValueError: it is still just an unusable key record, never a crash of the family.
     try:
@@ -98,9 +106,9 @@ def parse_key_record(record: str) -> KeyInfo:
         try:
             key = load_der_public_key(_wrap_pkcs1(raw))
         except (ValueError, UnsupportedAlgorithm):
-            raise ValueError("p= does not hold an RSA public key") from None
+            raise RecordError(problem("rfc_dkim_not_rsa_key")) from None
     if not isinstance(key, rsa.RSAPublicKey):
-        raise ValueError("k=rsa but p= is not an RSA key")
+        raise RecordError(problem("rfc_dkim_rsa_key_mismatch"))
     return KeyInfo("rsa", key.key_size, False, testing, hashes, services)
 
 

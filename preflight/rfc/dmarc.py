@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_VERSION = re.compile(r"[vV][ \t]*=[ \t]*DMARC1[ \t]*(?:;|$)")
+from preflight.rfc.problems import Problem, RecordError, problem
+
+_VERSION = re.compile(r"[vV][ \t]*=[ \t]*DMARC1[ \t]*(?:;|\Z)")  # \Z: "$" passes a final newline
 _TAG = re.compile(r"([A-Za-z][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*?)[ \t]*", re.DOTALL)
 _URI = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):([^!]+)(?:!(\d+)([kmgtKMGT]?))?")
 POLICIES = ("none", "quarantine", "reject")
@@ -63,37 +65,37 @@ class DmarcRecord:
     pct: int
     rua: tuple[ReportUri, ...] = ()
     ruf: tuple[ReportUri, ...] = ()
-    notes: tuple[str, ...] = field(default=())
-    """Values discarded in favour of defaults (§6.3), one line each."""
-    error: str | None = None
+    notes: tuple[Problem, ...] = field(default=())
+    """Values discarded in favour of defaults (§6.3), one each."""
+    error: Problem | None = None
     """Why receivers apply no DMARC at all (§6.6.3 step 6), or None."""
 
 
-class DmarcSyntaxError(ValueError):
-    """The text is not a DMARC record at all."""
+class DmarcSyntaxError(RecordError):
+    """The text is not a DMARC record at all (``problem`` says why)."""
 
 
 def parse(text: str) -> DmarcRecord:
     """Parse a record :func:`is_dmarc_record` accepted (else :class:`DmarcSyntaxError`)."""
     if not is_dmarc_record(text):
-        raise DmarcSyntaxError("the record does not start with v=DMARC1 (RFC 7489 §6.4)")
+        raise DmarcSyntaxError(problem("rfc_dmarc_no_version"))
     tags: dict[str, str] = {}
-    notes: list[str] = []
+    notes: list[Problem] = []
     for index, part in enumerate(text.split(";")):
         part = part.strip(" \t")
         if not part:
             continue
         match = _TAG.fullmatch(part)
         if match is None:
-            notes.append(f"{part[:40]!r} is not tag=value; ignored (RFC 7489 §6.3)")
+            notes.append(problem("rfc_dmarc_not_a_tag", part=repr(part[:40])))
             continue
         name, value = match.group(1).lower(), match.group(2)
         if index == 0 and name != "v":
-            raise DmarcSyntaxError("v=DMARC1 must be the first tag (RFC 7489 §6.3)")
+            raise DmarcSyntaxError(problem("rfc_dmarc_version_not_first"))
         if name not in KNOWN_TAGS:
             continue  # §6.3: unknown tags MUST be ignored
         if name in tags:
-            notes.append(f"{name}= appears more than once; the first is used (RFC 7489 §6.3)")
+            notes.append(problem("rfc_dmarc_tag_twice", name=name))
             continue
         tags[name] = value
     policy = tags.get("p", "").lower() or None
@@ -101,35 +103,33 @@ def parse(text: str) -> DmarcRecord:
     rua = _uris(tags.get("rua"), "rua", notes)
     ruf = _uris(tags.get("ruf"), "ruf", notes)
     if policy not in POLICIES:
-        problem = "no p= tag"
+        missing = problem("rfc_dmarc_no_policy")
         if "p" in tags:
-            problem = f"p={tags['p'][:60]} is not none, quarantine or reject"
+            missing = problem("rfc_dmarc_bad_policy", value=tags["p"][:60])
         if rua:
             # §6.6.3 step 6: with a usable rua, act as if p=none had been published.
-            notes.append(f"{problem}: receivers act as if p=none (RFC 7489 §6.6.3)")
+            notes.append(problem("rfc_dmarc_acts_as_none", problem=missing))
             policy = "none"
         else:
-            error = f"{problem} (RFC 7489 §6.3, §6.6.3)"
+            error = problem("rfc_dmarc_no_dmarc", problem=missing)
             policy = None
     subdomain = tags.get("sp", "").lower() or None
     if subdomain is not None and subdomain not in POLICIES:
-        notes.append(f"sp={tags['sp'][:20]} is not a policy; p= applies to subdomains "
-                     "(RFC 7489 §6.3)")
+        notes.append(problem("rfc_dmarc_bad_sp", value=tags["sp"][:20]))
         subdomain = None
     pct = 100
     if "pct" in tags:
         if re.fullmatch(r"\d{1,3}", tags["pct"]) and int(tags["pct"]) <= 100:
             pct = int(tags["pct"])
         else:
-            notes.append(f"pct={tags['pct'][:20]} is not 0-100; the default 100 applies "
-                         "(RFC 7489 §6.3)")
+            notes.append(problem("rfc_dmarc_bad_pct", value=tags["pct"][:20]))
     for name, allowed in (("adkim", ("r", "s")), ("aspf", ("r", "s"))):
         if name in tags and tags[name].lower() not in allowed:
-            notes.append(f"{name}={tags[name][:20]} is not r or s; r applies (RFC 7489 §6.3)")
+            notes.append(problem("rfc_dmarc_bad_alignment", name=name, value=tags[name][:20]))
     return DmarcRecord(tags, policy, subdomain, pct, rua, ruf, tuple(notes), error)
 
 
-def _uris(value: str | None, name: str, notes: list[str]) -> tuple[ReportUri, ...]:
+def _uris(value: str | None, name: str, notes: list[Problem]) -> tuple[ReportUri, ...]:
     if not value:
         return ()
     found = []
@@ -137,12 +137,11 @@ def _uris(value: str | None, name: str, notes: list[str]) -> tuple[ReportUri, ..
         item = item.strip(" \t")
         match = _URI.fullmatch(item)
         if match is None:
-            notes.append(f"{name}: {item[:60]!r} is not a URI; ignored (RFC 7489 §6.2)")
+            notes.append(problem("rfc_dmarc_not_a_uri", name=name, item=repr(item[:60])))
             continue
         uri = ReportUri(match.group(1).lower(), match.group(2))
         if uri.scheme == "mailto" and not _mailbox(uri.address):
-            notes.append(f"{name}: {item[:60]!r} names no mailbox (local@domain name); ignored "
-                         "(RFC 7489 §6.2)")
+            notes.append(problem("rfc_dmarc_no_mailbox", name=name, item=repr(item[:60])))
             continue
         found.append(uri)
     return tuple(found)

@@ -1,10 +1,11 @@
 """SPF records (RFC 7208): the one detector of an SPF record, and the §12 grammar as a checker.
 
 :func:`is_spf_record` is the only place preflight decides whether a TXT string is an SPF record
-(§4.5: the version section ``v=spf1``, case-insensitive, alone or followed by a space).
+(§4.5: the version section ``v=spf1``, case-insensitive, "terminated by either an SP character
+or the end of the record": ``v=spf10``, ``v=spf1x`` or ``v=spf1`` and a newline or tab is not one).
 :func:`syntax_error` walks the ABNF of §12 plus the record-level rules of §5 and §6 (once-only
-modifiers, 7-bit ASCII) and names the first problem, or returns None for a record receivers
-accept. :func:`risky_terms` reports the ``all`` and ``ptr`` mechanisms a valid record uses.
+modifiers, 7-bit ASCII) and names the first problem (a :class:`~preflight.rfc.problems.Problem`:
+its words are in ``locales/*/rfc.toml``), or returns None for a record receivers accept. :func:`risky_terms` reports the ``all`` and ``ptr`` mechanisms a valid record uses.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-_VERSION = re.compile(r"v=spf1(?: |$)", re.IGNORECASE)
-_VERSION_BYTES = re.compile(rb"v=spf1(?: |$)", re.IGNORECASE)
+from preflight.rfc.problems import Problem, problem
+
+# \Z, not $: "$" also matches before a final newline, and "v=spf1\n" is not a version section
+_VERSION = re.compile(r"v=spf1(?: |\Z)", re.IGNORECASE)
+_VERSION_BYTES = re.compile(rb"v=spf1(?: |\Z)", re.IGNORECASE)
 
 MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
 _DIRECTIVE = re.compile(r"([+\-?~]?)([a-z0-9]+)(.*)", re.IGNORECASE | re.DOTALL)
@@ -44,7 +48,7 @@ def spf_records(records: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(r for r in records if is_spf_record(r))
 
 
-def syntax_error(record: str | bytes) -> str | None:
+def syntax_error(record: str | bytes) -> Problem | None:
     """The first reason RFC 7208 makes ``record`` a permerror on its face, or None.
 
     Only what the record itself shows is judged; what DNS lookups reveal (loops, limits, missing
@@ -54,59 +58,59 @@ def syntax_error(record: str | bytes) -> str | None:
         try:
             record = record.decode("ascii")
         except UnicodeDecodeError:
-            return "the record contains non-ASCII bytes (RFC 7208 §3.1: 7-bit ASCII only)"
+            return problem("rfc_spf_non_ascii")
     if any(ord(ch) > 0x7E or (ord(ch) < 0x20) for ch in record):
-        return "the record contains characters outside printable 7-bit ASCII (RFC 7208 §3.1, §12)"
+        return problem("rfc_spf_non_printable")
     if not is_spf_record(record):
-        return "the record does not start with v=spf1 (RFC 7208 §4.5)"
+        return problem("rfc_spf_no_version")
     seen: set[str] = set()
     for term in record[len("v=spf1"):].split(" "):
         if not term:
             continue
-        problem = _term_error(term, seen)
-        if problem:
-            return f"{term[:60]!r}: {problem}"
+        found = _term_error(term, seen)
+        if found:
+            return problem("rfc_spf_term", term=repr(term[:60]), problem=found)
     return None
 
 
-def _term_error(term: str, seen: set[str]) -> str | None:
+def _term_error(term: str, seen: set[str]) -> Problem | None:
     modifier = _MODIFIER.fullmatch(term)
     if modifier:
         name, value = modifier.group(1).lower(), modifier.group(2)
         if name in ("redirect", "exp"):
             if name in seen:
-                return f"{name}= appears more than once (RFC 7208 §6)"
+                return problem("rfc_spf_modifier_twice", name=name)
             seen.add(name)
             return _domain_spec_error(value)
         return _macro_string_error(value, allow_exp_letters=False)
     directive = _DIRECTIVE.fullmatch(term)
     if directive is None:
-        return "not a mechanism or modifier (RFC 7208 §12)"
+        return problem("rfc_spf_not_a_term")
     name, rest = directive.group(2).lower(), directive.group(3)
     if name not in MECHANISMS:
-        return f"unknown mechanism {name!r} (RFC 7208 §5)"
+        return problem("rfc_spf_unknown_mechanism", name=repr(name[:40]))
     if name == "all":
-        return None if rest == "" else "all takes no argument (RFC 7208 §5.1)"
+        return None if rest == "" else problem("rfc_spf_all_argument")
     if name in ("include", "exists"):
         if not rest.startswith(":"):
-            return f"{name} needs ':' and a domain (RFC 7208 §5.2, §5.7)"
+            return problem("rfc_spf_needs_domain", name=name)
         return _domain_spec_error(rest[1:])
     if name in ("a", "mx"):
         cidr = _DUAL_CIDR.search(rest)
         assert cidr is not None  # both parts are optional
         spec = rest[: cidr.start()]
         if not _cidr_ok(cidr.group(1), 32) or not _cidr_ok(cidr.group(2)[1:], 128):
-            return f"bad prefix length in {name} (RFC 7208 §5.6)"
+            return problem("rfc_spf_bad_cidr", name=name)
         if spec == "":
             return None
         if not spec.startswith(":"):
-            return f"{name} must be followed by ':' domain or '/' prefix (RFC 7208 §12)"
+            return problem("rfc_spf_a_mx_syntax", name=name)
         return _domain_spec_error(spec[1:])
     if name == "ptr":
         if rest == "":
             return None
         if not rest.startswith(":"):
-            return "ptr must be followed by ':' domain (RFC 7208 §5.5)"
+            return problem("rfc_spf_ptr_syntax")
         return _domain_spec_error(rest[1:])
     return _ip_error(name, rest)
 
@@ -117,28 +121,28 @@ def _cidr_ok(text: str, limit: int) -> bool:
     return int(text[1:]) <= limit
 
 
-def _ip_error(name: str, rest: str) -> str | None:
+def _ip_error(name: str, rest: str) -> Problem | None:
     if not rest.startswith(":"):
-        return f"{name} needs ':' and a network (RFC 7208 §5.6)"
+        return problem("rfc_spf_needs_network", name=name)
     network, _, length = rest[1:].partition("/")
     limit = 32 if name == "ip4" else 128
     bad_length = not re.fullmatch(r"0|[1-9][0-9]{0,2}", length) or int(length) > limit
     if length and bad_length:
-        return f"bad prefix length /{length[:5]} (RFC 7208 §5.6)"
+        return problem("rfc_spf_bad_prefix", length=length[:5])
     if "/" in rest[1:] and not length:
-        return "empty prefix length (RFC 7208 §5.6)"
+        return problem("rfc_spf_empty_prefix")
     if name == "ip4":
         if _IP4.match(network):
             return None
-        return f"{network[:45]!r} is not an IPv4 address (RFC 7208 §5.6)"
+        return problem("rfc_spf_not_ipv4", network=repr(network[:45]))
     try:
         ipaddress.IPv6Address(network)
     except ValueError:
-        return f"{network[:45]!r} is not an IPv6 address (RFC 7208 §5.6)"
+        return problem("rfc_spf_not_ipv6", network=repr(network[:45]))
     return None
 
 
-def _macro_string_error(text: str, *, allow_exp_letters: bool) -> str | None:
+def _macro_string_error(text: str, *, allow_exp_letters: bool) -> Problem | None:
     position = 0
     while True:
         percent = text.find("%", position)
@@ -146,28 +150,28 @@ def _macro_string_error(text: str, *, allow_exp_letters: bool) -> str | None:
             return None
         macro = _MACRO.match(text, percent)
         if macro is None:
-            return "bad macro: '%' must start %{…}, %%, %_ or %- (RFC 7208 §7.1)"
+            return problem("rfc_spf_bad_macro")
         letter = macro.group(1)
         if letter and letter.lower() in EXP_ONLY_MACROS and not allow_exp_letters:
-            return f"macro %{{{letter}}} is allowed only in exp= text (RFC 7208 §7.2)"
+            return problem("rfc_spf_exp_only_macro", letter=letter)
         position = macro.end()
 
 
-def _domain_spec_error(spec: str) -> str | None:
+def _domain_spec_error(spec: str) -> Problem | None:
     """``domain-spec = macro-string domain-end`` (RFC 7208 §7.1, §12)."""
     if spec == "":
-        return "empty domain (RFC 7208 §7.1)"
-    problem = _macro_string_error(spec, allow_exp_letters=False)
-    if problem:
-        return problem
+        return problem("rfc_spf_empty_domain")
+    found = _macro_string_error(spec, allow_exp_letters=False)
+    if found:
+        return found
     if _ends_with_macro(spec):
         return None
     labels = spec[:-1] if spec.endswith(".") else spec
     head, dot, top = labels.rpartition(".")
     if not dot or not head:
-        return f"{spec[:60]!r} is not a domain with a top-level label (RFC 7208 §7.1)"
+        return problem("rfc_spf_no_top_label", spec=repr(spec[:60]))
     if not _TOPLABEL.fullmatch(top):
-        return f"{spec[:60]!r} does not end in a valid top-level label (RFC 7208 §7.1)"
+        return problem("rfc_spf_bad_top_label", spec=repr(spec[:60]))
     return None
 
 

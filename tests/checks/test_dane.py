@@ -76,15 +76,37 @@ def test_a_record_for_the_new_key_matches(context_for: Context, dns_server: LabD
 
 
 def test_a_record_pinned_to_the_old_key_fails_with_the_rollover(
-        context_for: Context, smtp_server: LabSmtpServer, outcomes: OutcomeRecorder) -> None:
-    results = run(context_for, smtp_server, "mail.transport.test")
+        context_for: Context, dns_server: LabDnsServer, smtp_server: LabSmtpServer,
+        outcomes: OutcomeRecorder) -> None:
+    # Given a validating resolver (AD flag): senders use the TLSA records (RFC 7672 §2.2)
+    before = dns_server.validated
+    dns_server.validated = before | {dns.name.from_text("transport.test.")}
+    try:
+        results = run(context_for, smtp_server, "mail.transport.test")
+    finally:
+        dns_server.validated = before
     found = outcomes.expect(results, "dane.tlsa", "mismatch", Status.FAIL, host="mail.transport.test",
                             record=tlsa.suggest(leaf_der(smtp_server)), ttl=3600, hours=2)
-    outcomes.expect(results, "dane.dnssec", "not_validated", Status.WARN)
+    outcomes.expect(results, "dane.dnssec", "validated", Status.PASS)
     en = result_text(found.check_id, found.outcome, dict(found.params)).remediation or ""
     ja = result_text(found.check_id, found.outcome, dict(found.params), "ja").remediation or ""
     assert "beside the old one" in en and "2 hour" in en and found.params["record"] in en
     assert "旧レコードと並べて" in ja and "2 時間" in ja
+
+
+def test_an_unvalidated_mismatch_is_a_warning_not_a_failure(
+        context_for: Context, smtp_server: LabSmtpServer, outcomes: OutcomeRecorder) -> None:
+    # Given the same stale record, but no AD flag on the answer: RFC 7672 §2.2 senders use only
+    # validated ("secure") TLSA records, so these cannot make them defer mail
+    results = run(context_for, smtp_server, "mail.transport.test")
+    found = outcomes.expect(results, "dane.tlsa", "mismatch_unvalidated", Status.WARN,
+                            host="mail.transport.test", record=tlsa.suggest(leaf_der(smtp_server)), hours=2)
+    outcomes.expect(results, "dane.dnssec", "not_validated", Status.WARN)
+    assert not any(r.status is Status.FAIL for r in results)
+    en = result_text(found.check_id, found.outcome, dict(found.params))
+    ja = result_text(found.check_id, found.outcome, dict(found.params), "ja")
+    assert "senders ignore" in en.summary and "validating resolver" in (en.remediation or "")
+    assert "使用しません" in ja.summary and found.params["record"] in (ja.remediation or "")
 
 
 def test_a_kept_mx_name_pointing_at_the_new_ip_is_checked(context_for: Context, smtp_server: LabSmtpServer,
@@ -169,13 +191,55 @@ def test_rollover_lead_time_is_two_ttls_in_hours() -> None:
     assert (wait_hours(3600), wait_hours(300), wait_hours(86400), wait_hours(None)) == (2, 1, 48, 1)
 
 
+def test_a_lab_trust_anchor_beside_the_old_key_is_could_not_check(
+        context_for: Context, dns_server: LabDnsServer, smtp_server: LabSmtpServer,
+        outcomes: OutcomeRecorder) -> None:
+    # Given a validating resolver and, at the new server's name, the old 3 1 1 record beside a
+    # 2 0 1 record for an issuing CA (the lab's chain is not seen: the probe keeps the leaf only)
+    serve_zone(dns_server, "dane-ta.test", f"mail IN A 192.0.2.25\n_25._tcp.mail IN TLSA {OLD}\n"
+                                           f"_25._tcp.mail IN TLSA 2 0 1 {'cd' * 32}\n")
+    before = dns_server.validated
+    dns_server.validated = before | {dns.name.from_text("dane-ta.test.")}
+    try:
+        results = run(context_for, smtp_server, "mail.dane-ta.test")
+    finally:
+        dns_server.validated = before
+    found = outcomes.expect(results, "dane.tlsa", "trust_anchor_unchecked", Status.ERROR, host="mail.dane-ta.test")
+    outcomes.expect(results, "dane.dnssec", "validated", Status.PASS)
+    ja = result_text(found.check_id, found.outcome, dict(found.params), "ja")
+    assert "確認できませんでした" in ja.summary and "3 1 1" in (ja.remediation or "")
+
+
+def _validated(*records: str) -> DnsAnswer:
+    return DnsAnswer("_25._tcp.mx.test", "TLSA", records, 600, "127.0.0.1:53", authenticated=True)
+
+
+def test_a_trust_anchor_beside_a_stale_end_entity_record_is_could_not_check(
+        smtp_server: LabSmtpServer, outcomes: OutcomeRecorder) -> None:
+    # Given a validated RRset: a DANE-EE record for the old key and a DANE-TA record for the issuing CA.
+    # RFC 7672 §3.1: one matching usable record suffices; preflight sees only the leaf, so it cannot
+    # tell whether the TA record matches the chain: could not check, never fail
+    der = leaf_der(smtp_server)
+    ca = "2 0 1 " + "ab" * 32
+    results = evaluate("mx.test", _validated(OLD, ca), Presented((der,)))
+    outcomes.expect(results, "dane.tlsa", "trust_anchor_unchecked", Status.ERROR, host="mx.test")
+    assert not any(r.status is Status.FAIL for r in results)
+    # a matching DANE-EE record beside the TA record is a match; without the TA record, a failure
+    matched = evaluate("mx.test", _validated(tlsa.suggest(der), ca), Presented((der,)))
+    outcomes.expect(matched, "dane.tlsa", "matches", Status.PASS, stale=1)
+    failed = evaluate("mx.test", _validated(OLD), Presented((der,)))
+    outcomes.expect(failed, "dane.tlsa", "mismatch", Status.FAIL)
+    # an unusable (PKIX) record is not a trust anchor a sender could match
+    pkix = evaluate("mx.test", _validated(OLD, "0 0 1 " + "ab" * 32), Presented((der,)))
+    outcomes.expect(pkix, "dane.tlsa", "mismatch", Status.FAIL)
+
+
 def test_every_presented_certificate_must_match(smtp_server: LabSmtpServer, outcomes: OutcomeRecorder) -> None:
     # Given two addresses presenting different certificates, and a record for one of them
     der = leaf_der(smtp_server)
     other = x509.load_pem_x509_certificate(make_certificates(("x.test",)).cert_pem).public_bytes(
         serialization.Encoding.DER)
-    answer = DnsAnswer("_25._tcp.mx.test", "TLSA", (tlsa.suggest(der),), 600, "127.0.0.1:53")
-    results = evaluate("mx.test", answer, Presented((der, other)))
+    results = evaluate("mx.test", _validated(tlsa.suggest(der)), Presented((der, other)))
     outcomes.expect(results, "dane.tlsa", "mismatch", Status.FAIL, record=tlsa.suggest(other), hours=1)
     error = evaluate("mx.test", DnsError("_25._tcp.mx.test", "TLSA", "timeout", "127.0.0.1:53"), Presented())
     assert [r.status for r in error] == [Status.ERROR]

@@ -16,6 +16,7 @@ from preflight.engine import RunContext
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+from preflight.rfc.problems import problem
 
 Client = Callable[..., DnsClient]
 Context = Callable[..., RunContext]
@@ -254,7 +255,8 @@ RECORD = "v=spf1 ip4:192.0.2.1 -all"
         (SpfFacts("d.test", _txt(RECORD), (RECORD,), "11/10", "lookups"),
          [("spf.record", "valid"), ("spf.lookups", "too_many")]),
         # an included record breaking the grammar that checkdmarc let through: counts still shown
-        (SpfFacts("d.test", _txt(RECORD), (RECORD,), None, None, 2, 0, (), None, "x.test: bad"),
+        (SpfFacts("d.test", _txt(RECORD), (RECORD,), None, None, 2, 0, (), None,
+                  problem("rfc_spf_in_target", target="x.test", problem=problem("rfc_spf_empty_domain"))),
          [("spf.record", "invalid"), ("spf.lookups", "within_limits")]),
         (SpfFacts("d.test", _txt(RECORD), (RECORD,), "3/2", "void"),
          [("spf.record", "valid"), ("spf.lookups", "too_many_void")]),

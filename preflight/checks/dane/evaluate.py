@@ -17,11 +17,13 @@ from preflight.checks.dane.outcomes import (
     ERROR,
     MATCHES,
     MISMATCH,
+    MISMATCH_UNVALIDATED,
     NO_CERTIFICATE,
     NONE,
     NOT_COMPARED,
     NOT_VALIDATED,
     TA_ONLY,
+    TA_UNCHECKED,
     UNUSABLE,
     VALIDATED,
 )
@@ -59,12 +61,19 @@ def evaluate(host: str, answer: DnsAnswer | DnsError, presented: Presented) -> l
     records = [r for r in (tlsa.parse(t) for t in answer.records) if r is not None]
     usable = [r for r in records if r.usable]
     shown = "; ".join(str(r) for r in records) or "; ".join(answer.records)[:300]
-    out.append(_compare(host, ev, usable, shown, answer.ttl, presented))
+    out.append(_compare(host, ev, usable, shown, answer.ttl, presented, answer.authenticated))
     return out
 
 
 def _compare(host: str, ev: list[Evidence], usable: Sequence[tlsa.Tlsa], shown: str, ttl: int | None,
-             presented: Presented) -> CheckResult:
+             presented: Presented, authenticated: bool) -> CheckResult:
+    """dane.tlsa: what a DANE sender does with these records and the presented certificates.
+
+    RFC 7672 §3.1 (and RFC 6698 §4.1): the server is authenticated when ANY usable record
+    matches, so a non-matching DANE-EE record next to a DANE-TA record is not a failure while the
+    TA record may match the chain (preflight holds only the leaf: could not check). RFC 7672 §2.2:
+    only DNSSEC-validated TLSA records are used, so without the AD flag a mismatch is a warning.
+    """
     if not usable:
         return UNUSABLE(host, ev, host=host, records=shown)
     if not presented.probed:
@@ -78,8 +87,11 @@ def _compare(host: str, ev: list[Evidence], usable: Sequence[tlsa.Tlsa], shown: 
                           "SMTP probe") for c in presented.certificates)]
     unmatched = [c for c in presented.certificates if not any(tlsa.matches(r, c) for r in end_entity)]
     if unmatched:
-        return MISMATCH(host, ev, host=host, records=shown, record=tlsa.suggest(unmatched[0]), ttl=ttl or 0,
-                        hours=wait_hours(ttl))
+        if any(not r.end_entity for r in usable):
+            return TA_UNCHECKED(host, ev, host=host, records=shown)
+        failed = MISMATCH if authenticated else MISMATCH_UNVALIDATED
+        return failed(host, ev, host=host, records=shown, record=tlsa.suggest(unmatched[0]), ttl=ttl or 0,
+                      hours=wait_hours(ttl))
     used = [r for r in end_entity if any(tlsa.matches(r, c) for c in presented.certificates)]
     stale = len(usable) - len(used)
     return MATCHES(host, ev, host=host, record=str(used[0]), stale=stale)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from preflight.engine import RunContext, concurrent_map
+from preflight.i18n.messages import Piece, encode, piece
+from preflight.i18n.problems import coded, pieces, words
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.rfc.dkim import (
@@ -20,16 +22,18 @@ from preflight.rfc.dkim import (
     parse_key_record,
     parse_tags,
 )
+from preflight.rfc.problems import RecordError
 
 __all__ = ["KeyInfo", "collect", "evaluate", "parse_key_record", "parse_tags", "run"]
 
-KEY_STRONG = Outcome("dkim.key", "strong", Status.PASS, ("domain", "selector", "key"))
+# An ``x_i18n`` param is ``x`` as coded text, rendered again in the report's language.
+KEY_STRONG = Outcome("dkim.key", "strong", Status.PASS, ("domain", "selector", "key", "key_i18n"))
 KEY_1024 = Outcome("dkim.key", "rsa_1024", Status.WARN, ("domain", "selector"))
 KEY_WEAK = Outcome("dkim.key", "weak", Status.FAIL, ("domain", "selector", "bits"))
 KEY_REVOKED = Outcome("dkim.key", "revoked", Status.FAIL, ("domain", "selector"))
-KEY_TESTING = Outcome("dkim.key", "testing", Status.WARN, ("domain", "selector", "key"))
+KEY_TESTING = Outcome("dkim.key", "testing", Status.WARN, ("domain", "selector", "key", "key_i18n"))
 KEY_MISSING = Outcome("dkim.key", "missing", Status.FAIL, ("domain", "selector", "name"))
-KEY_INVALID = Outcome("dkim.key", "invalid", Status.FAIL, ("domain", "selector", "error"))
+KEY_INVALID = Outcome("dkim.key", "invalid", Status.FAIL, ("domain", "selector", "error", "error_i18n"))
 KEY_ERROR = Outcome("dkim.key", "error", Status.ERROR, ("domain", "selector", "reason"))
 NO_SELECTOR = Outcome("dkim.key", "no_selector", Status.SKIP, ("domain",))
 KEY_SHA1_ONLY = Outcome("dkim.key", "sha1_only", Status.FAIL, ("domain", "selector", "hashes"))
@@ -65,12 +69,14 @@ def evaluate(facts: DkimFacts) -> CheckResult:
         return KEY_MISSING(subject, ev, domain=d, selector=s, name=subject)
     if len(records) > 1:
         # RFC 6376 §3.6.2.2 lets a verifier use any of them: the outcome depends on which.
-        ev += [Evidence(f"record {i}", _describe(r), "preflight") for i, r in enumerate(records, 1)]
+        ev += [Evidence(f"record {i}", words(said), "preflight", value_i18n=encode(said))
+               for i, said in enumerate((_describe(r) for r in records), 1)]
         return KEY_AMBIGUOUS(subject, ev, domain=d, selector=s, count=len(records))
     try:
         info = parse_key_record(records[0])
-    except ValueError as exc:
-        return KEY_INVALID(subject, ev, domain=d, selector=s, error=str(exc))
+    except RecordError as exc:
+        return KEY_INVALID(subject, ev, domain=d, selector=s, error=words(exc.problem),
+                           error_i18n=coded(exc.problem))
     if info.revoked:
         return KEY_REVOKED(subject, ev, domain=d, selector=s)
     if not info.for_email:
@@ -78,7 +84,8 @@ def evaluate(facts: DkimFacts) -> CheckResult:
         return KEY_NOT_EMAIL(subject, ev, domain=d, selector=s, services=services)
     if not info.sha256_allowed:
         return KEY_SHA1_ONLY(subject, ev, domain=d, selector=s, hashes=":".join(info.hashes or ()))
-    described = f"{info.key_type.upper()} {info.bits} bits" if info.key_type == "rsa" else "Ed25519"
+    key = _key_words(info)
+    described, described_i18n = words(key), encode(key)
     if info.key_type == "rsa" and info.bits is not None:
         if info.bits < 1024:
             return KEY_WEAK(subject, ev, domain=d, selector=s, bits=info.bits)
@@ -87,19 +94,26 @@ def evaluate(facts: DkimFacts) -> CheckResult:
         if info.bits > MAX_VERIFIED_RSA_BITS:
             return KEY_TOO_LARGE(subject, ev, domain=d, selector=s, bits=info.bits)
     if info.testing:
-        return KEY_TESTING(subject, ev, domain=d, selector=s, key=described)
-    return KEY_STRONG(subject, ev, domain=d, selector=s, key=described)
+        return KEY_TESTING(subject, ev, domain=d, selector=s, key=described, key_i18n=described_i18n)
+    return KEY_STRONG(subject, ev, domain=d, selector=s, key=described, key_i18n=described_i18n)
 
 
-def _describe(record: str) -> str:
-    """One record's own verdict, for the evidence of an ambiguous selector."""
+def _key_words(info: KeyInfo) -> list[Piece]:
+    """"RSA 2048 bits" / "Ed25519" as coded text."""
+    if info.key_type == "rsa":
+        return [piece("dkim_key_rsa", bits=info.bits)]
+    return [piece("dkim_key_ed25519")]
+
+
+def _describe(record: str) -> list[Piece]:
+    """One record's own verdict, for the evidence of an ambiguous selector (coded text)."""
     try:
         info = parse_key_record(record)
-    except ValueError as exc:
-        return f"unusable: {exc}"
+    except RecordError as exc:
+        return [piece("dkim_record_unusable", problem=pieces(exc.problem))]
     if info.revoked:
-        return "revoked (empty p=)"
-    return f"{info.key_type.upper()} {info.bits} bits" if info.key_type == "rsa" else "Ed25519"
+        return [piece("dkim_record_revoked")]
+    return _key_words(info)
 
 
 def run(ctx: RunContext) -> FamilyOutput:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from preflight.data.suffixes import registered_domain
 from preflight.engine import RunContext, concurrent_map
+from preflight.i18n.problems import coded, pieces, quoted, words
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.checkdmarc_bridge import checkdmarc_resolver
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
@@ -24,11 +25,13 @@ from preflight.rfc.dmarc import (
     parse,
     report_authorization_name,
 )
+from preflight.rfc.problems import problem
 
 RECORD_OK = Outcome("dmarc.record", "valid", Status.PASS, ("domain", "location", "record"))
 RECORD_MISSING = Outcome("dmarc.record", "missing", Status.FAIL, ("domain",))
 RECORD_MULTIPLE = Outcome("dmarc.record", "multiple", Status.FAIL, ("domain", "location"))
-RECORD_INVALID = Outcome("dmarc.record", "invalid", Status.FAIL, ("domain", "location", "error"))
+RECORD_INVALID = Outcome("dmarc.record", "invalid", Status.FAIL,
+                         ("domain", "location", "error", "error_i18n"))
 RECORD_ERROR = Outcome("dmarc.record", "error", Status.ERROR, ("domain", "reason"))
 
 POLICY_ENFORCED = Outcome("dmarc.policy", "enforced", Status.PASS, ("domain", "policy"))
@@ -47,7 +50,10 @@ RUA_AUTH_ERROR = Outcome("dmarc.reporting", "error", Status.ERROR, ("domain", "r
 RUA_SKIPPED = Outcome("dmarc.reporting", "no_record", Status.SKIP, ("domain",))
 
 ADVICE_NONE = Outcome("dmarc.advice", "none", Status.PASS, ("domain",))
-ADVICE = Outcome("dmarc.advice", "warnings", Status.WARN, ("domain", "count", "warnings"))
+ADVICE = Outcome("dmarc.advice", "warnings", Status.WARN,
+                 ("domain", "count", "warnings", "warnings_i18n"))
+# An ``x_i18n`` param is ``x`` as coded text: our RFC 7489 findings in the report's language,
+# checkdmarc's warnings quoted and labelled as checkdmarc's.
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ class DmarcFacts:
     def parse_error(self) -> str | None:
         """Why receivers apply no DMARC with the one record found (RFC 7489 §6.6.3), or None."""
         record = self.record
-        return None if record is None else record.error
+        return None if record is None or record.error is None else words(record.error)
 
     @property
     def tags(self) -> dict[str, str]:
@@ -166,9 +172,10 @@ def evaluate(facts: DmarcFacts) -> list[CheckResult]:
     record = parse(facts.records[0])
     advice = [_advice_result(d, record, facts.advice)]
     if record.error or record.policy is None:
-        error = record.error or "no policy"
-        evidence.append(Evidence("RFC 7489", error, "preflight"))
-        return [RECORD_INVALID(d, evidence, domain=d, location=location, error=error),
+        found = record.error or problem("rfc_dmarc_no_policy")
+        error, code = words(found), coded(found)
+        evidence.append(Evidence("RFC 7489", error, "preflight", value_i18n=code))
+        return [RECORD_INVALID(d, evidence, domain=d, location=location, error=error, error_i18n=code),
                 *skipped, *advice]
     out = [RECORD_OK(d, evidence, domain=d, location=location, record=facts.records[0])]
     out.append(_policy(d, facts, record, location))
@@ -178,11 +185,13 @@ def evaluate(facts: DmarcFacts) -> list[CheckResult]:
 
 def _advice_result(d: str, record: DmarcRecord, parser: tuple[str, ...]) -> CheckResult:
     """Values discarded under RFC 7489 §6.3 and checkdmarc's warnings, as one result."""
-    ev = [Evidence("RFC 7489", note, "preflight") for note in record.notes]
+    ev = [Evidence("RFC 7489", words(note), "preflight", value_i18n=coded(note)) for note in record.notes]
     ev += [Evidence("checkdmarc", text, "DMARC parser") for text in parser]
     if not ev:
         return ADVICE_NONE(d, domain=d)
-    return ADVICE(d, ev, domain=d, count=len(ev), warnings=" / ".join(e.value for e in ev))
+    said = [p for note in record.notes for p in pieces(note)]
+    said += [p for text in parser for p in quoted("checkdmarc", text)]
+    return ADVICE(d, ev, domain=d, count=len(ev), warnings=words(said), warnings_i18n=coded(said))
 
 
 def _policy(d: str, facts: DmarcFacts, record: DmarcRecord, location: str) -> CheckResult:

@@ -144,7 +144,8 @@ def _dkim_result(name: str, check: DkimCheck, selectors: tuple[str, ...] = ()) -
     if check.outcome in _DKIM:
         return _DKIM[check.outcome](subject, ev, domain=d, selector=s)
     if check.outcome in _DETAILED:
-        return _DETAILED[check.outcome](subject, ev, domain=d, selector=s, detail=check.detail)
+        return _DETAILED[check.outcome](subject, ev, domain=d, selector=s, detail=check.detail,
+                                        detail_i18n=check.detail_i18n)
     if check.outcome is DkimOutcome.KEY_MISSING:
         return o.DKIM_NO_KEY(subject, ev, domain=d, selector=s, name=f"{s}._domainkey.{d}")
     if check.outcome is DkimOutcome.DNS_ERROR:

@@ -19,6 +19,8 @@ from enum import Enum
 from preflight.checks.dmarc import DmarcFacts
 from preflight.checks.dmarc import collect as collect_dmarc
 from preflight.checks.spf import check_host
+from preflight.i18n.messages import encode, piece
+from preflight.i18n.problems import coded, quoted
 from preflight.model import Evidence
 from preflight.net.dns import DnsClient, DnsError
 
@@ -57,6 +59,15 @@ class DkimCheck:
     evidence: tuple[Evidence, ...] = ()
     bits: int | None = None
     """The key size of a verified signature."""
+    detail_i18n: str = ""
+    """``detail`` as coded text: our words in the report's language, dkimpy's quoted as its own."""
+
+
+def _dkimpy(domain: str, selector: str, outcome: DkimOutcome, exc: BaseException,
+            evidence: tuple[Evidence, ...] = ()) -> DkimCheck:
+    """A check whose detail is dkimpy's own message (quoted, never translated)."""
+    text = str(exc)[:300]
+    return DkimCheck(domain, selector, outcome, text, evidence, detail_i18n=coded(quoted("dkimpy", text)))
 
 
 @dataclass(frozen=True)
@@ -106,9 +117,10 @@ def verify_signature(dns: DnsClient, data: bytes, idx: int) -> DkimCheck:
     except Exception as exc:  # noqa: BLE001 - dkimpy raises its own and plain errors on hostile tags
         sig = signer.signature_fields or {}
         kind = DkimOutcome.EXPIRED if "x= value is past" in str(exc) else DkimOutcome.MALFORMED
-        return DkimCheck(_text(sig.get(b"d")), _text(sig.get(b"s")), kind, str(exc)[:300])
+        return _dkimpy(_text(sig.get(b"d")), _text(sig.get(b"s")), kind, exc)
     if not prep:
-        return DkimCheck("", "", DkimOutcome.MALFORMED, "no DKIM-Signature at this position")
+        return DkimCheck("", "", DkimOutcome.MALFORMED, "no DKIM-Signature at this position",
+                         detail_i18n=encode([piece("message_dkim_no_signature_here")]))
     sig = prep[0]
     domain, selector = _text(sig.get(b"d")).lower(), _text(sig.get(b"s"))
     name = f"{selector}._domainkey.{domain}"
@@ -126,18 +138,18 @@ def verify_signature(dns: DnsClient, data: bytes, idx: int) -> DkimCheck:
     try:
         dkim.evaluate_pk(name, key)
     except Exception as exc:  # noqa: BLE001 - dkimpy raises KeyFormatError, binascii.Error, ...
-        return DkimCheck(domain, selector, DkimOutcome.KEY_INVALID, str(exc)[:300], evidence)
+        return _dkimpy(domain, selector, DkimOutcome.KEY_INVALID, exc, evidence)
     try:
         ok = signer.verify(idx, dnsfunc=lambda _name, timeout=5: key)
     except dkim.ValidationError as exc:
         if "body hash mismatch" in str(exc):
             return DkimCheck(domain, selector, DkimOutcome.BODY_CHANGED, "body hash mismatch", evidence)
-        return DkimCheck(domain, selector, DkimOutcome.MALFORMED, str(exc)[:300], evidence)
+        return _dkimpy(domain, selector, DkimOutcome.MALFORMED, exc, evidence)
     except dkim.KeyFormatError as exc:
         kind = DkimOutcome.KEY_WEAK if "too small" in str(exc) else DkimOutcome.KEY_INVALID
-        return DkimCheck(domain, selector, kind, str(exc)[:300], evidence)
+        return _dkimpy(domain, selector, kind, exc, evidence)
     except Exception as exc:  # noqa: BLE001 - anything else dkimpy raises on a hostile signature
-        return DkimCheck(domain, selector, DkimOutcome.MALFORMED, str(exc)[:300], evidence)
+        return _dkimpy(domain, selector, DkimOutcome.MALFORMED, exc, evidence)
     if ok:
         return DkimCheck(domain, selector, DkimOutcome.PASS, f"{signer.keysize}-bit key", evidence, signer.keysize)
     return DkimCheck(domain, selector, DkimOutcome.SIGNATURE_MISMATCH,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from preflight.checks.mta_sts.settings import TransportSettings
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.net.https import HttpsError, HttpsResponse, fetch_text
+from preflight.rfc.mta_sts import sts_records as rfc_sts_records
 
 POLICY_PATH = "/.well-known/mta-sts.txt"
 """RFC 8461 §3.3: the policy's fixed location on ``mta-sts.<domain>``."""
@@ -31,8 +32,8 @@ class MtaStsFacts:
 
 
 def sts_records(answer: DnsAnswer) -> list[str]:
-    """TXT strings that claim to be MTA-STS records (RFC 8461 §3.1: start with ``v=STSv1``)."""
-    return [r for r in answer.records if r.startswith("v=STSv1")]
+    """TXT strings that claim to be MTA-STS records (RFC 8461 §3.1: :mod:`preflight.rfc.mta_sts`)."""
+    return rfc_sts_records(answer.records)
 
 
 def _address(dns: DnsClient, host: str) -> DnsAnswer | DnsError:

@@ -17,6 +17,8 @@ from typing import Any
 
 from preflight.checks.mta_sts import outcomes as o
 from preflight.checks.mta_sts.collect import MtaStsFacts, sts_records
+from preflight.i18n.messages import encode, piece
+from preflight.i18n.problems import coded, quoted, words
 from preflight.model import CheckResult, Evidence, Outcome
 from preflight.net.dns import DnsAnswer, DnsError
 from preflight.net.https import HttpsError, HttpsFailure
@@ -109,7 +111,8 @@ def evaluate(facts: MtaStsFacts, *, hostname: str | None, baseline: Mapping[str,
     try:
         tags = parse_mta_sts_record(found[0])["tags"]
     except MTASTSError as exc:
-        return [o.RECORD_INVALID(d, ev, domain=d, reason=str(exc)[:300])], None
+        said = str(exc)[:300]
+        return [o.RECORD_INVALID(d, ev, domain=d, reason=said, reason_i18n=coded(quoted("checkdmarc", said)))], None
     sts_id = str(tags["id"])
     results = [o.RECORD_OK(d, ev, domain=d, id=sts_id)]
     policy = _policy(facts, results)
@@ -157,13 +160,16 @@ def _policy(facts: MtaStsFacts, results: list[CheckResult]) -> tuple[Policy, str
     try:
         parsed = parse_mta_sts_policy(fetched.text)["policy"]
     except MTASTSError as exc:
-        results.append(o.POLICY_SYNTAX(d, ev, domain=d, url=fetched.url, reason=str(exc)[:300]))
+        said = str(exc)[:300]
+        results.append(o.POLICY_SYNTAX(d, ev, domain=d, url=fetched.url, reason=said,
+                                       reason_i18n=coded(quoted("checkdmarc", said))))
         return None
     patterns = tuple(str(p) for p in parsed["mx"])
     too_long = next((p for p in patterns if len(p) > MAX_NAME), None)
     if too_long is not None:  # checkdmarc checks labels, not the whole name (RFC 1035: 253 characters)
-        results.append(o.POLICY_SYNTAX(d, ev, domain=d, url=fetched.url,
-                                       reason=f"mx pattern longer than {MAX_NAME} characters: {too_long[:60]}…"))
+        long_mx = [piece("mta_sts_mx_too_long", limit=MAX_NAME, pattern=f"{too_long[:60]}…")]
+        results.append(o.POLICY_SYNTAX(d, ev, domain=d, url=fetched.url, reason=words(long_mx),
+                                       reason_i18n=encode(long_mx)))
         return None
     results.append(o.POLICY_OK(d, ev, domain=d, url=fetched.url))
     return Policy(str(parsed["mode"]), int(parsed["max_age"]), patterns), fetched.url

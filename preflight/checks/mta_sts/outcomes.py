@@ -6,7 +6,7 @@ from preflight.model import Outcome, Status
 
 RECORD_OK = Outcome("mta_sts.record", "ok", Status.PASS, ("domain", "id"))
 RECORD_ABSENT = Outcome("mta_sts.record", "not_published", Status.PASS, ("domain",))
-RECORD_INVALID = Outcome("mta_sts.record", "invalid", Status.WARN, ("domain", "reason"))
+RECORD_INVALID = Outcome("mta_sts.record", "invalid", Status.WARN, ("domain", "reason", "reason_i18n"))
 RECORD_MULTIPLE = Outcome("mta_sts.record", "multiple", Status.WARN, ("domain", "count"))
 RECORD_ERROR = Outcome("mta_sts.record", "error", Status.ERROR, ("domain", "reason"))
 
@@ -23,7 +23,8 @@ POLICY_TOO_LARGE = Outcome("mta_sts.policy", "too_large", Status.FAIL, ("domain"
 POLICY_NOT_UTF8 = Outcome("mta_sts.policy", "not_utf8", Status.FAIL, ("domain", "url", "reason"))
 POLICY_CONTENT_TYPE = Outcome("mta_sts.policy", "content_type", Status.FAIL, ("domain", "url", "reason"))
 POLICY_PROTOCOL = Outcome("mta_sts.policy", "protocol", Status.FAIL, ("domain", "url", "reason"))
-POLICY_SYNTAX = Outcome("mta_sts.policy", "syntax", Status.FAIL, ("domain", "url", "reason"))
+POLICY_SYNTAX = Outcome("mta_sts.policy", "syntax", Status.FAIL, ("domain", "url", "reason", "reason_i18n"))
+# ``reason_i18n``: ``reason`` as coded text (checkdmarc's message quoted as its own, ours translated)
 
 MODE_ENFORCE = Outcome("mta_sts.mode", "enforce", Status.PASS, ("domain",))
 MODE_TESTING = Outcome("mta_sts.mode", "testing", Status.PASS, ("domain",))

@@ -10,10 +10,12 @@ import re
 from preflight.checks.server import outcomes as o
 from preflight.checks.server.evaluate_host import source
 from preflight.checks.server.facts import DkimSigner, FileText, KeyProbe, PlanFacts, ServerFacts
+from preflight.i18n.problems import coded, words
 from preflight.model import CheckResult, Evidence
 from preflight.net.dns import DnsAnswer, DnsError
 from preflight.net.ssh import Access
 from preflight.rfc.dkim import is_key_record, parse_tags
+from preflight.rfc.problems import RecordError, problem
 
 _PORT = re.compile(r"inet6?:(\d{1,5})")
 
@@ -24,7 +26,8 @@ def record_name(domain: str, selector: str) -> str:
 
 
 def spki_from_record(record: str) -> bytes:
-    """The SubjectPublicKeyInfo (DER) of a DKIM key record's ``p=``; ValueError when unusable."""
+    """The SubjectPublicKeyInfo (DER) of a DKIM key record's ``p=``; :class:`RecordError` (a
+    ValueError naming the problem) when unusable."""
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric import ed25519
     from cryptography.hazmat.primitives.serialization import (
@@ -37,17 +40,20 @@ def spki_from_record(record: str) -> bytes:
     tags = parse_tags(record)
     value = tags.get("p")
     if value is None:
-        raise ValueError("no p= tag")
+        raise RecordError(problem("rfc_dkim_no_key"))
     if value == "":
-        raise ValueError("the key is revoked (empty p=)")
+        raise RecordError(problem("rfc_dkim_revoked"))
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("p= is not valid base64") from None
+        raise RecordError(problem("rfc_dkim_bad_base64")) from None
     if tags.get("k", "rsa").lower() == "ed25519":
         if len(raw) != 32:
-            raise ValueError(f"an Ed25519 key has 32 bytes, this one {len(raw)}")
-        key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
+            raise RecordError(problem("rfc_dkim_ed25519_size", size=len(raw)))
+        try:
+            key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
+        except (ValueError, UnsupportedAlgorithm):
+            raise RecordError(problem("rfc_dkim_not_ed25519_key")) from None
         return key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     try:
         loaded = load_der_public_key(raw)
@@ -56,7 +62,7 @@ def spki_from_record(record: str) -> bytes:
         try:  # some publish the bare PKCS#1 RSAPublicKey
             loaded = load_pem_public_key(pem)
         except (ValueError, UnsupportedAlgorithm):
-            raise ValueError("p= does not hold a public key") from None
+            raise RecordError(problem("rfc_dkim_no_public_key")) from None
     return loaded.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -95,8 +101,9 @@ def evaluate_key(probe: KeyProbe, answer: DnsAnswer | DnsError | None, where: st
         return o.DKIM_DNS_MISSING(name, ev, domain=d, selector=s, name=name)
     try:
         published = spki_from_record(records[0])
-    except ValueError as exc:
-        return o.DKIM_DNS_INVALID(name, ev, domain=d, selector=s, name=name, reason=str(exc))
+    except RecordError as exc:
+        return o.DKIM_DNS_INVALID(name, ev, domain=d, selector=s, name=name, reason=words(exc.problem),
+                                  reason_i18n=coded(exc.problem))
     ev.append(Evidence("public key in DNS", spki_fingerprint(published), f"@ {answer.server}"))
     if published != probe.public_der:
         return o.DKIM_MISMATCH(name, ev, domain=d, selector=s, path=path, name=name)

@@ -114,7 +114,7 @@ DKIM_MISMATCH = Outcome("server.dkim_dns_match", "mismatch", Status.FAIL,
 DKIM_DNS_MISSING = Outcome("server.dkim_dns_match", "dns_missing", Status.FAIL,
                            ("domain", "selector", "name"))
 DKIM_DNS_INVALID = Outcome("server.dkim_dns_match", "dns_invalid", Status.FAIL,
-                           ("domain", "selector", "name", "reason"))
+                           ("domain", "selector", "name", "reason", "reason_i18n"))
 DKIM_KEY_MISSING = Outcome("server.dkim_dns_match", "key_missing", Status.FAIL,
                            ("domain", "selector", "path"))
 DKIM_KEY_INVALID = Outcome("server.dkim_dns_match", "key_invalid", Status.FAIL,

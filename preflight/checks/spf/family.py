@@ -14,32 +14,36 @@ import concurrent.futures
 from dataclasses import dataclass
 
 from preflight.engine import RunContext, concurrent_map
+from preflight.i18n.problems import coded, quoted, words
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.checkdmarc_bridge import checkdmarc_resolver
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.net.spfbridge import pyspf_resolver, rfc_query
+from preflight.rfc.problems import Problem, problem
 from preflight.rfc.spf import is_spf_record, risky_terms, syntax_error
 
 RECORD_OK = Outcome("spf.record", "valid", Status.PASS, ("domain", "record"))
 RECORD_MISSING = Outcome("spf.record", "missing", Status.FAIL, ("domain",))
 RECORD_MULTIPLE = Outcome("spf.record", "multiple", Status.FAIL, ("domain", "count"))
-RECORD_INVALID = Outcome("spf.record", "invalid", Status.FAIL, ("domain", "error"))
+RECORD_INVALID = Outcome("spf.record", "invalid", Status.FAIL, ("domain", "error", "error_i18n"))
 RECORD_PASS_ALL = Outcome("spf.record", "pass_all", Status.FAIL, ("domain", "record"))
 RECORD_PTR = Outcome("spf.record", "ptr", Status.WARN, ("domain", "record"))
 RECORD_ERROR = Outcome("spf.record", "error", Status.ERROR, ("domain", "reason"))
 
 LOOKUPS_OK = Outcome("spf.lookups", "within_limits", Status.PASS, ("domain", "lookups", "void"))
-LOOKUPS_TOO_MANY = Outcome("spf.lookups", "too_many", Status.FAIL, ("domain", "error"))
-LOOKUPS_VOID = Outcome("spf.lookups", "too_many_void", Status.FAIL, ("domain", "error"))
-LOOKUPS_ERROR = Outcome("spf.lookups", "error", Status.ERROR, ("domain", "reason"))
+LOOKUPS_TOO_MANY = Outcome("spf.lookups", "too_many", Status.FAIL, ("domain", "error", "error_i18n"))
+LOOKUPS_VOID = Outcome("spf.lookups", "too_many_void", Status.FAIL, ("domain", "error", "error_i18n"))
+LOOKUPS_ERROR = Outcome("spf.lookups", "error", Status.ERROR, ("domain", "reason", "reason_i18n"))
+# An ``x_i18n`` param is ``x`` as coded text: our own findings (RFC 7208 grammar) in the report's
+# language, checkdmarc's and pyspf's messages quoted and labelled as theirs.
 LOOKUPS_SKIPPED = Outcome("spf.lookups", "no_record", Status.SKIP, ("domain",))
 
 AUTH_PASS = Outcome("spf.authorizes", "pass", Status.PASS, ("domain", "ip"))
 AUTH_FAIL = Outcome("spf.authorizes", "fail", Status.FAIL, ("domain", "ip", "result"))
 AUTH_SOFTFAIL = Outcome("spf.authorizes", "softfail", Status.FAIL, ("domain", "ip"))
 AUTH_NEUTRAL = Outcome("spf.authorizes", "neutral", Status.WARN, ("domain", "ip"))
-AUTH_PERMERROR = Outcome("spf.authorizes", "permerror", Status.FAIL, ("domain", "ip", "reason"))
-AUTH_TEMPERROR = Outcome("spf.authorizes", "temperror", Status.ERROR, ("domain", "ip", "reason"))
+AUTH_PERMERROR = Outcome("spf.authorizes", "permerror", Status.FAIL, ("domain", "ip", "reason", "reason_i18n"))
+AUTH_TEMPERROR = Outcome("spf.authorizes", "temperror", Status.ERROR, ("domain", "ip", "reason", "reason_i18n"))
 AUTH_SKIPPED = Outcome("spf.authorizes", "no_record", Status.SKIP, ("domain", "ip"))
 
 
@@ -60,7 +64,7 @@ class SpfFacts:
     """(ip, result, explanation) per new IP."""
     raw: bytes | None = None
     """The one SPF record as received (its bytes decide RFC 7208 §3.1's ASCII rule)."""
-    chain_error: str | None = None
+    chain_error: Problem | None = None
     """A record reached through include:/redirect= that breaks the RFC 7208 grammar."""
 
 
@@ -156,11 +160,11 @@ def collect(dns: DnsClient, domain: str, ips: tuple[str, ...], helo: str | None 
         # a syntax error checkdmarc found may be theirs): a bad one is a permanent error.
         chain = _chain_syntax_error(dns, records[0])
         if chain and kind == "syntax":
-            error, kind = chain, "chain"
+            kind = "chain"  # the grammar problem is ours (chain), checkdmarc's text stays evidence
     return SpfFacts(domain, txt, records, error, kind, lookups, void, checks, raw, chain)
 
 
-def _chain_syntax_error(dns: DnsClient, record: str, budget: int = 10) -> str | None:
+def _chain_syntax_error(dns: DnsClient, record: str, budget: int = 10) -> Problem | None:
     """The first include:/redirect= target (without macros) whose record breaks RFC 7208 §12."""
     todo, seen = [record], set()
     while todo and budget > 0:
@@ -175,9 +179,9 @@ def _chain_syntax_error(dns: DnsClient, record: str, budget: int = 10) -> str | 
                 continue
             if len(found) != 1:
                 continue
-            problem = syntax_error(found[0])
-            if problem:
-                return f"{target}: {problem}"
+            found_problem = syntax_error(found[0])
+            if found_problem:
+                return problem("rfc_spf_in_target", target=target, problem=found_problem)
             todo.append(found[0].decode("ascii", "replace"))
     return None
 
@@ -208,33 +212,39 @@ def evaluate(facts: SpfFacts) -> list[CheckResult]:
     out: list[CheckResult] = []
     err, kind = facts.parse_error, facts.parse_error_kind
     err_ev = ev + ([Evidence("checkdmarc", err, "SPF parser")] if err else [])
+    said = coded(quoted("checkdmarc", err)) if err else ""
     record = facts.records[0]
     grammar = syntax_error(facts.raw if facts.raw is not None else record)
     if grammar:
-        out.append(RECORD_INVALID(d, ev + [Evidence("RFC 7208", grammar, "preflight")],
-                                  domain=d, error=grammar))
-    elif kind == "chain":
-        out.append(RECORD_INVALID(d, err_ev, domain=d, error=err))
+        out.append(_grammar_invalid(d, ev, grammar))
     elif facts.chain_error:
-        out.append(RECORD_INVALID(d, ev + [Evidence("RFC 7208", facts.chain_error, "preflight")],
-                                  domain=d, error=facts.chain_error))
+        out.append(_grammar_invalid(d, ev, facts.chain_error))
+    elif kind == "chain":
+        out.append(RECORD_INVALID(d, err_ev, domain=d, error=err, error_i18n=said))
     else:
         out.append(_record_ok(d, record, ev))
     if kind == "syntax":
         # The record follows RFC 7208 (or its error is reported above) but checkdmarc's own
         # grammar refused it: its lookups were not counted.
-        out.append(LOOKUPS_ERROR(d, err_ev, domain=d, reason=err))
+        out.append(LOOKUPS_ERROR(d, err_ev, domain=d, reason=err, reason_i18n=said))
     elif kind == "lookups":
-        out.append(LOOKUPS_TOO_MANY(d, err_ev, domain=d, error=err))
+        out.append(LOOKUPS_TOO_MANY(d, err_ev, domain=d, error=err, error_i18n=said))
     elif kind == "void":
-        out.append(LOOKUPS_VOID(d, err_ev, domain=d, error=err))
+        out.append(LOOKUPS_VOID(d, err_ev, domain=d, error=err, error_i18n=said))
     elif kind == "dns":
-        out.append(LOOKUPS_ERROR(d, err_ev, domain=d, reason=err))
+        out.append(LOOKUPS_ERROR(d, err_ev, domain=d, reason=err, reason_i18n=said))
     elif kind is None:
         out.append(LOOKUPS_OK(d, ev, domain=d, lookups=facts.lookups, void=facts.void_lookups))
     for ip, result, explanation in facts.check_host:
         out.append(_authorizes(d, ip, result, explanation, ev))
     return out
+
+
+def _grammar_invalid(d: str, ev: list[Evidence], grammar: Problem) -> CheckResult:
+    """spf.record invalid for a problem of the RFC 7208 grammar (ours: in the report's language)."""
+    text, code = words(grammar), coded(grammar)
+    return RECORD_INVALID(d, ev + [Evidence("RFC 7208", text, "preflight", value_i18n=code)],
+                          domain=d, error=text, error_i18n=code)
 
 
 def _record_ok(d: str, record: str, ev: list[Evidence]) -> CheckResult:
@@ -255,10 +265,11 @@ def _authorizes(d: str, ip: str, result: str, explanation: str, ev: list[Evidenc
         return AUTH_SOFTFAIL(subject, evidence, domain=d, ip=ip)
     if result == "neutral":
         return AUTH_NEUTRAL(subject, evidence, domain=d, ip=ip)
+    said = coded(quoted("pyspf", explanation)) if explanation else ""
     if result == "permerror":
-        return AUTH_PERMERROR(subject, evidence, domain=d, ip=ip, reason=explanation)
+        return AUTH_PERMERROR(subject, evidence, domain=d, ip=ip, reason=explanation, reason_i18n=said)
     if result == "temperror":
-        return AUTH_TEMPERROR(subject, evidence, domain=d, ip=ip, reason=explanation)
+        return AUTH_TEMPERROR(subject, evidence, domain=d, ip=ip, reason=explanation, reason_i18n=said)
     if result == "none":
         return AUTH_SKIPPED(subject, evidence, domain=d, ip=ip)
     return AUTH_FAIL(subject, evidence, domain=d, ip=ip, result=result)

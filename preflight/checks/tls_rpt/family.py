@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from preflight.checks.mta_sts import TransportSettings
 from preflight.engine import RunContext, concurrent_map
+from preflight.i18n.problems import coded, quoted
 from preflight.model import CheckResult, FamilyOutput, Outcome, Status
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
+from preflight.rfc.tls_rpt import tlsrpt_records
 
 RECORD_OK = Outcome("tls_rpt.record", "ok", Status.PASS, ("domain", "rua"))
 RECORD_MISSING = Outcome("tls_rpt.record", "missing", Status.WARN, ("domain",))
-RECORD_INVALID = Outcome("tls_rpt.record", "invalid", Status.WARN, ("domain", "reason"))
+RECORD_INVALID = Outcome("tls_rpt.record", "invalid", Status.WARN, ("domain", "reason", "reason_i18n"))
 RECORD_MULTIPLE = Outcome("tls_rpt.record", "multiple", Status.WARN, ("domain", "count"))
 RECORD_ERROR = Outcome("tls_rpt.record", "error", Status.ERROR, ("domain", "reason"))
 
@@ -29,7 +31,7 @@ def evaluate(domain: str, answer: DnsAnswer | DnsError) -> CheckResult:
     if isinstance(answer, DnsError):
         return RECORD_ERROR(domain, [answer.evidence()], domain=domain, reason=answer.reason)
     ev = [answer.evidence(f"TXT _smtp._tls.{domain}")]
-    found = [r for r in answer.records if r.startswith("v=TLSRPTv1")]
+    found = tlsrpt_records(answer.records)
     if not found:
         return RECORD_MISSING(domain, ev, domain=domain)
     if len(found) > 1:
@@ -40,7 +42,8 @@ def evaluate(domain: str, answer: DnsAnswer | DnsError) -> CheckResult:
     try:
         tags = parse_smtp_tls_reporting_record(found[0])["tags"]
     except SMTPTLSReportingError as exc:
-        return RECORD_INVALID(domain, ev, domain=domain, reason=str(exc)[:300])
+        said = str(exc)[:300]  # checkdmarc's own words: quoted as its, never translated
+        return RECORD_INVALID(domain, ev, domain=domain, reason=said, reason_i18n=coded(quoted("checkdmarc", said)))
     rua = tags["rua"]["value"]
     shown = ", ".join(str(u) for u in rua) if isinstance(rua, list) else str(rua)
     return RECORD_OK(domain, ev, domain=domain, rua=shown)

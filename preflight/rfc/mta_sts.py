@@ -1,0 +1,25 @@
+"""MTA-STS TXT records (RFC 8461 §3.1): the one detector of an ``_mta-sts`` record.
+
+``sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim]`` with
+``sts-version = %s"v=STSv1"`` (case-sensitive) and ``sts-field-delim = *WSP ";" *WSP``. The prose
+adds: "records that do not begin with "v=STSv1;" are discarded". So the version tag is a whole
+token: ``v=STSv10`` or ``v=STSv1x`` is not an MTA-STS record. The grammar's optional white space
+before the ``;`` is accepted (the prose and the ABNF differ there; erratum 6285 is only reported).
+A bare ``v=STSv1`` still claims to be a record (an invalid one: it has no ``id``).
+"""
+
+from __future__ import annotations
+
+import re
+
+_VERSION = re.compile(r"v=STSv1[ \t]*(?:;|\Z)")
+
+
+def is_sts_record(text: str) -> bool:
+    """True when a TXT string at ``_mta-sts.<domain>`` is (or claims to be) an MTA-STS record."""
+    return bool(_VERSION.match(text))
+
+
+def sts_records(records: tuple[str, ...] | list[str]) -> list[str]:
+    """The TXT strings among ``records`` that are MTA-STS records, in order (the others are discarded)."""
+    return [r for r in records if is_sts_record(r)]

@@ -1,0 +1,24 @@
+"""SMTP TLS Reporting TXT records (RFC 8460 §3): the one detector of an ``_smtp._tls`` record.
+
+``tlsrpt-record = tlsrpt-version 1*(field-delim tlsrpt-field) [field-delim]`` with
+``tlsrpt-version = %s"v=TLSRPTv1"`` (case-sensitive) and ``field-delim = *WSP ";" *WSP``; "records
+that do not begin with "v=TLSRPTv1;" are discarded". So ``v=TLSRPTv10`` or ``v=TLSRPTv1x`` is not a
+TLS-RPT record. White space before the ``;`` is accepted, as the grammar allows; a bare
+``v=TLSRPTv1`` still claims to be a record (an invalid one: it has no ``rua``).
+"""
+
+from __future__ import annotations
+
+import re
+
+_VERSION = re.compile(r"v=TLSRPTv1[ \t]*(?:;|\Z)")
+
+
+def is_tlsrpt_record(text: str) -> bool:
+    """True when a TXT string at ``_smtp._tls.<domain>`` is (or claims to be) a TLS-RPT record."""
+    return bool(_VERSION.match(text))
+
+
+def tlsrpt_records(records: tuple[str, ...] | list[str]) -> list[str]:
+    """The TXT strings among ``records`` that are TLS-RPT records, in order (the others are discarded)."""
+    return [r for r in records if is_tlsrpt_record(r)]
