@@ -12,6 +12,10 @@ Supported keywords: ``type`` (one name or a list), ``enum``, ``const``, ``requir
 ``$comment`` are annotations. Any other keyword is refused when the schema is loaded, so the
 schema cannot silently say more than is checked.
 
+One deliberate difference: ``integer`` means a number written as an integer. JSON Schema also
+counts ``0.0`` as one; preflight never writes that, and code reading a saved report relies on an
+``int`` there (the fuzz test holds ``jsonschema`` to this rule when comparing).
+
 Two walks of one meaning: :meth:`Validator.is_valid` runs the schema compiled once into small
 closures (no paths, no messages: about four times faster), and only when it says no does
 :meth:`Validator.validate` walk again keyword by keyword to name the first mismatch. A test
