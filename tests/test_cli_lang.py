@@ -74,7 +74,7 @@ def test_plan_markdown_path(dns_server: LabDnsServer, tmp_path: Path) -> None:
     plan.write_text(f'[report]\nmarkdown = "{md}"\n', encoding="utf-8")
     result = invoke("check", *BROKEN, "--nameserver", ns(dns_server), "--config", str(plan), "-q")
     assert result.exit_code == 1
-    assert "### What to do before cutover" in md.read_text(encoding="utf-8")
+    assert "### Blockers: fix these before cutover" in md.read_text(encoding="utf-8")
 
 
 def test_markdown_to_stdout_keeps_stdout_clean(dns_server: LabDnsServer) -> None:
@@ -130,7 +130,7 @@ def test_diff_and_history_in_japanese(dns_server: LabDnsServer, tmp_path: Path) 
     assert result.exit_code == 0, result.stderr
     assert "悪化 0 件、解消 0 件" in result.stdout
     assert "ベースラインからの変化" in (tmp_path / "diff.html").read_text(encoding="utf-8")
-    assert "切り替え前の対応事項" in md.read_text(encoding="utf-8")
+    assert "切り替え前に解消が必要な問題" in md.read_text(encoding="utf-8")
     result = invoke("history", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--lang", "ja",
                     "--html", str(tmp_path / "h.html"))
     assert result.exit_code == 0, result.stderr

@@ -7,11 +7,13 @@ from typing import Any, NoReturn
 import typer
 
 from preflight import __version__
+from preflight.cli.usage import OneLineUsageGroup
 from preflight.errors import NoNameserverError, PreflightError
 from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 
 app = typer.Typer(
     name="preflight",
+    cls=OneLineUsageGroup,  # click's usage errors: one line, exit 2
     help=(
         "Check a mail server migration before cutover: blocklists, PTR, SPF, DKIM, DMARC, MX, "
         "TTLs, and more; write an HTML report for the change request.\n\n" + EXIT_CODE_HELP

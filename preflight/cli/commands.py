@@ -334,7 +334,7 @@ def lists_command(
             if written:
                 say("cli_wrote", language, path=written)
         if json_out != "-":
-            typer.echo(listing.format_table(rows), nl=False)
+            typer.echo(listing.format_table(rows, language), nl=False)
         bad = listing.unusable_enabled(rows)
         if bad:
             say("cli_lists_unusable", language, lists=", ".join(bad))

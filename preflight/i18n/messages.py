@@ -170,12 +170,13 @@ def result_text(
     """Title, summary and remediation for one result."""
     found = _outcome(check_id, outcome, lang)
     params = localized_params(params, lang)
-    summary = fill(str(found.get("summary", f"{check_id}: {outcome}")), params)
+    # A parameter that is empty at the end of a template ("… {reason}") leaves no trailing space.
+    summary = fill(str(found.get("summary", f"{check_id}: {outcome}")), params).strip()
     remediation = found.get("remediation")
     return ResultText(
         title=check_title(check_id, lang),
         summary=summary,
-        remediation=fill(str(remediation), params) if remediation else None,
+        remediation=fill(str(remediation), params).strip() if remediation else None,
     )
 
 

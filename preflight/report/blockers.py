@@ -195,16 +195,27 @@ def not_checked(data: Mapping[str, Any], lang: str = DEFAULT_LANG) -> list[dict[
 
 def manual_steps(data: Mapping[str, Any], lang: str = DEFAULT_LANG,
                  table: action_list.LeadTimes | None = None) -> list[dict[str, Any]]:
-    """The steps no query can verify, with their start-by dates."""
+    """The steps no query can verify, with their start-by dates: the shipped ones, then one per
+    result that asks for a look by hand (``manual_results`` in lead_times.toml, e.g. a receiver
+    that left no spam verdict: look in the spam folder)."""
     table = table or action_list.load()
     cutover = parse_date((data.get("target") or {}).get("cutover_date"))
+    steps = [(step.id, step.lead, ui(f"manual_{step.id}_title", lang), ui(f"manual_{step.id}_text", lang), step.url)
+             for step in table.manual]
+    for item in data.get("results", []):
+        if isinstance(item, dict) and item.get("status") == "skip" \
+                and f"{item.get('check_id')}.{item.get('outcome')}" in table.manual_results:
+            title, _summary, remediation = action_list.words(item, lang)
+            step_id = f"{item['check_id']}.{item['outcome']}"
+            if remediation and step_id not in {s[0] for s in steps}:  # one step per kind of look
+                steps.append((step_id, table.classify(item["check_id"], item["outcome"], "skip"), title,
+                              remediation, None))
     out = []
-    for step in table.manual:
-        days = table.days(step.lead)
+    for step_id, lead, title, text, url in steps:
+        days = table.days(lead)
         start = cutover - dt.timedelta(days=days) if cutover else None
-        out.append({"id": step.id, "title": ui(f"manual_{step.id}_title", lang),
-                    "text": ui(f"manual_{step.id}_text", lang), "url": step.url,
-                    "lead_label": ui(f"lead_{step.lead}_short", lang),
+        out.append({"id": step_id, "title": title, "text": text, "url": url,
+                    "lead_label": ui(f"lead_{lead}_short", lang),
                     "start_by_label": format_date(start, lang) if start else ui("start_by_no_date", lang)})
     return out
 

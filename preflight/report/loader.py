@@ -5,7 +5,8 @@ A saved report is input like any other (``render``, ``diff``, ``history``, ``che
 :func:`load` makes sure that
 
 - the file is a regular file of at most :data:`MAX_REPORT_BYTES` (read, not ``stat``-ed);
-- it is strict JSON: no ``NaN``/``Infinity``, no integer longer than :data:`MAX_INT_DIGITS`
+- it is strict JSON: no ``NaN``/``Infinity``, no key twice in one object (Python's ``json``
+  would keep the last silently, so a crafted file could show one value and mean another), no integer longer than :data:`MAX_INT_DIGITS`
   digits, nesting at most :data:`MAX_DEPTH` deep (a deeper file never reaches a recursive
   reader);
 - its ``schema_version`` is one this preflight reads (1.x; a newer major gets "upgrade");
@@ -68,6 +69,21 @@ def _parse_float(text: str) -> float:
     return value
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
 def depth_of(data: Any, limit: int = MAX_DEPTH) -> int:
     """Nesting depth of parsed JSON (iterative; stops counting past ``limit``)."""
     deepest = 0
@@ -87,9 +103,13 @@ def parse(text: str, where: str) -> Any:
     """Strict JSON with bounded numbers and depth; UsageError naming ``where`` otherwise."""
     try:
         data = json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
-                          parse_constant=_reject_constant)
+                          parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise UsageError(f"{where}: nested too deeply (more than {MAX_DEPTH} levels)") from None
+    except DuplicateKey as exc:
+        key = str(exc.args[0])
+        shown = key if len(key) <= 80 else f"{key[:80]}…"
+        raise UsageError(f"{where} is not strict JSON: the key {shown!r} appears twice in one object") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{where} is not a preflight JSON report (invalid JSON at line {exc.lineno})") from None
     except ValueError as exc:

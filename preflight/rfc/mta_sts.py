@@ -5,7 +5,9 @@
 adds: "records that do not begin with "v=STSv1;" are discarded". So the version tag is a whole
 token: ``v=STSv10`` or ``v=STSv1x`` is not an MTA-STS record. The grammar's optional white space
 before the ``;`` is accepted (the prose and the ABNF differ there; erratum 6285 is only reported).
-A bare ``v=STSv1`` still claims to be a record (an invalid one: it has no ``id``).
+The discarding applies "if multiple TXT records ... are returned": a bare ``v=STSv1`` beside a full
+record is discarded, while alone (or beside other bare ones) it still claims to be a record (an
+invalid one: it has no ``id``), reported rather than hidden.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 
 _VERSION = re.compile(r"v=STSv1[ \t]*(?:;|\Z)")
+_FULL = re.compile(r"v=STSv1[ \t]*;")
 
 
 def is_sts_record(text: str) -> bool:
@@ -21,5 +24,8 @@ def is_sts_record(text: str) -> bool:
 
 
 def sts_records(records: tuple[str, ...] | list[str]) -> list[str]:
-    """The TXT strings among ``records`` that are MTA-STS records, in order (the others are discarded)."""
-    return [r for r in records if is_sts_record(r)]
+    """The TXT strings among ``records`` that are MTA-STS records, in order (the others are discarded).
+
+    Records that begin with ``v=STSv1;`` win: a bare ``v=STSv1`` counts only when none does."""
+    full = [r for r in records if _FULL.match(r)]
+    return full or [r for r in records if is_sts_record(r)]

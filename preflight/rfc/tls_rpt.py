@@ -3,8 +3,10 @@
 ``tlsrpt-record = tlsrpt-version 1*(field-delim tlsrpt-field) [field-delim]`` with
 ``tlsrpt-version = %s"v=TLSRPTv1"`` (case-sensitive) and ``field-delim = *WSP ";" *WSP``; "records
 that do not begin with "v=TLSRPTv1;" are discarded". So ``v=TLSRPTv10`` or ``v=TLSRPTv1x`` is not a
-TLS-RPT record. White space before the ``;`` is accepted, as the grammar allows; a bare
-``v=TLSRPTv1`` still claims to be a record (an invalid one: it has no ``rua``).
+TLS-RPT record. White space before the ``;`` is accepted, as the grammar allows. The discarding
+applies "if multiple TXT records ... are returned": a bare ``v=TLSRPTv1`` beside a full record is
+discarded, while alone (or beside other bare ones) it still claims to be a record (an invalid one:
+it has no ``rua``), reported rather than hidden.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 
 _VERSION = re.compile(r"v=TLSRPTv1[ \t]*(?:;|\Z)")
+_FULL = re.compile(r"v=TLSRPTv1[ \t]*;")
 
 
 def is_tlsrpt_record(text: str) -> bool:
@@ -20,5 +23,8 @@ def is_tlsrpt_record(text: str) -> bool:
 
 
 def tlsrpt_records(records: tuple[str, ...] | list[str]) -> list[str]:
-    """The TXT strings among ``records`` that are TLS-RPT records, in order (the others are discarded)."""
-    return [r for r in records if is_tlsrpt_record(r)]
+    """The TXT strings among ``records`` that are TLS-RPT records, in order (the others are discarded).
+
+    Records that begin with ``v=TLSRPTv1;`` win: a bare ``v=TLSRPTv1`` counts only when none does."""
+    full = [r for r in records if _FULL.match(r)]
+    return full or [r for r in records if is_tlsrpt_record(r)]

@@ -19,8 +19,8 @@ def _nxdomain(query: dns.message.Message) -> bytes:
 
 class GateServer:
     """A loopback DNS server that holds every ``rdtype`` question until ``gate`` distinct ones
-    are waiting at once (or ``deadline`` seconds passed), then answers them all NXDOMAIN; it
-    records the most it ever held. Other questions get NXDOMAIN at once."""
+    are waiting at once (or ``deadline`` seconds passed since the first was held), then answers
+    them all NXDOMAIN; it records the most it ever held. Other questions get NXDOMAIN at once."""
 
     def __init__(self, gate: int, deadline: float, rdtype: str = "PTR") -> None:
         self.gate, self.deadline, self.rdtype, self.most = gate, deadline, rdtype, 0
@@ -45,6 +45,8 @@ class GateServer:
                 if dns.rdatatype.to_text(query.question[0].rdtype) != self.rdtype:
                     self.sock.sendto(_nxdomain(query), peer)
                 else:
+                    if not held:  # the deadline counts from the first question held
+                        since = time.monotonic()
                     held[str(query.question[0].name)] = (query, peer)
                     self.most = max(self.most, len(held))
             except OSError:

@@ -8,6 +8,7 @@ import socket
 import time
 
 import pytest
+from checks.gate import GateServer
 from conftest import require
 
 from preflight.lab.dnsserver import LabDnsServer
@@ -46,17 +47,27 @@ def test_truncated_reply_in_a_batch_is_asked_again_over_tcp(dns_server: LabDnsSe
     assert [q.transport for q in dns_server.query_log if q.name == "mx.good.test."] == ["udp", "tcp"]
 
 
-def test_limit_overrides_the_configured_bound(dns_server: LabDnsServer) -> None:
-    dns_server.add_fault("gather.cases.test", "delay", delay=0.3, suffix=True)
+def _gated(gate: int, deadline: float, concurrency: int, limit: int) -> int:
+    """The most questions that waited at once at a gate server, for 10 questions in one batch."""
+    server = GateServer(gate=gate, deadline=deadline, rdtype="A")
     questions = [(f"l{i}.gather.cases.test", "A") for i in range(10)]
-    began = time.monotonic()
-    asyncio.run(client(dns_server, concurrency=64).agather(questions, limit=5))
-    two_waves = time.monotonic() - began
-    began = time.monotonic()
-    asyncio.run(client(dns_server, concurrency=2).agather(questions, limit=10))
-    one_wave = time.monotonic() - began
-    assert two_waves >= 0.55                   # five at a time: two delays
-    assert one_wave < two_waves - 0.15         # ten at a time: one delay
+    try:
+        gated = DnsClient(DnsConfig((Nameserver("127.0.0.1", server.port),), timeout=30.0,
+                                    retries=0, concurrency=concurrency))
+        results = asyncio.run(gated.agather(questions, limit=limit))
+    finally:
+        server.close()
+    assert all(isinstance(r, DnsAnswer) and r.nxdomain for r in results), results
+    return server.most
+
+
+def test_limit_overrides_the_configured_bound() -> None:
+    # No timing: a gate server counts the questions waiting at once.
+    # limit=5 over a configured 64: five at a time (the gate of 6 never opens; each wave of five
+    # waits for its 1 s deadline), never more
+    assert _gated(gate=6, deadline=1.0, concurrency=64, limit=5) == 5
+    # limit=10 over a configured 2: all ten at once (the gate of 10 opens at once)
+    assert _gated(gate=10, deadline=10.0, concurrency=2, limit=10) == 10
 
 
 def test_timeouts_in_a_batch_cost_one_timeout(dns_server: LabDnsServer) -> None:
@@ -64,7 +75,8 @@ def test_timeouts_in_a_batch_cost_one_timeout(dns_server: LabDnsServer) -> None:
     questions = [(f"t{i}.gather.cases.test", "A") for i in range(100)] + [("mx.good.test", "A")]
     began = time.monotonic()
     results = asyncio.run(client(dns_server, timeout=0.3).agather(questions, limit=128))
-    assert time.monotonic() - began < 5      # in parallel: one after another would take 30 s
+    # in parallel: one timeout (0.3 s; the bound is 16x that), one after another would take 30 s
+    assert time.monotonic() - began < 5
     assert all(isinstance(r, DnsError) and r.reason == "timeout" for r in results[:100])
     assert isinstance(results[100], DnsAnswer)
 
@@ -93,19 +105,29 @@ def test_gather_order_and_errors_are_kept(dns_server: LabDnsServer, limit: int) 
 
 
 def test_retries_in_a_batch_resend_within_one_timeout(dns_server: LabDnsServer) -> None:
-    # Given a name whose server never answers, and a client with two retries
-    dns_server.add_fault("dead.gather.cases.test", "timeout")
-    host, port = dns_server.address
-    retrying = DnsClient(DnsConfig((Nameserver(host, port),), timeout=0.6, retries=2))
-    dns_server.reset_stats()
-    began = time.monotonic()
-    (result,) = retrying.gather([("dead.gather.cases.test", "A")])
-    elapsed = time.monotonic() - began
-    # Then the question went out three times, and it cost one timeout, not three
+    # Given a server that never answers (it only keeps what it receives), and two retries
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as dead:
+        dead.bind(("127.0.0.1", 0))
+        retrying = DnsClient(DnsConfig((Nameserver("127.0.0.1", dead.getsockname()[1]),),
+                                       timeout=0.6, retries=2))
+        began = time.monotonic()
+        (result,) = retrying.gather([("dead.gather.cases.test", "A")])
+        elapsed = time.monotonic() - began
+        dead.setblocking(False)
+        received: list[bytes] = []
+        while True:
+            try:
+                received.append(dead.recv(4096))
+            except BlockingIOError:
+                break
+    # Then the question went out three times as copies of ONE exchange (same message id, same
+    # bytes), which has one timeout: no timing needed to tell one timeout from three
     assert isinstance(result, DnsError) and result.reason == "timeout"
-    assert dns_server.count_queries("dead.gather.cases.test", "A") == 3
-    assert elapsed < 1.5
+    assert len(received) == 3 and len(set(received)) == 1
+    assert elapsed < 5 * 0.6  # only a hang guard, 5x the one timeout
     # And a server that answers the first copy is asked once
+    host, port = dns_server.address
+    answering = DnsClient(DnsConfig((Nameserver(host, port),), timeout=0.6, retries=2))
     dns_server.reset_stats()
-    (ok,) = retrying.gather([("ok.gather.cases.test", "A")])
+    (ok,) = answering.gather([("ok.gather.cases.test", "A")])
     assert isinstance(ok, DnsAnswer) and dns_server.count_queries("ok.gather.cases.test", "A") == 1

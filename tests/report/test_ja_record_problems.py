@@ -135,3 +135,13 @@ def test_server_dkim_reader_names_its_problem() -> None:
             assert "鍵" in words(exc.problem, "ja") or "Base64" in words(exc.problem, "ja")
         else:  # pragma: no cover - the record is unusable
             raise AssertionError(record)
+
+
+def test_a_nested_problem_reads_as_japanese_sentences() -> None:
+    # Given a DMARC record receivers ignore, its nested problem ends in a full sentence
+    # ("…ありません"): the outer words must not glue 「のため」 onto it (「ありませんのため」)
+    for inner in (problem("rfc_dmarc_no_policy"), problem("rfc_dmarc_bad_policy", value="bogus")):
+        for outer in ("rfc_dmarc_no_dmarc", "rfc_dmarc_acts_as_none"):
+            ja = words(problem(outer, problem=inner), "ja")
+            assert "ませんのため" not in ja and "ませんため" not in ja, ja
+            assert "ません。" in ja, ja

@@ -110,3 +110,30 @@ def test_a_longer_version_beside_the_record_is_not_a_second_mta_sts_record() -> 
     only = MtaStsFacts(d, _txt(f"_mta-sts.{d}", "v=STSv10; id=other"), mx, f"mta-sts.{d}")
     absent, _ = mta_sts_evaluate(only, hostname=None)
     assert [r.outcome for r in absent if r.check_id == "mta_sts.record"] == ["not_published"]
+
+
+# RFC 8461 §3.1 / RFC 8460 §3: "If multiple TXT records ... are returned by the resolver, records that
+# do not begin with "v=STSv1;" ("v=TLSRPTv1;") are discarded": a bare version tag beside a full record
+# is not a second record (counting it would report "several records" and skip the policy checks).
+def test_a_bare_version_tag_beside_a_full_record_is_discarded() -> None:
+    from preflight.rfc.mta_sts import sts_records
+    from preflight.rfc.tls_rpt import tlsrpt_records
+
+    assert sts_records(["v=STSv1", "v=STSv1; id=abc123"]) == ["v=STSv1; id=abc123"]
+    assert tlsrpt_records(["v=TLSRPTv1; rua=mailto:tls@example.com", "v=TLSRPTv1 "]) == [
+        "v=TLSRPTv1; rua=mailto:tls@example.com"]
+    # alone (or only bare ones), it still claims to be a record: reported invalid, not hidden
+    assert sts_records(["v=STSv1"]) == ["v=STSv1"]
+    assert tlsrpt_records(["v=TLSRPTv1", "hello"]) == ["v=TLSRPTv1"]
+    assert sts_records(["v=STSv1; id=a", "v=STSv1 ;id=b"]) == ["v=STSv1; id=a", "v=STSv1 ;id=b"]
+
+
+def test_a_bare_version_tag_does_not_hide_the_policy_checks() -> None:
+    d = "example.com"
+    mx = DnsAnswer(d, "MX", ("10 mx.example.com",), 300, "127.0.0.1:53")
+    facts = MtaStsFacts(d, _txt(f"_mta-sts.{d}", "v=STSv1", "v=STSv1; id=abc123"), mx, f"mta-sts.{d}")
+    results, _ = mta_sts_evaluate(facts, hostname=None)
+    record = next(r for r in results if r.check_id == "mta_sts.record")
+    assert (record.outcome, record.params["id"]) == ("ok", "abc123")
+    one = tls_rpt.evaluate(d, _txt(f"_smtp._tls.{d}", "v=TLSRPTv1", "v=TLSRPTv1; rua=mailto:tls@example.com"))
+    assert (one.outcome, one.params["rua"]) == ("ok", "mailto:tls@example.com")

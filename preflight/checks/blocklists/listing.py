@@ -6,6 +6,7 @@ once) through the chosen resolver: no subject is looked up.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -87,19 +88,32 @@ def unusable_enabled(rows: Sequence[Mapping[str, Any]]) -> list[str]:
             if r["enabled"] and r.get("probe", "-") not in ("-",) and not str(r["probe"]).startswith("usable")]
 
 
-def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
-    """A plain-text table (for the terminal)."""
+def format_table(rows: Sequence[Mapping[str, Any]], lang: str = "en") -> str:
+    """A plain-text table (for the terminal): headers and yes/no in ``lang``, columns padded by
+    display width (a Japanese character takes two terminal cells)."""
     columns = list(COLUMNS) + (["probe"] if rows and "probe" in rows[0] else [])
-    cells = [[_cell(row[c]) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(line[i]) for line in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in cells]
+    header = [ui(f"cli_lists_column_{c}", lang) for c in columns]
+    cells = [[_cell(row[c], lang) for c in columns] for row in rows]
+    widths = [max(display_width(h), *(display_width(line[i]) for line in cells)) for i, h in enumerate(header)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(header, widths)).rstrip()]
+    lines += ["  ".join(_pad(v, w) for v, w in zip(line, widths)).rstrip() for line in cells]
     return "\n".join(lines) + "\n"
 
 
-def _cell(value: Any) -> str:
+def display_width(text: str) -> int:
+    """Terminal cells ``text`` takes: wide and full-width characters (East Asian Width W/F) two,
+    combining marks none, everything else one."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def _cell(value: Any, lang: str) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return ui("cli_lists_yes" if value else "cli_lists_no", lang)
     if isinstance(value, list):
         return ",".join(value)
     return str(value)

@@ -72,7 +72,8 @@ def _compare(host: str, ev: list[Evidence], usable: Sequence[tlsa.Tlsa], shown: 
     RFC 7672 §3.1 (and RFC 6698 §4.1): the server is authenticated when ANY usable record
     matches, so a non-matching DANE-EE record next to a DANE-TA record is not a failure while the
     TA record may match the chain (preflight holds only the leaf: could not check). RFC 7672 §2.2:
-    only DNSSEC-validated TLSA records are used, so without the AD flag a mismatch is a warning.
+    only DNSSEC-validated TLSA records are used, so without the AD flag a mismatch is could-not-check
+    (an unsigned zone: ignored; a signed zone behind a non-validating resolver: every sender defers).
     """
     if not usable:
         return UNUSABLE(host, ev, host=host, records=shown)

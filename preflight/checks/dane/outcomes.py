@@ -7,10 +7,12 @@ from preflight.model import Outcome, Status
 NONE = Outcome("dane.tlsa", "none", Status.PASS, ("host",))
 MATCHES = Outcome("dane.tlsa", "matches", Status.PASS, ("host", "record", "stale"))
 MISMATCH = Outcome("dane.tlsa", "mismatch", Status.FAIL, ("host", "records", "record", "ttl", "hours"))
-MISMATCH_UNVALIDATED = Outcome("dane.tlsa", "mismatch_unvalidated", Status.WARN,
+MISMATCH_UNVALIDATED = Outcome("dane.tlsa", "mismatch_unvalidated", Status.ERROR,
                                ("host", "records", "record", "ttl", "hours"))
-"""No DANE-EE record matches, but the answer carried no AD flag: RFC 7672 §2.2 senders use only
-DNSSEC-validated ("secure") TLSA records, so these cannot make them defer mail."""
+"""No DANE-EE record matches, but the answer carried no AD flag. RFC 7672 §2.2 senders use only
+DNSSEC-validated ("secure") TLSA records: in an unsigned zone these are ignored, in a signed zone
+(only preflight's resolver not validating) every DANE sender defers mail. preflight cannot tell
+which: could not check (a warning would let the run say "ready")."""
 UNUSABLE = Outcome("dane.tlsa", "unusable", Status.WARN, ("host", "records"))
 TA_ONLY = Outcome("dane.tlsa", "trust_anchor_only", Status.ERROR, ("host", "records"))
 TA_UNCHECKED = Outcome("dane.tlsa", "trust_anchor_unchecked", Status.ERROR, ("host", "records"))

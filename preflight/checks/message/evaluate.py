@@ -27,6 +27,11 @@ _DETAILED = {DkimOutcome.KEY_INVALID: o.DKIM_BAD_KEY, DkimOutcome.KEY_WEAK: o.DK
              DkimOutcome.MALFORMED: o.DKIM_MALFORMED}
 
 
+NOT_RECORDED = "?"
+"""The code of a hop field the message does not record (receiving host, HELO, protocol, cipher);
+the catalogues word it (``value.receiver.?`` …: "an unnamed host"), never a bare "?"."""
+
+
 def _hop_evidence(hop: Hop, label: str = "Received") -> Evidence:
     return Evidence(label, hop.raw, f"header field #{hop.index + 1}")
 
@@ -58,9 +63,9 @@ def evaluate_path(facts: MessageFacts) -> CheckResult:
     ev = [_hop_evidence(h) for h in facts.hops[:20]]
     if hop is not None and facts.found_by == HopFound.BY_IP:
         return o.PATH_OK(name, [_hop_evidence(hop, "receiving hop")] + ev, ip=hop.from_ip,
-                         helo=hop.from_helo or "?", receiver=hop.by_host or "?", hops=len(facts.hops))
+                         helo=hop.from_helo or NOT_RECORDED, receiver=hop.by_host or NOT_RECORDED, hops=len(facts.hops))
     if hop is not None:
-        return o.PATH_GUESSED(name, ev, ip=hop.from_ip, receiver=hop.by_host or "?")
+        return o.PATH_GUESSED(name, ev, ip=hop.from_ip, receiver=hop.by_host or NOT_RECORDED)
     if facts.ips:
         return o.PATH_ELSEWHERE(name, ev, ips=", ".join(facts.ips), path=path_text(facts.hops))
     return o.PATH_UNKNOWN(name, ev, hops=len(facts.hops))
@@ -71,16 +76,16 @@ def evaluate_tls(facts: MessageFacts) -> CheckResult:
     name, hop = facts.file.name, facts.receiving
     if hop is None:
         return o.TLS_NO_HOP(name)
-    subject, receiver, ev = f"{name}: {hop.describe()}", hop.by_host or "?", [_hop_evidence(hop)]
+    subject, receiver, ev = f"{name}: {hop.describe()}", hop.by_host or NOT_RECORDED, [_hop_evidence(hop)]
     if hop.tls is None:
         return o.TLS_NOT_RECORDED(subject, ev, receiver=receiver)
     if not hop.tls:
-        return o.TLS_PLAIN(subject, ev, protocol=hop.protocol or "?", receiver=receiver)
+        return o.TLS_PLAIN(subject, ev, protocol=hop.protocol or NOT_RECORDED, receiver=receiver)
     if hop.tls_version in ("SSL 3", "TLS 1.0", "TLS 1.1"):
         return o.TLS_OLD(subject, ev, version=hop.tls_version, receiver=receiver)
     if hop.tls_version is None:
-        return o.TLS_UNVERSIONED(subject, ev, protocol=hop.protocol or "?", receiver=receiver)
-    return o.TLS_OK(subject, ev, version=hop.tls_version, cipher=hop.tls_cipher or "?", receiver=receiver)
+        return o.TLS_UNVERSIONED(subject, ev, protocol=hop.protocol or NOT_RECORDED, receiver=receiver)
+    return o.TLS_OK(subject, ev, version=hop.tls_version, cipher=hop.tls_cipher or NOT_RECORDED, receiver=receiver)
 
 
 def _identity(result: MethodResult) -> str:
@@ -101,7 +106,7 @@ def evaluate_receiver(facts: MessageFacts) -> list[CheckResult]:
     name = facts.file.name
     trusted = [f for f in facts.auth if f.trusted]
     out: list[CheckResult] = []
-    receiver = facts.receiving.by_host if facts.receiving and facts.receiving.by_host else "?"
+    receiver = facts.receiving.by_host if facts.receiving and facts.receiving.by_host else NOT_RECORDED
     if not trusted:
         out.append(o.RECEIVER_MISSING(name, [Evidence("Authentication-Results", f.raw, f"header field #{f.index + 1}")
                                              for f in facts.auth[:5]], receiver=receiver))
@@ -314,7 +319,7 @@ def evaluate_spam(facts: MessageFacts) -> CheckResult:
     """message.spam: the receiver's spam signals, or a manual check when it left none."""
     name = facts.file.name
     mine = [s for s in facts.spam if s.receiver]
-    receiver = facts.receiving.by_host if facts.receiving and facts.receiving.by_host else "?"
+    receiver = facts.receiving.by_host if facts.receiving and facts.receiving.by_host else NOT_RECORDED
     if not mine:
         return o.SPAM_NO_SIGNALS(name, receiver=receiver)
     ev = [Evidence(s.name, s.value, f"{s.verdict.value}: {s.detail}") for s in mine]
