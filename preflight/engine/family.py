@@ -93,6 +93,11 @@ class Family:
     """Every outcome it can produce (a function: the modules declaring them load on first use)."""
     sections: tuple[str, ...] = ()
     """Keys of the report sections it may add (``FamilyOutput.sections``)."""
+    early: bool = False
+    """Its ``run`` starts beside the resolver probe instead of after it: it only asks DNS through
+    ``ctx.dns``, or waits for :meth:`RunContext.resolver_answered` before any other I/O (SMTP,
+    HTTPS). When the resolver turns out silent its questions fail at once and its output is
+    dropped; a family that is not early starts only once the probe heard the resolver."""
 
 
 def outcomes_in(*modules: ModuleType | Iterable[Outcome]) -> tuple[Outcome, ...]:

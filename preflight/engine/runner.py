@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import importlib
+import threading
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,29 @@ class RunMemo(Memo):
     The primitive is :class:`preflight.net.memo.Memo`."""
 
 
+class ProbeGate:
+    """Whether the run's resolver answered the probe, for families started beside it.
+
+    Open and alive unless the runner closes it: a context built outside a run never waits.
+    """
+
+    def __init__(self, *, closed: bool = False) -> None:
+        self._heard = threading.Event()
+        self._alive = True
+        if not closed:
+            self._heard.set()
+
+    def open(self, alive: bool) -> None:
+        """The probe is done: ``alive`` when some server answered."""
+        self._alive = alive
+        self._heard.set()
+
+    def wait(self) -> bool:
+        """Wait for the probe; True when the resolver answered."""
+        self._heard.wait()
+        return self._alive
+
+
 @dataclass(frozen=True)
 class RunContext:
     """What a family gets: the config, the run's one DNS client, and the run's clock."""
@@ -50,6 +74,16 @@ class RunContext:
     """Shared work of this run (see :class:`RunMemo`)."""
     observer: Observer | None = field(default=None, compare=False, repr=False)
     """Who watches the run (a progress display), if anyone."""
+    probe: ProbeGate = field(default_factory=ProbeGate, compare=False, repr=False)
+    """The resolver probe's verdict, for early families (see :meth:`resolver_answered`)."""
+
+    def resolver_answered(self) -> bool:
+        """Wait until the resolver probe is done; True when the resolver answered.
+
+        An early family (:attr:`Family.early`) calls this before any I/O other than DNS (an SMTP
+        probe, an HTTPS fetch) and skips that I/O when it returns False.
+        """
+        return self.probe.wait()
 
     def progress(self, family: str, done: int, total: int) -> None:
         """Tell the observer how far a family's queries got (``done`` of ``total``)."""
@@ -152,22 +186,40 @@ def run(
     and return the report."""
     _forget_library_caches()
     dns_client = DnsClient(config.dns)
-    ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0),
-                     baseline, observer=observer)
     chosen = list(families)
+    gate = ProbeGate(closed=bool(chosen))
+    ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0),
+                     baseline, observer=observer, probe=gate)
     for family in chosen:
         _load(family)
-    silent = silent_resolver(dns_client, probe_questions(config)) if chosen else None
-    if silent is not None:  # one clear result instead of one "could not check" per question
-        return Report(generated_at=ctx.now, target=config.target.to_dict(),
-                      resolver=dns_client.describe(), results=(silent,))
     outputs: dict[str, FamilyOutput] = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(12, len(chosen)))) as pool:
-        futures = {}
-        for family in chosen:
-            if observer:
-                observer.family_started(family.name)
-            futures[pool.submit(_run_family, family, ctx)] = family
+    # Every family gets a thread of its own: none waits for another's to free up. Early families
+    # (DNS only) start beside the resolver probe, whose questions are theirs too; the others
+    # start once the probe heard the resolver.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(chosen))) as pool:
+        futures: dict[concurrent.futures.Future[FamilyOutput], Family] = {}
+
+        def start(group: list[Family]) -> None:
+            for family in group:
+                if observer:
+                    observer.family_started(family.name)
+                futures[pool.submit(_run_family, family, ctx)] = family
+
+        start([f for f in chosen if f.early])
+        try:
+            silent = silent_resolver(dns_client, probe_questions(config)) if chosen else None
+        except BaseException:  # interrupted: the early families stop asking too
+            dns_client.silence(DnsError(".", "NS", "interrupted", "-"))
+            gate.open(alive=False)
+            raise
+        if silent is not None:
+            dns_client.silence(DnsError(".", "NS", "the resolver did not answer", "-"))
+        gate.open(alive=silent is None)
+        if silent is not None:  # one clear result instead of one "could not check" per question
+            concurrent.futures.wait(futures)  # early families: their questions now fail at once
+            return Report(generated_at=ctx.now, target=config.target.to_dict(),
+                          resolver=dns_client.describe(), results=(silent,))
+        start([f for f in chosen if not f.early])
         for done in concurrent.futures.as_completed(futures):
             family = futures[done]
             outputs[family.name] = done.result()

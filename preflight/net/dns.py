@@ -22,7 +22,7 @@ import re
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import dns.asyncquery
@@ -138,6 +138,11 @@ class DnsAnswer:
     """The resolver set the AD flag: it validated the answer with DNSSEC (RFC 4035 §3.2.3)."""
     raw: tuple[bytes, ...] = ()
     """TXT only: each record's character-strings joined, exactly as received (for pyspf)."""
+    response: dns.message.Message | bytes | None = field(default=None, compare=False, repr=False)
+    """The response this answer was read from, as received: the parsed message, or its wire
+    bytes where a parser skipped building one. After a CNAME chase of our own it is the last
+    hop's response (its question is the chased name). Libraries that want dnspython's view of
+    the answer (checkdmarc, through :mod:`preflight.net.checkdmarc_bridge`) are served from it."""
 
     @property
     def exists(self) -> bool:
@@ -247,6 +252,12 @@ class DnsClient:
             raise NoNameserverError("no nameserver to query")
         self._lock = threading.Lock()
         self._memo: dict[tuple[str, str], concurrent.futures.Future[DnsAnswer | DnsError]] = {}
+        self._silenced: DnsError | None = None
+
+    def silence(self, reason: DnsError) -> None:
+        """The resolver is known to answer nothing: from now on every exchange not yet sent
+        fails at once with ``reason``'s words (one already on the wire still waits its timeout)."""
+        self._silenced = reason
 
     def describe(self) -> dict[str, Any]:
         """The resolver as shown in reports."""
@@ -288,6 +299,9 @@ class DnsClient:
             reason, last = "no nameserver", "-"
             chase: _Chase | None = None
             for ns in rounds:
+                if self._silenced is not None:
+                    reason, last = self._silenced.reason, self._silenced.server
+                    break
                 got = yield query, ns
                 result = got if isinstance(got, str) else self._interpret(qname, rdtype, name, got, ns)
                 if isinstance(result, DnsAnswer):
@@ -310,7 +324,8 @@ class DnsClient:
             return "truncated answer (TC set over TCP too)"
         rcode = resp.rcode()
         if rcode == dns.rcode.NXDOMAIN:
-            return DnsAnswer(qname, rdtype, (), _negative_ttl(resp), str(ns), nxdomain=True)
+            return DnsAnswer(qname, rdtype, (), _negative_ttl(resp), str(ns), nxdomain=True,
+                             response=resp)
         if rcode != dns.rcode.NOERROR:
             return dns.rcode.to_text(rcode).lower()
         want = dns.rdatatype.from_text(rdtype)
@@ -321,7 +336,8 @@ class DnsClient:
                 records = tuple(_decode_rdata(r) for r in rrset)
                 raw = tuple(b"".join(r.strings) for r in rrset) if want == dns.rdatatype.TXT else ()
                 return DnsAnswer(qname, rdtype, records, rrset.ttl, str(ns), cname_chain=tuple(chain),
-                                 authenticated=bool(resp.flags & dns.flags.AD), raw=raw)
+                                 authenticated=bool(resp.flags & dns.flags.AD), raw=raw,
+                                 response=resp)
             cname = resp.get_rrset(resp.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME)
             if cname is None or want == dns.rdatatype.CNAME:
                 break
@@ -329,7 +345,7 @@ class DnsClient:
             chain.append(current.to_text(omit_final_dot=True).lower())
         if chain:
             return _Chase(current.to_text(), chain)
-        return DnsAnswer(qname, rdtype, (), _negative_ttl(resp), str(ns))
+        return DnsAnswer(qname, rdtype, (), _negative_ttl(resp), str(ns), response=resp)
 
     def _slot(self, qname: str, rdtype: str
               ) -> tuple[concurrent.futures.Future[DnsAnswer | DnsError], bool]:

@@ -53,6 +53,7 @@ def _run(ctx: RunContext) -> FamilyOutput:
 FAMILY = Family(
     "blocklists", _run, plan={"blocklists": PLAN_TABLE}, options=OPTIONS, settings=BlocklistSettings,
     configure=configure, outcomes=lambda: outcomes_in(outcomes), sections=("blocklists", "reputation"),
+    early=True,
 )
 """Blocklists and reputation (see :class:`preflight.engine.Family`)."""
 

@@ -32,7 +32,7 @@ def _outcomes() -> tuple[Outcome, ...]:
 
 
 FAMILY = Family(
-    "cutover", _run, outcomes=_outcomes,
+    "cutover", _run, outcomes=_outcomes, early=True,
 )
 """The cutover family (see :class:`preflight.engine.Family`)."""
 

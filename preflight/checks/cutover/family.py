@@ -8,6 +8,7 @@ the old server's reputation but are not part of the new server's verdict.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import ipaddress
 from typing import Any
@@ -98,17 +99,21 @@ def run(ctx: RunContext) -> FamilyOutput:
     if not old:
         return FamilyOutput()
     pairs = [(d, ip) for d in target.domains for ip in old]
-    checked = concurrent_map(lambda p: (p[0], *check_host(ctx.dns, p[1], p[0])), pairs,
-                             workers=ctx.dns.config.concurrency)
+    # Three independent walks side by side: SPF check_host, PTR → A, and the blocklists.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        ptrs = pool.submit(collect_ptrs, ctx.dns, old)
+        listed = pool.submit(_old_listings, ctx, old)
+        checked = concurrent_map(lambda p: (p[0], *check_host(ctx.dns, p[1], p[0])), pairs,
+                                 workers=ctx.dns.config.concurrency)
     now = ctx.now.isoformat()
     results = []
     for domain, ip, result, explanation in checked:
         subject = f"{domain} ← {ip} (old)"
         since = first_seen(ctx.baseline, "spf.old_ip", subject, "still_authorized") or now
         results.append(evaluate_old_ip(domain, ip, result, explanation, target.phase, since))
-    facts = dict(zip(old, collect_ptrs(ctx.dns, old)))
+    facts = dict(zip(old, ptrs.result()))
     reference = [_reference(ip, facts[ip]) for ip in old]
-    listings = _old_listings(ctx, old)
+    listings = listed.result()
     for entry in reference:
         entry["blocklists"] = listings.get(entry["ip"])
     return FamilyOutput(tuple(results), {"old_ips": reference})

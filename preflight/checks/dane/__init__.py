@@ -28,7 +28,7 @@ def _run(ctx: RunContext) -> FamilyOutput:
     return family.run(ctx)
 
 
-FAMILY = Family("dane", _run, outcomes=lambda: outcomes_in(outcomes))
+FAMILY = Family("dane", _run, outcomes=lambda: outcomes_in(outcomes), early=True)
 """DANE TLSA (settings: the ``mta_sts`` family's; the certificate: the ``smtp`` family's probes)."""
 
 

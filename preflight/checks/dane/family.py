@@ -23,28 +23,39 @@ MAX_NAMES = 10
 
 
 def _names(dns: DnsClient, hostname: str | None, domains: tuple[str, ...], ips: set[str]) -> list[str]:
-    """The new server's name, and MX hosts of ``domains`` already pointing at a new IP."""
+    """The new server's name, and MX hosts of ``domains`` already pointing at a new IP.
+
+    Two waves: every domain's MX (with the host name's TLSA), then every MX host's A and AAAA
+    with its TLSA asked ahead (one wave less than waiting to know the host is ours).
+    """
     names = [hostname] if hostname else []
-    for domain in domains:
-        mx = dns.ask(domain, "MX")
+    found = dns.gather([(d, "MX") for d in domains] + [(_tlsa_name(n), "TLSA") for n in names])
+    hosts: list[str] = []
+    for mx in found[:len(domains)]:
         if isinstance(mx, DnsError):
             continue
         for _, host in mx.mx():
-            if host in ("", ".") or host in names:
+            if host not in ("", ".") and host not in names and host not in hosts:
+                hosts.append(host)
+    if hosts:
+        dns.gather([(h, t) for h in hosts for t in ("A", "AAAA")]
+                   + [(_tlsa_name(h), "TLSA") for h in hosts[:MAX_NAMES]])
+    for host in hosts:
+        for rrtype in ("A", "AAAA"):
+            answer = dns.ask(host, rrtype)  # answered by the wave above
+            if isinstance(answer, DnsError):
                 continue
-            for rrtype in ("A", "AAAA"):
-                answer = dns.ask(host, rrtype)
-                if isinstance(answer, DnsError):
-                    continue
-                found = {str(ipaddress.ip_address(a)) for a in answer.records}
-                if found & ips:
-                    names.append(host)
-                    break
+            found_ips = {str(ipaddress.ip_address(a)) for a in answer.records}
+            if found_ips & ips:
+                names.append(host)
+                break
     return names[:MAX_NAMES]
 
 
 def presented(ctx: RunContext) -> Presented:
     """The certificates the new server presented in the SMTP probe (run once per run)."""
+    if not ctx.resolver_answered():  # an early family: no SMTP before the resolver answered
+        return Presented(probed=False)
     probes = smtp.probes(ctx)
     if probes is None:
         return Presented(probed=False)
@@ -53,8 +64,12 @@ def presented(ctx: RunContext) -> Presented:
     return Presented(certs, True, next((r for r in reasons if r), "no TLS handshake"))
 
 
+def _tlsa_name(host: str) -> str:
+    return f"_25._tcp.{host}"
+
+
 def _tlsa(dns: DnsClient, host: str) -> DnsAnswer | DnsError:
-    return dns.ask(f"_25._tcp.{host}", "TLSA")
+    return dns.ask(_tlsa_name(host), "TLSA")
 
 
 def run(ctx: RunContext) -> FamilyOutput:

@@ -31,7 +31,7 @@ def _outcomes() -> tuple[Outcome, ...]:
 
 
 FAMILY = Family(
-    "dkim", _run, outcomes=_outcomes,
+    "dkim", _run, outcomes=_outcomes, early=True,
 )
 """The dkim family (see :class:`preflight.engine.Family`)."""
 

@@ -29,7 +29,7 @@ def _outcomes() -> tuple[Outcome, ...]:
 
 
 FAMILY = Family(
-    "dmarc", _run, outcomes=_outcomes,
+    "dmarc", _run, outcomes=_outcomes, early=True,
 )
 """The dmarc family (see :class:`preflight.engine.Family`)."""
 

@@ -16,7 +16,7 @@ from preflight.data.suffixes import registered_domain
 from preflight.engine import RunContext, concurrent_map
 from preflight.i18n.problems import coded, pieces, quoted, words
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
-from preflight.net.checkdmarc_bridge import checkdmarc_resolver
+from preflight.net.checkdmarc_bridge import checkdmarc_dns, preload
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.rfc.dmarc import (
     DmarcRecord,
@@ -123,7 +123,12 @@ def collect(dns: DnsClient, domain: str) -> DmarcFacts:
         records = dmarc_records(answer.records)
         if records:
             record = parse(records[0])
-            auth = tuple(_authorization(dns, name, dest) for dest in _external(name, record))
+            external = _external(name, record)
+            # Everything the report destinations need, ours and checkdmarc's, asked at once.
+            questions = _destination_questions(name, record, external)
+            if questions:
+                dns.gather(questions)
+            auth = tuple(_authorization(dns, name, dest) for dest in external)
             return DmarcFacts(domain, tuple(answers), name, records, auth,
                               _advice(dns, name, records[0]))
     return DmarcFacts(domain, tuple(answers))
@@ -134,6 +139,21 @@ def _external(location: str, record: DmarcRecord) -> list[str]:
     own = organizational_domain(location)
     hosts = {uri.host for uri in record.rua + record.ruf if uri.host}
     return sorted(h for h in hosts if organizational_domain(h) != own)
+
+
+MAX_AHEAD = 10
+"""Report destinations whose questions are asked ahead, together."""
+
+
+def _destination_questions(location: str, record: DmarcRecord,
+                           external: list[str]) -> list[tuple[str, str]]:
+    """The report destinations' questions: each external one's authorization record (and the
+    wildcard one checkdmarc looks for first), and every mailbox domain's MX (checkdmarc's check)."""
+    mailboxes = sorted({uri.host for uri in record.rua + record.ruf if uri.host})
+    ahead = external[:MAX_AHEAD]  # beyond: asked one by one, as before
+    return ([(report_authorization_name(location, dest), "TXT") for dest in ahead]
+            + [(f"*._report._dmarc.{dest}", "TXT") for dest in ahead]
+            + [(host, "MX") for host in mailboxes[:MAX_AHEAD]])
 
 
 def _authorization(dns: DnsClient, location: str, dest: str) -> tuple[str, DnsAnswer | DnsError]:
@@ -147,8 +167,7 @@ def _advice(dns: DnsClient, location: str, record: str) -> tuple[str, ...]:
     from checkdmarc import dmarc as cdmarc
 
     try:
-        parsed = cdmarc.parse_dmarc_record(record, location, resolver=checkdmarc_resolver(dns),
-                                           timeout=dns.config.timeout)
+        parsed = cdmarc.parse_dmarc_record(record, location, **checkdmarc_dns(dns))
     except cdmarc.DMARCError as exc:
         warnings = [str(exc)]
     else:
@@ -237,5 +256,7 @@ def _reporting(d: str, facts: DmarcFacts, record: DmarcRecord, location: str,
 
 def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: DMARC of every sending domain."""
+    if ctx.config.target.domains:
+        preload()  # checkdmarc loads while the first answers are on their way
     facts = concurrent_map(lambda d: collect(ctx.dns, d), ctx.config.target.domains)
     return FamilyOutput(tuple(r for f in facts for r in evaluate(f)))

@@ -33,6 +33,7 @@ def _run(ctx: RunContext) -> FamilyOutput:
 FAMILY = Family(
     "mta_sts", _run, plan={"transport": PLAN_TABLE}, options=OPTIONS, settings=TransportSettings,
     configure=configure, outcomes=lambda: outcomes_in(outcomes), sections=("mta_sts",),
+    early=True,
 )
 """MTA-STS; its settings and ``[transport]`` table serve ``tls_rpt``, ``dane`` and ``client`` too."""
 

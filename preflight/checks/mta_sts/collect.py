@@ -4,6 +4,7 @@ file fetched over HTTPS from ``mta-sts.<domain>`` (all I/O through :mod:`preflig
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from preflight.checks.mta_sts.settings import TransportSettings
@@ -27,7 +28,7 @@ class MtaStsFacts:
     """A (else AAAA) of ``mta-sts.<domain>``; None when no fetch was attempted."""
     policy: HttpsResponse | HttpsError | None = None
     mx_addresses: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    """(MX host, its A/AAAA addresses) - asked once a policy was fetched, to see whether a current MX
+    """(MX host, its A/AAAA addresses) - kept once a policy was fetched, to see whether a current MX
     name already leads to the new server (a migration that keeps the MX name)."""
 
 
@@ -50,11 +51,15 @@ def _address(dns: DnsClient, host: str) -> DnsAnswer | DnsError:
 MAX_MX_HOSTS = 10
 
 
-def _mx_addresses(dns: DnsClient, mx: DnsAnswer | DnsError) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _mx_hosts(mx: DnsAnswer | DnsError) -> list[str]:
     if not isinstance(mx, DnsAnswer):
-        return ()
+        return []
+    return [h for _, h in mx.mx() if h not in ("", ".")][:MAX_MX_HOSTS]
+
+
+def _mx_addresses(dns: DnsClient, mx: DnsAnswer | DnsError) -> tuple[tuple[str, tuple[str, ...]], ...]:
     out = []
-    for host in [h for _, h in mx.mx() if h not in ("", ".")][:MAX_MX_HOSTS]:
+    for host in _mx_hosts(mx):
         found: list[str] = []
         for rrtype in ("A", "AAAA"):
             try:
@@ -65,15 +70,23 @@ def _mx_addresses(dns: DnsClient, mx: DnsAnswer | DnsError) -> tuple[tuple[str, 
     return tuple(out)
 
 
-def collect(dns: DnsClient, domain: str, settings: TransportSettings) -> MtaStsFacts:
-    """Ask DNS, then fetch the policy when exactly one record asks senders to; nothing raises."""
+def collect(dns: DnsClient, domain: str, settings: TransportSettings,
+            ready: Callable[[], bool] | None = None) -> MtaStsFacts:
+    """Ask DNS, then fetch the policy when exactly one record asks senders to; nothing raises.
+
+    Two waves before the fetch: the record with the MX, then the policy host's address with the
+    MX hosts' addresses (wanted once a policy is fetched; the mx family asks them anyway).
+    ``ready`` (the run's resolver probe) is asked before the HTTPS fetch: False skips it.
+    """
     host = f"mta-sts.{domain}"
-    record = dns.ask(f"_mta-sts.{domain}", "TXT")
-    mx = dns.ask(domain, "MX")
+    record, mx = dns.gather([(f"_mta-sts.{domain}", "TXT"), (domain, "MX")])
     if not isinstance(record, DnsAnswer) or len(sts_records(record)) != 1:
         return MtaStsFacts(domain, record, mx, host)
+    dns.gather([(host, "A")] + [(h, t) for h in _mx_hosts(mx) for t in ("A", "AAAA")])
     address = _address(dns, host)
     if not isinstance(address, DnsAnswer) or not address.records:
+        return MtaStsFacts(domain, record, mx, host, address)
+    if ready is not None and not ready():
         return MtaStsFacts(domain, record, mx, host, address)
     try:
         policy: HttpsResponse | HttpsError = fetch_text(

@@ -37,7 +37,8 @@ def run(ctx: RunContext) -> FamilyOutput:
     if settings is None or not settings.enabled:
         return FamilyOutput()
     target = ctx.config.target
-    facts = concurrent_map(lambda d: collect(ctx.dns, d, settings), target.domains, workers=4)
+    facts = concurrent_map(lambda d: collect(ctx.dns, d, settings, ctx.resolver_answered),
+                           target.domains, workers=4)
     saved, since = _baseline(ctx)
     new_ips = frozenset(str(ip) for ip in target.ips)
     results = []

@@ -26,7 +26,7 @@ def _outcomes() -> tuple[Outcome, ...]:
 
 
 FAMILY = Family(
-    "mx", _run, outcomes=_outcomes,
+    "mx", _run, outcomes=_outcomes, early=True,
 )
 """The mx family (see :class:`preflight.engine.Family`)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import ipaddress
 from dataclasses import dataclass
 
@@ -140,8 +141,12 @@ def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: MX of every domain, then TTLs of MX, SPF TXT and the host's A/AAAA."""
     target = ctx.config.target
     ips = tuple(str(ip) for ip in target.ips)
-    mx_facts = concurrent_map(lambda d: collect_mx(ctx.dns, d), target.domains,
-                              workers=ctx.dns.config.concurrency)
+    # The TTL questions need no MX answer: asked beside the MX walk, not after it.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(ctx.dns.gather, _ttl_questions(target.domains, target.hostname))
+        mx_facts = concurrent_map(lambda d: collect_mx(ctx.dns, d), target.domains,
+                                  workers=ctx.dns.config.concurrency)
+        ahead.result()
     results = [r for f in mx_facts for r in evaluate_mx(f, target.hostname, ips, target.phase)]
 
     def timed(question: tuple[str, str]) -> CheckResult | None:

@@ -32,7 +32,7 @@ def _outcomes() -> tuple[Outcome, ...]:
 
 
 FAMILY = Family(
-    "rdns", _run, outcomes=_outcomes,
+    "rdns", _run, outcomes=_outcomes, early=True,
 )
 """The rdns family (see :class:`preflight.engine.Family`)."""
 

@@ -7,6 +7,7 @@ dynamic address space. They also compare it with the HELO name.
 
 from __future__ import annotations
 
+import concurrent.futures
 import ipaddress
 import re
 from collections.abc import Sequence
@@ -241,12 +242,17 @@ def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: reverse DNS of every IP, forward DNS of the host name."""
     target = ctx.config.target
     ips = tuple(str(ip) for ip in target.ips)
-    ptr_facts = collect_ptrs(ctx.dns, ips)
+    hostname = target.hostname
+    # The host name's A/AAAA need no PTR: asked beside the PTR → A walk, not after it.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        asking = pool.submit(collect_host, ctx.dns, hostname) if hostname else None
+        ptr_facts = collect_ptrs(ctx.dns, ips)
+        host = asking.result() if asking is not None else None
     results: list[CheckResult] = []
     for facts in ptr_facts:
         results.extend(evaluate_ptr(facts, target.hostname))
-    if target.hostname:
-        results.extend(evaluate_host(collect_host(ctx.dns, target.hostname), ips))
+    if host is not None:
+        results.extend(evaluate_host(host, ips))
     else:
         results.append(HOST_NOT_GIVEN("(no --hostname)"))
     return FamilyOutput(tuple(results))

@@ -32,7 +32,7 @@ def _outcomes() -> tuple[Outcome, ...]:
 
 
 FAMILY = Family(
-    "spf", _run, outcomes=_outcomes,
+    "spf", _run, outcomes=_outcomes, early=True,
 )
 """The spf family (see :class:`preflight.engine.Family`)."""
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import concurrent.futures
 from dataclasses import dataclass
 
+from preflight.checks.spf.prefetch import prefetch
 from preflight.engine import RunContext, concurrent_map
 from preflight.i18n.problems import coded, quoted, words
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
-from preflight.net.checkdmarc_bridge import checkdmarc_resolver
+from preflight.net.checkdmarc_bridge import checkdmarc_dns, preload
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.net.spfbridge import pyspf_resolver, rfc_query
 from preflight.rfc.problems import Problem, problem
@@ -86,8 +87,7 @@ def _parse(
     # checkdmarc's grammar wants the version in lower case; RFC 7208 §4.5 does not.
     record = "v=spf1" + record[len("v=spf1"):]
     try:
-        parsed = cspf.parse_spf_record(record, domain, resolver=checkdmarc_resolver(dns),
-                                       timeout=dns.config.timeout)
+        parsed = cspf.parse_spf_record(record, domain, **checkdmarc_dns(dns))
     except cspf.SPFTooManyVoidDNSLookups as exc:
         return str(exc), "void", None, None
     except cspf.SPFTooManyDNSLookups as exc:
@@ -148,7 +148,10 @@ def collect(dns: DnsClient, domain: str, ips: tuple[str, ...], helo: str | None 
     if len(records) != 1:
         return SpfFacts(domain, txt, records, check_host=evaluate_ips())
     # pyspf (check_host per IP) and checkdmarc (lookup counts) walk the include chain each on
-    # their own: side by side, the family waits for the longer walk instead of both in turn.
+    # their own, one question at a time: the prefetch asks their questions first, level by level
+    # and each level at once, so both walks find every answer in the run's memo. Side by side,
+    # the family waits for the longer walk (for what the prefetch could not foresee: macros).
+    prefetch(dns, domain, records[0])
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         parsing = pool.submit(_parse, dns, domain, records[0])
         checks = evaluate_ips()
@@ -279,5 +282,7 @@ def run(ctx: RunContext) -> FamilyOutput:
     """Family entry: SPF of every sending domain."""
     ips = tuple(str(ip) for ip in ctx.config.target.ips)
     helo = ctx.config.target.hostname
+    if ctx.config.target.domains:
+        preload()  # checkdmarc loads while the first answers are on their way
     facts = concurrent_map(lambda d: collect(ctx.dns, d, ips, helo), ctx.config.target.domains)
     return FamilyOutput(tuple(r for f in facts for r in evaluate(f)))

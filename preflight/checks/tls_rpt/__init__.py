@@ -30,7 +30,7 @@ def _outcomes() -> tuple[Outcome, ...]:
     return outcomes_in(family)
 
 
-FAMILY = Family("tls_rpt", _run, outcomes=_outcomes)
+FAMILY = Family("tls_rpt", _run, outcomes=_outcomes, early=True)
 """TLS reporting (settings: the ``mta_sts`` family's)."""
 
 
