@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from preflight.exitcodes import ExitCode
+from preflight.i18n.messages import encode, result_piece
 
 # Severity ranks. "error" (could not check) and "skip" (not checked) are not ranked: they
 # neither prove a regression nor a fix, and are reported as "unverified" (could not recheck).
@@ -39,6 +40,10 @@ class Item:
     rank: int | None
     """None: could not be determined (error, unreachable...)."""
     detail: str = ""
+    detail_i18n: str = ""
+    """``detail`` as coded text (a result's outcome and params, a list's meaning): words at render time."""
+    state_i18n: str = ""
+    """``state`` as coded text when it is our own words (a server setting's value such as "(empty)")."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,9 @@ class Change:
     after: str | None
     detail: str = ""
     first_seen: str | None = None
+    detail_i18n: str = ""
+    before_i18n: str = ""
+    after_i18n: str = ""
 
 
 def _list(value: Any) -> list[Any]:
@@ -73,8 +81,11 @@ def result_items(data: dict[str, Any]) -> list[Item]:
     items = []
     for r in data.get("results", []):
         status = r.get("status", "")
+        params = r.get("params")
+        coded = encode([result_piece(r["check_id"], str(r.get("outcome", "")), params)]) \
+            if isinstance(params, dict) and r.get("outcome") else ""
         items.append(Item("check", f"{r['check_id']}|{r['subject']}", f"{r['check_id']} · {r['subject']}",
-                          status, _rank(status, RANK), r.get("summary", "")))
+                          status, _rank(status, RANK), r.get("summary", ""), coded))
     return items
 
 
@@ -88,7 +99,8 @@ def blocklist_items(data: dict[str, Any]) -> list[Item]:
         subject = str(e.get("subject", ""))
         state = str(e.get("state", ""))
         items.append(Item("blocklist", f"{zone}|{subject}", f"{zone} · {subject}", state,
-                          _rank(state, STATE_RANK), str(e.get("meaning") or "")))
+                          _rank(state, STATE_RANK), str(e.get("meaning") or ""),
+                          str(e.get("meaning_i18n") or "") if e.get("meaning") else ""))
     return items
 
 
@@ -113,10 +125,13 @@ def setting_items(data: dict[str, Any]) -> list[Item]:
     servers = section.get("servers", {}) if isinstance(section, dict) else {}
     new = servers.get("new", {}) if isinstance(servers, dict) else {}
     settings = new.get("settings", {}) if isinstance(new, dict) else {}
+    coded = new.get("settings_i18n") if isinstance(new, dict) else None
+    coded = coded if isinstance(coded, dict) else {}
     items = []
     if isinstance(settings, dict):
         for name, value in sorted(settings.items()):
-            items.append(Item("setting", name, name, str(value), 0))
+            said = coded.get(name)
+            items.append(Item("setting", name, name, str(value), 0, state_i18n=said if isinstance(said, str) else ""))
     return items
 
 
@@ -179,7 +194,8 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]
         change = _change(key, b, a, carried.get(key) or since)
         if (change.change == "gone" and b is not None and b.kind == "check"
                 and _unchecked(b, current_ids, dropped)):
-            change = Change("unverified", b.kind, b.key, b.label, b.state, None, b.detail)
+            change = Change("unverified", b.kind, b.key, b.label, b.state, None, b.detail,
+                            detail_i18n=b.detail_i18n, before_i18n=b.state_i18n)
         if change.change == "unverified" and b is not None and b.rank is not None:
             left_unchecked += 1  # known at baseline, not known now
         changes.append(change)
@@ -202,7 +218,9 @@ def _change(key: str, b: Item | None, a: Item | None, since: str) -> Change:
     ref = a or b
     assert ref is not None
     base: dict[str, Any] = {"kind": ref.kind, "key": ref.key, "label": ref.label,
-            "before": b.state if b else None, "after": a.state if a else None, "detail": ref.detail}
+            "before": b.state if b else None, "after": a.state if a else None, "detail": ref.detail,
+            "detail_i18n": ref.detail_i18n, "before_i18n": b.state_i18n if b else "",
+            "after_i18n": a.state_i18n if a else ""}
     if a is None:
         return Change("gone", **base)
     if b is None:
@@ -229,8 +247,13 @@ def _change(key: str, b: Item | None, a: Item | None, since: str) -> Change:
 
 
 def _as_dict(c: Change) -> dict[str, Any]:
-    return {"change": c.change, "kind": c.kind, "key": c.key, "label": c.label, "before": c.before,
-            "after": c.after, "detail": c.detail, "first_seen": c.first_seen}
+    out = {"change": c.change, "kind": c.kind, "key": c.key, "label": c.label, "before": c.before,
+           "after": c.after, "detail": c.detail, "first_seen": c.first_seen}
+    # coded text of our own words, rendered in the report's language (older reports: shown as stored)
+    for name, value in (("detail_i18n", c.detail_i18n), ("before_i18n", c.before_i18n), ("after_i18n", c.after_i18n)):
+        if value:
+            out[name] = value
+    return out
 
 
 def regressions(comparison: dict[str, Any]) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 from preflight import __version__
 from preflight.i18n import usercache
 from preflight.i18n.dates import format_moment
+from preflight.i18n.reasons import reason_pieces
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -197,7 +198,8 @@ def ui(key: str, lang: str = DEFAULT_LANG, **params: object) -> str:
 # English (for readers of the JSON) and ``x_i18n``, a JSON list of pieces, from which
 # :func:`result_text` renders ``x`` again in the report's language. A piece is either
 # ``{"key": <ui key>, "params": {name: str | pieces}}`` or ``{"text": {lang: words}}``
-# (curated data that carries its own translations). Pieces are joined with ``ui.list_sep``.
+# (curated data that carries its own translations), or ``{"result": [check_id, outcome], "params": {...}}``
+# (a check result's summary). Pieces are joined with ``ui.list_sep``.
 
 I18N_SUFFIX = "_i18n"
 
@@ -207,6 +209,24 @@ Piece = dict[str, Any]
 def piece(key: str, **params: object) -> Piece:
     """A piece of coded text: a ui key and its parameters (str, or nested pieces)."""
     return {"key": key, "params": {k: v if isinstance(v, list) else str(v) for k, v in params.items()}}
+
+
+def result_piece(check_id: str, outcome: str, params: dict[str, str]) -> Piece:
+    """A piece that reads as a check result's summary in the report's language."""
+    return {"result": [str(check_id), str(outcome)], "params": {str(k): str(v) for k, v in params.items()}}
+
+
+def _result_summary(item: Piece, lang: str) -> str:
+    """A ``result`` piece in words; ValueError when malformed or the outcome is unknown."""
+    ref, raw = item.get("result"), item.get("params") or {}
+    if not (isinstance(ref, list) and len(ref) == 2 and all(isinstance(x, str) for x in ref)) \
+            or not isinstance(raw, dict):
+        raise ValueError("a result piece needs [check_id, outcome] and params")
+    params = {str(k): str(v) for k, v in raw.items()}
+    summary = result_text(ref[0], ref[1], params, lang).summary
+    if summary == f"{ref[0]}: {ref[1]}":
+        raise ValueError("unknown outcome")
+    return summary
 
 
 def text_piece(**words: str) -> Piece:
@@ -240,6 +260,9 @@ def render_coded(pieces: object, lang: str = DEFAULT_LANG, _depth: int = 0) -> s
     for item in pieces:
         if not isinstance(item, dict):
             raise ValueError("a piece must be a table")
+        if "result" in item:  # a check result's one-line summary (comparison details)
+            out.append(_result_summary(item, lang))
+            continue
         if "text" in item:
             words = item["text"]
             if not isinstance(words, dict):
@@ -256,6 +279,10 @@ def render_coded(pieces: object, lang: str = DEFAULT_LANG, _depth: int = 0) -> s
 
 DATE_PARAMS = frozenset({"since", "first_seen"})
 """Parameters holding an ISO date-time of ours: shown in the reader's local form."""
+REASON_PARAMS = frozenset({"reason", "problem", "note", "os"})
+"""Parameters that may hold a short reason of ours ("timeout", "servfail", "empty label"): read in the
+report's language when the whole value is in that vocabulary (:mod:`preflight.i18n.reasons`);
+English reports show them as stored."""
 
 
 def localized_params(params: dict[str, str], lang: str) -> dict[str, str]:
@@ -273,6 +300,9 @@ def localized_params(params: dict[str, str], lang: str) -> dict[str, str]:
             out[name] = word
         elif name in DATE_PARAMS and value:
             out[name] = format_moment(value, lang)
+        elif name in REASON_PARAMS and lang != DEFAULT_LANG and f"{name}{I18N_SUFFIX}" not in params \
+                and (said := reason_pieces(value)) is not None:
+            out[name] = render_coded(said, lang)  # a short reason of ours (preflight/i18n/reasons.py)
         if name.endswith(I18N_SUFFIX) and value:
             try:
                 out[name[: -len(I18N_SUFFIX)]] = render_coded(value, lang)

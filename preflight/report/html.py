@@ -80,6 +80,17 @@ def _evidence(items: Any, lang: str) -> list[Any]:
     return out
 
 
+def _coded(item: dict[str, Any], name: str, lang: str) -> str:
+    """``item[name]`` in ``lang`` from ``item[name + "_i18n"]``; the stored text when absent or malformed."""
+    stored = str(item.get(name) or "")
+    if item.get(f"{name}_i18n") and stored:
+        try:
+            return render_coded(item[f"{name}_i18n"], lang) or stored
+        except (ValueError, TypeError):
+            pass  # a hand-edited or older report: keep the stored words
+    return stored
+
+
 def _texts(item: dict[str, Any], lang: str) -> dict[str, Any]:
     params = {str(k): str(v) for k, v in item.get("params", {}).items()}
     text = result_text(item["check_id"], item["outcome"], params, lang)
@@ -204,7 +215,8 @@ def state_labels(lang: str) -> dict[str, str]:
 def _comparison_view(comparison: Any, lang: str) -> dict[str, Any] | None:
     if not isinstance(comparison, dict):
         return None
-    changes = [dict(c, change_label=ui(f"change_{c.get('change')}", lang),
+    changes = [dict(c, change_label=ui(f"change_{c.get('change')}", lang), detail=_coded(c, "detail", lang),
+                    **{side: _coded(c, side, lang) for side in ("before", "after") if c.get(f"{side}_i18n")},
                     first_seen=format_moment(c.get("first_seen"), lang) if c.get("first_seen") else c.get("first_seen"))
                for c in comparison.get("changes", []) if isinstance(c, dict)]
     return {

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from preflight.checks.partners.senders import LargeSender, SenderTable
 from preflight.data.probes import is_public
+from preflight.i18n.messages import DEFAULT_LANG, encode, piece, ui
 from preflight.model import Evidence
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.rfc.spf import is_spf_record
@@ -61,6 +62,8 @@ class DomainFacts:
     addresses: tuple[tuple[str, tuple[Origin, ...]], ...] = ()
     senders: tuple[SenderHit, ...] = ()
     notes: tuple[str, ...] = ()
+    notes_i18n: tuple[str, ...] = ()
+    """``notes`` as coded text, one each (rendered in the report's language)."""
     errors: tuple[DnsError, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     nxdomain: bool = False
@@ -78,6 +81,7 @@ class _Walk:
     found: dict[str, list[Origin]] = field(default_factory=dict)
     senders: dict[str, SenderHit] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    notes_i18n: list[str] = field(default_factory=list)
     errors: list[DnsError] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
 
@@ -92,18 +96,21 @@ class _Walk:
 
     def add(self, ip: str, origin: Origin) -> None:
         if not is_public(ip):
-            self.note(f"{origin.via or origin.kind}: {ip} is not a public address (skipped)")
+            self.note("partners_note_not_public", via=origin.via or origin.kind, ip=ip)
             return
         if ip not in self.found and len(self.found) >= MAX_ADDRESSES:
-            self.note(f"more than {MAX_ADDRESSES} addresses: {ip} and the rest not checked")
+            self.note("partners_note_too_many", max=MAX_ADDRESSES, ip=ip)
             return
         origins = self.found.setdefault(ip, [])
         if origin not in origins:
             origins.append(origin)
 
-    def note(self, text: str) -> None:
+    def note(self, key: str, **params: object) -> None:
+        """A note in words (English, for the JSON) and as coded text (ui ``key``: words at render time)."""
+        text = ui(key, DEFAULT_LANG, **params)
         if text not in self.notes and len(self.notes) < 40:
             self.notes.append(text)
+            self.notes_i18n.append(encode([piece(key, **params)]))
 
     def hosts(self, name: str, kind: str, via: str) -> None:
         for rdtype in ("A", "AAAA"):
@@ -118,7 +125,7 @@ class _Walk:
             return None
         for _, host in answer.mx()[:MAX_MX_HOSTS]:
             if not host or host == ".":
-                self.note(f"{domain} publishes a null MX (it receives no mail)")
+                self.note("partners_note_null_mx", domain=domain)
                 continue
             big = self.table.by_mx(host)
             if big is not None:
@@ -135,13 +142,12 @@ class _Walk:
         records = [r for r in answer.records if is_spf_record(r)]
         if not records:
             if depth == 0:
-                self.note(f"{domain} publishes no SPF record")
+                self.note("partners_note_no_spf", domain=domain)
             else:
-                self.note(f"{chain or domain}: no SPF record at {domain}")
+                self.note("partners_note_no_spf_at", via=chain or domain, domain=domain)
             return not answer.nxdomain
         if len(records) > 1:
-            self.note(f"{domain} publishes {len(records)} SPF records (a permerror for receivers); "
-                      "the first is used")
+            self.note("partners_note_many_spf", domain=domain, count=len(records))
         self.terms(domain, records[0].split()[1:], chain, depth)
         return True
 
@@ -168,7 +174,7 @@ class _Walk:
             elif name in ("a", "mx", "include", "exists", "ptr"):
                 self.lookup(domain, name, arg, via, chain, depth)
             elif name:
-                self.note(f"{via}: unknown SPF term, skipped")
+                self.note("partners_note_unknown_term", via=via)
         if redirect:
             self.follow(redirect, f"{chain}redirect={redirect}", depth)
 
@@ -176,7 +182,7 @@ class _Walk:
         try:
             network = ipaddress.ip_network(arg.strip(), strict=False)
         except ValueError:
-            self.note(f"{via}: not an address, skipped")
+            self.note("partners_note_not_address", via=via)
             return
         if network.num_addresses == 1:
             self.add(str(network.network_address), Origin("spf", via))
@@ -184,19 +190,19 @@ class _Walk:
             first = network.network_address + (1 if network.num_addresses > 2 else 0)
             self.add(str(first), Origin("spf", via, sample=True))
         else:
-            self.note(f"{via}: a range of {network.num_addresses:,} addresses, not expanded")
+            self.note("partners_note_range", via=via, count=f"{network.num_addresses:,}")
 
     def lookup(self, domain: str, name: str, arg: str, via: str, chain: str, depth: int) -> None:
         if self.lookups >= MAX_LOOKUPS:
-            self.note(f"{via}: not followed (more than {MAX_LOOKUPS} SPF lookups)")
+            self.note("partners_note_lookups", via=via, max=MAX_LOOKUPS)
             return
         self.lookups += 1
         target = (arg.split("/", 1)[0] if name in ("a", "mx") else arg) or domain
         if "%" in target:
-            self.note(f"{via}: uses SPF macros, not expanded")
+            self.note("partners_note_macros", via=via)
             return
         if name in ("exists", "ptr"):
-            self.note(f"{via}: not expanded ({name} names no address)")
+            self.note("partners_note_no_address", via=via, term=name)
         elif name == "a":
             self.hosts(target, "spf", via)
         elif name == "mx":
@@ -210,7 +216,7 @@ class _Walk:
             self.senders.setdefault(big.id, SenderHit(big, via))
             return
         if depth >= MAX_LOOKUPS:
-            self.note(f"{via}: nested too deep, not followed")
+            self.note("partners_note_too_deep", via=via)
             return
         self.spf(target.lower().rstrip("."), f"{via} → ", depth + 1)
 
@@ -225,6 +231,7 @@ def discover(dns: DnsClient, domain: str, table: SenderTable) -> DomainFacts:
         addresses=tuple((ip, tuple(origins)) for ip, origins in walk.found.items()),
         senders=tuple(walk.senders.values()),
         notes=tuple(walk.notes),
+        notes_i18n=tuple(walk.notes_i18n),
         errors=tuple(walk.errors),
         evidence=tuple(walk.evidence),
         nxdomain=mx is False and spf is False,

@@ -12,7 +12,8 @@ Shape (``schema`` 1; also in ``preflight/schema/report.schema.json``)::
                  "lists": [{"zone", "list", "known", "usable", "state", "why"}]},
       "log": {"server", "days", "top", "where", "state", "connections", "clients",
               "error"} | null,
-      "domains": [{"domain", "addresses", "senders": [{"id", "name", "via"}], "notes": [...]}],
+      "domains": [{"domain", "addresses", "senders": [{"id", "name", "via"}], "notes": [...],
+                   "notes_i18n": [...]}],             # notes as coded text, one each (when there are notes)
       "entries": [ENTRY],               # one per partner address, partners in the order given
       "senders": [{"partner", "sender", "name", "via"}],
       "settings": {...PartnerSettings.to_dict()...}
@@ -40,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from preflight.checks.partners.addresses import DomainFacts
 from preflight.checks.partners.collect import PartnerFacts
 from preflight.checks.partners.evaluate import Judged, partner_verdict
 from preflight.checks.partners.predict import ReplyCodes, Verdict
@@ -51,6 +53,19 @@ from preflight.textsafe import clean
 
 SCHEMA = 1
 
+
+
+def _domain(d: DomainFacts) -> dict[str, Any]:
+    """One partner domain; ``notes_i18n`` (the notes as coded text) only when it has notes."""
+    out: dict[str, Any] = {
+        "domain": d.domain,
+        "addresses": [ip for ip, _ in d.addresses],
+        "senders": [{"id": h.sender.id, "name": h.sender.name, "via": h.via} for h in d.senders],
+        "notes": [clean(n, 300) for n in d.notes],
+    }
+    if d.notes and len(d.notes_i18n) == len(d.notes):
+        out["notes_i18n"] = list(d.notes_i18n)
+    return out
 
 def _reason(judged: Judged) -> str:
     p = judged.prediction
@@ -177,12 +192,7 @@ def partners_section(facts: PartnerFacts, settings: PartnerSettings, judged: Seq
             "clients": log.counts.distinct if log.counts else 0,
             "error": clean(log.error, 300) or None,
         },
-        "domains": [{
-            "domain": d.domain,
-            "addresses": [ip for ip, _ in d.addresses],
-            "senders": [{"id": h.sender.id, "name": h.sender.name, "via": h.via} for h in d.senders],
-            "notes": [clean(n, 300) for n in d.notes],
-        } for d in facts.domains],
+        "domains": [_domain(d) for d in facts.domains],
         "entries": entries,
         "senders": senders,
         "settings": settings.to_dict(),

@@ -8,6 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from preflight.checks.server.settings import Port25Target
+from preflight.i18n.messages import encode, piece
 from preflight.inventory.parse import DkimKey, MasterConfig, Mta, RblPolicy
 from preflight.net.dns import DnsAnswer, DnsError
 from preflight.net.ssh import Access, CommandResult, HostKeyInfo, SshError, SshTarget
@@ -39,6 +40,11 @@ class FileText:
         if self.access is Access.DENIED:
             return f"permission denied: {SKIP_HINT}"
         return self.reason
+
+    @property
+    def skip_reason_i18n(self) -> str:
+        """:attr:`skip_reason` as coded text when it is our own words (ui ``server_skip_denied``), else ""."""
+        return encode([piece("server_skip_denied")]) if self.access is Access.DENIED else ""
 
 
 @dataclass(frozen=True)

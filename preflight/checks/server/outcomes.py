@@ -140,5 +140,6 @@ PORT25_NO_TARGETS = Outcome("server.port25_outbound", "no_targets", Status.SKIP,
 
 # -- server.compare (old vs new) -----------------------------------------------------------------
 COMPARE_SAME = Outcome("server.compare", "same", Status.PASS, ("old", "new"))
-COMPARE_CHANGED = Outcome("server.compare", "changed", Status.WARN, ("old", "new", "settings"))
+COMPARE_CHANGED = Outcome("server.compare", "changed", Status.WARN, ("old", "new", "settings", "settings_i18n"))
+# ``settings_i18n``: the changed settings' names as coded text (ui keys ``server_setting_<key>``)
 COMPARE_INCOMPLETE = Outcome("server.compare", "incomplete", Status.SKIP, ("old", "new"))

@@ -22,7 +22,8 @@ Shape (``schema`` 1)::
               "tls": {"certificates": [{"parameter", "path", "state"}], "key_files": [...]},
               "port25": [{"target", "state", "greeting", "reason"}],
               "settings": {row key: value | null},   # the comparison's values, flat (for diffs)
-              "skipped": [{"path", "reason"}], "commands": [{"name", "command", "exit_status",
+              "settings_i18n": {row key: coded text},  # those values that are our own words
+              "skipped": [{"path", "reason", "reason_i18n"}], "commands": [{"name", "command", "exit_status",
                                                             "duration_ms", "timed_out", "truncated"}]}
 
 ``RBL_POLICY`` (:func:`rbl_policy_to_dict`; read back with :func:`rbl_policy_from_dict`) is the
@@ -37,10 +38,11 @@ from datetime import date
 from typing import Any
 
 from preflight.checks.server.collect import OUTBOUND_PARAMETERS, OUTBOUND_SERVICE
-from preflight.checks.server.compare import ROWS
+from preflight.checks.server.compare import ROWS, Said, text_of
 from preflight.checks.server.evaluate_dkim import spki_fingerprint
 from preflight.checks.server.facts import ServerFacts
 from preflight.checks.server.settings import SshSettings
+from preflight.i18n.messages import encode, piece
 from preflight.inventory.parse import (
     CodeFilter,
     PostscreenAction,
@@ -135,6 +137,16 @@ def _state(access: Access | None) -> str:
     return "not_derived" if access is None else access.value
 
 
+def _said_settings(f: ServerFacts, today: date) -> dict[str, str]:
+    """The comparison values that are our own words, as coded text by row key."""
+    out = {}
+    for key, _, _, get in ROWS:
+        value = get(f, today)
+        if isinstance(value, Said):
+            out[key] = value.i18n
+    return out
+
+
 def server_to_dict(f: ServerFacts, today: date) -> dict[str, Any]:
     """One server's inventory in the documented shape."""
     pf = f.postfix
@@ -142,13 +154,15 @@ def server_to_dict(f: ServerFacts, today: date) -> dict[str, Any]:
     if pf is not None and pf.master is not None:
         overrides = {k: clean(v, 500) for k, v in pf.master.overrides_for(OUTBOUND_SERVICE).items()
                      if k in OUTBOUND_PARAMETERS}
-    skipped = [{"path": clean(r.path, 500), "reason": r.skip_reason}
+    # ``reason_i18n``: the reason as coded text, shown in the report's language
+    skipped = [{"path": clean(r.path, 500), "reason": r.skip_reason, "reason_i18n": r.skip_reason_i18n}
                for r in (f.os_release, f.resolv, *f.signer_reads)
                if r is not None and r.access is Access.DENIED]
     for signer in f.signers:
-        skipped += [{"path": clean(r.path, 500), "reason": r.skip_reason} for r in signer.unread
-                    if r.access is Access.DENIED]
-        skipped += [{"path": clean(p.key.key_path or "", 500), "reason": "permission denied"}
+        skipped += [{"path": clean(r.path, 500), "reason": r.skip_reason, "reason_i18n": r.skip_reason_i18n}
+                    for r in signer.unread if r.access is Access.DENIED]
+        skipped += [{"path": clean(p.key.key_path or "", 500), "reason": "permission denied",
+                     "reason_i18n": encode([piece("server_key_denied")])}
                     for p in signer.keys
                     if p.access is Access.DENIED]
     return {
@@ -184,8 +198,10 @@ def server_to_dict(f: ServerFacts, today: date) -> dict[str, Any]:
         "port25": [{"target": str(p.target), "state": p.state, "greeting": clean(p.greeting, 300),
                     "reason": clean(p.reason, 300)} for p in f.port25],
         "skipped": skipped,
-        "settings": {key: (None if (value := get(f, today)) is None else clean(value, 1000))
+        "settings": {key: (None if (value := text_of(get(f, today))) is None else clean(value, 1000))
                      for key, _, _, get in ROWS},
+        # values in our own words ("(empty)", "threshold 3, action enforce") as coded text, by row key
+        "settings_i18n": _said_settings(f, today),
         "commands": [c.to_dict() for c in f.commands],
     }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from preflight.i18n.messages import DEFAULT_LANG, ui
+from preflight.i18n.messages import DEFAULT_LANG, catalogue, localized_params, render_coded, ui
 
 _UI = (
     "inventory_heading", "inventory_intro", "inventory_comparison", "inventory_setting", "inventory_old",
@@ -18,21 +18,40 @@ _UI = (
 )
 
 
+def _known(key: str, fallback: str, lang: str, **params: object) -> str:
+    """Words of ui ``key`` when the catalogue has it (a state, a command name), else ``fallback``."""
+    return ui(key, lang, **params) if key in catalogue(DEFAULT_LANG)["ui"] else fallback
+
+
+def _coded(item: dict[str, Any], name: str, lang: str) -> str:
+    """``item[name]`` in ``lang`` from its ``_i18n`` form; as stored when an older report has none."""
+    stored = str(item.get(name, ""))
+    coded = item.get(f"{name}_i18n")
+    if coded:
+        try:
+            return render_coded(coded, lang) or stored
+        except (ValueError, TypeError):
+            pass
+    return stored
+
+
 def _text(value: Any, none: str) -> str:
     if value is None or value == "" or value == []:
         return none
     return str(value)
 
 
-def _os(os_: dict[str, Any] | None, none: str) -> str:
+def _os(os_: dict[str, Any] | None, none: str, lang: str) -> str:
     if not os_:
         return none
     eol = os_.get("eol")
-    state = str(os_.get("eol_state", "")).replace("_", " ")
-    return f"{os_.get('name', '?')} — {state}" + (f" ({eol})" if eol else "")
+    raw = str(os_.get("eol_state", ""))
+    state = _known(f"server_eol_{raw}", raw.replace("_", " "), lang)
+    name = os_.get("name", "?")
+    return ui("inventory_os_line_eol", lang, name=name, state=state, eol=eol) if eol else f"{name} — {state}"
 
 
-def _rbls(policy: dict[str, Any] | None, none: str) -> str:
+def _rbls(policy: dict[str, Any] | None, none: str, lang: str) -> str:
     if not policy:
         return none
     parts = [f"{r.get('kind', '')} {r.get('zone', '')}" + (f"={r['filter']}" if r.get("filter") else "")
@@ -41,42 +60,64 @@ def _rbls(policy: dict[str, Any] | None, none: str) -> str:
     sites = screen.get("sites") or []
     if sites:
         listed = " ".join(f"{s.get('zone', '')}*{s.get('weight', 1)}" for s in sites)
-        state = "on" if screen.get("enabled") else "not on port 25"
-        parts.append(f"postscreen ({state}): {listed}; threshold {screen.get('threshold')}, "
-                     f"action {screen.get('action')}")
+        state = ui("inventory_postscreen_on" if screen.get("enabled") else "inventory_postscreen_not_on_25", lang)
+        parts.append(ui("inventory_postscreen", lang, state=state, sites=listed,
+                        threshold=screen.get("threshold"), action=screen.get("action")))
     return "; ".join(parts) or none
 
 
-def _dkim(signers: list[dict[str, Any]], none: str) -> str:
-    keys = [f"{s.get('signer')}: {k.get('selector')}._domainkey.{k.get('domain')} ({k.get('state')})"
-            for s in signers for k in s.get("keys", [])]
+def _key(k: dict[str, Any], lang: str) -> str:
+    state = str(k.get("state"))
+    return f"{k.get('selector')}._domainkey.{k.get('domain')} ({_known('inventory_key_state_' + state, state, lang)})"
+
+
+def _dkim(signers: list[dict[str, Any]], none: str, lang: str) -> str:
+    keys = [f"{s.get('signer')}: {_key(k, lang)}" for s in signers for k in s.get("keys", [])]
     return "; ".join(keys) or none
+
+
+def _port25(p: dict[str, Any], lang: str) -> str:
+    state = str(p.get("state"))
+    return (f"{p.get('target')}: {_known('inventory_port25_' + state, state, lang)}"
+            + (f" — {p['greeting']}" if p.get("greeting") else ""))
+
+
+def _error(error: dict[str, Any], lang: str) -> str:
+    """Why a server was not inventoried: the kind in words, the reason in ``lang`` when it is ours."""
+    kind, detail = str(error.get("kind", "")), str(error.get("detail", ""))
+    return ui("inventory_error_line", lang, kind=_known(f"inventory_error_{kind}", kind, lang),
+              detail=localized_params({"reason": detail}, lang)["reason"])
+
+
+def _command(c: dict[str, Any], lang: str) -> str:
+    return ui("inventory_command_line_timed_out" if c.get("timed_out") else "inventory_command_line", lang,
+              command=c.get("command", ""), status=c.get("exit_status"), ms=c.get("duration_ms"))
 
 
 def _server(data: dict[str, Any], lang: str) -> dict[str, Any]:
     none = ui("inventory_none", lang)
     error = data.get("error") or {}
-    port25 = [f"{p.get('target')}: {p.get('state')}" + (f" — {p['greeting']}" if p.get("greeting") else "")
-              for p in data.get("port25", [])]
+    port25 = [_port25(p, lang) for p in data.get("port25", [])]
+    role = str(data.get("role", ""))
     return {
-        "role": str(data.get("role", "")),
+        "role": role,
+        "heading": _known(f"inventory_server_{role}", f"{ui('inventory_server', lang)} ({role})", lang),
         "target": str(data.get("target", "")),
         "connected": bool(data.get("connected")),
-        "error": f"{error.get('kind', '')}: {error.get('detail', '')}" if error else "",
+        "error": _error(error, lang) if error else "",
         "rows": [
             (ui("inventory_host_key", lang), _text(data.get("host_key"), none)),
-            (ui("inventory_os", lang), _os(data.get("os"), none)),
+            (ui("inventory_os", lang), _os(data.get("os"), none, lang)),
             (ui("inventory_mta", lang), _text(" ".join(filter(None, [(data.get("mta") or {}).get("name"),
                                                                     (data.get("mta") or {}).get("version")])),
                                               none)),
-            (ui("inventory_rbls", lang), _rbls(data.get("rbl_policy"), none)),
-            (ui("inventory_dkim", lang), _dkim(data.get("dkim", []), none)),
+            (ui("inventory_rbls", lang), _rbls(data.get("rbl_policy"), none, lang)),
+            (ui("inventory_dkim", lang), _dkim(data.get("dkim", []), none, lang)),
             (ui("inventory_port25", lang), "; ".join(port25) or none),
             (ui("inventory_skipped", lang),
-             "; ".join(f"{s.get('path')}: {s.get('reason')}" for s in data.get("skipped", [])) or none),
+             "; ".join(f"{s.get('path')}: {_coded(s, 'reason', lang)}" for s in data.get("skipped", [])) or none),
         ],
-        "commands": [f"{c.get('command', '')}  → exit {c.get('exit_status')}, {c.get('duration_ms')} ms"
-                     + (" (timed out)" if c.get("timed_out") else "") for c in data.get("commands", [])],
+        "commands": [_command(c, lang) for c in data.get("commands", [])],
     }
 
 
@@ -91,12 +132,13 @@ def view(section: dict[str, Any], lang: str = DEFAULT_LANG) -> dict[str, Any]:
             "old": str(comparison.get("old", "")),
             "new": str(comparison.get("new", "")),
             "rows": [{
-                "setting": str(r.get("setting", r.get("key", ""))),
-                "old": str(r.get("old", "")),
-                "new": str(r.get("new", "")),
+                "setting": _known(f"server_setting_{r.get('key')}", str(r.get("setting", r.get("key", ""))), lang),
+                "old": _coded(r, "old", lang),
+                "new": _coded(r, "new", lang),
                 "changed": bool(r.get("changed")),
                 "important": bool(r.get("important")),
             } for r in comparison.get("rows", [])],
         } if comparison else None,
-        "allowlist": [(str(a.get("command", "")), str(a.get("purpose", ""))) for a in section.get("allowlist", [])],
+        "allowlist": [(str(a.get("command", "")), _known(f"ssh_purpose_{a.get('name')}", str(a.get("purpose", "")), lang))
+                      for a in section.get("allowlist", [])],
     }

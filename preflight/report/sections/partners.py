@@ -37,6 +37,16 @@ def _origin(origin: dict[str, Any], lang: str) -> str:
     return ui("partners_origin_given", lang)
 
 
+def _host_detail(host: dict[str, Any], lang: str) -> str:
+    """Why a partner's reverse DNS could not be judged, from its state (older reports: the stored detail)."""
+    ptr = host.get("ptr")
+    if host.get("state") == "error" and isinstance(ptr, list) and ptr:
+        return ui("partners_host_forward_failed", lang, ptr=ptr[0])
+    if host.get("state") == "error" and ptr == []:
+        return ui("partners_host_ptr_failed", lang)
+    return str(host.get("detail", ""))
+
+
 def _why(entry: dict[str, Any], verdict: str, lang: str) -> str:
     """Why, in the report's language around Postfix's own words (older reports: the stored reason)."""
     if verdict == "rejected" and entry.get("rejected_by"):
@@ -44,7 +54,7 @@ def _why(entry: dict[str, Any], verdict: str, lang: str) -> str:
     if verdict == "unknown" and entry.get("unknown_lists"):
         return ui("partners_why_unknown", lang, lists=", ".join(map(str, entry["unknown_lists"])))
     if verdict == "unknown" and isinstance(entry.get("hostname"), dict):
-        return ui("partners_why_hostname", lang, detail=entry["hostname"].get("detail", ""))
+        return ui("partners_why_hostname", lang, detail=_host_detail(entry["hostname"], lang))
     if verdict == "accepted" and entry.get("listed"):
         return ui("partners_why_listed", lang, listed=", ".join(map(str, entry["listed"])),
                   why=entry.get("accepted_why") or "")
@@ -112,8 +122,17 @@ def view(section: Any, lang: str = DEFAULT_LANG) -> dict[str, Any]:
         "large": [ui("partners_large_row", lang, partner=s.get("partner", ""), name=s.get("name", ""),
                      via=s.get("via", "")) for s in _rows(section.get("senders"))],
         "notes": [f"{d.get('domain', '')}: {n}" for d in _rows(section.get("domains"))
-                  for n in d.get("notes", []) if isinstance(n, str)],
+                  for n in _notes(d, lang)],
     }
+
+
+def _notes(domain: dict[str, Any], lang: str) -> list[str]:
+    """A domain's notes in ``lang`` (``notes_i18n``, one per note); older reports: as stored."""
+    notes = [n for n in domain.get("notes", []) if isinstance(n, str)] if isinstance(domain.get("notes"), list) else []
+    coded = domain.get("notes_i18n")
+    if not isinstance(coded, list) or len(coded) != len(notes):
+        return notes
+    return [_coded({"note": n, "note_i18n": c}, "note", lang) for n, c in zip(notes, coded)]
 
 
 def _coded(row: dict[str, Any], name: str, lang: str) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from report.english_words import english_phrases
 
 from preflight.checks.partners.addresses import DomainFacts, Origin, discover, origins_text
 from preflight.checks.partners.senders import load, parse
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.net.dns import DnsClient
+from preflight.report.sections.partners import view as partners_view
 
 
 def addresses(facts: DomainFacts) -> dict[str, list[Origin]]:
@@ -72,3 +76,30 @@ def test_the_sender_table() -> None:
         parse({"senders": [{"id": "x", "name": "X"}]})
     with pytest.raises(ValueError, match="duplicate"):
         parse({"senders": [{"id": "x", "name": "X", "mx_suffixes": ["a.b"]}] * 2})
+
+
+def test_notes_read_in_japanese(dns_client: DnsClient) -> None:
+    # Given the notes of real walks (ranges, private addresses, macros, a loop, no SPF), stored with coded text
+    walks = [discover(dns_client, name, load()) for name in ("spf.partners.test", "loop.partners.test",
+                                                              "nomail.partners.test")]
+    domains = [{"domain": f.domain, "notes": list(f.notes), "notes_i18n": list(f.notes_i18n)} for f in walks]
+    assert all(len(d["notes"]) == len(d["notes_i18n"]) > 0 for d in domains)
+    # When the partners section shows them in Japanese, no English phrase of ours is left
+    shown = partners_view({"domains": domains}, "ja")["notes"]
+    values = tuple(v for f in walks for n in f.notes for v in re.findall(r"\S+[:=]\S*|\S+\.test", n))
+    left = english_phrases("".join(f"<p>{n}</p>" for n in shown), exclude=values + ("ptr", "exists", "ip4", "ip6"))
+    assert not left, left
+    assert any("65,536 件のアドレスの範囲" in n for n in shown) and any("SPF レコードを公開していません" in n for n in shown)
+    # and in English, and for an older report without notes_i18n, the stored notes are shown
+    english = partners_view({"domains": domains}, "en")["notes"]
+    older = partners_view({"domains": [{k: v for k, v in d.items() if k != "notes_i18n"} for d in domains]}, "ja")
+    assert english == older["notes"] == [f"{d['domain']}: {n}" for d in domains for n in d["notes"]]
+
+
+def test_unjudged_reverse_dns_reads_in_japanese() -> None:
+    entry = {"partner": "p.test", "ip": "192.0.2.9", "verdict": "unknown",
+             "hostname": {"state": "error", "ptr": ["mx.p.test"], "detail": "PTR mx.p.test: the forward lookup failed"}}
+    ja = partners_view({"entries": [entry]}, "ja")["rows"][0]["why"]
+    en = partners_view({"entries": [entry]}, "en")["rows"][0]["why"]
+    assert "正引きに失敗しました" in ja and "forward lookup" not in ja
+    assert en.endswith("PTR mx.p.test: the forward lookup failed")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import support
 from conftest import FIXED_NOW, make_config
+from report.english_words import english_phrases
 
 from checks.server.conftest import NEW_HOST, NEW_IP, PASSWORD, SshLab
 from checks.support import describe
@@ -20,6 +21,7 @@ from preflight.checks.server import run
 from preflight.checks.server.section import rbl_policy_from_dict
 from preflight.checks.server.settings import Port25Target, SshSettings
 from preflight.engine import Report, RunContext
+from preflight.i18n.messages import result_text
 from preflight.lab.dnsserver import LabDnsServer
 from preflight.model import CheckResult, Status
 from preflight.net.dns import DnsClient
@@ -89,7 +91,8 @@ def test_inventory_section_shape_and_commands(server_context: Build) -> None:
     assert new["postfix"]["effective"]["myhostname"] == NEW_HOST
     assert new["resolvers"] == ["127.0.0.1"]
     assert new["settings"]["helo"] == NEW_HOST and new["settings"]["relayhost"] == "(empty)"
-    assert {"path": "/etc/opendkim/keys/s3.private", "reason": "permission denied"} in new["skipped"]
+    assert {"path": "/etc/opendkim/keys/s3.private", "reason": "permission denied",
+            "reason_i18n": '[{"key":"server_key_denied","params":{}}]'} in new["skipped"]
     keys = {k["selector"]: k for k in new["dkim"][0]["keys"]}
     assert keys["s1"]["state"] == "ok" and keys["s1"]["public_key_sha256"].startswith("SHA256:")
     assert keys["s3"]["state"] == "denied"
@@ -200,7 +203,10 @@ def test_unreachable_server_is_could_not_check(server_context: Build, closed_por
     from preflight.net.ssh import SshTarget
 
     ctx, _ = server_context(new=SshTarget("pfcheck", "127.0.0.1", closed_port))
-    expect(run(ctx).results, "server.ssh", "unreachable", Status.ERROR)
+    result = expect(run(ctx).results, "server.ssh", "unreachable", Status.ERROR)
+    # the reason is ours ("connection refused"): it reads in Japanese in a Japanese report
+    ja = result_text(result.check_id, result.outcome, dict(result.params), "ja").summary
+    assert ja.startswith("新サーバー") and not english_phrases(f"<p>{ja}</p>", exclude=(result.params["server"],)), ja
 
 
 def test_default_settings_never_probe_mx_hosts(server_context: Build) -> None:

@@ -69,3 +69,18 @@ def test_section_view_tolerates_a_minimal_section() -> None:
     view = inventory.view({"servers": {"new": {"role": "new", "target": "a@b:22", "connected": False,
                                                "error": {"kind": "unreachable", "detail": "refused"}}}})
     assert view["comparison"] is None and view["servers"][0]["error"] == "unreachable: refused"
+
+
+def test_why_a_server_was_not_inventoried_reads_in_japanese() -> None:
+    from preflight.report.sections import inventory
+
+    section = {"servers": {"new": {"role": "new", "target": "a@b:22", "connected": False,
+                                   "error": {"kind": "unreachable", "detail": "connection refused"}},
+                           "old": {"role": "old", "target": "a@c:22", "connected": False,
+                                   "error": {"kind": "auth_failed", "detail": "Authentication failed."}}}}
+    new, old = inventory.view(section, "ja")["servers"]
+    assert (new["heading"], new["error"]) == ("新サーバー", "到達できません：接続が拒否されました")
+    # a library's words (paramiko's) stay as written; the kind is ours
+    assert (old["heading"], old["error"]) == ("旧サーバー", "ログインできません：Authentication failed.")
+    english = inventory.view(section, "en")["servers"]
+    assert [s["error"] for s in english] == ["unreachable: connection refused", "auth_failed: Authentication failed."]
