@@ -10,7 +10,21 @@ import sys as _sys
 # window was a KeyboardInterrupt traceback. :mod:`preflight.cli` then starts the one thread that
 # takes both signals (:func:`preflight.cli.interrupt.stop_now`). What remains unguarded is the
 # interpreter's own start-up and the script's `import re`, before this line runs (README: Ctrl-C).
-if _sys.argv and _os.path.basename(_sys.argv[0]) == "preflight":
+# Only for a `preflight` script that loads the CLI (its code names `preflight.cli`): someone's own
+# script called `preflight` that uses the library keeps its signals (nothing would take them).
+
+
+def _entry_point() -> bool:
+    """True in the installed program: a script named ``preflight`` importing :mod:`preflight.cli`."""
+    if not _sys.argv or _os.path.basename(_sys.argv[0]) != "preflight":
+        return False
+    frame = _sys._getframe()
+    while frame.f_back is not None:  # the outermost frame: the script's module code
+        frame = frame.f_back
+    return "preflight.cli" in frame.f_code.co_names
+
+
+if _entry_point():
     import _signal
 
     if hasattr(_signal, "pthread_sigmask"):

@@ -28,6 +28,18 @@ def visible(text: str) -> str:
     return _CONTROL.sub(_visible, text)
 
 
+MAX_ERROR_LINE = 1000
+"""Longest message an error line shows, in characters (what the user typed is echoed, bounded)."""
+
+
+def one_line(text: str, limit: int = MAX_ERROR_LINE) -> str:
+    """``text`` for an error line on a terminal: control characters visible (:func:`visible`),
+    newlines and tabs too (``\\n``, ``\\t``: the message stays ONE line), at most ``limit``
+    characters (plus ``…``)."""
+    shown = visible(text[: limit * 8]).replace("\n", "\\n").replace("\t", "\\t")
+    return shown if len(shown) <= limit else f"{shown[:limit]}…"
+
+
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 

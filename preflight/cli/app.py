@@ -7,13 +7,20 @@ from typing import Any, NoReturn
 import typer
 
 from preflight import __version__
+from preflight.cli.coercion import PlainGroup
 from preflight.cli.usage import OneLineUsageGroup
 from preflight.errors import NoNameserverError, PreflightError
 from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 
+
+class AppGroup(OneLineUsageGroup, PlainGroup):
+    """The application's group: click's usage errors as one line, exit 2
+    (:mod:`preflight.cli.usage`); plain option values without pydantic (:mod:`preflight.cli.coercion`)."""
+
+
 app = typer.Typer(
     name="preflight",
-    cls=OneLineUsageGroup,  # click's usage errors: one line, exit 2
+    cls=AppGroup,
     help=(
         "Check a mail server migration before cutover: blocklists, PTR, SPF, DKIM, DMARC, MX, "
         "TTLs, and more; write an HTML report for the change request.\n\n" + EXIT_CODE_HELP
@@ -43,9 +50,9 @@ def main(
 
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
-    from preflight.textsafe import visible
+    from preflight.textsafe import one_line
 
-    typer.echo(f"preflight: error: {visible(message)}", err=True)
+    typer.echo(f"preflight: error: {one_line(message)}", err=True)
     raise typer.Exit(int(code))
 
 

@@ -9,6 +9,7 @@ import typer
 
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
+from preflight.cli.coercion import PlainCommand
 from preflight.cli.families import configure_families, with_family_options
 from preflight.cli.message import message_command  # noqa: F401  (registers 'preflight message')
 from preflight.cli.options import (
@@ -122,7 +123,7 @@ def check(
 # -- demo ----------------------------------------------------------------------------------
 
 
-@app.command(epilog=EXIT_CODE_HELP)
+@app.command(cls=PlainCommand, epilog=EXIT_CODE_HELP)
 def demo(
     output_dir: Path = typer.Option(Path("preflight-demo"), "--output-dir", metavar="DIR", help="Where to write the demo reports."),
     lang: Optional[str] = LANG_OPTION,
@@ -182,7 +183,7 @@ def demo(
 # -- render --------------------------------------------------------------------------------
 
 
-@app.command(epilog=EXIT_CODE_HELP)
+@app.command(cls=PlainCommand, epilog=EXIT_CODE_HELP)
 def render(
     report: Path = typer.Argument(..., help="A JSON report written by 'preflight check --json'."),
     html: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the HTML report here."),
@@ -213,7 +214,7 @@ def render(
 # -- diff / history ---------------------------------------------------------------------------
 
 
-@app.command(epilog="Exit codes: 0 no regressions and every baseline item rechecked, 1 regressions, "
+@app.command(cls=PlainCommand, epilog="Exit codes: 0 no regressions and every baseline item rechecked, 1 regressions, "
                     "2 bad usage or input, 3 the later report left baseline items unchecked, "
                     "4 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). "
                     "With --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
@@ -252,7 +253,7 @@ def diff(
     raise typer.Exit(int(_guarded(body)))
 
 
-@app.command(epilog=EXIT_CODE_HELP)
+@app.command(cls=PlainCommand, epilog=EXIT_CODE_HELP)
 def history(
     reports: list[Path] = typer.Argument(..., help="Dated JSON reports of the same migration."),
     html: str = typer.Option(..., "--html", metavar="PATH", help="Write the history view here."),
@@ -282,6 +283,7 @@ def history(
 
 
 @app.command(
+    cls=PlainCommand,
     name="lists",
     epilog="Exit codes: 0 done (with --probe: every enabled list is usable), 2 bad usage or input, "
            "3 (--probe) an enabled list is not usable from this resolver, 4 internal error, "

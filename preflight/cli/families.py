@@ -73,13 +73,16 @@ def _flag_value(option: CliOption, value: Any, lang: str) -> Any:
         return value
     if not value:
         return None
-    if not sys.stdin.isatty():
-        from preflight.errors import UsageError
+    from preflight.errors import UsageError
 
+    if not sys.stdin.isatty():
         raise UsageError(f"{option.flags} needs a terminal to prompt; set {option.secret_envvar} instead")
     from preflight.i18n.messages import ui
 
-    return typer.prompt(ui(option.secret_prompt, lang), hide_input=True, err=True)
+    try:
+        return typer.prompt(ui(option.secret_prompt, lang), hide_input=True, err=True)
+    except typer.Abort:  # Ctrl-D (end of input) at the prompt: bad input, not an internal error
+        raise UsageError(f"{option.flags}: no password typed (end of input)") from None
 
 
 def configure_families(config: RunConfig, plan: Mapping[str, Any], flags: Mapping[str, Any],

@@ -12,6 +12,7 @@ import typer
 
 from preflight.cli.app import app
 from preflight.cli.app import guarded as _guarded
+from preflight.cli.coercion import PlainCommand
 from preflight.cli.options import LANG_OPTION, MARKDOWN_OPTION, NAGIOS_OPTION, no_empty, one_stdout
 from preflight.exitcodes import EXIT_CODE_HELP
 
@@ -26,7 +27,7 @@ def with_message(config: RunConfig, plan: dict[str, Any], files: list[str], base
     return config.with_settings(found) if found is not None else config
 
 
-@app.command(name="message", epilog=EXIT_CODE_HELP)
+@app.command(name="message", cls=PlainCommand, epilog=EXIT_CODE_HELP)
 def message_command(
     files: list[Path] = typer.Argument(..., metavar="FILE.eml", show_default=False, help="Saved test messages (.eml, 'Show original')."),
     ip: list[str] = typer.Option([], "--ip", metavar="IP", help="A new IP of the server: finds the hop where the message left it (repeatable)."),

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from typer.core import TyperCommand
+
+from preflight.cli.coercion import PlainCommand
 
 LANG_OPTION: Any = typer.Option(
     None, "--lang", rich_help_panel="Output", envvar="PREFLIGHT_LANG", show_envvar=True, metavar="ja|en",
@@ -31,7 +32,7 @@ HELP_PANELS = ("Target", "DNS", "Blocklists", "SMTP", "Clients", "SSH", "Partner
 """The order of the option groups in ``preflight check --help``."""
 
 
-class PanelCommand(TyperCommand):
+class PanelCommand(PlainCommand):
     """A command whose ``--help`` groups options by their ``rich_help_panel``, in plain text.
 
     The app keeps ``rich_markup_mode=None`` (no Rich import: a fast ``--help``); click's plain

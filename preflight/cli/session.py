@@ -185,9 +185,7 @@ def write_outputs(report: Report, *, html: str | None, json_out: str | None,
 def render_outputs(data: dict[str, Any], *, html: str | None, json_out: str | None,
                    quiet: bool = False, lang: str = "en", markdown: str | None = None) -> None:
     """Write HTML/JSON/Markdown renderings of a report dict."""
-    from preflight.report import html as report_html
     from preflight.report import json as report_json
-    from preflight.report import markdown as report_markdown
     from preflight.report.output import write_all
     from preflight.textsafe import visible
 
@@ -195,11 +193,15 @@ def render_outputs(data: dict[str, Any], *, html: str | None, json_out: str | No
     # Control characters are made visible in HTML and Markdown whatever their source (JSON
     # escapes them itself), so no output can drive a terminal.
     outputs: list[tuple[str, str]] = []
-    if html is not None:
+    if html is not None:  # the renderers load only when asked for (Jinja2 on a JSON-only run: no)
+        from preflight.report import html as report_html
+
         outputs.append((html, visible(report_html.render(data, lang))))
     if json_out is not None:
         outputs.append((json_out, report_json.dumps(data)))
     if markdown is not None:
+        from preflight.report import markdown as report_markdown
+
         outputs.append((markdown, visible(report_markdown.render(data, lang,
                                                                html_path=html if html != "-" else None))))
     for written in write_all(outputs):

@@ -25,13 +25,12 @@ except ImportError:  # pragma: no cover - older typer, on click
 
 def usage_line(exc: ClickException, command_path: str) -> str:
     """The one line for a click error raised while ``command_path`` was parsed."""
-    from preflight.textsafe import visible
+    from preflight.textsafe import one_line
 
     message = exc.format_message().strip().rstrip(".")
     if len(message) > 1 and message[0].isupper() and not message[1].isupper():
         message = message[0].lower() + message[1:]
-    message = visible(message).replace("\n", "\\n").replace("\t", "\\t")
-    return f"preflight: error: {message} (see '{visible(command_path)} --help')"
+    return f"preflight: error: {one_line(message)} (see '{one_line(command_path)} --help')"
 
 
 def _fail(exc: ClickException, command_path: str) -> NoReturn:

@@ -93,6 +93,10 @@ class Family:
     """Every outcome it can produce (a function: the modules declaring them load on first use)."""
     sections: tuple[str, ...] = ()
     """Keys of the report sections it may add (``FamilyOutput.sections``)."""
+    idle: Callable[[RunConfig], bool] | None = None
+    """True when a run's config gives the family nothing to do (no ``--message``, no partner, no
+    ``--ssh``): its ``run`` then returns an empty output without loading its checks, and the
+    runner does not load them beforehand either."""
     early: bool = False
     """Its ``run`` starts beside the resolver probe instead of after it: it only asks DNS through
     ``ctx.dns``, or waits for :meth:`RunContext.resolver_answered` before any other I/O (SMTP,

@@ -103,9 +103,12 @@ class Observer(Protocol):
     # answered (see :meth:`RunContext.progress`).
 
 
-def _load(family: Family) -> None:
+def _load(family: Family, config: RunConfig) -> None:
     """Import a family's checks before the threads start: a family package loads its checks on
-    first use, and two threads importing modules that import each other can deadlock in importlib."""
+    first use, and two threads importing modules that import each other can deadlock in importlib.
+    An idle family (:attr:`Family.idle`) loads nothing: its ``run`` returns at once."""
+    if family.idle is not None and family.idle(config):
+        return
     module = getattr(family.run, "__module__", "") or ""
     if module.startswith("preflight.checks.") and module.count(".") == 2:
         importlib.import_module(module + ".family")
@@ -191,7 +194,7 @@ def run(
     ctx = RunContext(config, dns_client, now or datetime.now(timezone.utc).replace(microsecond=0),
                      baseline, observer=observer, probe=gate)
     for family in chosen:
-        _load(family)
+        _load(family, config)
     outputs: dict[str, FamilyOutput] = {}
     # Every family gets a thread of its own: none waits for another's to free up. Early families
     # (DNS only) start beside the resolver probe, whose questions are theirs too; the others

@@ -17,6 +17,7 @@ from preflight.engine import RunContext, concurrent_map
 from preflight.i18n.problems import coded, pieces, quoted, words
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.checkdmarc_bridge import checkdmarc_dns, preload
+from preflight.net.checkdmarc_import import checkdmarc_module
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.rfc.dmarc import (
     DmarcRecord,
@@ -164,7 +165,7 @@ def _authorization(dns: DnsClient, location: str, dest: str) -> tuple[str, DnsAn
 
 
 def _advice(dns: DnsClient, location: str, record: str) -> tuple[str, ...]:
-    from checkdmarc import dmarc as cdmarc
+    cdmarc = checkdmarc_module("dmarc")  # light: preflight.net.checkdmarc_import
 
     try:
         parsed = cdmarc.parse_dmarc_record(record, location, **checkdmarc_dns(dns))

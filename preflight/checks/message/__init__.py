@@ -15,15 +15,23 @@ from typing import TYPE_CHECKING
 from preflight.checks.message import outcomes
 from preflight.checks.message.settings import OPTIONS, MessageSettings, configure
 from preflight.engine.family import Family, outcomes_in
+from preflight.model import FamilyOutput
 
 if TYPE_CHECKING:
-    from preflight.engine import RunContext
-    from preflight.model import FamilyOutput
+    from preflight.engine import RunConfig, RunContext
 
 __all__ = ["FAMILY", "MessageSettings"]
 
 
+def _idle(config: RunConfig) -> bool:
+    """Nothing to do: no ``--message`` (``family.run`` would return an empty output)."""
+    settings = config.settings_of(MessageSettings)
+    return settings is None or not settings.messages
+
+
 def _run(ctx: RunContext) -> FamilyOutput:
+    if _idle(ctx.config):
+        return FamilyOutput()
     from preflight.checks.message import family
 
     return family.run(ctx)
@@ -31,7 +39,7 @@ def _run(ctx: RunContext) -> FamilyOutput:
 
 FAMILY = Family(
     "message", _run, options=OPTIONS, settings=MessageSettings, configure=configure,
-    outcomes=lambda: outcomes_in(outcomes), sections=("messages",),
+    outcomes=lambda: outcomes_in(outcomes), sections=("messages",), idle=_idle,
 )
 """Received-message analysis (see :class:`preflight.engine.Family`). Its plan key ``messages`` is a
 top-level key of the plan (:mod:`preflight.config`)."""

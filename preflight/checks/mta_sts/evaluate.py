@@ -20,6 +20,7 @@ from preflight.checks.mta_sts.collect import MtaStsFacts, sts_records
 from preflight.i18n.messages import encode, piece
 from preflight.i18n.problems import coded, quoted, words
 from preflight.model import CheckResult, Evidence, Outcome
+from preflight.net.checkdmarc_import import checkdmarc_module
 from preflight.net.dns import DnsAnswer, DnsError
 from preflight.net.https import HttpsError, HttpsFailure
 
@@ -36,11 +37,9 @@ _FETCH_OUTCOMES: dict[HttpsFailure, Outcome] = {
     HttpsFailure.CONTENT_TYPE: o.POLICY_CONTENT_TYPE,
 }
 
-_checkdmarc_note = """checkdmarc loads on first use (it is slow to import). Its package imports every submodule,
-so another family's thread may be importing it at the same moment: importing a submodule first
-takes that submodule's import lock before the package's and can meet the other thread in a
-deadlock that Python resolves by handing out a half-initialised module. Importing the package
-first only ever waits."""
+_checkdmarc_note = """checkdmarc loads on first use (it is slow to import), through
+:func:`preflight.net.checkdmarc_import.checkdmarc_module`: only the submodule, under one lock
+(another family's thread may be importing checkdmarc at the same moment)."""
 
 _ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -105,7 +104,7 @@ def evaluate(facts: MtaStsFacts, *, hostname: str | None, baseline: Mapping[str,
         return [o.RECORD_ABSENT(d, ev, domain=d)], None
     if len(found) > 1:
         return [o.RECORD_MULTIPLE(d, ev, domain=d, count=len(found))], None
-    import checkdmarc  # noqa: F401 - the package before a submodule: see _checkdmarc_note
+    checkdmarc_module("mta_sts")  # light, under one lock: see _checkdmarc_note
     from checkdmarc.mta_sts import MTASTSError, parse_mta_sts_record
 
     try:
@@ -154,7 +153,7 @@ def _policy(facts: MtaStsFacts, results: list[CheckResult]) -> tuple[Policy, str
         return None
     ev = [Evidence(f"GET {fetched.url}", f"HTTP {fetched.status}, {len(fetched.text.encode())} bytes, "
                                          f"{fetched.tls_version}", fetched.address)]
-    import checkdmarc  # noqa: F401
+    checkdmarc_module("mta_sts")
     from checkdmarc.mta_sts import MTASTSError, parse_mta_sts_policy
 
     try:
@@ -180,7 +179,7 @@ def _coverage(facts: MtaStsFacts, policy: Policy, hostname: str | None,
     """mta_sts.mx: the patterns must name the MX hosts in use and the new server. Senders match
     MX names only: when a (covered) MX name in use already leads to the new server's address, the
     new server's own host name need not be in the policy (a migration that keeps the MX name)."""
-    import checkdmarc  # noqa: F401
+    checkdmarc_module("mta_sts")
     from checkdmarc.mta_sts import mx_in_mta_sts_patterns
 
     d = facts.domain

@@ -21,15 +21,23 @@ from typing import TYPE_CHECKING
 from preflight.checks.partners import outcomes
 from preflight.checks.partners.settings import OPTIONS, PLAN_TABLE, PartnerSettings, configure
 from preflight.engine.family import Family, outcomes_in
+from preflight.model import FamilyOutput
 
 if TYPE_CHECKING:
-    from preflight.engine import RunContext
-    from preflight.model import FamilyOutput
+    from preflight.engine import RunConfig, RunContext
 
 __all__ = ["FAMILY", "PartnerSettings", "outcomes"]
 
 
+def _idle(config: RunConfig) -> bool:
+    """Nothing to do: no partner configured (``family.run`` would return an empty output)."""
+    settings = config.settings_of(PartnerSettings)
+    return settings is None or not settings.requested
+
+
 def _run(ctx: RunContext) -> FamilyOutput:
+    if _idle(ctx.config):
+        return FamilyOutput()
     from preflight.checks.partners import family
 
     return family.run(ctx)
@@ -37,7 +45,7 @@ def _run(ctx: RunContext) -> FamilyOutput:
 
 FAMILY = Family(
     "partners", _run, plan={"partners": PLAN_TABLE}, options=OPTIONS, settings=PartnerSettings,
-    configure=configure, outcomes=lambda: outcomes_in(outcomes), sections=("partners",),
+    configure=configure, outcomes=lambda: outcomes_in(outcomes), sections=("partners",), idle=_idle,
 )
 """Partner impact (see :class:`preflight.engine.Family`)."""
 

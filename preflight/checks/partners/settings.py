@@ -28,17 +28,16 @@ Plan syntax::
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from preflight.checks.partners.smtpd import ASSUMED, WITH_ARGUMENT
 from preflight.checks.server import SshSettings
 from preflight.engine.family import CliOption, Setup
 from preflight.errors import UsageError
-from preflight.inventory.parse import RblKind, RblPolicy, parse_postconf, parse_rbl_config
 from preflight.values import (
     Validator,
     as_any,
@@ -49,6 +48,9 @@ from preflight.values import (
     parse_hostname,
     parse_ip,
 )
+
+if TYPE_CHECKING:
+    from preflight.inventory.rbl import RblPolicy
 
 DEFAULT_LOG_DAYS = 30
 DEFAULT_LOG_TOP = 20
@@ -63,12 +65,23 @@ BARE_PARAMETER = "smtpd_recipient_restrictions"
 _KEYED = re.compile(r"(?<![\w.-])[A-Za-z0-9]+\.(?=[A-Za-z0-9-]+\.(?:dq\.spamhaus\.net|mail\.abusix\.zone)\b)",
                     re.IGNORECASE)
 _PARAMETER_LINE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\s*=")
-_BARE_NAMES = frozenset({k.value for k in RblKind} | {
-    "reject_unknown_client_hostname", "reject_unknown_client", "reject_unknown_reverse_client_hostname",
-    "warn_if_reject", "permit_mynetworks", "reject_unauth_destination", "permit_sasl_authenticated",
-    "permit", "reject", "defer", "defer_if_permit", "defer_if_reject", "permit_auth_destination",
-    *WITH_ARGUMENT, *ASSUMED,
-})
+
+
+@functools.cache
+def _bare_names() -> frozenset[str]:
+    """The restrictions a bare ``server_rbls`` line may name. The Postfix tables load on first use
+    (not when the CLI starts: every ``preflight`` command imports the families' settings)."""
+    from preflight.checks.partners.smtpd import ASSUMED, WITH_ARGUMENT
+    from preflight.inventory.rbl import RblKind
+
+    return frozenset({k.value for k in RblKind} | {
+        "reject_unknown_client_hostname", "reject_unknown_client", "reject_unknown_reverse_client_hostname",
+        "warn_if_reject", "permit_mynetworks", "reject_unauth_destination", "permit_sasl_authenticated",
+        "permit", "reject", "defer", "defer_if_permit", "defer_if_reject", "permit_auth_destination",
+        *WITH_ARGUMENT, *ASSUMED,
+    })
+
+
 MAX_TABLES = 50
 MAX_TABLE_LINES = 2_000
 
@@ -129,6 +142,9 @@ def parse_server_rbls(lines: Iterable[str], what: str = "plan: partners.server_r
     Postfix parser (``$name`` expansion, restriction classes, ``warn_if_reject``, postscreen
     weights); anything Postfix would refuse is a :class:`UsageError` naming the line.
     """
+    from preflight.inventory.postfix import parse_postconf
+    from preflight.inventory.rblconfig import parse_rbl_config
+
     given = [str(line).strip() for line in lines]
     given = [line for line in given if line and not line.startswith("#")]
     if len(given) > MAX_RBL_LINES:
@@ -140,7 +156,7 @@ def parse_server_rbls(lines: Iterable[str], what: str = "plan: partners.server_r
             settings.append(line)
             continue
         name = line.split()[0].lower()
-        if name not in _BARE_NAMES:
+        if name not in _bare_names():
             raise UsageError(f"{what}: {redact_keys(line)[:80]!r} is neither a main.cf line (name = value) nor a "
                              "restriction such as 'reject_rbl_client zen.spamhaus.org'")
         bare.append(line)

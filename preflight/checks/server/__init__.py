@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 from preflight.checks.server import outcomes
 from preflight.checks.server.settings import OPTIONS, PLAN_TABLE, SshSettings, configure
 from preflight.engine.family import Family, outcomes_in
+from preflight.model import FamilyOutput
 
 if TYPE_CHECKING:
     from preflight.checks.server.family import evaluate_new, evaluate_old, mx_targets, server_facts
     from preflight.checks.server.section import rbl_policy_to_dict
-    from preflight.engine import RunContext
-    from preflight.model import FamilyOutput
+    from preflight.engine import RunConfig, RunContext
 
 __all__ = [
     "FAMILY", "SshSettings", "evaluate_new", "evaluate_old", "mx_targets", "outcomes", "rbl_policy_to_dict",
@@ -31,7 +31,15 @@ __all__ = [
 ]
 
 
+def _idle(config: RunConfig) -> bool:
+    """Nothing to do: no server to inventory (``family.run`` would return an empty output)."""
+    settings = config.settings_of(SshSettings)
+    return settings is None or settings.new is None
+
+
 def _run(ctx: RunContext) -> FamilyOutput:
+    if _idle(ctx.config):
+        return FamilyOutput()
     from preflight.checks.server import family
 
     return family.run(ctx)
@@ -39,7 +47,7 @@ def _run(ctx: RunContext) -> FamilyOutput:
 
 FAMILY = Family(
     "server", _run, plan={"ssh": PLAN_TABLE}, options=OPTIONS, settings=SshSettings, configure=configure,
-    outcomes=lambda: outcomes_in(outcomes), sections=("inventory",),
+    outcomes=lambda: outcomes_in(outcomes), sections=("inventory",), idle=_idle,
 )
 """The SSH inventory of the new (and old) server (see :class:`preflight.engine.Family`)."""
 

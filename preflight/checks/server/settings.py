@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from preflight.engine.family import CliOption, Setup
 from preflight.errors import InputError, UsageError
-from preflight.net.ssh import ConnectOptions, SshTarget, valid_host
 from preflight.values import (
     Validator,
     as_bool,
@@ -25,6 +24,9 @@ from preflight.values import (
     checked,
     parse_timeout,
 )
+
+if TYPE_CHECKING:
+    from preflight.net.ssh import ConnectOptions, SshTarget
 
 PLAN_TABLE: dict[str, Validator] = {
     "new": as_str, "old": as_str, "key": as_str, "known_hosts": as_str, "accept_new": as_bool,
@@ -67,6 +69,8 @@ class Port25Target:
             port_text = tail[1:]
         elif raw.count(":") == 1:
             host, _, port_text = raw.partition(":")
+        from preflight.net.ssh import valid_host  # the SSH layer loads when a server is named
+
         try:
             host = valid_host(host)
         except InputError:
@@ -98,6 +102,8 @@ class SshSettings:
 
     def options(self) -> ConnectOptions:
         """Connection options for :func:`preflight.net.ssh.connect`."""
+        from preflight.net.ssh import ConnectOptions
+
         return ConnectOptions(known_hosts=self.known_hosts, key_file=self.key_file,
                               accept_new=self.accept_new, timeout=self.timeout,
                               password=self.password)
@@ -173,6 +179,8 @@ def from_options(
         return None
     if not new_text:
         raise UsageError("--old-ssh needs --ssh (the new server) as well")
+    from preflight.net.ssh import SshTarget  # the SSH layer loads when a server is named
+
     new_target = SshTarget.parse(new_text, "--ssh" if new else "plan: ssh.new")
     old_target = SshTarget.parse(old_text, "--old-ssh" if old else "plan: ssh.old") if old_text else None
     key = key_file or plan.get("ssh.key")

@@ -18,6 +18,7 @@ from preflight.engine import RunContext, concurrent_map
 from preflight.i18n.problems import coded, quoted, words
 from preflight.model import CheckResult, Evidence, FamilyOutput, Outcome, Status
 from preflight.net.checkdmarc_bridge import checkdmarc_dns, preload
+from preflight.net.checkdmarc_import import checkdmarc_module
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.net.spfbridge import pyspf_resolver, rfc_query
 from preflight.rfc.problems import Problem, problem
@@ -82,7 +83,7 @@ def _raw_record(txt: DnsAnswer) -> bytes | None:
 def _parse(
     dns: DnsClient, domain: str, record: str,
 ) -> tuple[str | None, str | None, int | None, int | None]:
-    from checkdmarc import spf as cspf
+    cspf = checkdmarc_module("spf")  # light: preflight.net.checkdmarc_import
 
     # checkdmarc's grammar wants the version in lower case; RFC 7208 §4.5 does not.
     record = "v=spf1" + record[len("v=spf1"):]

@@ -11,6 +11,7 @@ from preflight.checks.mta_sts import TransportSettings
 from preflight.engine import RunContext, concurrent_map
 from preflight.i18n.problems import coded, quoted
 from preflight.model import CheckResult, FamilyOutput, Outcome, Status
+from preflight.net.checkdmarc_import import checkdmarc_module
 from preflight.net.dns import DnsAnswer, DnsClient, DnsError
 from preflight.rfc.tls_rpt import tlsrpt_records
 
@@ -36,7 +37,7 @@ def evaluate(domain: str, answer: DnsAnswer | DnsError) -> CheckResult:
         return RECORD_MISSING(domain, ev, domain=domain)
     if len(found) > 1:
         return RECORD_MULTIPLE(domain, ev, domain=domain, count=len(found))
-    import checkdmarc  # noqa: F401 - the package first (see preflight.checks.mta_sts.evaluate)
+    checkdmarc_module("smtp_tls_reporting")  # light, under one lock (see preflight.checks.mta_sts.evaluate)
     from checkdmarc.smtp_tls_reporting import SMTPTLSReportingError, parse_smtp_tls_reporting_record
 
     try:
