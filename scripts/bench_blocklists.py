@@ -10,7 +10,10 @@ every active catalogue list that needs no key, plus Team Cymru data; every answe
 * the whole family for one clean IP, and for one IP listed on two lists (TXT reasons, AS name);
 * one IP when one list never answers (costs one timeout, not one per query);
 * the /24 neighbourhood of one IP on every block list;
-* a naive sequential loop over the same questions as stage 1 (what a simple checker does).
+* a naive sequential loop over the same questions as stage 1 (what a simple checker does);
+* the client's CPU per query (this process's user+system time, the server being another
+  process) for one batch of ``--cpu-queries`` neighbourhood questions (NXDOMAIN answers, the
+  common case) — the figure the peer comparison in ``bench_whole.py`` is about.
 
     python scripts/bench_blocklists.py [--latency 0.05] [--repeat 5] [--timeout 1.0]
 """
@@ -83,6 +86,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every answer")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=1.0, help="DNS timeout of the client")
+    parser.add_argument("--cpu-queries", type=int, default=2048,
+                        help="questions in the batch whose client CPU per query is measured")
     args = parser.parse_args()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -141,6 +146,21 @@ def main() -> None:
     def neighbourhood() -> None:
         collect(client(), hood_plan, catalogue)
 
+    hood_refs = hood_plan.neighbour_refs(hood_plan.health({}))
+    cpu_questions = [(f"{i}.{j}.0.203.{ref.base}", "A") for j in range(113, 256)
+                     for i in range(1, 255) for ref in hood_refs][:args.cpu_queries]
+
+    def client_cpu() -> float:
+        asyncio.run(client().agather(cpu_questions[:BATCH_LIMIT], limit=BATCH_LIMIT))  # warm
+        spent = []
+        for _ in range(args.repeat):
+            dns = client()
+            began = time.process_time()
+            asyncio.run(dns.agather(cpu_questions, limit=BATCH_LIMIT))
+            spent.append(time.process_time() - began)
+        return statistics.median(spent) / len(cpu_questions)
+
+    per_query = client_cpu()
     rows = [
         ("stage 1: one IP, every list, with self-tests", len(stage_questions),
          median_time(stage_one, args.repeat)),
@@ -179,6 +199,9 @@ def main() -> None:
         trips = f"{seconds / args.latency:.1f}" if args.latency else "–"
         shown = "" if queries is None else str(queries)
         print(f"| {name} | {shown} | {seconds * 1000:.0f} ms | {trips} |")
+    print()
+    print(f"client CPU per query, one batch of {len(cpu_questions)} neighbourhood questions "
+          f"(NXDOMAIN), median of {args.repeat}: {per_query * 1000:.3f} ms")
 
 
 if __name__ == "__main__":

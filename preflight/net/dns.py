@@ -17,6 +17,7 @@ import asyncio
 import concurrent.futures
 import contextvars
 import dataclasses
+import functools
 import ipaddress
 import re
 import socket
@@ -40,6 +41,7 @@ import dns.reversename
 
 from preflight.errors import NoNameserverError, UsageError
 from preflight.model import Evidence
+from preflight.net import _wire
 from preflight.net._udpmux import UdpMux
 from preflight.net.address import host_port, split_host_port
 
@@ -441,11 +443,12 @@ class DnsClient:
             return await asyncio.wrap_future(slot)
         try:
             batch = _BATCH.get()
-            # In a batch, retries are resent within one timeout: a dead server costs one timeout.
-            rounds = list(self.nameservers) if batch is not None else self._rounds()
-            steps = self._steps(qname, rdtype, rounds)
             try:
-                result = await _adrive(steps, lambda q, ns: self._aexchange(q, ns, batch))
+                if batch is not None:
+                    result = await self._abatch(qname, rdtype, batch)
+                else:
+                    steps = self._steps(qname, rdtype, self._rounds())
+                    result = await _adrive(steps, lambda q, ns: self._aexchange(q, ns, None))
             except Exception as exc:  # noqa: BLE001 - a response we failed to read: could not check
                 result = DnsError(qname, rdtype, transport_reason(exc), "-")
             slot.set_result(result)
@@ -453,6 +456,70 @@ class DnsClient:
             self._abandon(qname, rdtype, slot)
             raise
         return slot.result()
+
+    # -- the batch path: common shapes without a dnspython Message ------------------------------
+
+    async def _abatch(self, qname: str, rdtype: str, batch: UdpMux) -> DnsAnswer | DnsError:
+        """:meth:`_steps` over a batch socket, with the common case read without dnspython.
+
+        A plain question (:func:`_wire.question`) goes out packed directly, and its reply, when
+        of a common shape (:func:`_wire.read`), becomes the answer. The first reply of any
+        other shape is handed, as received, to the shared query logic, which goes on from there
+        (dnspython's reading, TCP for TC, CNAME chasing, the remaining servers): the answer
+        is the same either way. Each server is asked once; retries are resent within one
+        timeout, so a dead server costs one timeout.
+        """
+        servers = self.nameservers
+        exchange = functools.partial(self._aexchange, batch=batch)
+        asked = _wire.question(qname, rdtype)
+        if asked is None:
+            return await _adrive(self._steps(qname, rdtype, servers), exchange)
+        reason, last = "no nameserver", "-"
+        for index, ns in enumerate(servers):
+            if self._silenced is not None:  # as in _steps: nothing more goes out
+                reason, last = self._silenced.reason, self._silenced.server
+                break
+            try:
+                qid, data = await batch.ask(asked.tail, ns.host, ns.port, self.config.timeout,
+                                            resends=self.config.retries)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every transport failure is "could not check"
+                reason, last = transport_reason(exc), str(ns)
+                continue
+            answer = self._read_common(asked, data, qid, ns)
+            if answer is not None:
+                return answer
+            steps = self._steps(qname, rdtype, servers[index:])
+            try:
+                query, _ = next(steps)
+            except StopIteration as done:  # silenced while the reply was on its way
+                return done.value  # type: ignore[no-any-return]
+            query.id = qid
+            got = await self._afinish(query, data, ns, batch)
+            return await _adrive(steps, exchange, got)
+        return DnsError(qname, rdtype, reason, last)
+
+    def _read_common(self, asked: _wire.Question, data: bytes, qid: int,
+                     ns: Nameserver) -> DnsAnswer | None:
+        """The answer in ``data`` if it has a common shape (what :meth:`_interpret` would say of
+        dnspython's reading of it), else None."""
+        got = _wire.read(data, asked, qid)
+        if got is None:
+            return None
+        return DnsAnswer(asked.qname, asked.rdtype, got.records, got.ttl, str(ns),
+                         nxdomain=got.nxdomain, authenticated=got.authenticated, raw=got.raw,
+                         response=data)
+
+    async def _afinish(self, query: dns.message.Message, data: bytes, ns: Nameserver,
+                       batch: UdpMux) -> dns.message.Message | str:
+        """dnspython's reading of a reply that came over the batch socket (see _aexchange)."""
+        try:
+            return await batch.finish(query, data, ns.host, ns.port, self.config.timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every transport failure is "could not check"
+            return transport_reason(exc)
 
     async def _aexchange(self, query: dns.message.Message, ns: Nameserver,
                          batch: UdpMux | None) -> dns.message.Message | str:
@@ -567,11 +634,12 @@ def _drive(steps: _Steps, exchange: Callable[[dns.message.Message, Nameserver],
 
 
 async def _adrive(steps: _Steps, exchange: Callable[[dns.message.Message, Nameserver],
-                                                    Awaitable[dns.message.Message | str]]
-                  ) -> DnsAnswer | DnsError:
-    """Run the shared query logic with an async transport."""
+                                                    Awaitable[dns.message.Message | str]],
+                  first: dns.message.Message | str | None = None) -> DnsAnswer | DnsError:
+    """Run the shared query logic with an async transport (``first``: the outcome of the first
+    exchange, when the logic was started already and its first query sent)."""
     try:
-        request = next(steps)
+        request = next(steps) if first is None else steps.send(first)
         while True:
             request = steps.send(await exchange(*request))
     except StopIteration as done:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from preflight.checks.blocklists import outcomes as o
 from preflight.checks.blocklists.evaluate import evaluate_resolver, site
-from preflight.checks.blocklists.health import Health, read, sorted_codes, zone_health
+from preflight.checks.blocklists.health import Health, read, read_state, sorted_codes, zone_health
 from preflight.checks.blocklists.queries import (
     ZoneRef,
     is_public,
@@ -173,6 +173,10 @@ Q = "25.113.0.203.zen.spamhaus.org"
 def test_reading_table(result: object, state: ListState, codes: tuple[str, ...]) -> None:
     reading = read(ZEN, HEALTHY, result)  # type: ignore[arg-type]
     assert (reading.state, reading.codes) == (state, codes)
+    # the neighbourhood's words-free reading gives the same state, healthy zone or not
+    assert read_state(ZEN, HEALTHY, result) is state  # type: ignore[arg-type]
+    broken = Health(ListState.UNRELIABLE, "wildcard", tested=True)
+    assert read_state(ZEN, broken, result) is read(ZEN, broken, result).state  # type: ignore[arg-type]
 
 
 def test_never_listed_when_the_zone_failed_its_self_test() -> None:
@@ -242,6 +246,8 @@ def test_cymru_parsers_never_raise_on_hostile_text(records: list[str]) -> None:
 def test_reading_never_raises_on_hostile_answers(records: list[str]) -> None:
     reading = read(ZEN, HEALTHY, answer(Q, *records))
     assert isinstance(reading.state, ListState)
+    assert read_state(ZEN, HEALTHY, answer(Q, *records)) is reading.state
+    assert read_state(URIBL, HEALTHY, answer(Q, *records)) is read(URIBL, HEALTHY, answer(Q, *records)).state
     if reading.state is ListState.LISTED:
         assert all(r.strip().startswith("127.") for r in reading.codes)
 

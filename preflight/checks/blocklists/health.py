@@ -202,6 +202,21 @@ def _reading(state: ListState, codes: tuple[str, ...], pieces: list[Piece],
     return Reading(state, codes, meaning, code)
 
 
+def read_state(ref: ZoneRef, health: Health, result: DnsAnswer | DnsError | None) -> ListState:
+    """The state :func:`read` gives, without composing its words (pure): the neighbourhood
+    reads a /24 on every block list and needs only the states."""
+    if result is None:
+        return ListState.NOT_APPLICABLE
+    if not health.usable:
+        assert health.state is not None
+        return health.state
+    if isinstance(result, DnsError):
+        return ListState.UNREACHABLE
+    if not result.records:
+        return ListState.CLEAR
+    return ref.zone.classify_answers(sorted_codes(result.records))[0]
+
+
 def read(ref: ZoneRef, health: Health, result: DnsAnswer | DnsError | None,
          key: DqsKey | None = None) -> Reading:
     """The state of one subject on one zone (pure). ``None``: the question was not asked."""

@@ -60,6 +60,10 @@ class ZoneRef:
         """The question for one subject label (see :func:`label_of`)."""
         return Question(f"{label}.{self.base}", rdtype, f"{label}.{self.shown}")
 
+    def key(self, label: str, rdtype: str = "A") -> tuple[str, str]:
+        """``self.question(label, rdtype).key``, without building the question."""
+        return f"{label}.{self.base}", rdtype
+
 
 def zone_refs(zones: Iterable[Zone], dqs_key: DqsKey | None) -> tuple[ZoneRef, ...]:
     """How each zone is asked in this run (DQS names when a key is given)."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from preflight.checks.blocklists import outcomes as o
-from preflight.checks.blocklists.health import Answers, Health, evidence_of, read
+from preflight.checks.blocklists.health import Answers, Health, evidence_of, read, read_state
 from preflight.checks.blocklists.plan import Plan, SubjectRef
 from preflight.checks.blocklists.queries import Question, kind_of, label_of, neighbours, network_of
 from preflight.data.catalogue import Catalogue, ListState, Subject, ZoneKind
@@ -207,13 +207,14 @@ def evaluate_neighbourhood(plan: Plan, ip: SubjectRef, answers: Answers,
                             reason="no block list passed its self-test"), None
     listed = policy = checked = unanswered = 0
     by_list: Counter[str] = Counter()
+    checked_refs = [(ref, health[ref.zone.id]) for ref in refs]
     for other in neighbours(ip.subject):
         label = label_of(other, Subject.IPV4)
         states = []
-        for ref in refs:
-            reading = read(ref, health[ref.zone.id], answers.get(ref.question(label).key))
-            states.append(reading.state)
-            if reading.state is ListState.LISTED:
+        for ref, zone_health in checked_refs:
+            state = read_state(ref, zone_health, answers.get(ref.key(label)))
+            states.append(state)
+            if state is ListState.LISTED:
                 by_list[ref.zone.name] += 1
         if ListState.LISTED in states:  # listed is known even if another list was silent
             checked += 1
