@@ -7,6 +7,11 @@ text; both must return the same value or raise the same error message.
 
 from __future__ import annotations
 
+import dataclasses
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,17 +20,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer._click import Context
 from typer._click.exceptions import BadParameter
-from typer._coercion import build_runtime_param
+from typer._coercion import RuntimeParam, build_runtime_param
+from typer._param_types import coerce_cli_path
+from typer.core import _TyperParameter
 
 from preflight.cli import app
-from preflight.cli.coercion import PlainCommand, PlainGroup, PlainValue, _eligible
+from preflight.cli.coercion import (
+    PLAIN,
+    PlainCommand,
+    PlainGroup,
+    PlainValue,
+    _eligible,
+    typer_shape_ok,
+)
 
 GROUP = typer.main.get_command(app)
 PARAMS = [(name, command, param) for name, command in sorted(GROUP.commands.items())  # type: ignore[attr-defined]
           for param in command.params if _eligible(param)]
 VALUES = ["", " ", "0", "5", "007", "-1", "+1", "2.5", "0.125", ".5", "5.", "1e3", "1_000", "inf", "nan",
           "abc", "１２", "3.14159265358979323846", "x.json", "-", ".", "/nonexistent/report.json",
-          "/etc", "mail.example.com", "203.0.113.25", "\u00e9t\u00e9"]
+          "/etc", "mail.example.com", "203.0.113.25", "\u00e9t\u00e9", "nul\x00byte.json"]
 
 
 def _outcome(coerce: Any, value: Any, param: Any, ctx: Any) -> Any:
@@ -67,3 +81,56 @@ def test_plain_coercion_equals_typers_on_generated_text(value: str) -> None:
         if param.type_descriptor.annotation in (int, float, str):
             plain, typers = _both(command, param, value)
             assert plain == typers, (name, param.name, value)
+
+
+def test_installed_typer_has_the_shape_the_plain_path_relies_on() -> None:
+    # Fails loudly when a typer upgrade changes its private coercion (the run falls back instead)
+    assert PLAIN and typer_shape_ok(RuntimeParam, coerce_cli_path, _TyperParameter)
+
+
+def test_shape_check_refuses_a_changed_private_api() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class MoreFields(RuntimeParam):  # type: ignore[misc]
+        origin: str
+
+    class OtherCall(RuntimeParam):  # type: ignore[misc]
+        def _coerce_value(self, value: Any, *, parameter: Any, context: Any) -> Any:  # type: ignore[override]
+            return value
+
+    def path_needing_more(value: Any, parameter_info: Any, *, path_type: Any, param: Any = None,
+                          ctx: Any = None, mode: str) -> Any:
+        return value
+
+    def path_renamed(value: Any, info: Any, *, path_type: Any, param: Any = None, ctx: Any = None) -> Any:
+        return value
+
+    assert not typer_shape_ok(MoreFields, coerce_cli_path, _TyperParameter)
+    assert not typer_shape_ok(OtherCall, coerce_cli_path, _TyperParameter)
+    assert not typer_shape_ok(RuntimeParam, path_needing_more, _TyperParameter)
+    assert not typer_shape_ok(RuntimeParam, path_renamed, _TyperParameter)
+    assert not typer_shape_ok(RuntimeParam, coerce_cli_path, object)
+    assert not typer_shape_ok(object, coerce_cli_path, _TyperParameter)
+
+
+def test_cli_keeps_working_when_typers_private_coercion_changes_shape() -> None:
+    # Given a typer whose RuntimeParam gained a field (as a later release might)
+    code = textwrap.dedent("""
+        import dataclasses, sys
+        import typer._coercion as c
+
+        @dataclasses.dataclass(frozen=True)
+        class FutureRuntimeParam(c.RuntimeParam):
+            origin: str
+
+        c.RuntimeParam = FutureRuntimeParam
+        from preflight.cli import app
+        from preflight.cli import coercion
+        assert coercion.PLAIN is False
+        app(["check", "--domain", "example.com", "--timeout", "abc"], prog_name="preflight")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent)
+    # Then the bad value is still one line and exit 2 (typer's own coercion), not a traceback
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("preflight: error: invalid value for '--timeout'"), proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr

@@ -9,14 +9,19 @@ command being run a :class:`PlainValue` instead, which returns exactly what type
 value (a string as it is; ``"5"`` → ``5``; ``"2.5"`` → ``2.5``; ``"x.json"`` → ``Path("x.json")``
 with typer's own path checks) and hands anything else — an empty string, ``"1e3"``, ``"abc"`` for a
 number — to typer's pydantic path unchanged, so its result and its error message stay typer's
-(``tests/cli/test_coercion.py`` compares the two on a table and on generated values).
+(``tests/test_cli_coercion.py`` compares the two on a table and on generated values).
 
-Parameters with a parser, choices, bounds, a custom path type, files or dates, and typer versions
-without this machinery (before 0.29), keep typer's own coercion.
+Parameters with a parser, choices, bounds, a custom path type, files or dates keep typer's own
+coercion. So does a typer whose private coercion is not shaped as this module expects (before
+0.29 it does not exist; a later release may change it): :func:`typer_shape_ok` is checked once,
+and a value our plain path cannot take (a NUL in a path) goes to typer's path too — a typer
+upgrade costs speed, never a traceback. The tests fail instead when the shape changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -25,8 +30,10 @@ from typing import Any, get_args, get_origin
 from typer.core import TyperCommand, TyperGroup
 
 try:  # typer >= 0.29: values are coerced by runtime params built from type descriptors
+    from typer._click.exceptions import ClickException
     from typer._coercion import RuntimeParam, build_runtime_param
     from typer._param_types import coerce_cli_path
+    from typer.core import _TyperParameter
 except ImportError:  # pragma: no cover - older typer converts with click types, without pydantic
     RuntimeParam = None  # type: ignore[assignment,misc]
 
@@ -59,20 +66,48 @@ def _plain(annotation: Any, value: Any, path: Callable[[Any], Any]) -> Any:
     return _NOT_PLAIN
 
 
+def typer_shape_ok(runtime_param: Any, coerce_path: Any, parameter: Any) -> bool:
+    """Whether typer's private coercion is shaped as in typer 0.29, which this module subclasses and
+    calls: ``RuntimeParam`` a dataclass of exactly ``parameter_info`` and ``annotation`` whose
+    ``_coerce_value`` takes ``(value, param, ctx)``; ``coerce_cli_path(value, parameter_info, *,
+    path_type, param, ctx)``; typer's parameters keeping theirs in ``_runtime_param``."""
+    try:
+        fields = [f.name for f in dataclasses.fields(runtime_param)]
+        coerce = list(inspect.signature(runtime_param._coerce_value).parameters)
+        path = inspect.signature(coerce_path).parameters
+        kept = "_runtime_param" in getattr(parameter, "__annotations__", {})
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return (fields == ["parameter_info", "annotation"] and coerce == ["self", "value", "param", "ctx"]
+            and list(path)[:2] == ["value", "parameter_info"] and kept
+            and all(path.get(k) is not None and path[k].kind is inspect.Parameter.KEYWORD_ONLY
+                    for k in ("path_type", "param", "ctx"))
+            and all(p.default is not inspect.Parameter.empty for p in list(path.values())[2:]
+                    if p.name != "path_type"))
+
+
+PLAIN = RuntimeParam is not None and typer_shape_ok(RuntimeParam, coerce_cli_path, _TyperParameter)
+"""Whether this typer gets plain values (else typer's own coercion throughout)."""
+
+
 def _eligible(param: Any) -> bool:
     descriptor = getattr(param, "type_descriptor", None)
-    if RuntimeParam is None or descriptor is None or getattr(param, "_runtime_param", True) is not None:
+    if not PLAIN or descriptor is None or getattr(param, "_runtime_param", True) is not None:
         return False
-    info = descriptor.parameter_info
-    annotation = descriptor.annotation
-    args = get_args(annotation)
-    leaf = args[0] if get_origin(annotation) is list and len(args) == 1 else annotation
-    return (leaf in _SIMPLE and info.parser is None and getattr(info, "click_type", None) is None
-            and info.path_type is None and info.min is None and info.max is None and not info.clamp
-            and not info.allow_dash and descriptor.file_annotation is None and not descriptor.is_choice)
+    try:
+        info = descriptor.parameter_info
+        annotation = descriptor.annotation
+        args = get_args(annotation)
+        leaf = args[0] if get_origin(annotation) is list and len(args) == 1 else annotation
+        return bool(leaf in _SIMPLE and info.parser is None and getattr(info, "click_type", None) is None
+                    and info.path_type is None and info.min is None and info.max is None and not info.clamp
+                    and not info.allow_dash and descriptor.file_annotation is None
+                    and not descriptor.is_choice)
+    except AttributeError:  # a typer whose parameter info reads otherwise: typer decides
+        return False
 
 
-if RuntimeParam is not None:
+if PLAIN:
 
     class PlainValue(RuntimeParam):
         """Coercion of ordinary values without pydantic; typer's own for anything else."""
@@ -86,7 +121,12 @@ if RuntimeParam is not None:
                 return Path(coerce_cli_path(given, self.parameter_info, path_type=None, param=param,
                                             ctx=ctx))  # type: ignore[arg-type]  # str in, str out
 
-            out = _plain(self.annotation, value, path)
+            try:
+                out = _plain(self.annotation, value, path)
+            except ClickException:  # typer's own path check refused it: typer's message
+                raise
+            except Exception:  # noqa: BLE001 - e.g. a NUL in a path (os.stat): typer's path decides
+                out = _NOT_PLAIN
             if out is _NOT_PLAIN:
                 return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
             return out
@@ -111,11 +151,11 @@ class PlainGroup(TyperGroup):
 
 class PlainCommand(TyperCommand):
     """A command whose options get :func:`plain_values` before they are parsed (every command of
-    the app: ``tests/cli/test_coercion.py``)."""
+    the app: ``tests/test_cli_coercion.py``)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         plain_values(self, ctx)
         return super().parse_args(ctx, args)
 
 
-__all__ = ["PlainCommand", "PlainGroup", "plain_values"]
+__all__ = ["PLAIN", "PlainCommand", "PlainGroup", "plain_values", "typer_shape_ok"]

@@ -301,7 +301,7 @@ def localized_params(params: dict[str, str], lang: str) -> dict[str, str]:
         elif name in DATE_PARAMS and value:
             out[name] = format_moment(value, lang)
         elif name in REASON_PARAMS and lang != DEFAULT_LANG and f"{name}{I18N_SUFFIX}" not in params \
-                and (said := reason_pieces(value)) is not None:
+                and (said := reason_pieces(value, name)) is not None:
             out[name] = render_coded(said, lang)  # a short reason of ours (preflight/i18n/reasons.py)
         if name.endswith(I18N_SUFFIX) and value:
             try:

@@ -52,7 +52,7 @@ FIXED = {
     "the server closed the connection": "own_reason_server_closed",
     "not connected": "own_reason_not_connected",
     "the server does not read": "own_reason_server_not_reading",
-    "no complete answer before the deadline": "own_reason_deadline",
+    "no complete answer before the deadline": "own_reason_no_complete_answer",
     "no answer in time": "own_reason_no_answer_in_time",
     "data sent before the TLS handshake (injection risk)": "own_reason_injection",
 }
@@ -118,20 +118,33 @@ def _one(text: str) -> Piece | None:
     return None
 
 
+NAME_HEAD = re.compile(r"(?:[A-Z][A-Z0-9]{0,9} )?[^\s:]*[.:/][^\s]*")
+"""The head of ``NAME: reason`` as the families write it: a DNS name, an address or a table (it has a
+dot, colon or slash), after an optional record type ("MX", "AAAA"). A peer's words before a colon
+("greeting: …", "550 5.1.1: …") are not a name of ours, so what follows stays as the peer wrote it."""
+DIGITS = re.compile(r"[0-9.]+")
+"""An enhanced status code ("5.1.1") or a bare IPv4 address: not read as a name of ours."""
+OS_WORDS = frozenset({"unknown", "unknown (no /etc/os-release)"})
+"""The ``os`` parameter is the server's own name from /etc/os-release: only these words are ours."""
+
+
 def _part(text: str) -> Piece | None:
     """One reason, or ``NAME: reason`` / ``TYPE NAME: reason`` (the name that failed, as the families write it)."""
     found = _one(text)
     if found is not None:
         return found
     head, sep, tail = text.partition(": ")
-    if sep and head and len(head.split()) <= 2 and (said := _one(tail)) is not None:
+    if sep and NAME_HEAD.fullmatch(head) and not DIGITS.fullmatch(head) and (said := _one(tail)) is not None:
         return _piece("dns_reason_of", name=head, reason=[said])
     return None
 
 
-def reason_pieces(text: str) -> list[Piece] | None:
-    """``text`` as coded-text pieces when every part of it ("; "-joined) is in the vocabulary, else None."""
+def reason_pieces(text: str, name: str = "reason") -> list[Piece] | None:
+    """``text`` (parameter ``name``) as coded-text pieces when every part of it ("; "-joined) is in the
+    vocabulary, else None."""
     if not text or len(text) > 2000:
+        return None
+    if name == "os" and text not in OS_WORDS:
         return None
     parts = text.split("; ")
     if len(parts) > MAX_PARTS:

@@ -63,17 +63,20 @@ def idna_usable() -> bool | None:
     import dns._features
 
     requirements = getattr(dns._features, "_requirements", {}).get("idna")
-    if not requirements or len(requirements) != 1 or ">=" not in requirements[0]:
+    parse = getattr(dns._features, "_tuple_from_text", None)
+    if not requirements or len(requirements) != 1 or ">=" not in requirements[0] or parse is None:
         return None
     package, minimum = requirements[0].split(">=")
     if package != "idna":
         return None
     if importlib.util.find_spec("idna") is None:
         return False
-    from idna.package_data import __version__
+    try:  # private to idna and dnspython: any change there leaves the decision to dnspython
+        from idna.package_data import __version__
 
-    parse = dns._features._tuple_from_text
-    return bool(parse(__version__) >= parse(minimum))
+        return bool(parse(__version__) >= parse(minimum))
+    except Exception:  # noqa: BLE001 - every preflight.net import runs this: never a crash
+        return None
 
 
 _load_features()

@@ -26,6 +26,10 @@ and ``utils.httpx.Client`` still work, and ``HTTPError`` comes from the submodul
 it (``httpx._exceptions``: the very class ``httpx.HTTPError`` is). ``requests``, ``urllib3``,
 ``charset_normalizer``, ``importlib.metadata`` and most of ``httpx`` stay out of a check (~70 ms).
 
+Should a checkdmarc release make a submodule need its package ``__init__`` (reading a name from the
+package while it loads), the light import fails and :func:`checkdmarc_module` imports the whole
+package instead: slower, same parsers (the tests, which check that bimi stays out, fail loudly).
+
 Imports go through one lock: families run in threads, and two threads importing overlapping
 module sets can meet in importlib's deadlock handling, which hands out a half-initialised module.
 """
@@ -75,15 +79,26 @@ def _completer(package: ModuleType) -> Any:
     """The light package's ``__getattr__``: a submodule is imported alone; any other name runs
     the package ``__init__`` first (once), then is looked up."""
 
+    running: list[bool] = []
+
     def __getattr__(name: str) -> Any:  # noqa: N807 - PEP 562 module hook
         spec = package.__spec__
         if not name.startswith("__") and importlib.util.find_spec(f"{PACKAGE}.{name}") is not None:
             return checkdmarc_module(name)
+        # The hook stays while __init__ runs: another thread reading a name __init__ has not
+        # defined yet waits here for it (the lock) instead of getting an AttributeError; the
+        # __init__'s own reads (same thread) find ``running`` and look up only.
         with _LOCK:
-            if package.__dict__.get("__getattr__") is __getattr__:
-                del package.__dict__["__getattr__"]
+            if package.__dict__.get("__getattr__") is __getattr__ and not running:
                 assert spec is not None and spec.loader is not None
-                spec.loader.exec_module(package)
+                running.append(True)
+                try:
+                    spec.loader.exec_module(package)
+                except BaseException:
+                    running.clear()  # like a failed import: the next read tries again
+                    raise
+                if package.__dict__.get("__getattr__") is __getattr__:
+                    del package.__dict__["__getattr__"]
         try:
             return package.__dict__[name]
         except KeyError:
@@ -95,7 +110,8 @@ def _completer(package: ModuleType) -> Any:
 class Deferred(ModuleType):
     """Stands for a package while a checkdmarc submodule imports it: the real package is
     imported the first time a name of it is read (then every read goes to it), except the
-    ``served`` names, read from the submodule that defines them."""
+    ``served`` names, read from the submodule that defines them (from the real package when a
+    release of it has moved them: slower, never broken)."""
 
     def __init__(self, name: str, served: dict[str, str] | None = None) -> None:
         super().__init__(name)
@@ -107,7 +123,10 @@ class Deferred(ModuleType):
     def __getattr__(self, attribute: str) -> Any:
         served = self.__dict__.get("_deferred_served", {})
         if attribute in served:
-            return getattr(importlib.import_module(served[attribute]), attribute)
+            try:
+                return getattr(importlib.import_module(served[attribute]), attribute)
+            except (ImportError, AttributeError):  # the package moved it: the real package serves it
+                pass
         real = self.__dict__.get("_deferred_real")
         if real is None:
             with _LOCK:
@@ -132,11 +151,28 @@ def checkdmarc_module(name: str) -> ModuleType:
                      for dep, served in deps.items() if dep not in sys.modules}
         sys.modules.update(stand_ins)
         try:
-            return importlib.import_module(full)
-        finally:
-            for dep, stand_in in stand_ins.items():
-                if sys.modules.get(dep) is stand_in:
-                    del sys.modules[dep]
+            try:
+                return importlib.import_module(full)
+            finally:
+                for dep, stand_in in stand_ins.items():
+                    if sys.modules.get(dep) is stand_in:
+                        del sys.modules[dep]
+        except Exception:
+            if not _still_light():
+                raise  # the whole package's own import failed: its error, as without this module
+        # A checkdmarc laid out otherwise (a submodule reading the package's namespace, say):
+        # the whole package, imported as `import checkdmarc` would, rather than no parsers.
+        for loaded in [m for m in sys.modules if m == PACKAGE or m.startswith(f"{PACKAGE}.")]:
+            del sys.modules[loaded]
+        importlib.import_module(PACKAGE)
+        return importlib.import_module(full)
+
+
+def _still_light() -> bool:
+    """Whether ``sys.modules`` holds the light package, its ``__init__`` not run."""
+    package = sys.modules.get(PACKAGE)
+    hook = getattr(package, "__dict__", {}).get("__getattr__")
+    return getattr(hook, "__qualname__", "") == f"{_completer.__qualname__}.<locals>.__getattr__"
 
 
 __all__ = ["DEFERRED", "PACKAGE", "USED", "Deferred", "checkdmarc_module", "install"]

@@ -118,6 +118,73 @@ def test_light_package_becomes_whole_on_first_use_of_its_own_names() -> None:
     assert out.stdout.strip() == "ok", out.stderr
 
 
+def test_a_thread_reading_a_package_name_while_another_runs_init_waits_for_it() -> None:
+    # While one thread completes the light package (its __init__ runs), another thread reading a
+    # name __init__ defines must get it, not an AttributeError (as with a normal import, which
+    # waits on the module lock). The hook makes the other read happen inside that __init__.
+    code = textwrap.dedent("""
+        import sys, threading
+        from preflight.net.checkdmarc_import import checkdmarc_module
+        checkdmarc_module("spf")
+        import checkdmarc
+        got = {}
+
+        def reader():
+            try:
+                got["value"] = callable(checkdmarc.check_domains)
+            except Exception as exc:
+                got["value"] = repr(exc)
+
+        def waiting_in_hook(thread):
+            frame = sys._current_frames().get(thread.ident)
+            while frame is not None:
+                if frame.f_code.co_name == "__getattr__" and "checkdmarc_import" in frame.f_code.co_filename:
+                    return True
+                frame = frame.f_back
+            return False
+
+        class Hook:  # runs inside the package __init__ (it imports checkdmarc.soa)
+            def find_spec(self, name, path=None, target=None):
+                if name == "checkdmarc.soa" and "thread" not in got:
+                    got["thread"] = thread = threading.Thread(target=reader)
+                    thread.start()
+                    # until the read has ended (it did not wait) or waits in the package's hook
+                    for _ in range(3000):
+                        if not thread.is_alive() or waiting_in_hook(thread):
+                            break
+                        thread.join(0.01)
+                return None
+
+        sys.meta_path.insert(0, Hook())
+        assert checkdmarc.__version__
+        got["thread"].join()
+        print(got["value"])
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)
+    assert out.stdout.strip() == "True", out.stderr or out.stdout
+
+
+def test_a_checkdmarc_whose_submodule_needs_the_package_init_is_imported_whole(tmp_path: Path) -> None:
+    # Given a checkdmarc laid out otherwise: its spf module reads a name the package __init__
+    # defines (the light import cannot work: __init__ then imports the half-loaded spf)
+    package = tmp_path / "checkdmarc"
+    package.mkdir()
+    (package / "__init__.py").write_text("HELPER = 'from init'\nfrom checkdmarc.spf import VALUE\n")
+    (package / "spf.py").write_text("from checkdmarc import HELPER\nVALUE = HELPER.upper()\n")
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        from preflight.net.checkdmarc_import import checkdmarc_module
+        spf = checkdmarc_module("spf")
+        import checkdmarc
+        assert checkdmarc.spf is spf and "__getattr__" not in vars(checkdmarc)
+        print(spf.VALUE)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)
+    # Then the parsers still load: the whole package, as `import checkdmarc` would
+    assert out.stdout.strip() == "FROM INIT", out.stderr
+
+
 def test_deferred_requests_loads_on_first_use() -> None:
     # checkdmarc.mta_sts's own HTTP fetch still finds requests: the stand-in imports it then.
     code = textwrap.dedent("""
@@ -148,6 +215,24 @@ def test_deferred_httpx_serves_the_real_http_error_and_loads_on_first_other_use(
         import httpx
         assert client is httpx.Client and utils._TRANSPORT_ERRORS[-1] is httpx.HTTPError
         assert issubclass(httpx.ConnectError, utils._TRANSPORT_ERRORS[-1])
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_deferred_served_name_comes_from_the_real_package_when_its_module_moved() -> None:
+    # A later httpx may move HTTPError out of httpx._exceptions: checkdmarc.utils must still load
+    # (else SPF, DMARC, MTA-STS and TLS-RPT all crash), with the real class.
+    code = textwrap.dedent("""
+        import sys
+        from preflight.net.checkdmarc_import import Deferred
+        moved = Deferred("httpx", {"HTTPError": "httpx._no_such_module"})
+        renamed = Deferred("httpx", {"HTTPError": "httpx._models"})   # a module without the name
+        sys.modules["httpx"] = moved
+        error = moved.HTTPError
+        import httpx
+        assert error is httpx.HTTPError and renamed.HTTPError is httpx.HTTPError
         print("ok")
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, timeout=120)

@@ -52,3 +52,18 @@ def test_idna_answer_equals_dnspythons_alone() -> None:
         print(json.dumps({"idna": f.have("idna"), "idna_2008": dns.name.IDNA_DEFAULT is dns.name.IDNA_2008}))
     """)
     assert ours == plain
+
+
+def test_a_changed_idna_leaves_the_idna_decision_to_dnspython() -> None:
+    # Given an idna whose private idna.package_data has no __version__ (a later release):
+    # importing preflight's DNS layer must not crash (every check imports it); dnspython's own
+    # metadata check decides instead.
+    got = _child("""
+        import json, sys, types
+        import dns._features as f
+        import idna
+        sys.modules["idna.package_data"] = types.ModuleType("idna.package_data")  # no __version__
+        import preflight.net.dns, dns.name
+        print(json.dumps({"idna": f.have("idna"), "metadata": f._version_check(f._requirements["idna"][0])}))
+    """)
+    assert got["idna"] is got["metadata"]

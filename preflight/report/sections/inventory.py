@@ -18,9 +18,14 @@ _UI = (
 )
 
 
-def _known(key: str, fallback: str, lang: str, **params: object) -> str:
-    """Words of ui ``key`` when the catalogue has it (a state, a command name), else ``fallback``."""
-    return ui(key, lang, **params) if key in catalogue(DEFAULT_LANG)["ui"] else fallback
+def _known(key: str, fallback: str, lang: str) -> str:
+    """Words of ui ``key`` when the catalogue has it (a state, a command name), else ``fallback``.
+
+    ``key`` ends in a stored value: a value that names a template with parameters ("line" →
+    ``inventory_error_line``) is not a state of ours and is shown as stored.
+    """
+    text = catalogue(DEFAULT_LANG)["ui"].get(key)
+    return ui(key, lang) if isinstance(text, str) and "{" not in text else fallback
 
 
 def _coded(item: dict[str, Any], name: str, lang: str) -> str:
@@ -68,7 +73,8 @@ def _rbls(policy: dict[str, Any] | None, none: str, lang: str) -> str:
 
 def _key(k: dict[str, Any], lang: str) -> str:
     state = str(k.get("state"))
-    return f"{k.get('selector')}._domainkey.{k.get('domain')} ({_known('inventory_key_state_' + state, state, lang)})"
+    return ui("inventory_key_line", lang, name=f"{k.get('selector')}._domainkey.{k.get('domain')}",
+              state=_known("inventory_key_state_" + state, state, lang))
 
 
 def _dkim(signers: list[dict[str, Any]], none: str, lang: str) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from preflight.i18n.messages import DEFAULT_LANG, render_coded, ui
+from preflight.textsafe import clean
 
 _UI = ("heading", "partner", "address", "from", "verdict", "why", "fix", "delist", "large", "lists",
        "list_usable", "list_unusable", "notes")
@@ -132,7 +133,8 @@ def _notes(domain: dict[str, Any], lang: str) -> list[str]:
     coded = domain.get("notes_i18n")
     if not isinstance(coded, list) or len(coded) != len(notes):
         return notes
-    return [_coded({"note": n, "note_i18n": c}, "note", lang) for n, c in zip(notes, coded)]
+    # bounded and printable like any value from the network: the parameters are SPF terms from DNS
+    return [clean(_coded({"note": n, "note_i18n": c}, "note", lang)) for n, c in zip(notes, coded)]
 
 
 def _coded(row: dict[str, Any], name: str, lang: str) -> str:
