@@ -8,6 +8,9 @@ a silent resolver is still one result (tests/test_honest_verdicts.py).
 from __future__ import annotations
 
 import ipaddress
+import subprocess
+import sys
+import textwrap
 from datetime import datetime, timezone
 
 from checks.gate import HoldGate
@@ -53,3 +56,57 @@ def test_families_that_are_not_early_wait_for_the_probe() -> None:
     early = {f.name for f in FAMILIES if f.early}
     assert not early & {"smtp", "server", "partners", "client", "message"}
     assert {"spf", "dmarc", "rdns", "blocklists"} <= early
+
+
+HALF_IMPORTED = textwrap.dedent("""
+    import importlib.machinery, ipaddress, sys, threading
+    sys.modules["preflight.net.checkdmarc_import"] = None  # the whole-package import path
+    from preflight.engine import runner
+    from preflight.engine.runconfig import RunConfig, Target
+    from preflight.net import checkdmarc_bridge
+    from preflight.net.dns import DnsConfig, Nameserver
+
+    started, release = threading.Event(), threading.Event()
+
+    class Hold:
+        # checkdmarc.utils is in sys.modules, its body not yet run, until released
+        def __init__(self, loader):
+            self.loader = loader
+
+        def create_module(self, spec):
+            return self.loader.create_module(spec)
+
+        def exec_module(self, module):
+            started.set()
+            release.wait(60)
+            self.loader.exec_module(module)
+
+    class Find:
+        def find_spec(self, name, path=None, target=None):
+            if name != "checkdmarc.utils":
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            spec.loader = Hold(spec.loader)
+            return spec
+
+    sys.meta_path.insert(0, Find())
+    checkdmarc_bridge.preload()  # an earlier run's preload, still importing
+    started.wait(60)
+    config = RunConfig(Target(ips=(ipaddress.ip_address("192.0.2.10"),)),
+                       DnsConfig((Nameserver("127.0.0.1", 9),)))
+    try:
+        report = runner.run(config, families=[])
+        print("ok", len(report.results))
+    finally:
+        release.set()
+""")
+
+
+def test_a_run_starting_while_checkdmarc_is_half_imported_does_not_crash() -> None:
+    # Given a preload thread (started by an earlier run in this process) inside checkdmarc.utils
+    # When a new run starts and forgets checkdmarc's cached answers
+    done = subprocess.run([sys.executable, "-c", HALF_IMPORTED], capture_output=True, text=True,
+                          timeout=120, check=False)
+    # Then it starts: a module still being imported has no cache from an earlier run to forget
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["ok", "0"], done.stdout

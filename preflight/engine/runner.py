@@ -140,9 +140,11 @@ def _forget_library_caches() -> None:
     """
     import sys
 
-    utils = sys.modules.get("checkdmarc.utils")
-    if utils is not None:
-        utils.DNS_CACHE.clear()
+    # A module still being imported (the checkdmarc preload of an earlier run in this process)
+    # has no cache yet, so nothing from another run to forget.
+    cache = getattr(sys.modules.get("checkdmarc.utils"), "DNS_CACHE", None)
+    if cache is not None:
+        cache.clear()
 
 
 def probe_questions(config: RunConfig) -> list[tuple[str, str]]:

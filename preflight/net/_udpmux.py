@@ -4,8 +4,11 @@
 Opening a socket and an asyncio endpoint per query costs more than the query itself, so a batch
 shares one socket per address family: each query gets a random 16-bit id unused among those in
 flight to the same server, and a reply is handed to the query whose (id, server address) it
-carries; it must also be a response to that query's question (dnspython's ``is_response``), or
-it counts as a bad response. A truncated reply is asked again over TCP.
+carries. A reply there that asks another question (a late reply to an earlier query whose id
+was drawn again, or a forgery) is passed over and the query waits on, as dnspython's resolver
+ignores unexpected replies; one without a question section (error replies may omit it) or a
+malformed one goes on to dnspython's ``is_response`` and reading. A truncated reply is asked again over
+TCP.
 
 The sockets are plain non-blocking sockets watched with ``loop.add_reader``: one wake-up reads
 every reply waiting, where an asyncio datagram transport reads one per pass of the event loop.
@@ -70,6 +73,29 @@ def query_wire(query: dns.message.Message) -> bytes:
     return b"".join(out)
 
 
+def _question(tail: bytes) -> bytes:
+    """The question of a query (``tail``: its wire after the id) as a reply echoes it: the name
+    and type/class bytes, lower case (names compare without regard to ASCII case)."""
+    pos = 10
+    while tail[pos]:
+        pos += tail[pos] + 1
+    return tail[10:pos + 5].lower()
+
+
+def _asks_a_question(data: bytes) -> bool:
+    """True when the reply ``data`` opens its question section with a well-formed plain name and
+    its type/class: a reply to some question (else malformed, for dnspython to refuse)."""
+    pos, size = 12, len(data)
+    while pos < size:
+        count = data[pos]
+        if count == 0:
+            return pos + 5 <= size
+        if count > 63:
+            return False
+        pos += count + 1
+    return False
+
+
 _Entry = tuple[float, "asyncio.Future[bytes]", int, bytes, tuple[str, int]]
 """A query in flight: (sent at, its reply's future, address family, wire, server address)."""
 
@@ -92,7 +118,8 @@ class UdpMux:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.sockets: dict[int, socket.socket] = {}
-        self.pending: dict[tuple[int, str, int], asyncio.Future[bytes]] = {}
+        self.pending: dict[tuple[int, str, int], tuple[asyncio.Future[bytes], bytes]] = {}
+        """(id, server, port) -> (the reply's future, the question as sent, lower case)."""
         self._backlog: dict[int, collections.deque[tuple[bytes, tuple[str, int]]]] = {}
         self._hosts: dict[str, str] = {}
         self._ids = b""
@@ -136,7 +163,7 @@ class UdpMux:
             sock.close()
         self.sockets.clear()
         self._backlog.clear()
-        for future in self.pending.values():
+        for future, _ in self.pending.values():
             if not future.done():
                 future.set_exception(OSError("the DNS socket was closed"))
 
@@ -164,9 +191,16 @@ class UdpMux:
                 key = ((data[0] << 8) | data[1], self._server(str(addr[0])), int(addr[1]))
             except (ValueError, IndexError, TypeError):
                 continue
-            future = pending.get(key)
-            if future is not None and not future.done():
-                future.set_result(data)
+            waiting = pending.get(key)
+            if waiting is None:
+                continue
+            future, question = waiting
+            if future.done():
+                continue
+            if (data[4] or data[5]) and data[12:12 + len(question)].lower() != question \
+                    and _asks_a_question(data):
+                continue  # a reply to another question: not this query's, wait on
+            future.set_result(data)
 
     def _send(self, family: int, wire: bytes, addr: tuple[str, int]) -> None:
         """Send now, or queue behind datagrams the kernel could not take yet. Raises OSError."""
@@ -230,7 +264,7 @@ class UdpMux:
             if key not in pending:
                 break
         future: asyncio.Future[bytes] = loop.create_future()
-        pending[key] = future
+        pending[key] = (future, _question(tail))
         wire = key[0].to_bytes(2, "big") + tail
         addr = (host, port)
         try:

@@ -267,6 +267,11 @@ def _import_parsers() -> None:
         load = light.checkdmarc_module
     except ImportError:
         def load(name: str) -> object:
+            # The package first, as the families import it: importing a submodule first takes
+            # its import lock before the package's, and a family thread already inside the
+            # package's __init__ (which imports every submodule) would meet it in a deadlock
+            # that importlib breaks by failing one of the two imports.
+            importlib.import_module("checkdmarc")
             return importlib.import_module(f"checkdmarc.{name}")
     for name in _PARSERS:
         try:

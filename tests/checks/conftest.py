@@ -36,7 +36,8 @@ def _fresh_checkdmarc_cache() -> Iterator[None]:
     checkdmarc remembers answers per name for the whole process, whatever resolver asked; a
     fault a test injects must not be hidden by an answer an earlier test left behind.
     """
-    from checkdmarc.utils import DNS_CACHE
+    import checkdmarc  # noqa: F401 - the package before a submodule (an earlier test's preload
+    from checkdmarc.utils import DNS_CACHE  # thread may be importing it: see mta_sts.evaluate)
 
     DNS_CACHE.clear()
     yield

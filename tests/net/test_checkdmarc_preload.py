@@ -47,3 +47,57 @@ def test_checkdmarc_loads_while_the_first_answers_wait() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[0] == "True", done.stdout
     assert "spf.lookups" in done.stdout
+
+
+DEADLOCK = textwrap.dedent("""
+    import importlib._bootstrap as bootstrap, importlib.machinery, sys, threading, time
+    sys.modules["preflight.net.checkdmarc_import"] = None  # the whole-package import path
+    from preflight.net import checkdmarc_bridge
+
+    class HoldPackage:
+        # The first thread importing the checkdmarc package owns the package's import lock, and
+        # the package is not in sys.modules yet while its module object is created: hold it
+        # there until the preload thread, started now, waits on an import lock itself.
+        def __init__(self, loader):
+            self.loader = loader
+
+        def create_module(self, spec):
+            checkdmarc_bridge.preload()
+            thread = checkdmarc_bridge._preloading[0]
+            deadline = time.monotonic() + 60
+            while (not bootstrap._blocking_on.get(thread.ident) and thread.is_alive()
+                   and time.monotonic() < deadline):
+                time.sleep(0.001)
+            return self.loader.create_module(spec)
+
+        def exec_module(self, module):
+            self.loader.exec_module(module)
+
+    class FindPackage:
+        done = False
+
+        def find_spec(self, name, path=None, target=None):
+            if name != "checkdmarc" or self.done:
+                return None
+            self.done = True
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            spec.loader = HoldPackage(spec.loader)
+            return spec
+
+    sys.meta_path.insert(0, FindPackage())
+    import checkdmarc  # a family's import (tls_rpt, mta_sts: the package first)
+    from checkdmarc import spf
+    checkdmarc_bridge._preloading[0].join()
+    print(hasattr(spf, "parse_spf_record"))
+""")
+
+
+def test_the_preload_never_deadlocks_a_family_importing_the_package() -> None:
+    # Given a family thread that holds checkdmarc's package import lock when the preload starts
+    # When the preload imports the parsers
+    done = subprocess.run([sys.executable, "-c", DEADLOCK], capture_output=True, text=True,
+                          timeout=120, check=False)
+    # Then it waits for the package instead of holding a submodule's lock the package needs
+    # (importlib would break that deadlock by failing the family's import)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True"], done.stdout

@@ -480,3 +480,54 @@ def test_a_silenced_client_sends_nothing_more_from_a_batch(dns_server: LabDnsSer
     assert all(isinstance(r, DnsError) and r.reason == "the resolver did not answer"
                for r in results)
     assert dns_server.queries == 0
+
+
+# -- EDNS: the OPT record's extended rcode, owner and options (review) -------------------------
+
+A_QUESTION = b"\x01a\x04test\x00\x00\x01\x00\x01"
+A_ANSWER = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 4) + bytes((192, 0, 2, 1))
+
+
+def with_opt(rcode: int, opt: bytes, answers: int = 1) -> bytes:
+    """A response to ``a.test``/A (header rcode ``rcode``) with ``opt`` as its one additional."""
+    header = struct.pack("!HHHHHH", QID, 0x8180 | rcode, 1, answers, 0, 1)
+    return header + A_QUESTION + A_ANSWER * answers + opt
+
+
+def opt_rr(ttl: int, owner: bytes = b"\x00", rdata: bytes = b"") -> bytes:
+    return owner + struct.pack("!HHIH", 41, 1232, ttl, len(rdata)) + rdata
+
+
+@pytest.mark.parametrize(("wire", "reason"), [
+    # extended rcode 1 (high bits) + header 0: BADVERS (16), not NOERROR
+    (with_opt(0, opt_rr(0x01000000)), "badvers"),
+    # extended rcode 1 + header NXDOMAIN (3): 19 (BADMODE), not NXDOMAIN
+    (with_opt(3, opt_rr(0x01000000), answers=0), "badmode"),
+    # extended rcode 0x0F: a large code dnspython names by number
+    (with_opt(0, opt_rr(0x0F000000), answers=0), None),
+])
+def test_an_extended_rcode_is_never_read_as_noerror_or_nxdomain(wire: bytes,
+                                                                  reason: str | None) -> None:
+    assert fast("a.test", "A", QID, wire) is None
+    got = generic("a.test", "A", QID, wire)
+    assert isinstance(got, str), got  # could not check: the server said something else
+    if reason is not None:
+        assert got == reason
+
+
+@pytest.mark.parametrize("opt", [
+    opt_rr(0, owner=b"\x01a\x00"),                           # not owned by the root
+    opt_rr(0, rdata=b"\x00\x0a\x00\x08" + b"\x01" * 8),      # an option (a cookie)
+    opt_rr(0) + opt_rr(0),                                    # two OPT records
+])
+def test_other_opt_shapes_are_left_to_dnspython(opt: bytes) -> None:
+    header = struct.pack("!HHHHHH", QID, 0x8180, 1, 1, 0, opt.count(b"\x00\x29"))
+    wire = header + A_QUESTION + A_ANSWER + opt
+    assert fast("a.test", "A", QID, wire) is None
+
+
+def test_the_edns_version_and_do_bit_do_not_change_the_reading() -> None:
+    # EDNS version 1 and the DO bit (not the rcode bits) leave a common answer common
+    for ttl in (0x00010000, 0x00008000):
+        got = same("a.test", "A", with_opt(0, opt_rr(ttl)))
+        assert got is not None and got.records == ("192.0.2.1",)
