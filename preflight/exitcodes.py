@@ -20,6 +20,9 @@ class ExitCode(IntEnum):
     """An internal error in preflight itself; please report it."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C (SIGINT), 128 + 2 as shells report it; no report was written."""
+    BROKEN_PIPE = 141
+    """Standard output's reader stopped early (``| head``): quietly, 128 + 13 as shells report a
+    program that SIGPIPE ended. Reports on files were written; what went to stdout was cut."""
     TERMINATED = 143
     """Stopped by SIGTERM, 128 + 15; no report was written."""
 
@@ -27,7 +30,8 @@ class ExitCode(IntEnum):
 EXIT_CODE_HELP = (
     "Exit codes: 0 ready (warnings allowed), 1 not ready (any fail; with --strict also any warn), "
     "2 bad usage or input, 3 inconclusive (no fail, but something could not be checked), "
-    "4 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
+    "4 internal error, 130 interrupted (Ctrl-C), 141 stdout's reader stopped early (a pipe to head), "
+    "143 terminated (SIGTERM)."
 )
 
 CHECK_EXIT_CODE_HELP = (

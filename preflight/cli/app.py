@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, NoReturn
 
 import typer
 
 from preflight import __version__
+from preflight.cli import streams
 from preflight.cli.coercion import PlainGroup
 from preflight.cli.usage import OneLineUsageGroup
 from preflight.errors import NoNameserverError, PreflightError
@@ -15,7 +17,22 @@ from preflight.exitcodes import EXIT_CODE_HELP, ExitCode
 
 class AppGroup(OneLineUsageGroup, PlainGroup):
     """The application's group: click's usage errors as one line, exit 2
-    (:mod:`preflight.cli.usage`); plain option values without pydantic (:mod:`preflight.cli.coercion`)."""
+    (:mod:`preflight.cli.usage`); plain option values without pydantic (:mod:`preflight.cli.coercion`);
+    a stdout that cannot be written as one line, exit 2 (or 141, a broken pipe, quietly) wherever it
+    was written: help, ``--version``, a command (:mod:`preflight.cli.streams`)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the program with stdout/stderr that fail as one line, never a traceback."""
+        restore = streams.install()
+        try:
+            try:
+                return super().main(*args, **kwargs)
+            finally:
+                streams.flush_stdout()
+        except streams.OutputFailed as failure:
+            sys.exit(int(streams.exit_code(failure)))
+        finally:
+            restore()
 
 
 app = typer.Typer(
@@ -59,6 +76,8 @@ def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
 def guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a command body: our errors become one line + exit 2, anything else exit 4.
 
+    A stdout that cannot be written is exit 2 with one line, a broken pipe exit 141 quietly.
+
     SIGINT/SIGTERM end the process at once (exit 130/143, see :mod:`preflight.cli.interrupt`).
     """
     from preflight.cli.interrupt import stop_on_signals
@@ -68,6 +87,8 @@ def guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
             return fn(*args, **kwargs)
     except typer.Exit:
         raise
+    except streams.OutputFailed as failure:
+        raise typer.Exit(int(streams.exit_code(failure))) from None
     except NoNameserverError as exc:
         fail(f"{exc}; pass --nameserver HOST[:PORT]")
     except PreflightError as exc:

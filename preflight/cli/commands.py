@@ -103,7 +103,7 @@ def check(
         json_path = json_out if json_out is not None else plan.get("report.json")
         md_path = markdown if markdown is not None else plan.get("report.markdown")
         to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path,
-                               nagios="-" if nagios else None)
+                               nagios="-" if nagios else None, prints=not quiet)
         language = resolve_lang(lang, plan=plan)
         run_config = build_config(plan, ips=ip, hostname=hostname, domains=domain,
                                   selectors=dkim_selector, nameservers=nameserver,
@@ -153,7 +153,7 @@ def demo(
         language = resolve_lang(lang)
         check_output_dir(output_dir)
         one_stdout(html=str(output_dir / "report.html"), json=str(output_dir / "report.json"),
-                   markdown=str(output_dir / "report.md"))
+                   markdown=str(output_dir / "report.md"), prints=True)
         now = datetime.now(timezone.utc).replace(microsecond=0)
         with lab_dns() as server, lab_smtp(now) as smtp_server, lab_https(now) as https_server, \
                 lab_mail(now) as mail_servers:
@@ -216,8 +216,8 @@ def render(
 
 @app.command(cls=PlainCommand, epilog="Exit codes: 0 no regressions and every baseline item rechecked, 1 regressions, "
                     "2 bad usage or input, 3 the later report left baseline items unchecked, "
-                    "4 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). "
-                    "With --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
+                    "4 internal error, 130 interrupted (Ctrl-C), 141 stdout's reader stopped early, "
+                    "143 terminated (SIGTERM). With --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
 def diff(
     before: Path = typer.Argument(..., help="The baseline report (JSON), e.g. from before cutover."),
     after: Path = typer.Argument(..., help="A later report (JSON)."),
@@ -237,7 +237,7 @@ def diff(
         from preflight.report import json as report_json
 
         to_stdout = one_stdout(html=html, json=json_out, markdown=markdown,
-                               nagios="-" if nagios else None)
+                               nagios="-" if nagios else None, prints=True)
         old, new = report_json.load(before), report_json.load(after)
         language = resolve_lang(lang, saved=new.get("lang"))
         old, new = localize(old, language), localize(new, language)
@@ -287,7 +287,7 @@ def history(
     name="lists",
     epilog="Exit codes: 0 done (with --probe: every enabled list is usable), 2 bad usage or input, "
            "3 (--probe) an enabled list is not usable from this resolver, 4 internal error, "
-           "130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
+           "130 interrupted (Ctrl-C), 141 stdout's reader stopped early, 143 terminated (SIGTERM).",
 )
 def lists_command(
     probe: bool = typer.Option(False, "--probe", help="Self-test the lists through the resolver (RFC 5782 test entries only)."),
@@ -317,7 +317,7 @@ def lists_command(
         from preflight.report.output import write_text
 
         no_empty(nameserver=nameserver, spamhaus_dqs_key=spamhaus_dqs_key, json=json_out, lang=lang)
-        one_stdout(json=json_out)
+        one_stdout(json=json_out, prints=True)
         plan = load_plan(config) if config is not None else {}
         language = resolve_lang(lang, plan=plan)
         settings = blocklist_settings.from_options(plan, dqs_key=spamhaus_dqs_key)

@@ -84,7 +84,7 @@ def message_command(
         json_path = json_out if json_out is not None else plan.get("report.json")
         md_path = markdown if markdown is not None else plan.get("report.markdown")
         to_stdout = one_stdout(html=html_path, json=json_path, markdown=md_path,
-                               nagios="-" if nagios else None)
+                               nagios="-" if nagios else None, prints=not quiet)
         return execute(run_config, html=html_path, json_out=json_path, quiet=quiet or to_stdout,
                        markdown=md_path, lang=language, nagios=nagios, families=[f for f in FAMILIES if f.name == "message"])
 

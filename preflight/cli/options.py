@@ -52,16 +52,24 @@ class PanelCommand(PlainCommand):
                 formatter.write_dl(groups[panel])
 
 
-def one_stdout(**targets: str | None) -> bool:
+def one_stdout(*, prints: bool = False, **targets: str | None) -> bool:
     """Check every output path before any work; return True when one output goes to stdout.
 
     Two renderings on stdout would be one unusable stream, so that is a usage error; so are an
     empty path, a directory, a missing or read-only folder and a path named twice
-    (:func:`preflight.report.output.check_targets`).
+    (:func:`preflight.report.output.check_targets`), and a stdout closed (or open for reading
+    only) from the start when an output goes there or the command ``prints`` there anyway (a
+    summary, a table).
     """
+    from preflight.cli.streams import stdout_problem
+    from preflight.errors import UsageError
     from preflight.report.output import check_targets
 
-    return check_targets({f"--{name}": target for name, target in targets.items()})
+    to_stdout = check_targets({f"--{name}": target for name, target in targets.items()})
+    problem = stdout_problem() if to_stdout or prints else None
+    if problem:
+        raise UsageError(f"cannot write to standard output: {problem}")
+    return to_stdout
 
 
 def no_empty(**options: str | list[str] | None) -> None:
