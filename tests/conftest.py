@@ -46,6 +46,19 @@ def _english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANG", "C.UTF-8")
 
 
+@pytest.fixture(scope="session")
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("preflight-cache") / "cache"
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(monkeypatch: pytest.MonkeyPatch, _session_cache: Path) -> None:
+    """The test run keeps its catalogues and compiled templates in a cache of its own
+    (``PREFLIGHT_CACHE_DIR``, also seen by the programs tests start): never the user's, and the
+    package copies some tests build leave nothing behind there."""
+    monkeypatch.setenv("PREFLIGHT_CACHE_DIR", str(_session_cache))
+
+
 def ns(server: LabDnsServer) -> str:
     """The lab server as a ``--nameserver`` value, ``HOST:PORT``."""
     host, port = server.address

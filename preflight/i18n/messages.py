@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from preflight import __version__
+from preflight.i18n import usercache
 from preflight.i18n.dates import format_moment
 from preflight.i18n.reasons import reason_pieces
 
@@ -44,26 +46,83 @@ class ResultText:
     remediation: str | None
 
 
+CACHE_FORMAT = "1"
+"""Version of the cached form of a catalogue (:mod:`preflight.i18n.usercache`); change it when
+:func:`parse_catalogue` changes what it builds from the same files."""
+
+
 @functools.cache
 def catalogue(lang: str) -> dict[str, Any]:
     """The catalogue for ``lang``: every ``locales/<lang>/*.toml`` merged.
 
     Each check family keeps its words in its own file; a key defined twice is an error.
+    Parsing the TOML costs about 20 ms a language, so the merged catalogue is kept in the
+    user's cache, keyed by a hash of every file's name and bytes (and preflight's version):
+    an edited, added or removed file, or a stale or corrupt entry, means parsing again.
     """
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}")
-    merged: dict[str, Any] = {"checks": {}, "ui": {}}
+    sources = catalogue_sources(lang)
+    key = catalogue_key(lang, sources)
+    entry = f"catalogue-{lang}.json"
+    cached = _cached(entry, key)
+    if cached is not None:
+        return cached
+    merged = parse_catalogue(lang, sources)
+    _keep(entry, key, merged)
+    return merged
+
+
+def catalogue_sources(lang: str) -> list[tuple[str, bytes]]:
+    """``(file name, bytes)`` of every ``locales/<lang>/*.toml``, by name."""
     folder = resources.files("preflight") / "locales" / lang
     if not folder.is_dir():
-        return merged
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not item.name.endswith(".toml"):
-            continue
-        data = tomllib.loads(item.read_text(encoding="utf-8"))
+        return []
+    return [(item.name, item.read_bytes()) for item in sorted(folder.iterdir(), key=lambda p: p.name)
+            if item.name.endswith(".toml")]
+
+
+def catalogue_key(lang: str, sources: list[tuple[str, bytes]]) -> str:
+    """The cache key of a catalogue: every file's name and bytes, the language, preflight's version."""
+    return usercache.digest(CACHE_FORMAT, __version__, lang, *(part for name, raw in sources for part in (name, raw)))
+
+
+def _cached(entry: str, key: str) -> dict[str, Any] | None:
+    payload = usercache.read(entry, key)
+    if payload is None:
+        return None
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or set(data) != {"checks", "ui"} or not all(
+            isinstance(table, dict) for table in data.values()):
+        return None
+    return data
+
+
+def _keep(entry: str, key: str, merged: dict[str, Any]) -> None:
+    """Cache ``merged`` when JSON gives exactly it back (TOML dates, say, would not survive)."""
+    try:
+        payload = json.dumps(merged, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError):
+        return
+    if json.loads(payload) == merged:
+        usercache.write(entry, key, payload)
+
+
+def parse_catalogue(lang: str, sources: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """The catalogue merged from ``sources`` (``(name, bytes)`` of TOML files); a key defined twice is an error."""
+    merged: dict[str, Any] = {"checks": {}, "ui": {}}
+    for name, raw in sources:
+        text = raw.decode("utf-8")
+        if "\r" in text:  # as a text-mode read would see it (universal newlines)
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        data = tomllib.loads(text)
         for table in ("checks", "ui"):
             for key, value in data.get(table, {}).items():
                 if key in merged[table]:
-                    raise ValueError(f"locales/{lang}/{item.name}: {table}.{key} is defined twice")
+                    raise ValueError(f"locales/{lang}/{name}: {table}.{key} is defined twice")
                 merged[table][key] = value
     return merged
 

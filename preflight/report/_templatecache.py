@@ -1,12 +1,13 @@
 """Compiled templates kept between runs, so ``preflight render`` does not compile them each time.
 
 Compiling the report's templates costs more than rendering them (~0.1–0.2 s of a ~0.3 s
-``render``). Jinja2's own :class:`jinja2.FileSystemBytecodeCache` keeps the compiled code in a
-per-user directory of the system temp directory (created 0700, refused if another user owns
-it); an entry is used only for the same template file with the same source checksum and the
-same Python version. The file names carry preflight's version and our environment options, so
-another release or other options never read this one's code. Any trouble with the directory
-(unsafe, read-only, full) means no cache — never a failed render.
+``render``). The compiled code is kept in the user's private cache directory
+(:mod:`preflight.i18n.usercache`: mode 0700, written atomically, every entry checked against a
+SHA-256 of its bytes). An entry is used only for the same template (Jinja2's key: its name and
+file) with the same source checksum; the entry's key also covers preflight's and Jinja2's
+versions and our environment options, and Jinja2's own header the Python version, so another
+release, Jinja2 or option set never runs this one's code (it replaces the entry instead). A missing, stale or corrupt entry,
+or no safe directory, only costs a compile — never a failed or wrong render.
 """
 
 from __future__ import annotations
@@ -18,28 +19,49 @@ import jinja2
 from jinja2.bccache import Bucket
 
 from preflight import __version__
+from preflight.i18n import usercache
 
 
-class _QuietCache(jinja2.FileSystemBytecodeCache):
-    """A file system cache whose read or write errors only cost a compile."""
+class PrivateBytecodeCache(jinja2.BytecodeCache):
+    """Jinja2's compiled code in :mod:`preflight.i18n.usercache` entries ``template-<Jinja2's key>``."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+    def _entry(self, bucket: Bucket) -> str:
+        # One entry per template file: another release or option set replaces it (the tag is in
+        # the key), so the cache does not grow with every upgrade.
+        return f"template-{bucket.key}"
+
+    def _key(self, bucket: Bucket) -> str:
+        return usercache.digest(self.tag, bucket.key, bucket.checksum)
 
     def load_bytecode(self, bucket: Bucket) -> None:
+        payload = usercache.read(self._entry(bucket), self._key(bucket))
+        if payload is None:
+            return
         try:
-            super().load_bytecode(bucket)
-        except OSError:
+            bucket.bytecode_from_string(payload)  # checks Jinja2's magic and the source checksum
+        except Exception:  # noqa: BLE001 - whatever the bytes were, compiling again is the answer
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         try:
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass
+            payload = bucket.bytecode_to_string()
+        except (TypeError, ValueError):
+            return
+        usercache.write(self._entry(bucket), self._key(bucket), payload)
+
+
+def cache_tag(options: dict[str, Any]) -> str:
+    """What the compiled code depends on besides the template source: our version, Jinja2's,
+    the environment options (and filter names)."""
+    text = repr((__version__, jinja2.__version__, sorted(options.items())))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def bytecode_cache(options: dict[str, Any]) -> jinja2.BytecodeCache | None:
     """The cache for an environment built with ``options``, or None when there is no safe place."""
-    tag = hashlib.sha256(repr(sorted(options.items())).encode()).hexdigest()[:12]
-    try:
-        return _QuietCache(pattern=f"__preflight-{__version__}-{tag}-%s.cache")
-    except (OSError, RuntimeError):  # no temp directory, or one another user could write to
+    if usercache.directory() is None:
         return None
+    return PrivateBytecodeCache(cache_tag(options))

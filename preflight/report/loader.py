@@ -140,9 +140,12 @@ def check_version(data: Any, where: str) -> str:
     return version
 
 
-def validate(data: Any, where: str) -> dict[str, Any]:
-    """Version, depth and full schema check of parsed report data (UsageError naming the field)."""
-    if depth_of(data) > MAX_DEPTH:
+def validate(data: Any, where: str, *, depth_checked: bool = False) -> dict[str, Any]:
+    """Version, depth and full schema check of parsed report data (UsageError naming the field).
+
+    ``depth_checked``: the data came from :func:`parse`, which has bounded its depth already.
+    """
+    if not depth_checked and depth_of(data) > MAX_DEPTH:
         raise UsageError(f"{where}: nested too deeply (more than {MAX_DEPTH} levels)")
     check_version(data, where)
     try:
@@ -158,7 +161,7 @@ def load(path: Path | str) -> dict[str, Any]:
     """Read, parse and validate a saved report."""
     where = str(path)
     text = read_text(path, "report", MAX_REPORT_BYTES)
-    return validate(parse(text, where), where)
+    return validate(parse(text, where), where, depth_checked=True)
 
 
 __all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "MAX_REPORT_BYTES", "load", "parse", "schema", "validate"]
