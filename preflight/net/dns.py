@@ -426,8 +426,9 @@ class DnsClient:
         """dnspython's ``udp()`` with ``raise_on_truncation``, the reply awaited in slices of
         :data:`_SLICE`: the silence reason once :meth:`silence` was called. As on the batch
         path, the retries are copies resent within the one timeout (a reply to any copy is the
-        answer). Raises as ``udp()`` does (timeout, wrong source, wrong id or question,
-        unreadable, truncated)."""
+        answer). A datagram from another address or port is passed over (off-path forgery);
+        otherwise raises as ``udp()`` does (timeout, wrong id or question, unreadable,
+        truncated)."""
         af = dns.inet.af_for_address(ns.host)
         destination = dns.inet.low_level_address_tuple((ns.host, ns.port), af)
         wire = query.to_wire()
@@ -438,17 +439,23 @@ class DnsClient:
             sel.register(sock, selectors.EVENT_READ)
             dns.query.send_udp(sock, wire, destination, expiration)
             resend_at = time.time() + interval
-            while not sel.select(min(_SLICE, (resend_at if resends else expiration) - time.time())):
-                if self._silenced is not None:
-                    return self._silenced.reason
-                now = time.time()
-                if now >= expiration:
-                    raise dns.exception.Timeout
-                if resends and now >= resend_at:  # a lost packet: the same query again
-                    dns.query.send_udp(sock, wire, destination, expiration)
-                    resends, resend_at = resends - 1, resend_at + interval
-            resp, _ = dns.query.receive_udp(sock, destination, expiration, keyring=query.keyring,
-                                            request_mac=query.mac, raise_on_truncation=True)
+            while True:
+                while not sel.select(min(_SLICE, (resend_at if resends else expiration) - time.time())):
+                    if self._silenced is not None:
+                        return self._silenced.reason
+                    now = time.time()
+                    if now >= expiration:
+                        raise dns.exception.Timeout
+                    if resends and now >= resend_at:  # a lost packet: the same query again
+                        dns.query.send_udp(sock, wire, destination, expiration)
+                        resends, resend_at = resends - 1, resend_at + interval
+                try:
+                    resp, _ = dns.query.receive_udp(sock, destination, expiration,
+                                                    keyring=query.keyring, request_mac=query.mac,
+                                                    raise_on_truncation=True)
+                except dns.query.UnexpectedSource:  # not the server's address and port: an
+                    continue  # off-path forgery is passed over (as on the batch path), not an end
+                break
         if not query.is_response(resp):
             raise dns.query.BadResponse
         return resp  # type: ignore[no-any-return]

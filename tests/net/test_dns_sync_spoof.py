@@ -1,0 +1,69 @@
+"""The sync face takes a reply only from the server's address and port (off-path spoofing).
+
+``DnsClient.ask`` waits for its UDP reply itself (in slices, see ``DnsClient._udp``). A forged
+reply with the right id and question from another port, or from the server's port on another
+address, must be passed over: never the answer, and not the end of the question either (an
+off-path sender must not turn a server's answer into "could not check").
+"""
+
+from __future__ import annotations
+
+
+import dns.message
+import pytest
+
+from preflight.net.dns import DnsAnswer, DnsClient, DnsConfig, DnsError, Nameserver
+from .test_dns_batch_spoof import FORGED, GENUINE, SpoofingServer
+
+
+class OffPathServer(SpoofingServer):
+    """Sends forgeries from another port and another address first, then (``genuine``) the
+    genuine reply from its own address and port."""
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                data, peer = self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            query = dns.message.from_wire(data)
+            forged = self._reply(query, FORGED, query.id)
+            self.other_port.sendto(forged, peer)
+            self.other_host.sendto(forged, peer)
+            if self.genuine:
+                self.sock.sendto(self._reply(query, GENUINE, query.id), peer)
+
+
+@pytest.mark.parametrize("rdtype", ["A", "MX"])
+def test_sync_face_passes_over_forged_replies_from_another_source(rdtype: str) -> None:
+    # Given a server whose genuine reply follows forgeries from another port and address
+    server = OffPathServer(genuine=True)
+    try:
+        client = DnsClient(DnsConfig((Nameserver("127.0.0.1", server.port),), timeout=5.0,
+                                     retries=0))
+        # When asked through the sync face
+        answer = client.ask("a.spoof.test", rdtype)
+    finally:
+        server.close()
+    # Then the answer is the genuine reply's (not the forgery, not an error)
+    assert isinstance(answer, DnsAnswer), answer
+    assert answer.records == (GENUINE[rdtype].rstrip("."),)
+
+
+def test_sync_face_with_only_forged_replies_is_could_not_check() -> None:
+    # Given a server that only ever sends forgeries from another source
+    server = OffPathServer(genuine=False)
+    try:
+        client = DnsClient(DnsConfig((Nameserver("127.0.0.1", server.port),), timeout=0.5,
+                                     retries=1))
+        # When asked through the sync face
+        answer = client.ask("a.spoof.test", "A")
+    finally:
+        server.close()
+    # Then the question could not be checked (a timeout), never the forged address
+    assert isinstance(answer, DnsError), answer
+    assert answer.reason == "timeout"
+
+
