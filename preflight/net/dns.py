@@ -387,16 +387,16 @@ class DnsClient:
         slot, owner = self._slot(qname, rdtype)
         if not owner:
             return slot.result()
-        timed_out: set[tuple[int, Nameserver]] = set()
+        timed_out: dict[Nameserver, dns.message.Message] = {}  # holds the query: no id() reuse
 
         def exchange(query: dns.message.Message, ns: Nameserver) -> dns.message.Message | str:
             """A server that let a question time out (its retries resent within that timeout,
             see :meth:`_udp`) is not waited for again in a later round; other failures are."""
-            if (id(query), ns) in timed_out:
+            if timed_out.get(ns) is query:
                 return "timeout"
             got = self._exchange(query, ns)
             if got == "timeout":
-                timed_out.add((id(query), ns))
+                timed_out[ns] = query
             return got
 
         try:
