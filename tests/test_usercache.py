@@ -269,3 +269,30 @@ def test_render_ignores_a_damaged_cache(tmp_path: Path) -> None:
         path.write_bytes(blobs[index][:-7] if index % 2 else blobs[(index + 1) % len(blobs)])
     # Then the next render writes the same bytes
     assert render("second") == first
+
+
+def test_render_without_a_usable_cache_is_silent_and_the_same(tmp_path: Path) -> None:
+    # Given a saved report rendered once with a working cache
+    report = tmp_path / "report.json"
+    shutil.copy(Path(__file__).parent / "report" / "samples" / "full_report.json", report)
+    (tmp_path / "a-file").write_text("not a directory")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+
+    def render(name: str, cache: Path) -> bytes:
+        folder = tmp_path / name
+        folder.mkdir()
+        done = subprocess.run([_entry_point(), "render", str(report), "--lang", "ja", "--html", "report.html",
+                               "--markdown", "report.md"], cwd=folder, check=True, capture_output=True,
+                              env={**os.environ, usercache.ENV_VAR: str(cache)}, timeout=120)
+        # (the messages name the files by the same relative paths each time)
+        return done.stdout + done.stderr + (folder / "report.html").read_bytes() + (folder / "report.md").read_bytes()
+
+    first = render("cached", tmp_path / "cache")
+    assert any((tmp_path / "cache").iterdir())
+    # When the cache cannot be created (below a file) or is not safe (below a shared directory)
+    # Then the render says nothing more and writes the same bytes, leaving no cache behind
+    assert render("below-a-file", tmp_path / "a-file" / "cache") == first
+    assert render("below-shared", shared / "cache") == first
+    assert list(shared.iterdir()) == []
