@@ -6,6 +6,7 @@ reads as "not cached", the directory must be ours alone, and an entry is replace
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -121,6 +122,75 @@ def test_another_users_directory_is_not_used(tmp_path: Path, monkeypatch: pytest
     assert usercache.directory() is None
 
 
+def test_a_directory_others_can_change_above_the_cache_is_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a private cache directory of ours inside a directory anybody may write (not sticky):
+    # someone else could rename it away and put their own in its place
+    open_dir = tmp_path / "open"
+    open_dir.mkdir()
+    open_dir.chmod(0o777)
+    (open_dir / "cache").mkdir(mode=0o700)
+    monkeypatch.setenv(usercache.ENV_VAR, str(open_dir / "cache"))
+    # Then it is no cache, and nothing is created below a fresh one there either
+    assert usercache.directory() is None
+    monkeypatch.setenv(usercache.ENV_VAR, str(open_dir / "fresh" / "cache"))
+    assert usercache.directory() is None and not (open_dir / "fresh").exists()
+    # while a sticky one (like /tmp) keeps others from renaming what is ours
+    sticky = tmp_path / "sticky"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    monkeypatch.setenv(usercache.ENV_VAR, str(sticky / "cache"))
+    assert usercache.directory() == sticky / "cache"
+
+
+def test_a_directory_swapped_after_the_check_is_not_read(cache: Path) -> None:
+    # Given the cache in use (checked once per process)
+    assert usercache.write("thing", KEY, b"ours")
+    # When its path is made to lead to another directory with a well-formed planted entry
+    cache.rename(cache.parent / "moved")
+    planted = cache.parent / "planted"
+    planted.mkdir()
+    planted.chmod(0o777)
+    (planted / "thing").write_bytes(b"".join((
+        usercache.MAGIC, KEY.encode(), b"\n", hashlib.sha256(b"theirs").hexdigest().encode(), b"\n", b"theirs")))
+    cache.symlink_to(planted)
+    # Then the process keeps using the directory it checked, never the new one
+    assert usercache.read("thing", KEY) == b"ours"
+    assert usercache.write("other", KEY, b"x") and not (planted / "other").exists()
+
+
+def test_an_entry_that_is_a_hard_link_or_writable_by_others_is_not_read(cache: Path) -> None:
+    assert usercache.write("thing", KEY, b"payload")
+    outside = cache.parent / "outside"
+    os.link(cache / "thing", outside)  # the same bytes, changeable through another name
+    assert usercache.read("thing", KEY) is None
+    outside.unlink()
+    assert usercache.read("thing", KEY) == b"payload"
+    (cache / "thing").chmod(0o666)
+    assert usercache.read("thing", KEY) is None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the directory to another user")
+def test_root_with_another_users_home_neither_uses_nor_creates_a_cache_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given root run with HOME of alice (sudo -E), whose home holds a private cache of root's
+    # own making that alice could swap for hers (she owns the directories above it)
+    home = tmp_path / "alice"
+    (home / ".cache" / "preflight").mkdir(parents=True, mode=0o700)
+    os.chown(home, 65534, 65534)
+    os.chown(home / ".cache", 65534, 65534)
+    monkeypatch.delenv(usercache.ENV_VAR, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    # Then root has no cache there
+    assert usercache.directory() is None
+    assert not usercache.write("thing", KEY, b"x")
+    # and creates nothing in alice's home when her cache directory does not exist yet
+    shutil.rmtree(home / ".cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg"))
+    assert usercache.directory() is None and sorted(home.iterdir()) == []
+
+
 # -- the catalogues --------------------------------------------------------------------------------
 
 
@@ -199,3 +269,30 @@ def test_render_ignores_a_damaged_cache(tmp_path: Path) -> None:
         path.write_bytes(blobs[index][:-7] if index % 2 else blobs[(index + 1) % len(blobs)])
     # Then the next render writes the same bytes
     assert render("second") == first
+
+
+def test_render_without_a_usable_cache_is_silent_and_the_same(tmp_path: Path) -> None:
+    # Given a saved report rendered once with a working cache
+    report = tmp_path / "report.json"
+    shutil.copy(Path(__file__).parent / "report" / "samples" / "full_report.json", report)
+    (tmp_path / "a-file").write_text("not a directory")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+
+    def render(name: str, cache: Path) -> bytes:
+        folder = tmp_path / name
+        folder.mkdir()
+        done = subprocess.run([_entry_point(), "render", str(report), "--lang", "ja", "--html", "report.html",
+                               "--markdown", "report.md"], cwd=folder, check=True, capture_output=True,
+                              env={**os.environ, usercache.ENV_VAR: str(cache)}, timeout=120)
+        # (the messages name the files by the same relative paths each time)
+        return done.stdout + done.stderr + (folder / "report.html").read_bytes() + (folder / "report.md").read_bytes()
+
+    first = render("cached", tmp_path / "cache")
+    assert any((tmp_path / "cache").iterdir())
+    # When the cache cannot be created (below a file) or is not safe (below a shared directory)
+    # Then the render says nothing more and writes the same bytes, leaving no cache behind
+    assert render("below-a-file", tmp_path / "a-file" / "cache") == first
+    assert render("below-shared", shared / "cache") == first
+    assert list(shared.iterdir()) == []

@@ -5,9 +5,15 @@ templates (:mod:`preflight.report._templatecache`). Every entry is something pre
 rebuild from files it ships, so the rules are simple:
 
 - **Where**: ``$PREFLIGHT_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/preflight``, else
-  ``~/.cache/preflight``; the directory is created mode 0700 and used only while it is a real
+  ``~/.cache/preflight``; the directory is created mode 0700 and used only when it is a real
   directory (not a symlink) owned by this user that nobody else can read or write (an existing
-  one is never chmod-ed). Anything else means no cache, never an error.
+  one is never chmod-ed), and every directory above it belongs to this user or root and is not
+  writable by others (unless sticky, like /tmp) - so root run with another user's ``HOME`` has
+  no cache there. The directory is then pinned by an open descriptor: entries are opened,
+  written and renamed relative to it, never through the path again, and an entry is read only
+  when it is a regular file of ours with one link that nobody else may write. Anything else
+  means no cache, never an error. (The SHA-256 below is an integrity check only; what keeps
+  foreign code out is that nobody else can put a file in the directory.)
 - **What**: an entry is ``(name, key) → payload``. The file stores the key and a SHA-256 of the
   payload next to it; :func:`read` returns the payload only when both match, so a stale entry
   (other source files, another release) or a corrupt one (truncated, flipped bits) reads as
@@ -22,7 +28,6 @@ import contextlib
 import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 ENV_VAR = "PREFLIGHT_CACHE_DIR"
@@ -30,13 +35,14 @@ MAGIC = b"preflight-cache 1\n"
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 """Entries larger than this are neither written nor read (ours are well under 1 MB)."""
 
-_checked: dict[str, Path | None] = {}
+_checked: dict[str, tuple[Path, int] | None] = {}
+"""Per candidate path: the directory and an open descriptor of it, pinned once it was found safe."""
 
 
 def _candidate() -> Path | None:
     explicit = os.environ.get(ENV_VAR)
     if explicit:
-        return Path(explicit)
+        return Path(os.path.abspath(explicit))
     xdg = os.environ.get("XDG_CACHE_HOME")
     if xdg and os.path.isabs(xdg):
         return Path(xdg) / "preflight"
@@ -46,43 +52,97 @@ def _candidate() -> Path | None:
     return Path(home) / ".cache" / "preflight"
 
 
-def _private(path: Path) -> bool:
-    """True when ``path`` is a directory (not a symlink) of ours that no one else may use.
+def _trusted(path: str) -> bool:
+    """True when ``path`` is a real directory no one but us (or root) can change the entries of.
 
-    An existing directory is never chmod-ed: ``PREFLIGHT_CACHE_DIR=/tmp`` run as root must not
-    close /tmp. One that others could use is simply not a cache.
+    Its owner is this user or root, and group and others may not write to it unless the sticky
+    bit keeps them from renaming or removing what is not theirs (``/tmp``).
     """
-    if not hasattr(os, "geteuid"):
-        return False
     try:
         info = os.lstat(path)
     except OSError:
         return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) & 0o077 == 0
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid not in (0, os.geteuid()):
+        return False
+    return info.st_mode & 0o022 == 0 or bool(info.st_mode & stat.S_ISVTX)
 
 
-def directory() -> Path | None:
-    """The private cache directory (created if missing), or None when there is no safe one."""
+def _trusted_chain(path: str) -> bool:
+    """True when ``path`` and every directory above it are :func:`_trusted` (no symlinks)."""
+    current = path
+    while True:
+        if not _trusted(current):
+            return False
+        parent = os.path.dirname(current)
+        if parent == current:
+            return True
+        current = parent
+
+
+def _pin(candidate: Path) -> int | None:
+    """An open descriptor of ``candidate`` (created 0700 if missing) when it is a safe cache.
+
+    Safe means: a real directory (not a symlink) owned by this user that nobody else may read or
+    write, below directories only this user or root can change (so no one else can swap it or a
+    parent after the check: root with ``HOME=/home/alice`` does not use, or create anything in,
+    alice's directory). Every later use goes through the descriptor, never the path again.
+    """
+    if not (hasattr(os, "geteuid") and os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")):
+        return None
+    text = str(candidate)
+    missing: list[str] = []
+    existing = text
+    while not os.path.lexists(existing):
+        existing, tail = os.path.split(existing)
+        if not tail:
+            return None
+        missing.append(tail)
+    if not missing:  # the cache directory itself exists: it is never followed as a symlink
+        existing, tail = os.path.split(existing)
+        missing.append(tail)
+    current = os.path.realpath(existing)
+    if not _trusted_chain(current):
+        return None
+    for name in reversed(missing):
+        current = os.path.join(current, name)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(current, 0o700)
+        if not _trusted(current):
+            return None
+    fd = os.open(current, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0))
+    info = os.fstat(fd)
+    if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) & 0o077 == 0:
+        return fd
+    os.close(fd)
+    return None
+
+
+def _pinned() -> tuple[Path, int] | None:
     candidate = _candidate()
     if candidate is None:
         return None
     text = str(candidate)
     if text not in _checked:
         try:
-            candidate.parent.mkdir(parents=True, exist_ok=True)
-            with contextlib.suppress(FileExistsError):
-                candidate.mkdir(mode=0o700)
-            _checked[text] = candidate if _private(candidate) else None
+            fd = _pin(candidate)
         except (OSError, ValueError):
-            _checked[text] = None
+            fd = None
+        _checked[text] = None if fd is None else (candidate, fd)
     return _checked[text]
 
 
-def _path(name: str) -> Path | None:
+def directory() -> Path | None:
+    """The private cache directory (created if missing), or None when there is no safe one."""
+    pinned = _pinned()
+    return None if pinned is None else pinned[0]
+
+
+def _folder(name: str) -> int | None:
+    """The pinned directory's descriptor for entry ``name``, or None when there is no cache."""
     if not name or "/" in name or "\x00" in name or name.startswith("."):
         raise ValueError(f"bad cache entry name {name!r}")
-    folder = directory()
-    return None if folder is None else folder / name
+    pinned = _pinned()
+    return None if pinned is None else pinned[1]
 
 
 def digest(*parts: bytes | str) -> str:
@@ -97,16 +157,20 @@ def digest(*parts: bytes | str) -> str:
 
 def read(name: str, key: str) -> bytes | None:
     """The payload stored under ``name`` for ``key``; None when absent, stale or corrupt."""
-    path = _path(name)
-    if path is None:
+    folder = _folder(name)
+    if folder is None:
         return None
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0),
+                     dir_fd=folder)
     except OSError:
         return None
     try:
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            info = os.fstat(handle.fileno())
+            # a regular file of ours, only ours to change, not a hard link to something elsewhere
+            if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_nlink != 1
+                    or info.st_mode & 0o022):
                 return None
             raw = handle.read(MAX_ENTRY_BYTES + 1)
     except OSError:
@@ -126,17 +190,19 @@ def write(name: str, key: str, payload: bytes) -> bool:
     """Store ``payload`` under ``name`` for ``key`` (atomically); False when it could not be kept."""
     if len(key) != 64 or len(payload) > MAX_ENTRY_BYTES:
         return False
-    path = _path(name)
-    if path is None:
+    folder = _folder(name)
+    if folder is None:
         return False
     body = b"".join((MAGIC, key.encode("ascii"), b"\n", hashlib.sha256(payload).hexdigest().encode("ascii"),
                      b"\n", payload))
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=path.parent)
+        tmp = f".{name}.{os.urandom(8).hex()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600,
+                     dir_fd=folder)
         with os.fdopen(fd, "wb") as handle:
             handle.write(body)
-        os.replace(tmp, path)
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
         tmp = None
         return True
     except OSError:
@@ -144,7 +210,7 @@ def write(name: str, key: str, payload: bytes) -> bool:
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                os.unlink(tmp, dir_fd=folder)
 
 
 __all__ = ["ENV_VAR", "digest", "directory", "read", "write"]
