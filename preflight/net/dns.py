@@ -590,8 +590,9 @@ class DnsClient:
                 return await batch.exchange(query, ns.host, ns.port, self.config.timeout,
                                             resends=self.config.retries)
             resp, _ = await self._unless_silenced(asyncio.wait_for(
-                dns.asyncquery.udp_with_fallback(
-                    query, ns.host, timeout=self.config.timeout, port=ns.port
+                dns.asyncquery.udp_with_fallback(  # a reply from another source: passed over
+                    query, ns.host, timeout=self.config.timeout, port=ns.port,
+                    ignore_unexpected=True,
                 ),
                 timeout=self.config.timeout * 2 + 0.5,
             ))
