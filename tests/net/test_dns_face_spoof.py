@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-
 import dns.message
 import pytest
 
 from preflight.net.dns import DnsAnswer, DnsClient, DnsConfig, DnsError, Nameserver
+
 from .test_dns_batch_spoof import FORGED, GENUINE, SpoofingServer
 
 
