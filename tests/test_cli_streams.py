@@ -196,3 +196,25 @@ def test_exit_code_141_is_documented() -> None:
     assert b"141" in done.stdout
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert "| 141 | `BROKEN_PIPE` |" in readme
+
+
+# -- stdout whose encoding cannot show the text ------------------------------------------------------
+
+
+def test_an_ascii_stdout_is_one_line_and_exit_2_and_files_are_still_written(report: Path,
+                                                                            tmp_path: Path) -> None:
+    # Given a console whose encoding is ASCII (PYTHONIOENCODING=ascii; a C locale without UTF-8
+    # mode does the same) and a Japanese report asked for on stdout
+    html = tmp_path / "out.html"
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run([EXE, "render", str(report), "--lang", "ja", "--html", str(html),
+                           "--markdown", "-"], capture_output=True, env=env, timeout=BOUND,
+                          check=False)
+    # Then one line naming the encoding and the remedy, exit 2 (it was exit 4, "internal error")
+    err = no_traceback(done)
+    assert done.returncode == 2, err
+    assert err.splitlines() == ["preflight: error: standard output uses the ascii encoding, which "
+                                "cannot show this text: use a UTF-8 locale (LANG=C.UTF-8), or "
+                                "write the output to a file instead of -"]
+    # And the report file given by name is whole (files are UTF-8 whatever the console's encoding)
+    assert "</html>" in html.read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import sys
 from typing import Any, NoReturn
 
@@ -73,6 +74,14 @@ def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     raise typer.Exit(int(code))
 
 
+def _stdout_encoding() -> str | None:
+    """The codec name of standard output (``None`` when there is none)."""
+    try:
+        return codecs.lookup(getattr(sys.stdout, "encoding", None) or "").name
+    except LookupError:
+        return None
+
+
 def guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a command body: our errors become one line + exit 2, anything else exit 4.
 
@@ -95,5 +104,13 @@ def guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted: stopped, no report written", ExitCode.INTERRUPTED)
+    except UnicodeEncodeError as exc:
+        encoding = _stdout_encoding()
+        if encoding is None or codecs.lookup(exc.encoding).name != encoding:
+            fail(f"internal error: {type(exc).__name__}: {exc} (please report this)", ExitCode.INTERNAL)
+        # The console's text in a language its encoding cannot show (PYTHONIOENCODING=ascii, a
+        # non-UTF-8 locale): the user's environment, not a defect; report files are written.
+        fail(f"standard output uses the {encoding} encoding, which cannot show this text: "
+             "use a UTF-8 locale (LANG=C.UTF-8), or write the output to a file instead of -")
     except Exception as exc:  # noqa: BLE001 - last line of defence, no traceback with secrets
         fail(f"internal error: {type(exc).__name__}: {exc} (please report this)", ExitCode.INTERNAL)
