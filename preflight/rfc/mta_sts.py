@@ -12,20 +12,18 @@ invalid one: it has no ``id``), reported rather than hidden.
 
 from __future__ import annotations
 
-import re
+from preflight.rfc.tagged import TaggedRecord
 
-_VERSION = re.compile(r"v=STSv1[ \t]*(?:;|\Z)")
-_FULL = re.compile(r"v=STSv1[ \t]*;")
+_STS = TaggedRecord("v=STSv1")
 
 
 def is_sts_record(text: str) -> bool:
     """True when a TXT string at ``_mta-sts.<domain>`` is (or claims to be) an MTA-STS record."""
-    return bool(_VERSION.match(text))
+    return _STS.claims(text)
 
 
 def sts_records(records: tuple[str, ...] | list[str]) -> list[str]:
     """The TXT strings among ``records`` that are MTA-STS records, in order (the others are discarded).
 
     Records that begin with ``v=STSv1;`` win: a bare ``v=STSv1`` counts only when none does."""
-    full = [r for r in records if _FULL.match(r)]
-    return full or [r for r in records if is_sts_record(r)]
+    return _STS.records(records)

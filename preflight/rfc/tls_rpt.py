@@ -11,20 +11,18 @@ it has no ``rua``), reported rather than hidden.
 
 from __future__ import annotations
 
-import re
+from preflight.rfc.tagged import TaggedRecord
 
-_VERSION = re.compile(r"v=TLSRPTv1[ \t]*(?:;|\Z)")
-_FULL = re.compile(r"v=TLSRPTv1[ \t]*;")
+_TLSRPT = TaggedRecord("v=TLSRPTv1")
 
 
 def is_tlsrpt_record(text: str) -> bool:
     """True when a TXT string at ``_smtp._tls.<domain>`` is (or claims to be) a TLS-RPT record."""
-    return bool(_VERSION.match(text))
+    return _TLSRPT.claims(text)
 
 
 def tlsrpt_records(records: tuple[str, ...] | list[str]) -> list[str]:
     """The TXT strings among ``records`` that are TLS-RPT records, in order (the others are discarded).
 
     Records that begin with ``v=TLSRPTv1;`` win: a bare ``v=TLSRPTv1`` counts only when none does."""
-    full = [r for r in records if _FULL.match(r)]
-    return full or [r for r in records if is_tlsrpt_record(r)]
+    return _TLSRPT.records(records)
