@@ -26,7 +26,10 @@ FORGED = {"A": "203.0.113.66", "MX": "10 mx.forged.test."}
 class SpoofingServer:
     """Answers each query on 127.0.0.1 from its own socket, after forged replies (right id and
     question, forged records) sent first from another port on 127.0.0.1 and from its own port
-    on 127.0.0.2, and one with another id from its own socket; ``genuine=False``: forgeries only."""
+    on 127.0.0.2, and (``wrong_id``) one with another id from its own socket; ``genuine=False``:
+    forgeries only."""
+
+    wrong_id = True
 
     def __init__(self, genuine: bool) -> None:
         self.genuine = genuine
@@ -67,7 +70,8 @@ class SpoofingServer:
             # sent before the genuine reply: on loopback each lands in the client's queue first
             self.other_port.sendto(forged, peer)
             self.other_host.sendto(forged, peer)
-            self.sock.sendto(self._reply(query, FORGED, query.id ^ 0x5A5A), peer)
+            if self.wrong_id:
+                self.sock.sendto(self._reply(query, FORGED, query.id ^ 0x5A5A), peer)
             if self.genuine:
                 self.sock.sendto(self._reply(query, GENUINE, query.id), peer)
 
