@@ -18,13 +18,10 @@ def _nxdomain(query: dns.message.Message) -> bytes:
     return bytes(response.to_wire())
 
 
-class GateServer:
-    """A loopback DNS server that holds every ``rdtype`` question until ``gate`` distinct ones
-    are waiting at once (or ``deadline`` seconds passed since the first was held), then answers
-    them all NXDOMAIN; it records the most it ever held. Other questions get NXDOMAIN at once."""
+class _Loopback:
+    """A UDP socket on 127.0.0.1 served by ``_serve`` on a thread until :meth:`close`."""
 
-    def __init__(self, gate: int, deadline: float, rdtype: str = "PTR") -> None:
-        self.gate, self.deadline, self.rdtype, self.most = gate, deadline, rdtype, 0
+    def _start(self) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.05)
@@ -35,6 +32,24 @@ class GateServer:
     @property
     def port(self) -> int:
         return int(self.sock.getsockname()[1])
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.sock.close()
+
+
+class GateServer(_Loopback):
+    """A loopback DNS server that holds every ``rdtype`` question until ``gate`` distinct ones
+    are waiting at once (or ``deadline`` seconds passed since the first was held), then answers
+    them all NXDOMAIN; it records the most it ever held. Other questions get NXDOMAIN at once."""
+
+    def __init__(self, gate: int, deadline: float, rdtype: str = "PTR") -> None:
+        self.gate, self.deadline, self.rdtype, self.most = gate, deadline, rdtype, 0
+        self._start()
 
     def _serve(self) -> None:
         held: dict[str, tuple[dns.message.Message, tuple[str, int]]] = {}
@@ -58,13 +73,8 @@ class GateServer:
                 held.clear()
                 since = time.monotonic()
 
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-        self.sock.close()
 
-
-class GroupGate:
+class GroupGate(_Loopback):
     """A loopback DNS proxy that lets questions through only in expected groups.
 
     It holds every question it receives until as many distinct questions wait as the next
@@ -78,16 +88,7 @@ class GroupGate:
         self.upstream, self.sizes, self.deadline = upstream, list(sizes), deadline
         self.groups: list[set[str]] = []
         self.asked: list[str] = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def port(self) -> int:
-        return int(self.sock.getsockname()[1])
+        self._start()
 
     def _serve(self) -> None:
         import dns.query
@@ -115,13 +116,8 @@ class GroupGate:
                     self.sock.sendto(reply.to_wire(), peer)
                 held.clear()
 
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-        self.sock.close()
 
-
-class HoldGate:
+class HoldGate(_Loopback):
     """A loopback DNS proxy that holds every question until all of ``required`` wait at once
     (or ``deadline`` seconds passed), then answers them through ``upstream`` and lets later
     questions straight through. ``met`` tells whether the required ones ever waited together."""
@@ -132,16 +128,7 @@ class HoldGate:
         self.upstream, self.required, self.deadline = upstream, set(required), deadline
         self.until = until
         self.met = False
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def port(self) -> int:
-        return int(self.sock.getsockname()[1])
+        self._start()
 
     def _serve(self) -> None:
         import dns.query
@@ -170,28 +157,14 @@ class HoldGate:
                     self.sock.sendto(reply.to_wire(), peer)
                 held.clear()
 
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-        self.sock.close()
 
-
-class FirstHopProxy:
+class FirstHopProxy(_Loopback):
     """A loopback DNS proxy in front of ``upstream`` that answers like a server that does not
     chase CNAMEs: of the answer section it keeps only the records owned by the asked name."""
 
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def port(self) -> int:
-        return int(self.sock.getsockname()[1])
+        self._start()
 
     def _serve(self) -> None:
         import dns.query
@@ -205,8 +178,3 @@ class FirstHopProxy:
             reply = dns.query.udp(query, self.upstream[0], port=self.upstream[1], timeout=5)
             reply.answer = [rrset for rrset in reply.answer if rrset.name == query.question[0].name]
             self.sock.sendto(reply.to_wire(), peer)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-        self.sock.close()
